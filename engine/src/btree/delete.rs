@@ -1,0 +1,154 @@
+//! Deletion, with merges of underfull pages.
+//!
+//! After a removal, a page that holds less than a quarter of its capacity is
+//! merged with a sibling when both fit in one page; the parent loses a separator
+//! and is checked in turn. A root branch left with a single child absorbs that
+//! child (the root never moves). Pages freed by merges go to the free list.
+
+use super::node::{self, Node, NodeMut, ValueLoc};
+use super::{overflow, PageSink, MAX_DEPTH};
+use crate::error::{Error, Result};
+use crate::page::{PageNo, PageType};
+
+/// Removes `key`. Returns true if it was present.
+pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, key: &[u8]) -> Result<bool> {
+    let mut path: Vec<(PageNo, usize)> = Vec::with_capacity(8);
+    let mut no = root;
+    let (pos, size, loc) = loop {
+        if path.len() >= MAX_DEPTH {
+            return Err(Error::corrupt(root, "tree deeper than the depth limit (cycle?)"));
+        }
+        let page = sink.page(no)?;
+        let node = Node::new(&page, no)?;
+        if node.is_leaf() {
+            match node.search_leaf(key)? {
+                Ok(i) => {
+                    let c = node.leaf_cell(i)?;
+                    break (i, c.size, c.value);
+                }
+                Err(_) => return Ok(false),
+            }
+        }
+        let slot = node.search_branch(key)?;
+        path.push((no, slot));
+        no = node.child(slot)?;
+    };
+    if let ValueLoc::Overflow { len, first } = loc {
+        overflow::free(sink, first, len)?;
+    }
+    NodeMut::new(sink.page_mut(no)?).remove(pos, size);
+    rebalance(sink, root, no, path)?;
+    Ok(true)
+}
+
+fn rebalance<S: PageSink + ?Sized>(
+    sink: &mut S,
+    root: PageNo,
+    mut no: PageNo,
+    mut path: Vec<(PageNo, usize)>,
+) -> Result<()> {
+    let page_size = sink.page_size();
+    let capacity = page_size - node::HEADER;
+    loop {
+        if no == root {
+            return collapse_root(sink, root);
+        }
+        let used = {
+            let page = sink.page(no)?;
+            Node::new(&page, no)?.used()
+        };
+        if used >= capacity / 4 {
+            return Ok(());
+        }
+        let Some(&(parent, slot)) = path.last() else {
+            return Err(Error::corrupt(no, "non-root page without a parent"));
+        };
+        let parent_page = sink.page(parent)?;
+        let pnode = Node::new(&parent_page, parent)?;
+        if pnode.len() == 0 {
+            // A branch with one child has no sibling to merge with here; the parent
+            // itself is underfull and merges one level up.
+            drop(parent_page);
+            path.pop();
+            no = parent;
+            continue;
+        }
+        // Merge the pair (left, right) separated by parent cell `sep_idx`.
+        let sep_idx = if slot > 0 { slot - 1 } else { 0 };
+        let left = pnode.child(sep_idx)?;
+        let right = pnode.child(sep_idx + 1)?;
+        let sep_key = pnode.branch_cell(sep_idx)?.1.to_vec();
+        let sep_size = pnode.branch_cell(sep_idx)?.2;
+        drop(parent_page);
+        if !merge(sink, left, right, &sep_key)? {
+            return Ok(());
+        }
+        {
+            let mut m = NodeMut::new(sink.page_mut(parent)?);
+            m.remove(sep_idx, sep_size);
+            m.set_child(sep_idx, left);
+        }
+        sink.free(right)?;
+        path.pop();
+        no = parent;
+    }
+}
+
+/// Moves everything of `right` into `left` if it fits. `sep` is the parent's key
+/// between them (it comes down into a merged branch).
+fn merge<S: PageSink + ?Sized>(sink: &mut S, left: PageNo, right: PageNo, sep: &[u8]) -> Result<bool> {
+    let lpage = sink.page(left)?;
+    let rpage = sink.page(right)?;
+    let l = Node::new(&lpage, left)?;
+    let r = Node::new(&rpage, right)?;
+    if l.is_leaf() != r.is_leaf() {
+        return Err(Error::corrupt(right, "siblings of different kinds"));
+    }
+    let capacity = sink.page_size() - node::HEADER;
+    let mut cells: Vec<Vec<u8>> = Vec::with_capacity(l.len() + r.len() + 1);
+    for i in 0..l.len() {
+        cells.push(l.cell_bytes(i)?.to_vec());
+    }
+    let leaf = l.is_leaf();
+    if !leaf {
+        let mut c = Vec::new();
+        node::branch_cell(&mut c, l.right_child(), sep);
+        cells.push(c);
+    }
+    for i in 0..r.len() {
+        cells.push(r.cell_bytes(i)?.to_vec());
+    }
+    let need: usize = cells.iter().map(|c| c.len() + 2).sum();
+    if need > capacity {
+        return Ok(false);
+    }
+    let right_child = r.right_child();
+    drop((lpage, rpage));
+    let mut m = NodeMut::new(sink.page_mut(left)?);
+    let t = if leaf { PageType::Leaf } else { PageType::Branch };
+    if !leaf {
+        m.set_right_child(right_child);
+    }
+    m.rebuild(t, cells.iter().map(|c| c.as_slice()));
+    Ok(true)
+}
+
+/// While the root is a branch with a single child, pulls that child up into it.
+fn collapse_root<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Result<()> {
+    for _ in 0..MAX_DEPTH {
+        let child = {
+            let page = sink.page(root)?;
+            let n = Node::new(&page, root)?;
+            if n.is_leaf() || n.len() > 0 {
+                return Ok(());
+            }
+            n.right_child()
+        };
+        let content = sink.page(child)?;
+        let bytes = content.bytes().to_vec();
+        drop(content);
+        sink.page_mut(root)?.bytes_mut()[8..].copy_from_slice(&bytes[8..]);
+        sink.free(child)?;
+    }
+    Err(Error::corrupt(root, "root collapse did not terminate"))
+}

@@ -1,0 +1,239 @@
+//! Insertion, with leaf and branch splits.
+//!
+//! A split keeps the lower half in the page that split and moves the upper half
+//! to a new page; the parent gets a separator. When the leaf that splits is the
+//! last one and the new key goes at its end (an append), the old page stays full
+//! and the new page starts with the new cell alone, so sequential loads fill
+//! pages completely. The root never moves: a root split copies the root into two
+//! new children.
+
+use super::node::{self, Node, NodeMut, ValueLoc};
+use super::{check_key, overflow, separator, PageSink, MAX_DEPTH};
+use crate::error::{Error, Result};
+use crate::page::{PageNo, PageType};
+
+/// Inserts or replaces `key`. Returns true if it replaced an existing value.
+pub(crate) fn insert<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, key: &[u8], value: &[u8]) -> Result<bool> {
+    let page_size = sink.page_size();
+    check_key(key, page_size)?;
+    if value.len() > u32::MAX as usize {
+        return Err(Error::ValueTooLarge {
+            len: value.len(),
+            max: u32::MAX as usize,
+        });
+    }
+    // Descend, remembering the slot taken in each branch.
+    let mut path: Vec<(PageNo, usize)> = Vec::with_capacity(8);
+    let mut no = root;
+    let (pos, old) = loop {
+        if path.len() >= MAX_DEPTH {
+            return Err(Error::corrupt(root, "tree deeper than the depth limit (cycle?)"));
+        }
+        let page = sink.page(no)?;
+        let node = Node::new(&page, no)?;
+        if node.is_leaf() {
+            break match node.search_leaf(key)? {
+                Ok(i) => {
+                    let c = node.leaf_cell(i)?;
+                    (i, Some((c.size, c.value)))
+                }
+                Err(i) => (i, None),
+            };
+        }
+        let slot = node.search_branch(key)?;
+        path.push((no, slot));
+        no = node.child(slot)?;
+    };
+    let replaced = old.is_some();
+    if let Some((_, ValueLoc::Overflow { len, first })) = old {
+        overflow::free(sink, first, len)?;
+    }
+    let mut cell = Vec::with_capacity(key.len() + value.len() + 8);
+    if node::leaf_cell_inline_size(key.len(), value.len()) <= node::max_cell(page_size) {
+        node::leaf_cell_inline(&mut cell, key, value);
+    } else {
+        let first = overflow::write(sink, value)?;
+        node::leaf_cell_overflow(&mut cell, key, value.len() as u64, first);
+    }
+    {
+        let page = sink.page_mut(no)?;
+        let mut m = NodeMut::new(page);
+        if let Some((size, _)) = old {
+            m.remove(pos, size);
+        }
+        if m.insert(pos, &cell)? {
+            return Ok(replaced);
+        }
+    }
+    split_leaf(sink, root, no, path, pos, &cell)?;
+    Ok(replaced)
+}
+
+/// Splits leaf `no`, which has no room for `cell` at `pos`.
+fn split_leaf<S: PageSink + ?Sized>(
+    sink: &mut S,
+    root: PageNo,
+    no: PageNo,
+    path: Vec<(PageNo, usize)>,
+    pos: usize,
+    cell: &[u8],
+) -> Result<()> {
+    let page = sink.page(no)?;
+    let node = Node::new(&page, no)?;
+    let n = node.len();
+    let mut cells: Vec<&[u8]> = Vec::with_capacity(n + 1);
+    for i in 0..n {
+        if i == pos {
+            cells.push(cell);
+        }
+        cells.push(node.cell_bytes(i)?);
+    }
+    if pos == n {
+        cells.push(cell);
+    }
+    let is_last_leaf = path.iter().all(|&(p, slot)| {
+        sink.page(p)
+            .ok()
+            .and_then(|pg| Node::new(&pg, p).ok().map(|nd| nd.len() == slot))
+            .unwrap_or(false)
+    });
+    let at = if pos == n && is_last_leaf && no != root {
+        n
+    } else {
+        split_point(&cells)
+    };
+    let key_of = |c: &[u8]| -> Vec<u8> {
+        // Leaf cell: varint key_len, varint code, key …
+        let (klen, a) = crate::varint::get(c).expect("cell built or validated above");
+        let (_, b) = crate::varint::get(&c[a..]).expect("cell built or validated above");
+        c[a + b..a + b + klen as usize].to_vec()
+    };
+    let sep = separator(&key_of(cells[at - 1]), &key_of(cells[at]));
+    let left: Vec<Vec<u8>> = cells[..at].iter().map(|c| c.to_vec()).collect();
+    let right: Vec<Vec<u8>> = cells[at..].iter().map(|c| c.to_vec()).collect();
+    drop(cells);
+    drop(page);
+    if no == root {
+        return split_root(sink, root, PageType::Leaf, &left, &right, &sep, (0, 0));
+    }
+    let new = sink.allocate()?;
+    NodeMut::new(sink.page_mut(no)?).rebuild(PageType::Leaf, left.iter().map(|c| c.as_slice()));
+    NodeMut::new(sink.page_mut(new)?).rebuild(PageType::Leaf, right.iter().map(|c| c.as_slice()));
+    insert_separator(sink, root, path, no, sep, new)
+}
+
+/// Index at which to cut `cells` so that both halves hold about the same bytes.
+fn split_point(cells: &[&[u8]]) -> usize {
+    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
+    let mut acc = 0;
+    for (i, c) in cells.iter().enumerate() {
+        acc += c.len() + 2;
+        if acc * 2 >= total {
+            // Keep at least one cell on each side.
+            return (i + 1).clamp(1, cells.len() - 1);
+        }
+    }
+    cells.len() - 1
+}
+
+/// Turns the root into a branch over two new pages holding `left` and `right`.
+/// For a branch root, `rights` gives the right-most children of the two halves.
+fn split_root<S: PageSink + ?Sized>(
+    sink: &mut S,
+    root: PageNo,
+    t: PageType,
+    left: &[Vec<u8>],
+    right: &[Vec<u8>],
+    sep: &[u8],
+    rights: (PageNo, PageNo),
+) -> Result<()> {
+    let l = sink.allocate()?;
+    let r = sink.allocate()?;
+    {
+        let mut m = NodeMut::new(sink.page_mut(l)?);
+        m.init(t);
+        m.set_right_child(rights.0);
+        m.rebuild(t, left.iter().map(|c| c.as_slice()));
+    }
+    {
+        let mut m = NodeMut::new(sink.page_mut(r)?);
+        m.init(t);
+        m.set_right_child(rights.1);
+        m.rebuild(t, right.iter().map(|c| c.as_slice()));
+    }
+    let mut cell = Vec::new();
+    node::branch_cell(&mut cell, l, sep);
+    let mut m = NodeMut::new(sink.page_mut(root)?);
+    m.init(PageType::Branch);
+    m.set_right_child(r);
+    m.rebuild(PageType::Branch, std::iter::once(cell.as_slice()));
+    Ok(())
+}
+
+/// After `child` split into `child` (lower keys) and `new` (keys ≥ `sep`), records
+/// the split in the parent, splitting branches upwards as needed.
+fn insert_separator<S: PageSink + ?Sized>(
+    sink: &mut S,
+    root: PageNo,
+    mut path: Vec<(PageNo, usize)>,
+    mut child: PageNo,
+    mut sep: Vec<u8>,
+    mut new: PageNo,
+) -> Result<()> {
+    let mut cell = Vec::new();
+    while let Some((parent, slot)) = path.pop() {
+        node::branch_cell(&mut cell, child, &sep);
+        {
+            let mut m = NodeMut::new(sink.page_mut(parent)?);
+            m.set_child(slot, new);
+            if m.insert(slot, &cell)? {
+                return Ok(());
+            }
+        }
+        // The parent is full: split it around its middle cell.
+        let page = sink.page(parent)?;
+        let node = Node::new(&page, parent)?;
+        let n = node.len();
+        let mut cells: Vec<Vec<u8>> = Vec::with_capacity(n + 1);
+        for i in 0..n {
+            if i == slot {
+                cells.push(cell.clone());
+            }
+            cells.push(node.cell_bytes(i)?.to_vec());
+        }
+        if slot == n {
+            cells.push(cell.clone());
+        }
+        let old_right = node.right_child();
+        drop(page);
+        let refs: Vec<&[u8]> = cells.iter().map(|c| c.as_slice()).collect();
+        let mid = split_point(&refs);
+        let (mid_child, mid_key) = {
+            let c = &cells[mid];
+            let ch = u32::from_le_bytes(c[0..4].try_into().expect("4"));
+            let (klen, a) = crate::varint::get(&c[4..]).expect("cell built or validated above");
+            (ch, c[4 + a..4 + a + klen as usize].to_vec())
+        };
+        let left = &cells[..mid];
+        let right = &cells[mid + 1..];
+        if parent == root {
+            return split_root(sink, root, PageType::Branch, left, right, &mid_key, (mid_child, old_right));
+        }
+        let sibling = sink.allocate()?;
+        {
+            let mut m = NodeMut::new(sink.page_mut(parent)?);
+            m.set_right_child(mid_child);
+            m.rebuild(PageType::Branch, left.iter().map(|c| c.as_slice()));
+        }
+        {
+            let mut m = NodeMut::new(sink.page_mut(sibling)?);
+            m.init(PageType::Branch);
+            m.set_right_child(old_right);
+            m.rebuild(PageType::Branch, right.iter().map(|c| c.as_slice()));
+        }
+        child = parent;
+        sep = mid_key;
+        new = sibling;
+    }
+    Err(Error::corrupt(root, "split ran past the root"))
+}

@@ -1,0 +1,183 @@
+//! B+trees over pages: variable-length byte keys and values, ordered by `memcmp`.
+//!
+//! A tree is named by its root page, which never moves for the life of the tree
+//! (a root split moves the root's content into a new child instead), so a handle
+//! to a tree stays valid across transactions.
+//!
+//! The tree code reads pages through [`PageSource`] and changes them through
+//! [`PageSink`]; it knows nothing of snapshots, the WAL or the cache.
+
+pub(crate) mod cursor;
+mod delete;
+mod insert;
+pub(crate) mod node;
+pub(crate) mod overflow;
+
+pub(crate) use delete::remove;
+pub(crate) use insert::insert;
+
+use crate::error::{Error, Result};
+use crate::page::{Page, PageBuf, PageNo, PageType};
+use node::{Node, NodeMut, ValueLoc};
+
+/// Deepest tree the engine walks; deeper means a cycle in a damaged file.
+pub(crate) const MAX_DEPTH: usize = 48;
+
+/// Read access to the pages of one consistent state of the database.
+pub(crate) trait PageSource {
+    /// The page `no` as of this state.
+    fn page(&self, no: PageNo) -> Result<Page>;
+    /// The database's page size.
+    fn page_size(&self) -> usize;
+}
+
+/// Write access: the pages of a write transaction.
+pub(crate) trait PageSink: PageSource {
+    /// The page `no`, writable (copied into the transaction on first write).
+    fn page_mut(&mut self, no: PageNo) -> Result<&mut PageBuf>;
+    /// A new zeroed page (from the free list or the end of the file).
+    fn allocate(&mut self) -> Result<PageNo>;
+    /// Returns page `no` to the free list.
+    fn free(&mut self, no: PageNo) -> Result<()>;
+}
+
+/// A value read from a tree: borrowed from its page when stored inline, owned
+/// when it came from an overflow chain.
+#[derive(Clone)]
+pub struct ValueGuard {
+    inner: GuardInner,
+}
+
+#[derive(Clone)]
+enum GuardInner {
+    Page { page: Page, start: usize, end: usize },
+    Owned(Vec<u8>),
+}
+
+impl ValueGuard {
+    pub(crate) fn load<S: PageSource + ?Sized>(src: &S, page: &Page, loc: ValueLoc) -> Result<ValueGuard> {
+        let inner = match loc {
+            ValueLoc::Inline { start, end } => GuardInner::Page {
+                page: page.clone(),
+                start,
+                end,
+            },
+            ValueLoc::Overflow { len, first } => GuardInner::Owned(overflow::read(src, first, len)?),
+        };
+        Ok(ValueGuard { inner })
+    }
+
+    /// The value's bytes.
+    #[inline]
+    pub fn value(&self) -> &[u8] {
+        match &self.inner {
+            GuardInner::Page { page, start, end } => &page.bytes()[*start..*end],
+            GuardInner::Owned(v) => v,
+        }
+    }
+
+    /// The value, copied out.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.value().to_vec()
+    }
+}
+
+impl std::fmt::Debug for ValueGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ValueGuard").field(&self.value()).finish()
+    }
+}
+
+impl AsRef<[u8]> for ValueGuard {
+    fn as_ref(&self) -> &[u8] {
+        self.value()
+    }
+}
+
+/// Creates an empty tree and returns its root page.
+pub(crate) fn create<S: PageSink + ?Sized>(sink: &mut S) -> Result<PageNo> {
+    let root = sink.allocate()?;
+    NodeMut::new(sink.page_mut(root)?).init(PageType::Leaf);
+    Ok(root)
+}
+
+/// Initializes `root` (an already allocated page) as an empty tree.
+pub(crate) fn init_root<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Result<()> {
+    NodeMut::new(sink.page_mut(root)?).init(PageType::Leaf);
+    Ok(())
+}
+
+/// Looks `key` up.
+pub(crate) fn get<S: PageSource + ?Sized>(src: &S, root: PageNo, key: &[u8]) -> Result<Option<ValueGuard>> {
+    let mut no = root;
+    for _ in 0..MAX_DEPTH {
+        let page = src.page(no)?;
+        let node = Node::new(&page, no)?;
+        if node.is_leaf() {
+            return match node.search_leaf(key)? {
+                Ok(i) => {
+                    let loc = node.leaf_cell(i)?.value;
+                    Ok(Some(ValueGuard::load(src, &page, loc)?))
+                }
+                Err(_) => Ok(None),
+            };
+        }
+        let slot = node.search_branch(key)?;
+        no = node.child(slot)?;
+    }
+    Err(Error::corrupt(root, "tree deeper than the depth limit (cycle?)"))
+}
+
+/// Frees every page of the tree, the root included.
+pub(crate) fn drop_tree<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Result<()> {
+    clear_below(sink, root, 0)?;
+    sink.free(root)
+}
+
+/// Removes every entry, keeping the root page as an empty leaf.
+pub(crate) fn clear<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Result<()> {
+    clear_below(sink, root, 0)?;
+    init_root(sink, root)
+}
+
+fn clear_below<S: PageSink + ?Sized>(sink: &mut S, no: PageNo, depth: usize) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::corrupt(no, "tree deeper than the depth limit (cycle?)"));
+    }
+    let page = sink.page(no)?;
+    let node = Node::new(&page, no)?;
+    if node.is_leaf() {
+        for i in 0..node.len() {
+            if let ValueLoc::Overflow { len, first } = node.leaf_cell(i)?.value {
+                overflow::free(sink, first, len)?;
+            }
+        }
+        return Ok(());
+    }
+    let children: Vec<PageNo> = (0..=node.len()).map(|i| node.child(i)).collect::<Result<_>>()?;
+    drop(page);
+    for child in children {
+        clear_below(sink, child, depth + 1)?;
+        sink.free(child)?;
+    }
+    Ok(())
+}
+
+/// Checks a key's length against the page size.
+pub(crate) fn check_key(key: &[u8], page_size: usize) -> Result<()> {
+    let max = node::max_key(page_size);
+    if key.len() > max {
+        return Err(Error::KeyTooLarge { len: key.len(), max });
+    }
+    Ok(())
+}
+
+/// The shortest key `s` with `left < s <= right` (both keys of leaves, `left < right`):
+/// branch keys only have to separate, so shorter keys mean wider branches.
+pub(crate) fn separator(left: &[u8], right: &[u8]) -> Vec<u8> {
+    let common = left.iter().zip(right).take_while(|(a, b)| a == b).count();
+    right[..(common + 1).min(right.len())].to_vec()
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

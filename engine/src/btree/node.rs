@@ -1,0 +1,540 @@
+//! The layout of B+tree pages (leaves and branches): a slotted page.
+//!
+//! ```text
+//! 0..8    checksum            (every page)
+//! 8       page type           Leaf or Branch
+//! 9       reserved
+//! 10..12  number of cells
+//! 12..14  start of the cell content area (0 means page_size)
+//! 14..16  fragmented free bytes inside the content area
+//! 16..20  right-most child (branches only)
+//! 20..    cell pointer array: u16 offsets, in key order
+//! ...     free space
+//! ...     cell content, growing down from the end of the page
+//! ```
+//!
+//! Leaf cell: `varint key_len, varint (value_len << 1 | overflow), key, payload`,
+//! where payload is the value, or (overflow) the u32 first page of its chain.
+//! Branch cell: `u32 child, varint key_len, key`.
+//!
+//! Branch invariant: child *i* holds keys `< key i` (and ≥ key *i − 1*); the
+//! right-most child holds keys `≥` the last key. So a lookup descends into the
+//! first child whose key is greater than the one sought.
+//!
+//! Every accessor is bounds-checked and returns `Corrupt` rather than panicking:
+//! a page that passed its checksum can still be wrong if a file was crafted.
+
+use std::cmp::Ordering;
+
+use crate::error::{Error, Result};
+use crate::page::{PageBuf, PageNo, PageType};
+use crate::varint;
+
+pub(crate) const HEADER: usize = 20;
+const N_CELLS: usize = 10;
+const CONTENT_START: usize = 12;
+const FRAG: usize = 14;
+const RIGHT_CHILD: usize = 16;
+
+/// Largest cell that may be stored inline: four cells must always fit in a page
+/// so that a split always produces two valid pages.
+pub(crate) fn max_cell(page_size: usize) -> usize {
+    (page_size - HEADER) / 4 - 2
+}
+
+/// Largest key a tree accepts at this page size.
+pub(crate) fn max_key(page_size: usize) -> usize {
+    // A branch cell is 4 + varint + key; a leaf cell with an overflow value is
+    // two varints + key + 4. 16 bytes cover the worst case of both.
+    max_cell(page_size) - 16
+}
+
+/// Where a leaf cell's value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueLoc {
+    /// In the page, at this byte range.
+    Inline { start: usize, end: usize },
+    /// In an overflow chain.
+    Overflow { len: u64, first: PageNo },
+}
+
+/// A parsed leaf cell.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LeafCell {
+    pub key_start: usize,
+    pub key_end: usize,
+    pub value: ValueLoc,
+    /// Total size of the cell in bytes.
+    pub size: usize,
+}
+
+/// Read access to a node page.
+#[derive(Clone, Copy)]
+pub(crate) struct Node<'a> {
+    pub b: &'a [u8],
+    pub no: PageNo,
+}
+
+impl<'a> Node<'a> {
+    /// Wraps a page, checking that it is a node of a plausible shape.
+    pub(crate) fn new(page: &'a PageBuf, no: PageNo) -> Result<Node<'a>> {
+        let node = Node { b: page.bytes(), no };
+        match page.page_type() {
+            Some(PageType::Leaf) | Some(PageType::Branch) => {}
+            other => {
+                return Err(Error::corrupt(no, format!("expected a B+tree node, found {other:?}")))
+            }
+        }
+        let n = node.len();
+        if HEADER + 2 * n > node.content_start() || node.content_start() > node.b.len() {
+            return Err(Error::corrupt(no, "cell pointer array overlaps content"));
+        }
+        Ok(node)
+    }
+
+    #[inline]
+    pub(crate) fn is_leaf(&self) -> bool {
+        self.b[8] == PageType::Leaf as u8
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        u16::from_le_bytes([self.b[N_CELLS], self.b[N_CELLS + 1]]) as usize
+    }
+
+    #[inline]
+    fn content_start(&self) -> usize {
+        let v = u16::from_le_bytes([self.b[CONTENT_START], self.b[CONTENT_START + 1]]) as usize;
+        if v == 0 {
+            self.b.len()
+        } else {
+            v
+        }
+    }
+
+    #[inline]
+    fn frag(&self) -> usize {
+        u16::from_le_bytes([self.b[FRAG], self.b[FRAG + 1]]) as usize
+    }
+
+    #[inline]
+    pub(crate) fn right_child(&self) -> PageNo {
+        u32::from_le_bytes(self.b[RIGHT_CHILD..RIGHT_CHILD + 4].try_into().expect("4"))
+    }
+
+    /// Bytes free for new cells (including their pointers), after defragmenting.
+    pub(crate) fn free_space(&self) -> usize {
+        self.content_start() - (HEADER + 2 * self.len()) + self.frag()
+    }
+
+    /// Bytes used by cells and their pointers.
+    pub(crate) fn used(&self) -> usize {
+        self.b.len() - HEADER - self.free_space()
+    }
+
+    #[inline]
+    fn cell_offset(&self, i: usize) -> Result<usize> {
+        let p = HEADER + 2 * i;
+        let off = u16::from_le_bytes([self.b[p], self.b[p + 1]]) as usize;
+        if off < HEADER || off >= self.b.len() {
+            return Err(Error::corrupt(self.no, format!("cell {i} points outside the page")));
+        }
+        Ok(off)
+    }
+
+    fn corrupt(&self, what: &str) -> Error {
+        Error::corrupt(self.no, what.to_string())
+    }
+
+    /// Parses leaf cell `i`.
+    #[inline]
+    pub(crate) fn leaf_cell(&self, i: usize) -> Result<LeafCell> {
+        let off = self.cell_offset(i)?;
+        let b = self.b;
+        let (klen, a) = varint::get(&b[off..]).ok_or_else(|| self.corrupt("bad key length"))?;
+        let (code, c) =
+            varint::get(&b[off + a..]).ok_or_else(|| self.corrupt("bad value length"))?;
+        let key_start = off + a + c;
+        let key_end = key_start
+            .checked_add(klen as usize)
+            .filter(|&e| e <= b.len())
+            .ok_or_else(|| self.corrupt("key runs past the page"))?;
+        let vlen = code >> 1;
+        let (value, end) = if code & 1 == 1 {
+            let end = key_end + 4;
+            if end > b.len() {
+                return Err(self.corrupt("overflow pointer runs past the page"));
+            }
+            let first = u32::from_le_bytes(b[key_end..end].try_into().expect("4"));
+            (ValueLoc::Overflow { len: vlen, first }, end)
+        } else {
+            let end = key_end
+                .checked_add(vlen as usize)
+                .filter(|&e| e <= b.len())
+                .ok_or_else(|| self.corrupt("value runs past the page"))?;
+            (
+                ValueLoc::Inline {
+                    start: key_end,
+                    end,
+                },
+                end,
+            )
+        };
+        Ok(LeafCell {
+            key_start,
+            key_end,
+            value,
+            size: end - off,
+        })
+    }
+
+    /// Key of leaf cell `i`.
+    #[inline]
+    pub(crate) fn leaf_key(&self, i: usize) -> Result<&'a [u8]> {
+        let c = self.leaf_cell(i)?;
+        Ok(&self.b[c.key_start..c.key_end])
+    }
+
+    /// Child page and key of branch cell `i`, and the cell's size.
+    #[inline]
+    pub(crate) fn branch_cell(&self, i: usize) -> Result<(PageNo, &'a [u8], usize)> {
+        let off = self.cell_offset(i)?;
+        let b = self.b;
+        if off + 5 > b.len() {
+            return Err(self.corrupt("branch cell runs past the page"));
+        }
+        let child = u32::from_le_bytes(b[off..off + 4].try_into().expect("4"));
+        let (klen, a) = varint::get(&b[off + 4..]).ok_or_else(|| self.corrupt("bad key length"))?;
+        let start = off + 4 + a;
+        let end = start
+            .checked_add(klen as usize)
+            .filter(|&e| e <= b.len())
+            .ok_or_else(|| self.corrupt("key runs past the page"))?;
+        Ok((child, &b[start..end], end - off))
+    }
+
+    /// The child to follow at slot `i` (`i == len` is the right-most child).
+    #[inline]
+    pub(crate) fn child(&self, i: usize) -> Result<PageNo> {
+        if i == self.len() {
+            Ok(self.right_child())
+        } else {
+            Ok(self.branch_cell(i)?.0)
+        }
+    }
+
+    /// Key of cell `i`, leaf or branch.
+    #[inline]
+    pub(crate) fn key(&self, i: usize) -> Result<&'a [u8]> {
+        if self.is_leaf() {
+            self.leaf_key(i)
+        } else {
+            Ok(self.branch_cell(i)?.1)
+        }
+    }
+
+    /// The raw bytes of cell `i`.
+    pub(crate) fn cell_bytes(&self, i: usize) -> Result<&'a [u8]> {
+        let off = self.cell_offset(i)?;
+        let size = if self.is_leaf() {
+            self.leaf_cell(i)?.size
+        } else {
+            self.branch_cell(i)?.2
+        };
+        Ok(&self.b[off..off + size])
+    }
+
+    /// In a leaf: `Ok(i)` if cell `i` has `key`, else `Err(i)` where it would go.
+    pub(crate) fn search_leaf(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.leaf_key(mid)?.cmp(key) {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Ok(Ok(mid)),
+            }
+        }
+        Ok(Err(lo))
+    }
+
+    /// In a branch: the slot of the child whose subtree holds `key`.
+    pub(crate) fn search_branch(&self, key: &[u8]) -> Result<usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.branch_cell(mid)?.1 <= key {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+}
+
+/// Write access to a node page.
+pub(crate) struct NodeMut<'a> {
+    pub b: &'a mut [u8],
+}
+
+impl<'a> NodeMut<'a> {
+    pub(crate) fn new(page: &'a mut PageBuf) -> NodeMut<'a> {
+        NodeMut { b: page.bytes_mut() }
+    }
+
+    fn view(&self) -> Node<'_> {
+        Node { b: self.b, no: 0 }
+    }
+
+    /// Makes the page an empty node of type `t`.
+    pub(crate) fn init(&mut self, t: PageType) {
+        self.b[8..HEADER].fill(0);
+        self.b[8] = t as u8;
+    }
+
+    pub(crate) fn set_right_child(&mut self, child: PageNo) {
+        self.b[RIGHT_CHILD..RIGHT_CHILD + 4].copy_from_slice(&child.to_le_bytes());
+    }
+
+    fn set_len(&mut self, n: usize) {
+        self.b[N_CELLS..N_CELLS + 2].copy_from_slice(&(n as u16).to_le_bytes());
+    }
+
+    fn set_content_start(&mut self, v: usize) {
+        let v = if v == self.b.len() { 0 } else { v as u16 };
+        self.b[CONTENT_START..CONTENT_START + 2].copy_from_slice(&v.to_le_bytes());
+    }
+
+    fn set_frag(&mut self, v: usize) {
+        self.b[FRAG..FRAG + 2].copy_from_slice(&(v as u16).to_le_bytes());
+    }
+
+    fn set_ptr(&mut self, i: usize, off: usize) {
+        let p = HEADER + 2 * i;
+        self.b[p..p + 2].copy_from_slice(&(off as u16).to_le_bytes());
+    }
+
+    /// Inserts `cell` at slot `i`. Returns false, changing nothing, if it does not
+    /// fit even after defragmenting.
+    pub(crate) fn insert(&mut self, i: usize, cell: &[u8]) -> Result<bool> {
+        let v = self.view();
+        let n = v.len();
+        if v.free_space() < cell.len() + 2 {
+            return Ok(false);
+        }
+        let gap = v.content_start() - (HEADER + 2 * n);
+        if gap < cell.len() + 2 {
+            self.defragment()?;
+        }
+        let start = self.view().content_start() - cell.len();
+        self.b[start..start + cell.len()].copy_from_slice(cell);
+        let p = HEADER + 2 * i;
+        self.b.copy_within(p..HEADER + 2 * n, p + 2);
+        self.set_ptr(i, start);
+        self.set_len(n + 1);
+        self.set_content_start(start);
+        Ok(true)
+    }
+
+    /// Removes cell `i` (its bytes become fragmented free space).
+    pub(crate) fn remove(&mut self, i: usize, size: usize) {
+        let v = self.view();
+        let n = v.len();
+        let off = u16::from_le_bytes([self.b[HEADER + 2 * i], self.b[HEADER + 2 * i + 1]]) as usize;
+        let cs = v.content_start();
+        let frag = v.frag();
+        if off == cs {
+            self.set_content_start(cs + size);
+        } else {
+            self.set_frag(frag + size);
+        }
+        let p = HEADER + 2 * i;
+        self.b.copy_within(p + 2..HEADER + 2 * n, p);
+        self.set_len(n - 1);
+    }
+
+    /// Sets the child pointer of branch cell `i` (`i == len`: the right-most child).
+    pub(crate) fn set_child(&mut self, i: usize, child: PageNo) {
+        if i == self.view().len() {
+            self.set_right_child(child);
+        } else {
+            let off =
+                u16::from_le_bytes([self.b[HEADER + 2 * i], self.b[HEADER + 2 * i + 1]]) as usize;
+            self.b[off..off + 4].copy_from_slice(&child.to_le_bytes());
+        }
+    }
+
+    /// Rewrites the content area without gaps.
+    fn defragment(&mut self) -> Result<()> {
+        let v = self.view();
+        let n = v.len();
+        let mut cells: Vec<u8> = Vec::with_capacity(self.b.len());
+        let mut sizes = Vec::with_capacity(n);
+        for i in 0..n {
+            let c = v.cell_bytes(i)?;
+            if cells.len() + c.len() > self.b.len() - HEADER - 2 * n {
+                return Err(Error::corrupt(0, "cells overlap"));
+            }
+            cells.extend_from_slice(c);
+            sizes.push(c.len());
+        }
+        let mut end = self.b.len();
+        let mut pos = 0;
+        for (i, size) in sizes.into_iter().enumerate() {
+            end -= size;
+            self.b[end..end + size].copy_from_slice(&cells[pos..pos + size]);
+            pos += size;
+            self.set_ptr(i, end);
+        }
+        self.set_content_start(end);
+        self.set_frag(0);
+        Ok(())
+    }
+
+    /// Replaces all cells with `cells` (already in key order). They must fit.
+    pub(crate) fn rebuild<'c>(&mut self, t: PageType, cells: impl Iterator<Item = &'c [u8]>) {
+        let right = self.view().right_child();
+        self.init(t);
+        if t == PageType::Branch {
+            self.set_right_child(right);
+        }
+        let mut end = self.b.len();
+        let mut n = 0;
+        for c in cells {
+            end -= c.len();
+            assert!(end >= HEADER + 2 * (n + 1), "rebuild overflowed the page");
+            self.b[end..end + c.len()].copy_from_slice(c);
+            self.set_ptr(n, end);
+            n += 1;
+        }
+        self.set_len(n);
+        self.set_content_start(end);
+    }
+}
+
+/// Encodes a leaf cell with an inline value.
+pub(crate) fn leaf_cell_inline(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
+    out.clear();
+    varint::put(out, key.len() as u64);
+    varint::put(out, (value.len() as u64) << 1);
+    out.extend_from_slice(key);
+    out.extend_from_slice(value);
+}
+
+/// Encodes a leaf cell whose value lives in an overflow chain.
+pub(crate) fn leaf_cell_overflow(out: &mut Vec<u8>, key: &[u8], len: u64, first: PageNo) {
+    out.clear();
+    varint::put(out, key.len() as u64);
+    varint::put(out, (len << 1) | 1);
+    out.extend_from_slice(key);
+    out.extend_from_slice(&first.to_le_bytes());
+}
+
+/// Size of a leaf cell with an inline value.
+pub(crate) fn leaf_cell_inline_size(key: usize, value: usize) -> usize {
+    varint::len(key as u64) + varint::len((value as u64) << 1) + key + value
+}
+
+/// Encodes a branch cell.
+pub(crate) fn branch_cell(out: &mut Vec<u8>, child: PageNo, key: &[u8]) {
+    out.clear();
+    out.extend_from_slice(&child.to_le_bytes());
+    varint::put(out, key.len() as u64);
+    out.extend_from_slice(key);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(size: usize) -> PageBuf {
+        let mut p = PageBuf::zeroed(size);
+        NodeMut::new(&mut p).init(PageType::Leaf);
+        p
+    }
+
+    #[test]
+    fn insert_search_remove() {
+        let mut p = leaf(512);
+        let mut cell = Vec::new();
+        for (i, k) in [b"b", b"d", b"a", b"c"].iter().enumerate() {
+            let pos = Node::new(&p, 1).unwrap().search_leaf(*k).unwrap().unwrap_err();
+            leaf_cell_inline(&mut cell, *k, &[i as u8; 10]);
+            assert!(NodeMut::new(&mut p).insert(pos, &cell).unwrap());
+        }
+        let n = Node::new(&p, 1).unwrap();
+        let keys: Vec<&[u8]> = (0..n.len()).map(|i| n.leaf_key(i).unwrap()).collect();
+        assert_eq!(keys, vec![b"a", b"b", b"c", b"d"]);
+        assert_eq!(n.search_leaf(b"c").unwrap(), Ok(2));
+        assert_eq!(n.search_leaf(b"bb").unwrap(), Err(2));
+        let c = n.leaf_cell(0).unwrap();
+        let ValueLoc::Inline { start, end } = c.value else { panic!() };
+        assert_eq!(&p.bytes()[start..end], &[2u8; 10]);
+        let size = c.size;
+        NodeMut::new(&mut p).remove(0, size);
+        let n = Node::new(&p, 1).unwrap();
+        assert_eq!(n.len(), 3);
+        assert_eq!(n.leaf_key(0).unwrap(), b"b");
+    }
+
+    #[test]
+    fn fills_then_refuses_then_defragments() {
+        let mut p = leaf(512);
+        let mut cell = Vec::new();
+        let mut count = 0u32;
+        loop {
+            leaf_cell_inline(&mut cell, &count.to_be_bytes(), &[7u8; 40]);
+            let pos = Node::new(&p, 1).unwrap().len();
+            if !NodeMut::new(&mut p).insert(pos, &cell).unwrap() {
+                break;
+            }
+            count += 1;
+        }
+        assert_eq!(count, 10); // 46-byte cells + 2-byte pointers in 492 usable bytes
+        // Free every other cell, then a bigger cell must fit via defragmentation.
+        for i in (0..5).rev() {
+            let size = Node::new(&p, 1).unwrap().leaf_cell(i * 2).unwrap().size;
+            NodeMut::new(&mut p).remove(i * 2, size);
+        }
+        leaf_cell_inline(&mut cell, b"zz", &[1u8; 150]);
+        let pos = Node::new(&p, 1).unwrap().len();
+        assert!(NodeMut::new(&mut p).insert(pos, &cell).unwrap());
+        let n = Node::new(&p, 1).unwrap();
+        assert_eq!(n.len(), 6);
+        assert_eq!(n.leaf_key(5).unwrap(), b"zz");
+        assert_eq!(n.leaf_key(0).unwrap(), &1u32.to_be_bytes());
+    }
+
+    #[test]
+    fn branch_search_follows_the_invariant() {
+        let mut p = PageBuf::zeroed(512);
+        let mut m = NodeMut::new(&mut p);
+        m.init(PageType::Branch);
+        m.set_right_child(99);
+        let mut cell = Vec::new();
+        branch_cell(&mut cell, 10, b"m");
+        assert!(m.insert(0, &cell).unwrap());
+        branch_cell(&mut cell, 11, b"t");
+        assert!(m.insert(1, &cell).unwrap());
+        let n = Node::new(&p, 1).unwrap();
+        assert_eq!(n.search_branch(b"a").unwrap(), 0);
+        assert_eq!(n.search_branch(b"m").unwrap(), 1);
+        assert_eq!(n.search_branch(b"s").unwrap(), 1);
+        assert_eq!(n.search_branch(b"t").unwrap(), 2);
+        assert_eq!(n.child(2).unwrap(), 99);
+        assert_eq!(n.child(0).unwrap(), 10);
+    }
+
+    #[test]
+    fn garbage_pages_give_errors_not_panics() {
+        let mut p = PageBuf::zeroed(512);
+        p.set_page_type(PageType::Leaf);
+        p.bytes_mut()[10] = 3; // three cells, pointers all zero
+        let n = Node::new(&p, 5).unwrap();
+        assert!(n.leaf_cell(0).is_err());
+        p.bytes_mut()[10] = 255;
+        p.bytes_mut()[11] = 255;
+        assert!(Node::new(&p, 5).is_err());
+    }
+}

@@ -1,0 +1,97 @@
+//! Overflow chains: values too large for a leaf cell live in a linked list of
+//! overflow pages.
+//!
+//! Overflow page: checksum (8), type (1), reserved (3), next page (4, 0 = last),
+//! then data. The chain's length in pages follows from the value length stored in
+//! the leaf cell, which also bounds the walk (no cycle can make it run forever).
+
+use super::{PageSink, PageSource};
+use crate::error::{Error, Result};
+use crate::page::{PageNo, PageType};
+
+const NEXT: usize = 12;
+const DATA: usize = 16;
+
+/// Data bytes per overflow page.
+pub(crate) fn capacity(page_size: usize) -> usize {
+    page_size - DATA
+}
+
+/// Writes `value` into a new chain and returns its first page.
+pub(crate) fn write<S: PageSink + ?Sized>(sink: &mut S, value: &[u8]) -> Result<PageNo> {
+    let cap = capacity(sink.page_size());
+    let chunks: Vec<&[u8]> = value.chunks(cap).collect();
+    let mut pages = Vec::with_capacity(chunks.len());
+    for _ in 0..chunks.len() {
+        pages.push(sink.allocate()?);
+    }
+    for (i, chunk) in chunks.iter().enumerate() {
+        let next = pages.get(i + 1).copied().unwrap_or(0);
+        let page = sink.page_mut(pages[i])?;
+        page.set_page_type(PageType::Overflow);
+        page.put_u32(NEXT, next);
+        page.bytes_mut()[DATA..DATA + chunk.len()].copy_from_slice(chunk);
+    }
+    Ok(pages[0])
+}
+
+/// Reads a chain of `len` bytes starting at `first`.
+pub(crate) fn read<S: PageSource + ?Sized>(src: &S, first: PageNo, len: u64) -> Result<Vec<u8>> {
+    let cap = capacity(src.page_size());
+    let mut out = Vec::with_capacity(len as usize);
+    let mut no = first;
+    while (out.len() as u64) < len {
+        if no == 0 {
+            return Err(Error::corrupt(first, "overflow chain ends early"));
+        }
+        let page = src.page(no)?;
+        if page.page_type() != Some(PageType::Overflow) {
+            return Err(Error::corrupt(no, "expected an overflow page"));
+        }
+        let take = cap.min((len - out.len() as u64) as usize);
+        out.extend_from_slice(&page.bytes()[DATA..DATA + take]);
+        no = page.u32_at(NEXT);
+    }
+    Ok(out)
+}
+
+/// Frees the chain of `len` bytes starting at `first`.
+pub(crate) fn free<S: PageSink + ?Sized>(sink: &mut S, first: PageNo, len: u64) -> Result<()> {
+    let cap = capacity(sink.page_size()) as u64;
+    let count = len.div_ceil(cap).max(1);
+    let mut no = first;
+    for _ in 0..count {
+        if no == 0 {
+            return Err(Error::corrupt(first, "overflow chain ends early"));
+        }
+        let page = sink.page(no)?;
+        if page.page_type() != Some(PageType::Overflow) {
+            return Err(Error::corrupt(no, "expected an overflow page"));
+        }
+        let next = page.u32_at(NEXT);
+        drop(page);
+        sink.free(no)?;
+        no = next;
+    }
+    Ok(())
+}
+
+/// The pages of a chain, for the integrity check.
+pub(crate) fn pages<S: PageSource + ?Sized>(src: &S, first: PageNo, len: u64) -> Result<Vec<PageNo>> {
+    let cap = capacity(src.page_size()) as u64;
+    let count = len.div_ceil(cap).max(1);
+    let mut out = Vec::with_capacity(count as usize);
+    let mut no = first;
+    for _ in 0..count {
+        if no == 0 {
+            return Err(Error::corrupt(first, "overflow chain ends early"));
+        }
+        let page = src.page(no)?;
+        if page.page_type() != Some(PageType::Overflow) {
+            return Err(Error::corrupt(no, "expected an overflow page"));
+        }
+        out.push(no);
+        no = page.u32_at(NEXT);
+    }
+    Ok(out)
+}

@@ -1,0 +1,284 @@
+//! The page cache: the only owner of page memory, with a hard byte bound.
+//!
+//! Entries are keyed by `(page number, version)`: version [`MAIN`] is the content
+//! of the page in the main file, any other version is the WAL frame number the
+//! content came from. Because a frame's content never changes, a cached version
+//! never goes stale; only the `MAIN` version is replaced, by the checkpoint that
+//! overwrites the page in the main file.
+//!
+//! Eviction is CLOCK (second chance) per shard. A page that someone still holds
+//! (`Arc::strong_count > 1`, i.e. pinned by a cursor or transaction) is never
+//! evicted; when a shard cannot make room the new page is simply not cached, so
+//! the bound holds: cached bytes never exceed `capacity`.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::page::{Page, PageNo};
+
+/// The version of a page as it is in the main file.
+pub(crate) const MAIN: u64 = 0;
+
+/// `(page number, version)`.
+pub(crate) type CacheKey = (PageNo, u64);
+
+/// A multiply-shift hasher: keys are two integers, SipHash would cost more than
+/// the lookup it guards.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+struct Slot {
+    key: CacheKey,
+    page: Page,
+    referenced: bool,
+}
+
+#[derive(Default)]
+struct Shard {
+    map: FastMap<CacheKey, usize>,
+    slots: Vec<Option<Slot>>,
+    vacant: Vec<usize>,
+    hand: usize,
+    bytes: usize,
+}
+
+/// Counters for tests and tuning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Bytes of page memory held by the cache now.
+    pub bytes: usize,
+    /// The bound.
+    pub capacity: usize,
+    /// Pages held now.
+    pub pages: usize,
+}
+
+pub(crate) struct PageCache {
+    shards: Box<[Mutex<Shard>]>,
+    shard_capacity: usize,
+    page_size: usize,
+}
+
+impl PageCache {
+    /// A cache holding at most `capacity` bytes of pages of `page_size` bytes.
+    pub(crate) fn new(capacity: usize, page_size: usize) -> PageCache {
+        let pages = (capacity / page_size).max(1);
+        // Enough shards to spread threads, few enough that each holds several pages.
+        let n = (pages / 16).clamp(1, 64).next_power_of_two().min(64);
+        let n = if n > pages { 1 } else { n };
+        let shards = (0..n).map(|_| Mutex::new(Shard::default())).collect();
+        PageCache {
+            shards,
+            shard_capacity: (pages / n) * page_size,
+            page_size,
+        }
+    }
+
+    #[inline]
+    fn shard(&self, key: CacheKey) -> &Mutex<Shard> {
+        let mut h = KeyHasher::default();
+        h.write_u32(key.0);
+        h.write_u64(key.1);
+        let i = (h.finish() >> 40) as usize & (self.shards.len() - 1);
+        &self.shards[i]
+    }
+
+    /// The cached page, if present; marks it recently used.
+    #[inline]
+    pub(crate) fn get(&self, key: CacheKey) -> Option<Page> {
+        let mut shard = self.shard(key).lock();
+        let idx = *shard.map.get(&key)?;
+        let slot = shard.slots[idx].as_mut().expect("mapped slot is occupied");
+        slot.referenced = true;
+        Some(slot.page.clone())
+    }
+
+    /// Caches `page` under `key`, replacing any earlier entry for the key. Evicts
+    /// unpinned pages to stay within the bound; if it cannot, the page is not cached.
+    pub(crate) fn insert(&self, key: CacheKey, page: Page) {
+        let mut shard = self.shard(key).lock();
+        if let Some(&idx) = shard.map.get(&key) {
+            let slot = shard.slots[idx].as_mut().expect("mapped slot is occupied");
+            slot.page = page;
+            slot.referenced = true;
+            return;
+        }
+        while shard.bytes + self.page_size > self.shard_capacity {
+            if !shard.evict_one() {
+                return;
+            }
+            shard.bytes -= self.page_size;
+        }
+        let slot = Slot {
+            key,
+            page,
+            referenced: true,
+        };
+        let idx = match shard.vacant.pop() {
+            Some(i) => {
+                shard.slots[i] = Some(slot);
+                i
+            }
+            None => {
+                shard.slots.push(Some(slot));
+                shard.slots.len() - 1
+            }
+        };
+        shard.map.insert(key, idx);
+        shard.bytes += self.page_size;
+    }
+
+    /// Drops the entry for `key`, if any.
+    pub(crate) fn remove(&self, key: CacheKey) {
+        let mut shard = self.shard(key).lock();
+        if let Some(idx) = shard.map.remove(&key) {
+            shard.slots[idx] = None;
+            shard.vacant.push(idx);
+            shard.bytes -= self.page_size;
+        }
+    }
+
+    /// Drops every entry whose version is in `versions` (frames of a transaction
+    /// that rolled back: their frame numbers will be reused).
+    pub(crate) fn remove_versions_above(&self, version: u64) {
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            let doomed: Vec<CacheKey> = shard
+                .map
+                .keys()
+                .filter(|k| k.1 > version)
+                .copied()
+                .collect();
+            for key in doomed {
+                let idx = shard.map.remove(&key).expect("present");
+                shard.slots[idx] = None;
+                shard.vacant.push(idx);
+                shard.bytes -= self.page_size;
+            }
+        }
+    }
+
+    /// Current use.
+    pub(crate) fn stats(&self) -> CacheStats {
+        let mut s = CacheStats {
+            capacity: self.shard_capacity * self.shards.len(),
+            ..CacheStats::default()
+        };
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            s.bytes += shard.bytes;
+            s.pages += shard.map.len();
+        }
+        s
+    }
+}
+
+impl Shard {
+    /// Evicts one unpinned, not recently used page. Returns false when every page
+    /// is pinned (two full sweeps found nothing).
+    fn evict_one(&mut self) -> bool {
+        let n = self.slots.len();
+        if n == 0 {
+            return false;
+        }
+        for _ in 0..2 * n {
+            let i = self.hand;
+            self.hand = (self.hand + 1) % n;
+            let Some(slot) = self.slots[i].as_mut() else {
+                continue;
+            };
+            if Arc::strong_count(&slot.page) > 1 {
+                continue;
+            }
+            if slot.referenced {
+                slot.referenced = false;
+                continue;
+            }
+            let key = slot.key;
+            self.slots[i] = None;
+            self.vacant.push(i);
+            self.map.remove(&key);
+            return true;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::PageBuf;
+
+    fn page() -> Page {
+        Arc::new(PageBuf::zeroed(512))
+    }
+
+    #[test]
+    fn bound_holds_and_pinned_pages_stay() {
+        let cache = PageCache::new(512 * 8, 512);
+        let pinned = page();
+        cache.insert((1, MAIN), pinned.clone());
+        for no in 2..100 {
+            cache.insert((no, MAIN), page());
+            assert!(cache.stats().bytes <= 512 * 8);
+        }
+        assert!(cache.get((1, MAIN)).is_some(), "pinned page was evicted");
+        assert!(cache.stats().pages <= 8);
+    }
+
+    #[test]
+    fn all_pinned_means_not_cached() {
+        let cache = PageCache::new(512 * 2, 512);
+        let a = page();
+        let b = page();
+        cache.insert((1, MAIN), a.clone());
+        cache.insert((2, MAIN), b.clone());
+        cache.insert((3, MAIN), page());
+        assert!(cache.get((3, MAIN)).is_none());
+        assert_eq!(cache.stats().bytes, 1024);
+    }
+
+    #[test]
+    fn versions_are_distinct_and_removable() {
+        let cache = PageCache::new(512 * 64, 512);
+        let mut v1 = PageBuf::zeroed(512);
+        v1.bytes_mut()[9] = 1;
+        cache.insert((5, 10), Arc::new(v1.clone()));
+        cache.insert((5, 11), page());
+        cache.insert((6, 3), page());
+        assert_eq!(cache.get((5, 10)).unwrap().bytes()[9], 1);
+        cache.remove_versions_above(10);
+        assert!(cache.get((5, 11)).is_none());
+        assert!(cache.get((5, 10)).is_some());
+        assert!(cache.get((6, 3)).is_some());
+        cache.remove((5, 10));
+        assert!(cache.get((5, 10)).is_none());
+        assert_eq!(cache.stats().pages, 1);
+    }
+}

@@ -1,0 +1,74 @@
+//! LEB128 variable-length unsigned integers, used inside B+tree cells.
+
+/// Appends `v` as LEB128.
+#[inline]
+pub(crate) fn put(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Writes `v` at the start of `out`, returning the bytes used. `out` must have room.
+#[inline]
+pub(crate) fn write(out: &mut [u8], mut v: u64) -> usize {
+    let mut i = 0;
+    while v >= 0x80 {
+        out[i] = (v as u8) | 0x80;
+        v >>= 7;
+        i += 1;
+    }
+    out[i] = v as u8;
+    i + 1
+}
+
+/// How many bytes `v` takes.
+#[inline]
+pub(crate) fn len(v: u64) -> usize {
+    let bits = 64 - (v | 1).leading_zeros() as usize;
+    bits.div_ceil(7)
+}
+
+/// Reads a LEB128 value at the start of `b`: `(value, bytes used)`, or `None` if
+/// `b` ends first or the value does not fit 64 bits.
+#[inline]
+pub(crate) fn get(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    for (i, &byte) in b.iter().enumerate().take(10) {
+        let part = u64::from(byte & 0x7f);
+        if i == 9 && byte > 1 {
+            return None;
+        }
+        v |= part << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((v, i + 1));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_lengths() {
+        for v in [0u64, 1, 127, 128, 300, 16383, 16384, u32::MAX as u64, u64::MAX] {
+            let mut out = Vec::new();
+            put(&mut out, v);
+            assert_eq!(out.len(), len(v), "{v}");
+            assert_eq!(get(&out), Some((v, out.len())));
+            let mut buf = [0u8; 10];
+            assert_eq!(write(&mut buf, v), out.len());
+            assert_eq!(&buf[..out.len()], &out[..]);
+        }
+    }
+
+    #[test]
+    fn malformed_input_is_none() {
+        assert_eq!(get(&[]), None);
+        assert_eq!(get(&[0x80, 0x80]), None);
+        assert_eq!(get(&[0xff; 11]), None);
+    }
+}
