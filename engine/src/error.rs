@@ -82,6 +82,10 @@ pub enum Error {
     /// Options that cannot work (page size not a power of two, …).
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// An earlier change in this write transaction failed halfway; only a rollback
+    /// (of the transaction, or to a savepoint) is possible now.
+    #[error("the transaction failed earlier and must be rolled back")]
+    TransactionFailed,
     /// The operation needs something this build does not have yet.
     #[error("feature not supported: {0}")]
     FeatureNotSupported(&'static str),
@@ -94,6 +98,19 @@ impl Error {
     /// Wraps an I/O error with what the engine was doing.
     pub(crate) fn io(op: &'static str) -> impl FnOnce(io::Error) -> Error {
         move |source| Error::Io { op, source }
+    }
+
+    /// Whether a change that returned this error may have been left half done
+    /// (so the transaction must not commit). Checks made before any page changes
+    /// return the other kinds.
+    pub(crate) fn may_leave_partial_change(&self) -> bool {
+        matches!(
+            self,
+            Error::Io { .. }
+                | Error::Corrupt { .. }
+                | Error::NeedsRecovery
+                | Error::FeatureNotSupported(_)
+        )
     }
 
     /// A corruption error at `page`.

@@ -10,12 +10,22 @@
 
 #![deny(unsafe_code)]
 
-pub mod vfs;
-
 mod btree;
 mod cache;
+mod db;
 pub mod error;
 mod meta;
 pub mod page;
+mod pager;
+mod txn;
 mod varint;
+pub mod vfs;
 mod wal;
+
+pub use btree::cursor::Entry;
+pub use btree::ValueGuard;
+pub use cache::CacheStats;
+pub use db::{Database, Options};
+pub use error::{Error, Result};
+pub use pager::{CheckpointOutcome, Durability};
+pub use txn::{RangeIter, ReadTxn, Savepoint, Tree, WriteTxn};

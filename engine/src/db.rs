@@ -1,0 +1,160 @@
+//! [`Database`]: opening a covet file and starting transactions on it.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cache::CacheStats;
+use crate::error::Result;
+use crate::pager::{CheckpointOutcome, Durability, Pager, PagerConfig};
+use crate::txn::{ReadTxn, WriteTxn};
+use crate::vfs::{MemoryVfs, OsVfs, Vfs};
+
+/// How a database is opened.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Page size for a new database (a power of two, 512 to 65536). An existing
+    /// database keeps the page size it was created with.
+    pub page_size: usize,
+    /// The page cache's bound in bytes.
+    pub cache_bytes: usize,
+    /// How durable commits are.
+    pub durability: Durability,
+    /// How long `begin_write` waits for the writer lock before `Busy`.
+    pub busy_timeout: Duration,
+    /// Checkpoint after a commit once the WAL holds this many frames.
+    pub autocheckpoint_frames: u64,
+    /// After a checkpoint empties the WAL, shrink its file to at most this size.
+    pub wal_keep_bytes: u64,
+    /// Create the database if the file does not exist.
+    pub create: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            page_size: 4096,
+            cache_bytes: 64 << 20,
+            durability: Durability::Full,
+            busy_timeout: Duration::from_secs(5),
+            autocheckpoint_frames: 4096,
+            wal_keep_bytes: 64 << 20,
+            create: true,
+        }
+    }
+}
+
+struct Inner {
+    pager: Arc<Pager>,
+    // Keeps a memory database's files alive as long as the database.
+    _vfs: Arc<dyn Vfs>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.pager.close();
+    }
+}
+
+/// An open covet database. Cheap to clone; clones share the database. Readers on
+/// any number of threads, one writer at a time.
+///
+/// ```
+/// use covet_engine::{Database, Options};
+/// let db = Database::memory()?;
+/// let mut w = db.begin_write()?;
+/// let t = w.create_tree("t")?;
+/// w.insert(&t, b"k", b"v")?;
+/// w.commit()?;
+/// let r = db.begin_read()?;
+/// assert_eq!(r.get(&t, b"k")?.unwrap().value(), b"v");
+/// # Ok::<(), covet_engine::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("pager", &self.inner.pager)
+            .finish()
+    }
+}
+
+impl Database {
+    /// Opens the database file at `path` (its WAL is `path` + `-wal`).
+    pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Database> {
+        Database::open_with_vfs(Arc::new(OsVfs), path, options)
+    }
+
+    /// Opens a database through `vfs`.
+    pub fn open_with_vfs(
+        vfs: Arc<dyn Vfs>,
+        path: impl AsRef<Path>,
+        options: Options,
+    ) -> Result<Database> {
+        let config = PagerConfig {
+            cache_bytes: options.cache_bytes,
+            durability: options.durability,
+            busy_timeout: options.busy_timeout,
+            autocheckpoint_frames: options.autocheckpoint_frames.max(1),
+            wal_keep_bytes: options.wal_keep_bytes,
+        };
+        let pager = Pager::open(
+            &*vfs,
+            path.as_ref(),
+            options.page_size,
+            options.create,
+            config,
+        )?;
+        Ok(Database {
+            inner: Arc::new(Inner {
+                pager: Arc::new(pager),
+                _vfs: vfs,
+            }),
+        })
+    }
+
+    /// A new, empty database in memory.
+    pub fn memory() -> Result<Database> {
+        Database::memory_with(Options::default())
+    }
+
+    /// A new, empty database in memory with `options`.
+    pub fn memory_with(options: Options) -> Result<Database> {
+        Database::open_with_vfs(Arc::new(MemoryVfs::new()), "memory.covet", options)
+    }
+
+    /// Begins a read transaction on the newest commit.
+    pub fn begin_read(&self) -> Result<ReadTxn> {
+        Ok(ReadTxn::new(self.inner.pager.clone()))
+    }
+
+    /// Begins the write transaction, waiting for the writer lock up to the busy
+    /// timeout (then `Error::Busy`).
+    pub fn begin_write(&self) -> Result<WriteTxn> {
+        WriteTxn::begin(self.inner.pager.clone())
+    }
+
+    /// Copies committed pages from the WAL into the main file, as far as open
+    /// readers allow, and empties the WAL if it can.
+    pub fn checkpoint(&self) -> Result<CheckpointOutcome> {
+        self.inner.pager.checkpoint()
+    }
+
+    /// The page cache's current use.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.inner.pager.cache_stats()
+    }
+
+    /// The database's page size.
+    pub fn page_size(&self) -> usize {
+        self.inner.pager.page_size()
+    }
+
+    pub(crate) fn pager(&self) -> &Arc<Pager> {
+        &self.inner.pager
+    }
+}

@@ -1,0 +1,390 @@
+//! The pages of an open write transaction: copy-on-write over the snapshot it
+//! started from, spilled to the WAL when they outgrow their memory budget, with
+//! undo records for savepoints.
+//!
+//! Invariants:
+//! - A page's current version in the transaction is, in order of precedence, its
+//!   entry in `dirty`, its frame in `spilled`, or its version in `base`.
+//! - Every frame this transaction wrote for a page is older than the version the
+//!   commit writes for it, or is that version: recovery takes the newest frame of
+//!   each page. (`rollback_to` re-dirties restored pages to keep this true.)
+//! - `meta.page_count` bounds every page the transaction reads or writes.
+
+use std::sync::Arc;
+
+use crate::btree::{PageSink, PageSource};
+use crate::cache::FastMap;
+use crate::error::{Error, Result};
+use crate::meta::Meta;
+use crate::page::{Page, PageBuf, PageNo, PageType};
+use crate::pager::{Pager, Snapshot};
+use crate::wal::FrameNo;
+
+/// A page's place in the transaction before a savepoint changed it.
+#[derive(Clone)]
+pub(crate) struct Prior {
+    dirty: Option<Page>,
+    spilled: Option<FrameNo>,
+}
+
+/// What a savepoint needs to roll back to.
+pub(crate) struct SavepointState {
+    pub id: u32,
+    pub meta: Meta,
+    pub undo: FastMap<PageNo, Prior>,
+}
+
+pub(crate) struct TxnPages {
+    pub pager: Arc<Pager>,
+    pub base: Arc<Snapshot>,
+    pub meta: Meta,
+    pub dirty: FastMap<PageNo, Page>,
+    pub spilled: FastMap<PageNo, FrameNo>,
+    pub savepoints: Vec<SavepointState>,
+    dirty_limit: usize,
+    page_size: usize,
+}
+
+// Free-list trunk page: checksum (8), type (1), reserved (3), next trunk (4),
+// entry count (4), then u32 page numbers.
+const TRUNK_NEXT: usize = 12;
+const TRUNK_COUNT: usize = 16;
+const TRUNK_ENTRIES: usize = 20;
+
+impl TxnPages {
+    pub(crate) fn new(pager: Arc<Pager>, base: Arc<Snapshot>) -> TxnPages {
+        let page_size = pager.page_size();
+        let dirty_limit = (pager.config.cache_bytes / 4 / page_size).max(64);
+        TxnPages {
+            meta: base.meta,
+            pager,
+            base,
+            dirty: FastMap::default(),
+            spilled: FastMap::default(),
+            savepoints: Vec::new(),
+            dirty_limit,
+            page_size,
+        }
+    }
+
+    fn check_bounds(&self, no: PageNo) -> Result<()> {
+        if no >= self.meta.page_count {
+            return Err(Error::corrupt(
+                no,
+                format!("page beyond the end ({} pages)", self.meta.page_count),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records how page `no` stood before its first change since the newest savepoint.
+    fn remember(&mut self, no: PageNo) {
+        if let Some(sp) = self.savepoints.last_mut() {
+            if !sp.undo.contains_key(&no) {
+                let prior = Prior {
+                    dirty: self.dirty.get(&no).cloned(),
+                    spilled: self.spilled.get(&no).copied(),
+                };
+                sp.undo.insert(no, prior);
+            }
+        }
+    }
+
+    /// Writes the dirty pages to the WAL when they exceed the budget.
+    fn maybe_spill(&mut self) -> Result<()> {
+        if self.dirty.len() < self.dirty_limit {
+            return Ok(());
+        }
+        self.spill()
+    }
+
+    /// Writes every dirty page to the WAL as uncommitted frames.
+    pub(crate) fn spill(&mut self) -> Result<()> {
+        let mut pages: Vec<(PageNo, Page)> = self.dirty.drain().collect();
+        pages.sort_unstable_by_key(|p| p.0);
+        let mut bufs: Vec<(PageNo, PageBuf)> = pages
+            .into_iter()
+            .map(|(no, p)| {
+                (
+                    no,
+                    Arc::try_unwrap(p).unwrap_or_else(|shared| (*shared).clone()),
+                )
+            })
+            .collect();
+        let first = {
+            let mut refs: Vec<(PageNo, &mut PageBuf)> =
+                bufs.iter_mut().map(|(n, p)| (*n, p)).collect();
+            match self.pager.spill(&mut refs) {
+                Ok(f) => f,
+                Err(e) => {
+                    // Put the pages back so the transaction is intact.
+                    for (no, buf) in bufs {
+                        self.dirty.insert(no, Arc::new(buf));
+                    }
+                    return Err(e);
+                }
+            }
+        };
+        for (i, (no, buf)) in bufs.into_iter().enumerate() {
+            let frame = first + i as u64;
+            self.spilled.insert(no, frame);
+            self.pager.cache_spilled(no, frame, Arc::new(buf));
+        }
+        Ok(())
+    }
+
+    /// Whether this transaction wrote any frame to the WAL.
+    pub(crate) fn has_spilled(&self) -> bool {
+        !self.spilled.is_empty()
+    }
+
+    /// Opens a savepoint.
+    pub(crate) fn savepoint(&mut self, id: u32) {
+        self.savepoints.push(SavepointState {
+            id,
+            meta: self.meta,
+            undo: FastMap::default(),
+        });
+    }
+
+    /// Undoes everything since savepoint `id`, which stays open.
+    pub(crate) fn rollback_to(&mut self, id: u32) -> Result<()> {
+        let Some(pos) = self.savepoints.iter().position(|s| s.id == id) else {
+            return Err(Error::NoSuchSavepoint(id));
+        };
+        let mut restored: Vec<PageNo> = Vec::new();
+        while self.savepoints.len() > pos {
+            let sp = self.savepoints.pop().expect("len > pos");
+            for (no, prior) in sp.undo {
+                match prior.dirty {
+                    Some(p) => self.dirty.insert(no, p),
+                    None => self.dirty.remove(&no),
+                };
+                match prior.spilled {
+                    Some(f) => self.spilled.insert(no, f),
+                    None => self.spilled.remove(&no),
+                };
+                restored.push(no);
+            }
+            self.meta = sp.meta;
+        }
+        self.savepoint(id);
+        // Frames written after the savepoint may be newer than the restored
+        // versions; re-dirty those pages so the commit writes them last.
+        if self.has_spilled() {
+            let meta = self.meta;
+            for no in restored {
+                if no < meta.page_count && !self.dirty.contains_key(&no) {
+                    let page = self.page(no)?;
+                    self.dirty.insert(no, page);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets savepoint `id` (and those opened after it), keeping the changes.
+    pub(crate) fn release(&mut self, id: u32) -> Result<()> {
+        let Some(pos) = self.savepoints.iter().position(|s| s.id == id) else {
+            return Err(Error::NoSuchSavepoint(id));
+        };
+        while self.savepoints.len() > pos {
+            let sp = self.savepoints.pop().expect("len > pos");
+            if let Some(parent) = self.savepoints.last_mut() {
+                for (no, prior) in sp.undo {
+                    parent.undo.entry(no).or_insert(prior);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fresh_page(&mut self, no: PageNo) -> &mut PageBuf {
+        self.remember(no);
+        let slot = self
+            .dirty
+            .entry(no)
+            .or_insert_with(|| Arc::new(PageBuf::zeroed(self.page_size)));
+        let page = Arc::make_mut(slot);
+        page.bytes_mut().fill(0);
+        page
+    }
+
+    /// Pushes `no` onto the free list.
+    fn push_free(&mut self, no: PageNo) -> Result<()> {
+        let capacity = ((self.page_size - TRUNK_ENTRIES) / 4) as u32;
+        let head = self.meta.free_head;
+        if head != 0 {
+            let trunk = self.page_mut(head)?;
+            if trunk.page_type() != Some(PageType::FreeTrunk) {
+                return Err(Error::corrupt(head, "free-list head is not a trunk page"));
+            }
+            let count = trunk.u32_at(TRUNK_COUNT);
+            if count < capacity {
+                trunk.put_u32(TRUNK_ENTRIES + 4 * count as usize, no);
+                trunk.put_u32(TRUNK_COUNT, count + 1);
+                self.meta.free_count += 1;
+                return Ok(());
+            }
+        }
+        let trunk = self.fresh_page(no);
+        trunk.set_page_type(PageType::FreeTrunk);
+        trunk.put_u32(TRUNK_NEXT, head);
+        self.meta.free_head = no;
+        self.meta.free_count += 1;
+        Ok(())
+    }
+
+    /// Pops a page off the free list, if it has one.
+    fn pop_free(&mut self) -> Result<Option<PageNo>> {
+        let head = self.meta.free_head;
+        if head == 0 {
+            return Ok(None);
+        }
+        let page_count = self.meta.page_count;
+        let trunk = self.page_mut(head)?;
+        if trunk.page_type() != Some(PageType::FreeTrunk) {
+            return Err(Error::corrupt(head, "free-list head is not a trunk page"));
+        }
+        let count = trunk.u32_at(TRUNK_COUNT);
+        if count > 0 {
+            if TRUNK_ENTRIES + 4 * count as usize > trunk.len() {
+                return Err(Error::corrupt(head, "free-list trunk count too large"));
+            }
+            let no = trunk.u32_at(TRUNK_ENTRIES + 4 * (count as usize - 1));
+            trunk.put_u32(TRUNK_COUNT, count - 1);
+            if no < 2 || no >= page_count {
+                return Err(Error::corrupt(
+                    head,
+                    format!("free-list entry {no} out of range"),
+                ));
+            }
+            self.meta.free_count = self.meta.free_count.saturating_sub(1);
+            return Ok(Some(no));
+        }
+        let next = trunk.u32_at(TRUNK_NEXT);
+        if next >= page_count {
+            return Err(Error::corrupt(head, "free-list link out of range"));
+        }
+        self.meta.free_head = next;
+        self.meta.free_count = self.meta.free_count.saturating_sub(1);
+        Ok(Some(head))
+    }
+
+    /// The pages of the free list (trunks and entries), for checks and vacuum.
+    pub(crate) fn free_pages(&self) -> Result<Vec<PageNo>> {
+        free_list_pages(self, self.meta.free_head, self.meta.page_count)
+    }
+
+    /// Takes the dirty pages for commit, page 0 (with `meta` written into it) last.
+    pub(crate) fn take_for_commit(&mut self) -> Result<Vec<(PageNo, PageBuf)>> {
+        let meta = self.meta;
+        meta.encode(self.page_mut(crate::meta::HEADER_PAGE)?);
+        let mut pages: Vec<(PageNo, PageBuf)> = self
+            .dirty
+            .drain()
+            .map(|(no, p)| {
+                (
+                    no,
+                    Arc::try_unwrap(p).unwrap_or_else(|shared| (*shared).clone()),
+                )
+            })
+            .collect();
+        pages.sort_unstable_by_key(|p| if p.0 == 0 { u32::MAX } else { p.0 });
+        Ok(pages)
+    }
+}
+
+/// Walks a free list from `head`, returning every page on it.
+pub(crate) fn free_list_pages<S: PageSource + ?Sized>(
+    src: &S,
+    head: PageNo,
+    page_count: PageNo,
+) -> Result<Vec<PageNo>> {
+    let mut out = Vec::new();
+    let mut trunk = head;
+    while trunk != 0 {
+        if trunk >= page_count || out.len() > page_count as usize {
+            return Err(Error::corrupt(trunk, "free list leaves the file or loops"));
+        }
+        let page = src.page(trunk)?;
+        if page.page_type() != Some(PageType::FreeTrunk) {
+            return Err(Error::corrupt(trunk, "free-list page is not a trunk page"));
+        }
+        out.push(trunk);
+        let count = page.u32_at(TRUNK_COUNT) as usize;
+        if TRUNK_ENTRIES + 4 * count > page.len() {
+            return Err(Error::corrupt(trunk, "free-list trunk count too large"));
+        }
+        for i in 0..count {
+            out.push(page.u32_at(TRUNK_ENTRIES + 4 * i));
+        }
+        trunk = page.u32_at(TRUNK_NEXT);
+    }
+    Ok(out)
+}
+
+impl PageSource for TxnPages {
+    #[inline]
+    fn page(&self, no: PageNo) -> Result<Page> {
+        self.check_bounds(no)?;
+        if let Some(p) = self.dirty.get(&no) {
+            return Ok(p.clone());
+        }
+        if let Some(&f) = self.spilled.get(&no) {
+            return self.pager.read_spilled(no, f);
+        }
+        self.pager.read(&self.base, no)
+    }
+
+    fn page_size(&self) -> usize {
+        self.page_size
+    }
+}
+
+impl PageSink for TxnPages {
+    fn page_mut(&mut self, no: PageNo) -> Result<&mut PageBuf> {
+        self.check_bounds(no)?;
+        if !self.dirty.contains_key(&no) {
+            self.maybe_spill()?;
+            let page = self.page(no)?;
+            self.remember(no);
+            self.dirty.insert(no, page);
+        } else {
+            self.remember(no);
+        }
+        Ok(Arc::make_mut(
+            self.dirty.get_mut(&no).expect("just inserted"),
+        ))
+    }
+
+    fn allocate(&mut self) -> Result<PageNo> {
+        self.maybe_spill()?;
+        let no = match self.pop_free()? {
+            Some(no) => no,
+            None => {
+                let no = self.meta.page_count;
+                if no == u32::MAX {
+                    return Err(Error::FeatureNotSupported(
+                        "databases larger than 2^32 pages",
+                    ));
+                }
+                self.meta.page_count += 1;
+                no
+            }
+        };
+        self.fresh_page(no);
+        Ok(no)
+    }
+
+    fn free(&mut self, no: PageNo) -> Result<()> {
+        self.check_bounds(no)?;
+        if no < 2 {
+            return Err(Error::corrupt(no, "attempt to free a fixed page"));
+        }
+        // A free page's content is dead: do not write it at commit.
+        self.remember(no);
+        self.dirty.remove(&no);
+        self.push_free(no)
+    }
+}

@@ -1,0 +1,95 @@
+//! Read transactions: a registered snapshot of the newest commit.
+
+use std::ops::RangeBounds;
+use std::sync::Arc;
+
+use super::{directory, range_iter, RangeIter, Tree};
+use crate::btree::{self, PageSource, ValueGuard};
+use crate::error::{Error, Result};
+use crate::page::{Page, PageNo};
+use crate::pager::{Pager, Snapshot};
+
+/// A consistent, read-only view of the database as of the moment it began.
+///
+/// It never blocks and is never blocked; writers that commit after it began are
+/// invisible to it. It is `Send` and `Sync`: threads can share one. Dropping it
+/// releases the snapshot (a long-lived reader keeps the WAL from being emptied).
+pub struct ReadTxn {
+    pager: Arc<Pager>,
+    snap: Arc<Snapshot>,
+}
+
+impl std::fmt::Debug for ReadTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadTxn")
+            .field("commit", &self.snap.commit)
+            .finish()
+    }
+}
+
+impl ReadTxn {
+    pub(crate) fn new(pager: Arc<Pager>) -> ReadTxn {
+        let snap = pager.begin_read();
+        ReadTxn { pager, snap }
+    }
+
+    /// The tree called `name`, if it exists.
+    pub fn open_tree(&self, name: &str) -> Result<Tree> {
+        directory::open(self, name)?.ok_or_else(|| Error::TreeNotFound { name: name.into() })
+    }
+
+    /// Every tree, by name.
+    pub fn list_trees(&self) -> Result<Vec<(String, Tree)>> {
+        directory::list(self)
+    }
+
+    /// The value stored under `key`.
+    pub fn get(&self, tree: &Tree, key: &[u8]) -> Result<Option<ValueGuard>> {
+        btree::get(self, tree.root(), key)
+    }
+
+    /// Entries with keys in `range`, in key order.
+    pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, tree: &Tree, range: R) -> RangeIter<'_> {
+        range_iter(self, tree, range, false)
+    }
+
+    /// Entries with keys in `range`, in reverse key order.
+    pub fn range_rev<K: AsRef<[u8]>, R: RangeBounds<K>>(
+        &self,
+        tree: &Tree,
+        range: R,
+    ) -> RangeIter<'_> {
+        range_iter(self, tree, range, true)
+    }
+
+    /// Every entry of `tree`, in key order.
+    pub fn iter(&self, tree: &Tree) -> RangeIter<'_> {
+        range_iter::<&[u8], _>(self, tree, .., false)
+    }
+
+    /// The id of the commit this snapshot shows (it counts commits).
+    pub fn txn_id(&self) -> u64 {
+        self.snap.meta.txn_id
+    }
+
+    pub(crate) fn snapshot(&self) -> &Arc<Snapshot> {
+        &self.snap
+    }
+}
+
+impl PageSource for ReadTxn {
+    #[inline]
+    fn page(&self, no: PageNo) -> Result<Page> {
+        self.pager.read(&self.snap, no)
+    }
+
+    fn page_size(&self) -> usize {
+        self.pager.page_size()
+    }
+}
+
+impl Drop for ReadTxn {
+    fn drop(&mut self) {
+        self.pager.end_read(&self.snap);
+    }
+}

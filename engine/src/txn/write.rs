@@ -1,0 +1,216 @@
+//! The write transaction: the single writer, with savepoints.
+
+use std::ops::RangeBounds;
+use std::sync::Arc;
+
+use super::pages::TxnPages;
+use super::{directory, range_iter, RangeIter, Tree};
+use crate::btree::{self, PageSource, ValueGuard};
+use crate::error::{Error, Result};
+use crate::pager::Pager;
+
+/// A savepoint inside a [`WriteTxn`]: roll back to it, or release it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Savepoint(u32);
+
+/// The one write transaction of a database. It sees its own changes and the
+/// newest commit; nobody else sees its changes before [`WriteTxn::commit`].
+/// Dropping it without committing rolls it back.
+pub struct WriteTxn {
+    pages: TxnPages,
+    next_savepoint: u32,
+    finished: bool,
+    changed: bool,
+    /// A change failed halfway (I/O error, damaged page): the transaction's pages
+    /// may be inconsistent, so only a rollback (or a rollback to a savepoint) is
+    /// allowed.
+    failed: bool,
+}
+
+impl std::fmt::Debug for WriteTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTxn")
+            .field("base", &self.pages.base.commit)
+            .finish()
+    }
+}
+
+impl WriteTxn {
+    /// Takes the writer lock (waiting up to the busy timeout) and begins.
+    pub(crate) fn begin(pager: Arc<Pager>) -> Result<WriteTxn> {
+        pager.lock_writer()?;
+        let base = pager.current();
+        Ok(WriteTxn {
+            pages: TxnPages::new(pager, base),
+            next_savepoint: 1,
+            finished: false,
+            changed: false,
+            failed: false,
+        })
+    }
+
+    /// Creates a new, empty tree called `name`.
+    pub fn create_tree(&mut self, name: &str) -> Result<Tree> {
+        self.mutate(|p| directory::create(p, name))
+    }
+
+    /// The tree called `name`, if it exists.
+    pub fn open_tree(&self, name: &str) -> Result<Tree> {
+        directory::open(&self.pages, name)?.ok_or_else(|| Error::TreeNotFound { name: name.into() })
+    }
+
+    /// The tree called `name`, created if it does not exist.
+    pub fn open_or_create_tree(&mut self, name: &str) -> Result<Tree> {
+        match directory::open(&self.pages, name)? {
+            Some(t) => Ok(t),
+            None => self.create_tree(name),
+        }
+    }
+
+    /// Drops the tree called `name` and frees its pages.
+    pub fn drop_tree(&mut self, name: &str) -> Result<()> {
+        self.mutate(|p| directory::drop(p, name))
+    }
+
+    /// Removes every entry of `tree`.
+    pub fn clear_tree(&mut self, tree: &Tree) -> Result<()> {
+        self.mutate(|p| btree::clear(p, tree.root()))
+    }
+
+    /// Every tree, by name.
+    pub fn list_trees(&self) -> Result<Vec<(String, Tree)>> {
+        directory::list(&self.pages)
+    }
+
+    /// Stores `value` under `key`, replacing any earlier value. Returns whether a
+    /// value was replaced.
+    pub fn insert(&mut self, tree: &Tree, key: &[u8], value: &[u8]) -> Result<bool> {
+        self.mutate(|p| btree::insert(p, tree.root(), key, value))
+    }
+
+    /// Removes `key`. Returns whether it was present.
+    pub fn remove(&mut self, tree: &Tree, key: &[u8]) -> Result<bool> {
+        self.mutate(|p| btree::remove(p, tree.root(), key))
+    }
+
+    /// Runs a change; an error that may have left it half done fails the transaction.
+    fn mutate<T>(&mut self, f: impl FnOnce(&mut TxnPages) -> Result<T>) -> Result<T> {
+        if self.failed {
+            return Err(Error::TransactionFailed);
+        }
+        self.changed = true;
+        let result = f(&mut self.pages);
+        if let Err(e) = &result {
+            if e.may_leave_partial_change() {
+                self.failed = true;
+            }
+        }
+        result
+    }
+
+    /// The value stored under `key`, as this transaction sees it.
+    pub fn get(&self, tree: &Tree, key: &[u8]) -> Result<Option<ValueGuard>> {
+        btree::get(&self.pages, tree.root(), key)
+    }
+
+    /// Entries with keys in `range`, in key order.
+    pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, tree: &Tree, range: R) -> RangeIter<'_> {
+        range_iter(&self.pages, tree, range, false)
+    }
+
+    /// Entries with keys in `range`, in reverse key order.
+    pub fn range_rev<K: AsRef<[u8]>, R: RangeBounds<K>>(
+        &self,
+        tree: &Tree,
+        range: R,
+    ) -> RangeIter<'_> {
+        range_iter(&self.pages, tree, range, true)
+    }
+
+    /// Every entry of `tree`, in key order.
+    pub fn iter(&self, tree: &Tree) -> RangeIter<'_> {
+        range_iter::<&[u8], _>(&self.pages, tree, .., false)
+    }
+
+    /// Opens a savepoint. Savepoints nest.
+    pub fn savepoint(&mut self) -> Result<Savepoint> {
+        if self.failed {
+            return Err(Error::TransactionFailed);
+        }
+        let id = self.next_savepoint;
+        self.next_savepoint += 1;
+        self.pages.savepoint(id);
+        Ok(Savepoint(id))
+    }
+
+    /// Undoes every change made since `sp`; `sp` stays open, savepoints opened
+    /// after it are gone.
+    pub fn rollback_to(&mut self, sp: Savepoint) -> Result<()> {
+        self.pages.rollback_to(sp.0)?;
+        self.failed = false;
+        Ok(())
+    }
+
+    /// Closes `sp` (and those opened after it), keeping the changes.
+    pub fn release(&mut self, sp: Savepoint) -> Result<()> {
+        self.pages.release(sp.0)
+    }
+
+    /// Makes the changes durable (as the durability mode says) and visible.
+    pub fn commit(mut self) -> Result<()> {
+        if self.failed {
+            self.abort();
+            return Err(Error::TransactionFailed);
+        }
+        self.finished = true;
+        if !self.changed {
+            self.pages.pager.unlock_writer();
+            return Ok(());
+        }
+        let spilled = self.pages.has_spilled();
+        let result = self.commit_inner();
+        if result.is_err() {
+            self.pages.pager.rollback(&self.pages.base, spilled);
+        }
+        self.pages.pager.unlock_writer();
+        result
+    }
+
+    fn commit_inner(&mut self) -> Result<()> {
+        self.pages.meta.txn_id += 1;
+        let pages = self.pages.take_for_commit()?;
+        let frames = std::mem::take(&mut self.pages.spilled);
+        let pager = self.pages.pager.clone();
+        pager.commit(&self.pages.base, self.pages.meta, pages, frames)
+    }
+
+    /// Discards every change.
+    pub fn rollback(mut self) {
+        self.abort();
+    }
+
+    fn abort(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let spilled = self.pages.has_spilled();
+        self.pages.pager.rollback(&self.pages.base, spilled);
+        self.pages.pager.unlock_writer();
+    }
+
+    pub(crate) fn pages(&self) -> &TxnPages {
+        &self.pages
+    }
+
+    /// The page size of the database.
+    pub fn page_size(&self) -> usize {
+        self.pages.page_size()
+    }
+}
+
+impl Drop for WriteTxn {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
