@@ -1,0 +1,204 @@
+//! The engine abstraction the workloads are written against, and the list of engines.
+//!
+//! # Adding an engine (covet's adapter)
+//!
+//! 1. Write `engines/covet.rs` with a type implementing [`KvEngine`] (plus its [`KvWriter`] and
+//!    [`KvReader`]); each existing adapter is a page long and a model to copy.
+//! 2. Declare the module below, add `"covet"` to the front of [`ENGINES`] and an arm to
+//!    [`run_by_name`].
+//! 3. Add `covet-engine = { path = "../engine" }` to `benches/Cargo.toml`.
+//!
+//! covet's planned API maps one to one: [`KvEngine::open`] is
+//! `Database::create(dir.join("db.covet"), Options { cache_bytes, durability: Full, .. })` and
+//! creates the tree `"kv"` in a first write transaction; [`KvEngine::write`] is `begin_write()`,
+//! the body's `insert(tree, k, v)` / `remove(tree, k)` calls, then `commit()`;
+//! [`KvEngine::reader`] is `begin_read()`, [`KvReader::get`] is `get(tree, k)` with the guard
+//! handed to the closure, and [`KvReader::scan`] is `range(tree, start..)` stepped `limit` times.
+
+use std::path::Path;
+
+pub mod lmdb;
+pub mod redb;
+pub mod sled;
+pub mod sqlite;
+
+/// Any error an adapter passes up; the harness only prints it.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The result type of every adapter call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What every engine is opened with.
+#[derive(Clone, Copy, Debug)]
+pub struct EngineConfig {
+    /// The engine's page/block cache, in bytes, where it has one of its own.
+    pub cache_bytes: u64,
+}
+
+/// A key-value store under test: one table of byte keys to byte values, in its own directory.
+///
+/// The harness shares `&self` between threads (hence `Sync`) but never runs a write alongside
+/// anything else. Every [`KvEngine::write`] is a durable commit: when it returns `Ok`, the data
+/// must survive a power cut (fsync or the engine's equivalent), whatever the engine's default.
+pub trait KvEngine: Sync + Sized {
+    /// The engine's name as it appears in `--engines` and in the JSON `results`.
+    const NAME: &'static str;
+
+    /// What a reader is: a read transaction (snapshot) that the workloads query.
+    type Reader<'a>: KvReader
+    where
+        Self: 'a;
+
+    /// Creates a new, empty database in the empty directory `dir`.
+    fn open(dir: &Path, config: &EngineConfig) -> Result<Self>;
+
+    /// One line describing the settings used (cache, durability, journal), for stderr.
+    fn settings(&self) -> String;
+
+    /// Runs `body` inside one write transaction and commits it durably if `body` returns `Ok`.
+    /// If `body` fails, the transaction is abandoned and the error returned.
+    fn write<F>(&self, body: F) -> Result<()>
+    where
+        F: FnOnce(&mut dyn KvWriter) -> Result<()>;
+
+    /// Starts a read transaction: a consistent snapshot of the last committed state. Each reader
+    /// is used by one thread; two threads each call `reader` on the shared engine.
+    fn reader(&self) -> Result<Self::Reader<'_>>;
+}
+
+/// The operations of one write transaction.
+pub trait KvWriter {
+    /// Inserts `key`, replacing any existing value.
+    fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<()>;
+    /// Removes `key` if present.
+    fn remove(&mut self, key: &[u8]) -> Result<()>;
+}
+
+/// The operations of one read transaction.
+pub trait KvReader {
+    /// Looks up `key` and, if it is there, returns `f` applied to its value, which `f` sees in
+    /// place (a guard or borrowed slice: no copy is asked for).
+    fn get<R>(&mut self, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>>;
+
+    /// Visits up to `limit` entries in key order, starting at the first key `>= start`, calling
+    /// `f(key, value)` on each; returns how many it visited (fewer at the end of the table).
+    fn scan(&mut self, start: &[u8], limit: usize, f: impl FnMut(&[u8], &[u8])) -> Result<usize>;
+}
+
+/// Every engine the harness knows, in the order they run and are reported.
+pub const ENGINES: &[&str] = &[
+    self::redb::RedbEngine::NAME,
+    self::sled::SledEngine::NAME,
+    self::sqlite::SqliteEngine::NAME,
+    self::lmdb::LmdbEngine::NAME,
+];
+
+/// Calls `run::<E>()` with the engine type named `name`; `None` if no engine has that name.
+///
+/// The callback is generic so each engine's workloads are compiled for its own types (no
+/// dynamic dispatch inside a timed loop).
+pub fn run_by_name<V: EngineVisitor>(name: &str, visitor: V) -> Option<V::Output> {
+    Some(match name {
+        self::redb::RedbEngine::NAME => visitor.visit::<self::redb::RedbEngine>(),
+        self::sled::SledEngine::NAME => visitor.visit::<self::sled::SledEngine>(),
+        self::sqlite::SqliteEngine::NAME => visitor.visit::<self::sqlite::SqliteEngine>(),
+        self::lmdb::LmdbEngine::NAME => visitor.visit::<self::lmdb::LmdbEngine>(),
+        _ => return None,
+    })
+}
+
+/// Something to do with an engine type chosen at run time (see [`run_by_name`]).
+pub trait EngineVisitor {
+    /// What the visit produces.
+    type Output;
+    /// Does it for engine `E`.
+    fn visit<E: KvEngine>(self) -> Self::Output;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What every adapter must do; a new adapter (covet's) gets a line in `every_engine_conforms`.
+    fn conforms<E: KvEngine>() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = E::open(
+            dir.path(),
+            &EngineConfig {
+                cache_bytes: 1 << 20,
+            },
+        )
+        .unwrap();
+        let name = E::NAME;
+        engine
+            .write(|w| {
+                for k in [b"b", b"d", b"a", b"c"] {
+                    w.insert(k, &[k[0]; 3])?;
+                }
+                w.insert(b"a", b"new")
+            })
+            .unwrap();
+        // A failed body commits nothing.
+        let failed = engine.write(|w| {
+            w.insert(b"z", b"zz")?;
+            Err("abandon".into())
+        });
+        assert!(failed.is_err(), "{name}");
+        engine.write(|w| w.remove(b"d")).unwrap();
+
+        let mut reader = engine.reader().unwrap();
+        assert_eq!(
+            reader.get(b"a", |v| v.to_vec()).unwrap().as_deref(),
+            Some(&b"new"[..]),
+            "{name}"
+        );
+        assert_eq!(
+            reader.get(b"c", |v| v.to_vec()).unwrap().as_deref(),
+            Some(&b"ccc"[..]),
+            "{name}"
+        );
+        for missing in [&b"d"[..], b"z", b"bb"] {
+            assert_eq!(reader.get(missing, |v| v.len()).unwrap(), None, "{name}");
+        }
+        let mut seen = Vec::new();
+        let count = reader
+            .scan(b"bb", 10, |k, _| seen.push(k.to_vec()))
+            .unwrap();
+        assert_eq!((count, seen), (1, vec![b"c".to_vec()]), "{name}");
+        let mut seen = Vec::new();
+        let count = reader.scan(&[], 2, |k, _| seen.push(k.to_vec())).unwrap();
+        assert_eq!(
+            (count, seen),
+            (2, vec![b"a".to_vec(), b"b".to_vec()]),
+            "{name}"
+        );
+        drop(reader);
+
+        // Two threads read the shared engine at once.
+        std::thread::scope(|s| {
+            let other = s.spawn(|| engine.reader().unwrap().get(b"b", |v| v.len()).unwrap());
+            assert_eq!(
+                engine.reader().unwrap().get(b"b", |v| v.len()).unwrap(),
+                Some(3)
+            );
+            assert_eq!(other.join().unwrap(), Some(3), "{name}");
+        });
+
+        engine
+            .write(|w| [b"a", b"b", b"c"].iter().try_for_each(|k| w.remove(*k)))
+            .unwrap();
+        assert_eq!(
+            engine.reader().unwrap().scan(&[], 1, |_, _| {}).unwrap(),
+            0,
+            "{name}"
+        );
+    }
+
+    #[test]
+    fn every_engine_conforms() {
+        conforms::<self::redb::RedbEngine>();
+        conforms::<self::sled::SledEngine>();
+        conforms::<self::sqlite::SqliteEngine>();
+        conforms::<self::lmdb::LmdbEngine>();
+    }
+}
