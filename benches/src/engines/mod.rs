@@ -17,6 +17,7 @@
 
 use std::path::Path;
 
+pub mod covet;
 pub mod lmdb;
 pub mod redb;
 pub mod sled;
@@ -87,6 +88,7 @@ pub trait KvReader {
 
 /// Every engine the harness knows, in the order they run and are reported.
 pub const ENGINES: &[&str] = &[
+    self::covet::CovetEngine::NAME,
     self::redb::RedbEngine::NAME,
     self::sled::SledEngine::NAME,
     self::sqlite::SqliteEngine::NAME,
@@ -99,6 +101,7 @@ pub const ENGINES: &[&str] = &[
 /// dynamic dispatch inside a timed loop).
 pub fn run_by_name<V: EngineVisitor>(name: &str, visitor: V) -> Option<V::Output> {
     Some(match name {
+        self::covet::CovetEngine::NAME => visitor.visit::<self::covet::CovetEngine>(),
         self::redb::RedbEngine::NAME => visitor.visit::<self::redb::RedbEngine>(),
         self::sled::SledEngine::NAME => visitor.visit::<self::sled::SledEngine>(),
         self::sqlite::SqliteEngine::NAME => visitor.visit::<self::sqlite::SqliteEngine>(),
@@ -196,6 +199,7 @@ mod tests {
 
     #[test]
     fn every_engine_conforms() {
+        conforms::<self::covet::CovetEngine>();
         conforms::<self::redb::RedbEngine>();
         conforms::<self::sled::SledEngine>();
         conforms::<self::sqlite::SqliteEngine>();
