@@ -4,10 +4,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::backup::BackupOutcome;
 use crate::cache::CacheStats;
 use crate::error::Result;
+use crate::integrity::IntegrityReport;
 use crate::pager::{CheckpointOutcome, Durability, Pager, PagerConfig};
 use crate::txn::{ReadTxn, WriteTxn};
+use crate::vacuum::VacuumOutcome;
 use crate::vfs::{MemoryVfs, OsVfs, Vfs};
 
 /// How a database is opened.
@@ -154,7 +157,32 @@ impl Database {
         self.inner.pager.page_size()
     }
 
-    pub(crate) fn pager(&self) -> &Arc<Pager> {
-        &self.inner.pager
+    /// Walks every page of the newest commit and reports every problem found.
+    pub fn check_integrity(&self) -> Result<IntegrityReport> {
+        let txn = self.begin_read()?;
+        crate::integrity::check(&txn)
+    }
+
+    /// Copies the newest commit into a new database file at `dest` (which must not
+    /// exist) while writers go on.
+    pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<BackupOutcome> {
+        self.backup_to_vfs(&OsVfs, dest)
+    }
+
+    /// [`Database::backup_to`] through another file system.
+    pub fn backup_to_vfs(&self, vfs: &dyn Vfs, dest: impl AsRef<Path>) -> Result<BackupOutcome> {
+        let txn = self.begin_read()?;
+        crate::backup::backup(&txn, vfs, dest.as_ref())
+    }
+
+    /// Compacts the database: moves every page into the lowest numbers, commits,
+    /// and checkpoints so the file shrinks (as far as open readers allow). Tree
+    /// handles opened before are stale afterwards.
+    pub fn vacuum(&self) -> Result<VacuumOutcome> {
+        let mut w = self.begin_write()?;
+        let outcome = w.vacuum()?;
+        w.commit()?;
+        self.checkpoint()?;
+        Ok(outcome)
     }
 }

@@ -70,6 +70,10 @@ pub enum Error {
         /// The name asked for.
         name: String,
     },
+    /// The tree handle was opened before a VACUUM moved tree roots; open the tree
+    /// by name again.
+    #[error("tree handle is stale (the database was vacuumed since it was opened)")]
+    StaleTree,
     /// A tree of that name already exists.
     #[error("tree {name:?} already exists")]
     TreeExists {

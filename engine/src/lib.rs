@@ -10,22 +10,28 @@
 
 #![deny(unsafe_code)]
 
+mod backup;
 mod btree;
 mod cache;
 mod db;
 pub mod error;
+mod integrity;
 mod meta;
 pub mod page;
 mod pager;
 mod txn;
+mod vacuum;
 mod varint;
 pub mod vfs;
 mod wal;
 
+pub use backup::BackupOutcome;
 pub use btree::cursor::Entry;
 pub use btree::ValueGuard;
 pub use cache::CacheStats;
 pub use db::{Database, Options};
 pub use error::{Error, Result};
+pub use integrity::{IntegrityReport, Problem};
 pub use pager::{CheckpointOutcome, Durability};
 pub use txn::{RangeIter, ReadTxn, Savepoint, Tree, WriteTxn};
+pub use vacuum::VacuumOutcome;

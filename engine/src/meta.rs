@@ -15,6 +15,7 @@
 //! | 40 | 4 | number of free pages |
 //! | 44 | 4 | root page of the tree directory |
 //! | 48 | 8 | schema cookie (bumped by every catalog change) |
+//! | 56 | 8 | layout generation (bumped by VACUUM, which may move tree roots) |
 //!
 //! Page 0 is written through the WAL like any other page; every commit writes it
 //! last, as the commit frame, so the newest committed page 0 describes the newest
@@ -43,6 +44,7 @@ pub(crate) struct Meta {
     pub free_count: u32,
     pub directory_root: PageNo,
     pub schema_cookie: u64,
+    pub layout_gen: u64,
 }
 
 impl Meta {
@@ -74,7 +76,10 @@ impl Meta {
         }
         let page_size = Meta::peek_page_size(page.bytes())? as u32;
         if page_size as usize != page.len() {
-            return Err(Error::corrupt(HEADER_PAGE, "page size field disagrees with the file"));
+            return Err(Error::corrupt(
+                HEADER_PAGE,
+                "page size field disagrees with the file",
+            ));
         }
         let meta = Meta {
             page_size,
@@ -84,6 +89,7 @@ impl Meta {
             free_count: page.u32_at(40),
             directory_root: page.u32_at(44),
             schema_cookie: page.u64_at(48),
+            layout_gen: page.u64_at(56),
         };
         if meta.page_count < 2
             || meta.free_head >= meta.page_count
@@ -91,7 +97,10 @@ impl Meta {
             || meta.directory_root == HEADER_PAGE
             || meta.directory_root >= meta.page_count
         {
-            return Err(Error::corrupt(HEADER_PAGE, format!("impossible meta data {meta:?}")));
+            return Err(Error::corrupt(
+                HEADER_PAGE,
+                format!("impossible meta data {meta:?}"),
+            ));
         }
         Ok(meta)
     }
@@ -108,6 +117,7 @@ impl Meta {
         page.put_u32(40, self.free_count);
         page.put_u32(44, self.directory_root);
         page.put_u64(48, self.schema_cookie);
+        page.put_u64(56, self.layout_gen);
     }
 }
 
@@ -131,6 +141,7 @@ mod tests {
             free_count: 3,
             directory_root: DIRECTORY_ROOT,
             schema_cookie: 4,
+            layout_gen: 2,
         };
         let mut p = PageBuf::zeroed(4096);
         meta.encode(&mut p);

@@ -62,7 +62,12 @@ pub type Page = Arc<PageBuf>;
 
 impl std::fmt::Debug for PageBuf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PageBuf({} bytes, type {})", self.0.len(), self.0[TYPE_OFFSET])
+        write!(
+            f,
+            "PageBuf({} bytes, type {})",
+            self.0.len(),
+            self.0[TYPE_OFFSET]
+        )
     }
 }
 
@@ -122,11 +127,6 @@ impl PageBuf {
     }
 
     #[inline]
-    pub(crate) fn u16_at(&self, off: usize) -> u16 {
-        u16::from_le_bytes([self.0[off], self.0[off + 1]])
-    }
-
-    #[inline]
     pub(crate) fn u32_at(&self, off: usize) -> u32 {
         u32::from_le_bytes(self.0[off..off + 4].try_into().expect("4 bytes"))
     }
@@ -134,11 +134,6 @@ impl PageBuf {
     #[inline]
     pub(crate) fn u64_at(&self, off: usize) -> u64 {
         u64::from_le_bytes(self.0[off..off + 8].try_into().expect("8 bytes"))
-    }
-
-    #[inline]
-    pub(crate) fn put_u16(&mut self, off: usize, v: u16) {
-        self.0[off..off + 2].copy_from_slice(&v.to_le_bytes());
     }
 
     #[inline]

@@ -10,19 +10,6 @@ pub(crate) fn put(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-/// Writes `v` at the start of `out`, returning the bytes used. `out` must have room.
-#[inline]
-pub(crate) fn write(out: &mut [u8], mut v: u64) -> usize {
-    let mut i = 0;
-    while v >= 0x80 {
-        out[i] = (v as u8) | 0x80;
-        v >>= 7;
-        i += 1;
-    }
-    out[i] = v as u8;
-    i + 1
-}
-
 /// How many bytes `v` takes.
 #[inline]
 pub(crate) fn len(v: u64) -> usize {
@@ -54,14 +41,21 @@ mod tests {
 
     #[test]
     fn round_trips_and_lengths() {
-        for v in [0u64, 1, 127, 128, 300, 16383, 16384, u32::MAX as u64, u64::MAX] {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16383,
+            16384,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
             let mut out = Vec::new();
             put(&mut out, v);
             assert_eq!(out.len(), len(v), "{v}");
             assert_eq!(get(&out), Some((v, out.len())));
-            let mut buf = [0u8; 10];
-            assert_eq!(write(&mut buf, v), out.len());
-            assert_eq!(&buf[..out.len()], &out[..]);
         }
     }
 

@@ -132,7 +132,8 @@ impl WalWriter {
         let size = file.size().map_err(Error::io("size wal"))?;
         let mut hdr = [0u8; HEADER_SIZE as usize];
         let header = if size >= HEADER_SIZE {
-            file.read_at(&mut hdr, 0).map_err(Error::io("read wal header"))?;
+            file.read_at(&mut hdr, 0)
+                .map_err(Error::io("read wal header"))?;
             WalHeader::decode(&hdr).filter(|h| h.page_size as usize == page_size)
         } else {
             None
@@ -168,7 +169,9 @@ impl WalWriter {
                 let commit = u32::from_le_bytes(f[4..8].try_into().expect("4"));
                 let salt = u64::from_le_bytes(f[8..16].try_into().expect("8"));
                 let sum = u64::from_le_bytes(f[16..24].try_into().expect("8"));
-                if salt != header.salt || sum != frame_checksum(chain, &f[..16], &f[FRAME_HEADER_SIZE..]) {
+                if salt != header.salt
+                    || sum != frame_checksum(chain, &f[..16], &f[FRAME_HEADER_SIZE..])
+                {
                     break 'scan;
                 }
                 chain = sum;
@@ -203,7 +206,8 @@ impl WalWriter {
             salt: rand::random(),
             first_frame,
         };
-        file.write_at(&header.encode(), 0).map_err(Error::io("write wal header"))?;
+        file.write_at(&header.encode(), 0)
+            .map_err(Error::io("write wal header"))?;
         let chain = header.chain_seed();
         Ok(WalWriter {
             file,
@@ -258,7 +262,10 @@ impl WalWriter {
             buf.extend_from_slice(page.bytes());
         }
         let off = frame_offset(self.header.first_frame, first, self.page_size);
-        let res = self.file.write_at(&buf, off).map_err(Error::io("write wal"));
+        let res = self
+            .file
+            .write_at(&buf, off)
+            .map_err(Error::io("write wal"));
         self.scratch = buf;
         res?;
         self.next += pages.len() as u64;
@@ -278,7 +285,9 @@ impl WalWriter {
 
     /// Makes every frame written so far durable.
     pub(crate) fn sync(&self) -> Result<()> {
-        self.file.sync(SyncKind::Data).map_err(Error::io("sync wal"))
+        self.file
+            .sync(SyncKind::Data)
+            .map_err(Error::io("sync wal"))
     }
 
     /// Starts a new generation at the next frame number. Only valid when every
@@ -288,7 +297,9 @@ impl WalWriter {
         debug_assert_eq!(self.next, self.committed_next, "reset with pending frames");
         let size = self.file.size().map_err(Error::io("size wal"))?;
         if size > keep_bytes.max(HEADER_SIZE) {
-            self.file.set_len(keep_bytes.max(HEADER_SIZE)).map_err(Error::io("truncate wal"))?;
+            self.file
+                .set_len(keep_bytes.max(HEADER_SIZE))
+                .map_err(Error::io("truncate wal"))?;
         }
         let fresh = WalWriter::fresh(self.file.clone(), self.page_size, self.next)?;
         *self = fresh;
@@ -311,7 +322,8 @@ pub(crate) fn read_frame_page(
     page: &mut PageBuf,
 ) -> Result<()> {
     let off = frame_offset(header.first_frame, frame, page.len()) + FRAME_HEADER_SIZE as u64;
-    file.read_at(page.bytes_mut(), off).map_err(Error::io("read wal frame"))
+    file.read_at(page.bytes_mut(), off)
+        .map_err(Error::io("read wal frame"))
 }
 
 #[cfg(test)]

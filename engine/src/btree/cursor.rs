@@ -64,7 +64,10 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     fn push(&mut self, no: PageNo) -> Result<()> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(Error::corrupt(self.root, "tree deeper than the depth limit (cycle?)"));
+            return Err(Error::corrupt(
+                self.root,
+                "tree deeper than the depth limit (cycle?)",
+            ));
         }
         let page = self.src.page(no)?;
         Node::new(&page, no)?;
@@ -74,7 +77,10 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     fn top(&self) -> Node<'_> {
         let (page, no, _) = self.stack.last().expect("cursor has a page");
-        Node { b: page.bytes(), no: *no }
+        Node {
+            b: page.bytes(),
+            no: *no,
+        }
     }
 
     /// Descends from the top of the stack to a leaf, always taking the first
@@ -189,7 +195,10 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     /// The entry under the cursor.
     pub(crate) fn entry(&self) -> Result<Entry> {
         let (page, no, slot) = self.stack.last().expect("top");
-        let node = Node { b: page.bytes(), no: *no };
+        let node = Node {
+            b: page.bytes(),
+            no: *no,
+        };
         let cell = node.leaf_cell(*slot)?;
         Ok(Entry {
             page: page.clone(),
@@ -233,10 +242,18 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
                 self.valid = false;
                 return Ok(());
             };
-            let n = Node { b: top.0.bytes(), no: top.1 }.len();
+            let n = Node {
+                b: top.0.bytes(),
+                no: top.1,
+            }
+            .len();
             if top.2 < n {
                 top.2 += 1;
-                let child = Node { b: top.0.bytes(), no: top.1 }.child(top.2)?;
+                let child = Node {
+                    b: top.0.bytes(),
+                    no: top.1,
+                }
+                .child(top.2)?;
                 self.push(child)?;
                 self.descend_edge(false)?;
                 if self.valid {
@@ -256,7 +273,11 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
             };
             if top.2 > 0 {
                 top.2 -= 1;
-                let child = Node { b: top.0.bytes(), no: top.1 }.child(top.2)?;
+                let child = Node {
+                    b: top.0.bytes(),
+                    no: top.1,
+                }
+                .child(top.2)?;
                 self.push(child)?;
                 self.descend_edge(true)?;
                 if self.valid {
@@ -278,7 +299,13 @@ pub struct Range<'s, S: PageSource + ?Sized> {
 }
 
 impl<'s, S: PageSource + ?Sized> Range<'s, S> {
-    pub(crate) fn new(src: &'s S, root: PageNo, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>, reverse: bool) -> Self {
+    pub(crate) fn new(
+        src: &'s S,
+        root: PageNo,
+        start: Bound<Vec<u8>>,
+        end: Bound<Vec<u8>>,
+        reverse: bool,
+    ) -> Self {
         Range {
             cursor: Cursor::new(src, root),
             start,
@@ -287,6 +314,11 @@ impl<'s, S: PageSource + ?Sized> Range<'s, S> {
             started: false,
             done: false,
         }
+    }
+
+    /// Ends the iteration without reading anything.
+    pub(crate) fn finish(&mut self) {
+        self.done = true;
     }
 
     fn position(&mut self) -> Result<()> {

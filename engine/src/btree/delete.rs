@@ -16,7 +16,10 @@ pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, key: &[u8
     let mut no = root;
     let (pos, size, loc) = loop {
         if path.len() >= MAX_DEPTH {
-            return Err(Error::corrupt(root, "tree deeper than the depth limit (cycle?)"));
+            return Err(Error::corrupt(
+                root,
+                "tree deeper than the depth limit (cycle?)",
+            ));
         }
         let page = sink.page(no)?;
         let node = Node::new(&page, no)?;
@@ -96,7 +99,12 @@ fn rebalance<S: PageSink + ?Sized>(
 
 /// Moves everything of `right` into `left` if it fits. `sep` is the parent's key
 /// between them (it comes down into a merged branch).
-fn merge<S: PageSink + ?Sized>(sink: &mut S, left: PageNo, right: PageNo, sep: &[u8]) -> Result<bool> {
+fn merge<S: PageSink + ?Sized>(
+    sink: &mut S,
+    left: PageNo,
+    right: PageNo,
+    sep: &[u8],
+) -> Result<bool> {
     let lpage = sink.page(left)?;
     let rpage = sink.page(right)?;
     let l = Node::new(&lpage, left)?;
@@ -125,7 +133,11 @@ fn merge<S: PageSink + ?Sized>(sink: &mut S, left: PageNo, right: PageNo, sep: &
     let right_child = r.right_child();
     drop((lpage, rpage));
     let mut m = NodeMut::new(sink.page_mut(left)?);
-    let t = if leaf { PageType::Leaf } else { PageType::Branch };
+    let t = if leaf {
+        PageType::Leaf
+    } else {
+        PageType::Branch
+    };
     if !leaf {
         m.set_right_child(right_child);
     }

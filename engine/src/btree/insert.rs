@@ -13,7 +13,12 @@ use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
 /// Inserts or replaces `key`. Returns true if it replaced an existing value.
-pub(crate) fn insert<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, key: &[u8], value: &[u8]) -> Result<bool> {
+pub(crate) fn insert<S: PageSink + ?Sized>(
+    sink: &mut S,
+    root: PageNo,
+    key: &[u8],
+    value: &[u8],
+) -> Result<bool> {
     let page_size = sink.page_size();
     check_key(key, page_size)?;
     if value.len() > u32::MAX as usize {
@@ -27,7 +32,10 @@ pub(crate) fn insert<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, key: &[u8
     let mut no = root;
     let (pos, old) = loop {
         if path.len() >= MAX_DEPTH {
-            return Err(Error::corrupt(root, "tree deeper than the depth limit (cycle?)"));
+            return Err(Error::corrupt(
+                root,
+                "tree deeper than the depth limit (cycle?)",
+            ));
         }
         let page = sink.page(no)?;
         let node = Node::new(&page, no)?;
@@ -217,7 +225,15 @@ fn insert_separator<S: PageSink + ?Sized>(
         let left = &cells[..mid];
         let right = &cells[mid + 1..];
         if parent == root {
-            return split_root(sink, root, PageType::Branch, left, right, &mid_key, (mid_child, old_right));
+            return split_root(
+                sink,
+                root,
+                PageType::Branch,
+                left,
+                right,
+                &mid_key,
+                (mid_child, old_right),
+            );
         }
         let sibling = sink.allocate()?;
         {

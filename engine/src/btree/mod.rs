@@ -50,19 +50,29 @@ pub struct ValueGuard {
 
 #[derive(Clone)]
 enum GuardInner {
-    Page { page: Page, start: usize, end: usize },
+    Page {
+        page: Page,
+        start: usize,
+        end: usize,
+    },
     Owned(Vec<u8>),
 }
 
 impl ValueGuard {
-    pub(crate) fn load<S: PageSource + ?Sized>(src: &S, page: &Page, loc: ValueLoc) -> Result<ValueGuard> {
+    pub(crate) fn load<S: PageSource + ?Sized>(
+        src: &S,
+        page: &Page,
+        loc: ValueLoc,
+    ) -> Result<ValueGuard> {
         let inner = match loc {
             ValueLoc::Inline { start, end } => GuardInner::Page {
                 page: page.clone(),
                 start,
                 end,
             },
-            ValueLoc::Overflow { len, first } => GuardInner::Owned(overflow::read(src, first, len)?),
+            ValueLoc::Overflow { len, first } => {
+                GuardInner::Owned(overflow::read(src, first, len)?)
+            }
         };
         Ok(ValueGuard { inner })
     }
@@ -108,7 +118,11 @@ pub(crate) fn init_root<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Res
 }
 
 /// Looks `key` up.
-pub(crate) fn get<S: PageSource + ?Sized>(src: &S, root: PageNo, key: &[u8]) -> Result<Option<ValueGuard>> {
+pub(crate) fn get<S: PageSource + ?Sized>(
+    src: &S,
+    root: PageNo,
+    key: &[u8],
+) -> Result<Option<ValueGuard>> {
     let mut no = root;
     for _ in 0..MAX_DEPTH {
         let page = src.page(no)?;
@@ -125,7 +139,10 @@ pub(crate) fn get<S: PageSource + ?Sized>(src: &S, root: PageNo, key: &[u8]) -> 
         let slot = node.search_branch(key)?;
         no = node.child(slot)?;
     }
-    Err(Error::corrupt(root, "tree deeper than the depth limit (cycle?)"))
+    Err(Error::corrupt(
+        root,
+        "tree deeper than the depth limit (cycle?)",
+    ))
 }
 
 /// Frees every page of the tree, the root included.
@@ -142,7 +159,10 @@ pub(crate) fn clear<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Result<
 
 fn clear_below<S: PageSink + ?Sized>(sink: &mut S, no: PageNo, depth: usize) -> Result<()> {
     if depth > MAX_DEPTH {
-        return Err(Error::corrupt(no, "tree deeper than the depth limit (cycle?)"));
+        return Err(Error::corrupt(
+            no,
+            "tree deeper than the depth limit (cycle?)",
+        ));
     }
     let page = sink.page(no)?;
     let node = Node::new(&page, no)?;
@@ -154,7 +174,9 @@ fn clear_below<S: PageSink + ?Sized>(sink: &mut S, no: PageNo, depth: usize) -> 
         }
         return Ok(());
     }
-    let children: Vec<PageNo> = (0..=node.len()).map(|i| node.child(i)).collect::<Result<_>>()?;
+    let children: Vec<PageNo> = (0..=node.len())
+        .map(|i| node.child(i))
+        .collect::<Result<_>>()?;
     drop(page);
     for child in children {
         clear_below(sink, child, depth + 1)?;
@@ -167,7 +189,10 @@ fn clear_below<S: PageSink + ?Sized>(sink: &mut S, no: PageNo, depth: usize) -> 
 pub(crate) fn check_key(key: &[u8], page_size: usize) -> Result<()> {
     let max = node::max_key(page_size);
     if key.len() > max {
-        return Err(Error::KeyTooLarge { len: key.len(), max });
+        return Err(Error::KeyTooLarge {
+            len: key.len(),
+            max,
+        });
     }
     Ok(())
 }

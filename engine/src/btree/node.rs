@@ -78,11 +78,17 @@ pub(crate) struct Node<'a> {
 impl<'a> Node<'a> {
     /// Wraps a page, checking that it is a node of a plausible shape.
     pub(crate) fn new(page: &'a PageBuf, no: PageNo) -> Result<Node<'a>> {
-        let node = Node { b: page.bytes(), no };
+        let node = Node {
+            b: page.bytes(),
+            no,
+        };
         match page.page_type() {
             Some(PageType::Leaf) | Some(PageType::Branch) => {}
             other => {
-                return Err(Error::corrupt(no, format!("expected a B+tree node, found {other:?}")))
+                return Err(Error::corrupt(
+                    no,
+                    format!("expected a B+tree node, found {other:?}"),
+                ))
             }
         }
         let n = node.len();
@@ -137,7 +143,10 @@ impl<'a> Node<'a> {
         let p = HEADER + 2 * i;
         let off = u16::from_le_bytes([self.b[p], self.b[p + 1]]) as usize;
         if off < HEADER || off >= self.b.len() {
-            return Err(Error::corrupt(self.no, format!("cell {i} points outside the page")));
+            return Err(Error::corrupt(
+                self.no,
+                format!("cell {i} points outside the page"),
+            ));
         }
         Ok(off)
     }
@@ -280,7 +289,9 @@ pub(crate) struct NodeMut<'a> {
 
 impl<'a> NodeMut<'a> {
     pub(crate) fn new(page: &'a mut PageBuf) -> NodeMut<'a> {
-        NodeMut { b: page.bytes_mut() }
+        NodeMut {
+            b: page.bytes_mut(),
+        }
     }
 
     fn view(&self) -> Node<'_> {
@@ -459,7 +470,11 @@ mod tests {
         let mut p = leaf(512);
         let mut cell = Vec::new();
         for (i, k) in [b"b", b"d", b"a", b"c"].iter().enumerate() {
-            let pos = Node::new(&p, 1).unwrap().search_leaf(*k).unwrap().unwrap_err();
+            let pos = Node::new(&p, 1)
+                .unwrap()
+                .search_leaf(*k)
+                .unwrap()
+                .unwrap_err();
             leaf_cell_inline(&mut cell, *k, &[i as u8; 10]);
             assert!(NodeMut::new(&mut p).insert(pos, &cell).unwrap());
         }
@@ -469,7 +484,9 @@ mod tests {
         assert_eq!(n.search_leaf(b"c").unwrap(), Ok(2));
         assert_eq!(n.search_leaf(b"bb").unwrap(), Err(2));
         let c = n.leaf_cell(0).unwrap();
-        let ValueLoc::Inline { start, end } = c.value else { panic!() };
+        let ValueLoc::Inline { start, end } = c.value else {
+            panic!()
+        };
         assert_eq!(&p.bytes()[start..end], &[2u8; 10]);
         let size = c.size;
         NodeMut::new(&mut p).remove(0, size);
@@ -492,7 +509,7 @@ mod tests {
             count += 1;
         }
         assert_eq!(count, 10); // 46-byte cells + 2-byte pointers in 492 usable bytes
-        // Free every other cell, then a bigger cell must fit via defragmentation.
+                               // Free every other cell, then a bigger cell must fit via defragmentation.
         for i in (0..5).rev() {
             let size = Node::new(&p, 1).unwrap().leaf_cell(i * 2).unwrap().size;
             NodeMut::new(&mut p).remove(i * 2, size);

@@ -77,7 +77,11 @@ pub(crate) fn free<S: PageSink + ?Sized>(sink: &mut S, first: PageNo, len: u64) 
 }
 
 /// The pages of a chain, for the integrity check.
-pub(crate) fn pages<S: PageSource + ?Sized>(src: &S, first: PageNo, len: u64) -> Result<Vec<PageNo>> {
+pub(crate) fn pages<S: PageSource + ?Sized>(
+    src: &S,
+    first: PageNo,
+    len: u64,
+) -> Result<Vec<PageNo>> {
     let cap = capacity(src.page_size()) as u64;
     let count = len.div_ceil(cap).max(1);
     let mut out = Vec::with_capacity(count as usize);

@@ -62,13 +62,22 @@ impl PageSink for MemPages {
         Ok((self.pages.len() - 1) as PageNo)
     }
     fn free(&mut self, no: PageNo) -> Result<()> {
-        assert!(self.pages[no as usize].take().is_some(), "double free of page {no}");
+        assert!(
+            self.pages[no as usize].take().is_some(),
+            "double free of page {no}"
+        );
         self.free.push(no);
         Ok(())
     }
 }
 
-fn collect(src: &MemPages, root: PageNo, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>, rev: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn collect(
+    src: &MemPages,
+    root: PageNo,
+    start: Bound<Vec<u8>>,
+    end: Bound<Vec<u8>>,
+    rev: bool,
+) -> Vec<(Vec<u8>, Vec<u8>)> {
     Range::new(src, root, start, end, rev)
         .map(|e| {
             let e = e.unwrap();
@@ -85,12 +94,19 @@ fn sequential_inserts_fill_pages_and_read_back() {
         assert!(!insert(&mut m, root, &i.to_be_bytes(), &[i as u8; 20]).unwrap());
     }
     for i in 0u32..2000 {
-        assert_eq!(get(&m, root, &i.to_be_bytes()).unwrap().unwrap().value(), &[i as u8; 20]);
+        assert_eq!(
+            get(&m, root, &i.to_be_bytes()).unwrap().unwrap().value(),
+            &[i as u8; 20]
+        );
     }
     assert!(get(&m, root, &5000u32.to_be_bytes()).unwrap().is_none());
     // 4-byte key + 20-byte value = 26-byte cells + 2-byte pointers: 17 per 492-byte
     // leaf when appends fill pages; 2000 / 17 = 118 leaves plus a few branches.
-    assert!(m.live() < 135, "append splits should fill leaves, used {}", m.live());
+    assert!(
+        m.live() < 135,
+        "append splits should fill leaves, used {}",
+        m.live()
+    );
     let all = collect(&m, root, Bound::Unbounded, Bound::Unbounded, false);
     assert_eq!(all.len(), 2000);
     assert!(all.windows(2).all(|w| w[0].0 < w[1].0));
@@ -124,7 +140,10 @@ fn large_values_use_overflow_chains_and_are_freed() {
     assert!(m.live() > 10);
     insert(&mut m, root, b"big", b"now small").unwrap();
     assert_eq!(m.live(), 1);
-    assert_eq!(get(&m, root, b"big").unwrap().unwrap().value(), b"now small");
+    assert_eq!(
+        get(&m, root, b"big").unwrap().unwrap().value(),
+        b"now small"
+    );
     drop_tree(&mut m, root).unwrap();
     assert_eq!(m.live(), 0);
 }

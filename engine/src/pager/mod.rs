@@ -153,6 +153,18 @@ impl Pager {
         }
     }
 
+    /// Page `no` as of `snap`, without filling the cache with it (for scans of the
+    /// whole file, such as backups, that would evict the working set).
+    pub(crate) fn read_uncached(&self, snap: &Snapshot, no: PageNo) -> Result<Page> {
+        let key = (no, snap.frame_of(no).unwrap_or(MAIN));
+        if let Some(p) = self.cache.get(key) {
+            return Ok(p);
+        }
+        let page = self.read(snap, no)?;
+        self.cache.remove(key);
+        Ok(page)
+    }
+
     fn read_main(&self, no: PageNo) -> Result<Page> {
         if let Some(p) = self.cache.get((no, MAIN)) {
             return Ok(p);

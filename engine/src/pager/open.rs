@@ -141,6 +141,7 @@ fn initialize(main: &dyn VfsFile, wal_file: &dyn VfsFile, page_size: usize) -> R
         free_count: 0,
         directory_root: DIRECTORY_ROOT,
         schema_cookie: 0,
+        layout_gen: 0,
     };
     let mut header = PageBuf::zeroed(page_size);
     meta.encode(&mut header);

@@ -17,34 +17,43 @@ use crate::btree::PageSource;
 use crate::error::Result;
 use crate::page::PageNo;
 
-pub(crate) use pages::free_list_pages;
+pub(crate) use pages::{free_list_pages, TxnPages};
 
 /// A named B+tree in the database. The handle is its root page, which never
-/// moves, so it stays valid in later transactions until the tree is dropped.
+/// moves except by VACUUM, so it stays valid in later transactions until the tree
+/// is dropped or the database vacuumed (then it is refused with `StaleTree`:
+/// open the tree by name again).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Tree {
     root: PageNo,
+    gen: u64,
 }
 
 impl Tree {
-    pub(crate) fn new(root: PageNo) -> Tree {
-        Tree { root }
+    pub(crate) fn new(root: PageNo, gen: u64) -> Tree {
+        Tree { root, gen }
     }
 
-    /// The tree's root page (stable for the tree's life; catalogs store it).
+    /// The tree's root page.
     pub fn root(&self) -> PageNo {
         self.root
     }
 
-    /// A handle for a tree whose root page is known (e.g. read from a catalog).
-    pub fn from_root(root: PageNo) -> Tree {
-        Tree { root }
+    /// Refuses a handle from before the last VACUUM.
+    #[inline]
+    pub(crate) fn check(&self, layout_gen: u64) -> Result<()> {
+        if self.gen != layout_gen {
+            return Err(crate::error::Error::StaleTree);
+        }
+        Ok(())
     }
 }
 
 /// Entries of a key range, in key order or reversed.
 pub struct RangeIter<'t> {
     inner: Range<'t, dyn PageSource + 't>,
+    /// The tree handle was stale: yield that error once, then end.
+    stale: bool,
 }
 
 impl Iterator for RangeIter<'_> {
@@ -52,6 +61,11 @@ impl Iterator for RangeIter<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Result<Entry>> {
+        if self.stale {
+            self.stale = false;
+            self.inner.finish();
+            return Some(Err(crate::error::Error::StaleTree));
+        }
         self.inner.next()
     }
 }
@@ -67,12 +81,14 @@ fn owned_bound<K: AsRef<[u8]>>(b: Bound<&K>) -> Bound<Vec<u8>> {
 pub(crate) fn range_iter<'t, K: AsRef<[u8]>, R: RangeBounds<K>>(
     src: &'t (dyn PageSource + 't),
     tree: &Tree,
+    layout_gen: u64,
     range: R,
     reverse: bool,
 ) -> RangeIter<'t> {
     let start = owned_bound(range.start_bound());
     let end = owned_bound(range.end_bound());
     RangeIter {
+        stale: tree.check(layout_gen).is_err(),
         inner: Range::new(src, tree.root, start, end, reverse),
     }
 }

@@ -210,6 +210,27 @@ impl TxnPages {
         page
     }
 
+    /// Sets page `no` to `content` without reading what it held (for pages whose
+    /// old content is dead, such as free pages that vacuum fills).
+    pub(crate) fn put_page(&mut self, no: PageNo, content: PageBuf) {
+        self.remember(no);
+        self.dirty.insert(no, Arc::new(content));
+    }
+
+    /// Makes the database `count` pages long with an empty free list; the caller
+    /// guarantees nothing at or past `count` is referenced any more.
+    pub(crate) fn truncate_to(&mut self, count: PageNo) {
+        self.meta.page_count = count;
+        self.meta.free_head = 0;
+        self.meta.free_count = 0;
+        self.meta.layout_gen += 1;
+        let doomed: Vec<PageNo> = self.dirty.keys().copied().filter(|&p| p >= count).collect();
+        for p in doomed {
+            self.remember(p);
+            self.dirty.remove(&p);
+        }
+    }
+
     /// Pushes `no` onto the free list.
     fn push_free(&mut self, no: PageNo) -> Result<()> {
         let capacity = ((self.page_size - TRUNK_ENTRIES) / 4) as u32;
@@ -269,11 +290,6 @@ impl TxnPages {
         self.meta.free_head = next;
         self.meta.free_count = self.meta.free_count.saturating_sub(1);
         Ok(Some(head))
-    }
-
-    /// The pages of the free list (trunks and entries), for checks and vacuum.
-    pub(crate) fn free_pages(&self) -> Result<Vec<PageNo>> {
-        free_list_pages(self, self.meta.free_head, self.meta.page_count)
     }
 
     /// Takes the dirty pages for commit, page 0 (with `meta` written into it) last.

@@ -35,22 +35,24 @@ impl ReadTxn {
 
     /// The tree called `name`, if it exists.
     pub fn open_tree(&self, name: &str) -> Result<Tree> {
-        directory::open(self, name)?.ok_or_else(|| Error::TreeNotFound { name: name.into() })
+        directory::open(self, name, self.snap.meta.layout_gen)?
+            .ok_or_else(|| Error::TreeNotFound { name: name.into() })
     }
 
     /// Every tree, by name.
     pub fn list_trees(&self) -> Result<Vec<(String, Tree)>> {
-        directory::list(self)
+        directory::list(self, self.snap.meta.layout_gen)
     }
 
     /// The value stored under `key`.
     pub fn get(&self, tree: &Tree, key: &[u8]) -> Result<Option<ValueGuard>> {
+        tree.check(self.snap.meta.layout_gen)?;
         btree::get(self, tree.root(), key)
     }
 
     /// Entries with keys in `range`, in key order.
     pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, tree: &Tree, range: R) -> RangeIter<'_> {
-        range_iter(self, tree, range, false)
+        range_iter(self, tree, self.snap.meta.layout_gen, range, false)
     }
 
     /// Entries with keys in `range`, in reverse key order.
@@ -59,12 +61,12 @@ impl ReadTxn {
         tree: &Tree,
         range: R,
     ) -> RangeIter<'_> {
-        range_iter(self, tree, range, true)
+        range_iter(self, tree, self.snap.meta.layout_gen, range, true)
     }
 
     /// Every entry of `tree`, in key order.
     pub fn iter(&self, tree: &Tree) -> RangeIter<'_> {
-        range_iter::<&[u8], _>(self, tree, .., false)
+        range_iter::<&[u8], _>(self, tree, self.snap.meta.layout_gen, .., false)
     }
 
     /// The id of the commit this snapshot shows (it counts commits).
@@ -74,6 +76,10 @@ impl ReadTxn {
 
     pub(crate) fn snapshot(&self) -> &Arc<Snapshot> {
         &self.snap
+    }
+
+    pub(crate) fn pager(&self) -> &Arc<Pager> {
+        &self.pager
     }
 }
 

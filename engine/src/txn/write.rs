@@ -51,17 +51,21 @@ impl WriteTxn {
 
     /// Creates a new, empty tree called `name`.
     pub fn create_tree(&mut self, name: &str) -> Result<Tree> {
-        self.mutate(|p| directory::create(p, name))
+        self.mutate(|p| {
+            let gen = p.meta.layout_gen;
+            directory::create(p, name, gen)
+        })
     }
 
     /// The tree called `name`, if it exists.
     pub fn open_tree(&self, name: &str) -> Result<Tree> {
-        directory::open(&self.pages, name)?.ok_or_else(|| Error::TreeNotFound { name: name.into() })
+        directory::open(&self.pages, name, self.pages.meta.layout_gen)?
+            .ok_or_else(|| Error::TreeNotFound { name: name.into() })
     }
 
     /// The tree called `name`, created if it does not exist.
     pub fn open_or_create_tree(&mut self, name: &str) -> Result<Tree> {
-        match directory::open(&self.pages, name)? {
+        match directory::open(&self.pages, name, self.pages.meta.layout_gen)? {
             Some(t) => Ok(t),
             None => self.create_tree(name),
         }
@@ -69,27 +73,33 @@ impl WriteTxn {
 
     /// Drops the tree called `name` and frees its pages.
     pub fn drop_tree(&mut self, name: &str) -> Result<()> {
-        self.mutate(|p| directory::drop(p, name))
+        self.mutate(|p| {
+            let gen = p.meta.layout_gen;
+            directory::drop(p, name, gen)
+        })
     }
 
     /// Removes every entry of `tree`.
     pub fn clear_tree(&mut self, tree: &Tree) -> Result<()> {
+        tree.check(self.pages.meta.layout_gen)?;
         self.mutate(|p| btree::clear(p, tree.root()))
     }
 
     /// Every tree, by name.
     pub fn list_trees(&self) -> Result<Vec<(String, Tree)>> {
-        directory::list(&self.pages)
+        directory::list(&self.pages, self.pages.meta.layout_gen)
     }
 
     /// Stores `value` under `key`, replacing any earlier value. Returns whether a
     /// value was replaced.
     pub fn insert(&mut self, tree: &Tree, key: &[u8], value: &[u8]) -> Result<bool> {
+        tree.check(self.pages.meta.layout_gen)?;
         self.mutate(|p| btree::insert(p, tree.root(), key, value))
     }
 
     /// Removes `key`. Returns whether it was present.
     pub fn remove(&mut self, tree: &Tree, key: &[u8]) -> Result<bool> {
+        tree.check(self.pages.meta.layout_gen)?;
         self.mutate(|p| btree::remove(p, tree.root(), key))
     }
 
@@ -110,12 +120,13 @@ impl WriteTxn {
 
     /// The value stored under `key`, as this transaction sees it.
     pub fn get(&self, tree: &Tree, key: &[u8]) -> Result<Option<ValueGuard>> {
+        tree.check(self.pages.meta.layout_gen)?;
         btree::get(&self.pages, tree.root(), key)
     }
 
     /// Entries with keys in `range`, in key order.
     pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, tree: &Tree, range: R) -> RangeIter<'_> {
-        range_iter(&self.pages, tree, range, false)
+        range_iter(&self.pages, tree, self.pages.meta.layout_gen, range, false)
     }
 
     /// Entries with keys in `range`, in reverse key order.
@@ -124,12 +135,12 @@ impl WriteTxn {
         tree: &Tree,
         range: R,
     ) -> RangeIter<'_> {
-        range_iter(&self.pages, tree, range, true)
+        range_iter(&self.pages, tree, self.pages.meta.layout_gen, range, true)
     }
 
     /// Every entry of `tree`, in key order.
     pub fn iter(&self, tree: &Tree) -> RangeIter<'_> {
-        range_iter::<&[u8], _>(&self.pages, tree, .., false)
+        range_iter::<&[u8], _>(&self.pages, tree, self.pages.meta.layout_gen, .., false)
     }
 
     /// Opens a savepoint. Savepoints nest.
@@ -199,8 +210,10 @@ impl WriteTxn {
         self.pages.pager.unlock_writer();
     }
 
-    pub(crate) fn pages(&self) -> &TxnPages {
-        &self.pages
+    /// Compacts the database (see [`Database::vacuum`](crate::Database::vacuum)).
+    /// Every [`Tree`] handle from before is stale afterwards.
+    pub fn vacuum(&mut self) -> Result<crate::vacuum::VacuumOutcome> {
+        self.mutate(crate::vacuum::vacuum)
     }
 
     /// The page size of the database.

@@ -1,0 +1,246 @@
+//! The integrity check: walks every page of one snapshot and reports each problem
+//! it finds, without stopping at the first.
+//!
+//! Checked: every page's checksum (by reading it), node structure, key order
+//! inside each node and against the separators above it, equal leaf depth,
+//! overflow chains, the free list, and that every page is used exactly once
+//! (a page used twice, or neither used nor free, is reported).
+
+use std::fmt;
+
+use crate::btree::node::{Node, ValueLoc};
+use crate::btree::{overflow, PageSource, MAX_DEPTH};
+use crate::error::{Error, Result};
+use crate::meta::{DIRECTORY_ROOT, HEADER_PAGE};
+use crate::page::PageNo;
+use crate::txn::{free_list_pages, ReadTxn};
+
+/// One problem the integrity check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The page concerned.
+    pub page: PageNo,
+    /// What is wrong.
+    pub detail: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "page {}: {}", self.page, self.detail)
+    }
+}
+
+/// What the integrity check found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntegrityReport {
+    /// Pages in the database.
+    pub page_count: u32,
+    /// Pages reached from a tree or the free list.
+    pub pages_checked: u32,
+    /// Trees walked (the directory included).
+    pub trees: usize,
+    /// Entries seen in all trees (directory entries included).
+    pub entries: u64,
+    /// Everything found wrong; empty for a sound database.
+    pub problems: Vec<Problem>,
+}
+
+impl IntegrityReport {
+    /// Whether no problem was found.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+struct Checker<'a> {
+    src: &'a ReadTxn,
+    owner: Vec<u8>,
+    report: IntegrityReport,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, page: PageNo, detail: impl Into<String>) {
+        if self.report.problems.len() < 1000 {
+            self.report.problems.push(Problem {
+                page,
+                detail: detail.into(),
+            });
+        }
+    }
+
+    /// Marks `no` as used; false (and a problem) if it is out of range or used twice.
+    fn claim(&mut self, no: PageNo, what: &str) -> bool {
+        if no >= self.report.page_count {
+            self.problem(no, format!("{what} points beyond the end of the file"));
+            return false;
+        }
+        if self.owner[no as usize] != 0 {
+            self.problem(no, format!("page used twice (again as {what})"));
+            return false;
+        }
+        self.owner[no as usize] = 1;
+        self.report.pages_checked += 1;
+        true
+    }
+
+    /// Walks a subtree whose keys must lie in `[lo, hi)`. Returns the leaf depth.
+    fn walk(
+        &mut self,
+        no: PageNo,
+        lo: Option<&[u8]>,
+        hi: Option<&[u8]>,
+        depth: usize,
+    ) -> Option<usize> {
+        if depth > MAX_DEPTH {
+            self.problem(no, "tree deeper than the depth limit");
+            return None;
+        }
+        if !self.claim(no, "tree page") {
+            return None;
+        }
+        let page = match self.src.page(no) {
+            Ok(p) => p,
+            Err(e) => {
+                self.problem(no, e.to_string());
+                return None;
+            }
+        };
+        let node = match Node::new(&page, no) {
+            Ok(n) => n,
+            Err(e) => {
+                self.problem(no, e.to_string());
+                return None;
+            }
+        };
+        let n = node.len();
+        let mut prev: Option<&[u8]> = None;
+        for i in 0..n {
+            let key = match node.key(i) {
+                Ok(k) => k,
+                Err(e) => {
+                    self.problem(no, e.to_string());
+                    return None;
+                }
+            };
+            if prev.is_some_and(|p| p >= key) {
+                self.problem(no, format!("keys out of order at cell {i}"));
+            }
+            if lo.is_some_and(|l| key < l) || hi.is_some_and(|h| key >= h) {
+                self.problem(
+                    no,
+                    format!("key at cell {i} outside the range its parent gives"),
+                );
+            }
+            prev = Some(key);
+        }
+        if node.is_leaf() {
+            self.report.entries += n as u64;
+            for i in 0..n {
+                if let Ok(cell) = node.leaf_cell(i) {
+                    if let ValueLoc::Overflow { len, first } = cell.value {
+                        self.overflow(no, first, len);
+                    }
+                }
+            }
+            return Some(depth);
+        }
+        let mut depths = Vec::new();
+        for slot in 0..=n {
+            let child = match node.child(slot) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.problem(no, e.to_string());
+                    continue;
+                }
+            };
+            let clo = if slot == 0 {
+                lo
+            } else {
+                node.key(slot - 1).ok()
+            };
+            let chi = if slot == n { hi } else { node.key(slot).ok() };
+            if let Some(d) = self.walk(child, clo, chi, depth + 1) {
+                depths.push(d);
+            }
+        }
+        if depths.windows(2).any(|w| w[0] != w[1]) {
+            self.problem(no, "leaves at different depths below this branch");
+        }
+        depths.first().copied()
+    }
+
+    fn overflow(&mut self, holder: PageNo, first: PageNo, len: u64) {
+        match overflow::pages(self.src, first, len) {
+            Ok(pages) => {
+                for p in pages {
+                    self.claim(p, "overflow page");
+                }
+            }
+            Err(e) => self.problem(holder, format!("overflow chain: {e}")),
+        }
+    }
+}
+
+/// Checks the snapshot `txn` reads.
+pub(crate) fn check(txn: &ReadTxn) -> Result<IntegrityReport> {
+    let meta = txn.snapshot().meta;
+    let mut c = Checker {
+        src: txn,
+        owner: vec![0u8; meta.page_count as usize],
+        report: IntegrityReport {
+            page_count: meta.page_count,
+            ..IntegrityReport::default()
+        },
+    };
+    c.claim(HEADER_PAGE, "header");
+    c.report.trees += 1;
+    c.walk(DIRECTORY_ROOT, None, None, 0);
+    match txn.list_trees() {
+        Ok(trees) => {
+            for (name, tree) in trees {
+                c.report.trees += 1;
+                if c.walk(tree.root(), None, None, 0).is_none() && c.report.problems.is_empty() {
+                    c.problem(tree.root(), format!("tree {name:?} could not be walked"));
+                }
+            }
+        }
+        Err(e) => c.problem(DIRECTORY_ROOT, format!("tree directory unreadable: {e}")),
+    }
+    match free_list_pages(txn, meta.free_head, meta.page_count) {
+        Ok(free) => {
+            if free.len() as u32 != meta.free_count {
+                c.problem(
+                    HEADER_PAGE,
+                    format!(
+                        "free list holds {} pages, header says {}",
+                        free.len(),
+                        meta.free_count
+                    ),
+                );
+            }
+            for p in free {
+                c.claim(p, "free-list page");
+            }
+        }
+        Err(e) => c.problem(meta.free_head, format!("free list: {e}")),
+    }
+    let orphans: Vec<PageNo> = (0..meta.page_count)
+        .filter(|&p| c.owner[p as usize] == 0)
+        .collect();
+    for p in orphans.iter().take(100) {
+        c.problem(*p, "page is neither used nor free (orphan)");
+    }
+    if orphans.len() > 100 {
+        c.problem(
+            orphans[100],
+            format!("… and {} more orphan pages", orphans.len() - 100),
+        );
+    }
+    Ok(c.report)
+}
+
+impl From<&Problem> for Error {
+    fn from(p: &Problem) -> Error {
+        Error::corrupt(p.page, p.detail.clone())
+    }
+}

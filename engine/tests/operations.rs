@@ -1,0 +1,147 @@
+//! Integrity check, online backup, vacuum and space reuse.
+
+use std::sync::Arc;
+
+use covet_engine::vfs::MemoryVfs;
+use covet_engine::{Database, Error, Options};
+
+fn opts() -> Options {
+    Options {
+        page_size: 1024,
+        cache_bytes: 256 * 1024,
+        autocheckpoint_frames: 200,
+        ..Options::default()
+    }
+}
+
+fn key(i: u32) -> Vec<u8> {
+    let x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x.to_be_bytes().repeat(3)
+}
+
+fn fill(db: &Database, name: &str, range: std::ops::Range<u32>, value_len: usize) {
+    let mut w = db.begin_write().unwrap();
+    let t = w.open_or_create_tree(name).unwrap();
+    for i in range {
+        w.insert(&t, &key(i), &vec![(i % 251) as u8; value_len])
+            .unwrap();
+    }
+    w.commit().unwrap();
+}
+
+fn file_len(vfs: &MemoryVfs, path: &str) -> usize {
+    vfs.file_bytes(path).map_or(0, |b| b.len())
+}
+
+#[test]
+fn integrity_check_passes_on_a_busy_database() {
+    let db = Database::memory_with(opts()).unwrap();
+    fill(&db, "a", 0..3000, 150);
+    fill(&db, "b", 0..200, 3000); // overflow chains
+    let mut w = db.begin_write().unwrap();
+    let a = w.open_tree("a").unwrap();
+    for i in (0..3000).step_by(3) {
+        w.remove(&a, &key(i)).unwrap();
+    }
+    w.commit().unwrap();
+    let report = db.check_integrity().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.trees, 3);
+    assert_eq!(report.entries, 2000 + 200 + 2);
+    assert_eq!(report.pages_checked, report.page_count);
+}
+
+#[test]
+fn backup_is_a_consistent_snapshot() {
+    let vfs = MemoryVfs::new();
+    let db = Database::memory_with(opts()).unwrap();
+    fill(&db, "a", 0..2000, 100);
+    let reader = db.begin_read().unwrap();
+    // A writer goes on while the backup runs from its own snapshot.
+    fill(&db, "a", 2000..2500, 100);
+    let out = db.backup_to_vfs(&vfs, "copy").unwrap();
+    drop(reader);
+    assert_eq!(out.txn_id, 2);
+    let copy = Database::open_with_vfs(Arc::new(vfs.clone()), "copy", opts()).unwrap();
+    assert!(copy.check_integrity().unwrap().is_ok());
+    let r = copy.begin_read().unwrap();
+    let t = r.open_tree("a").unwrap();
+    assert_eq!(r.iter(&t).count(), 2500);
+    assert!(matches!(
+        db.backup_to_vfs(&vfs, "copy"),
+        Err(Error::Io { .. })
+    ));
+}
+
+#[test]
+fn vacuum_shrinks_the_file_and_keeps_every_entry() {
+    let vfs = Arc::new(MemoryVfs::new());
+    let db = Database::open_with_vfs(vfs.clone(), "db", opts()).unwrap();
+    fill(&db, "a", 0..4000, 120);
+    fill(&db, "b", 0..100, 5000);
+    fill(&db, "c", 0..500, 50);
+    let mut w = db.begin_write().unwrap();
+    let a = w.open_tree("a").unwrap();
+    for i in 0..3600 {
+        w.remove(&a, &key(i)).unwrap();
+    }
+    w.drop_tree("b").unwrap();
+    w.commit().unwrap();
+    db.checkpoint().unwrap();
+    let before = file_len(&vfs, "db");
+    let outcome = db.vacuum().unwrap();
+    let after = file_len(&vfs, "db");
+    assert_eq!(after, outcome.pages_after as usize * 1024);
+    assert!(
+        after * 3 < before,
+        "vacuum should give back most pages: {before} -> {after}"
+    );
+    assert!(matches!(
+        db.begin_read().unwrap().get(&a, &key(3700)),
+        Err(Error::StaleTree)
+    ));
+    let report = db.check_integrity().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.page_count, outcome.pages_after);
+    let r = db.begin_read().unwrap();
+    let a = r.open_tree("a").unwrap();
+    let c = r.open_tree("c").unwrap();
+    let got: Vec<Vec<u8>> = r.iter(&a).map(|e| e.unwrap().key().to_vec()).collect();
+    let mut want: Vec<Vec<u8>> = (3600..4000).map(key).collect();
+    want.sort();
+    assert_eq!(got, want);
+    for i in 0..500 {
+        assert_eq!(
+            r.get(&c, &key(i)).unwrap().unwrap().value(),
+            &vec![(i % 251) as u8; 50][..]
+        );
+    }
+    drop(r);
+    // And the vacuumed database survives a reopen.
+    drop(db);
+    let db = Database::open_with_vfs(vfs, "db", opts()).unwrap();
+    assert!(db.check_integrity().unwrap().is_ok());
+}
+
+#[test]
+fn deleted_space_is_reused() {
+    let vfs = Arc::new(MemoryVfs::new());
+    let db = Database::open_with_vfs(vfs.clone(), "db", opts()).unwrap();
+    fill(&db, "t", 0..20_000, 150);
+    db.checkpoint().unwrap();
+    let first = file_len(&vfs, "db");
+    let mut w = db.begin_write().unwrap();
+    let t = w.open_tree("t").unwrap();
+    for i in 0..20_000 {
+        assert!(w.remove(&t, &key(i)).unwrap());
+    }
+    w.commit().unwrap();
+    fill(&db, "t", 0..20_000, 150);
+    db.checkpoint().unwrap();
+    let second = file_len(&vfs, "db");
+    assert!(
+        second * 4 <= first * 5,
+        "file grew from {first} to {second} bytes"
+    );
+    assert!(db.check_integrity().unwrap().is_ok());
+}
