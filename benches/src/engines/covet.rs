@@ -38,7 +38,10 @@ impl KvEngine for CovetEngine {
     }
 
     fn settings(&self) -> String {
-        format!("cache {} MiB, Durability::Full, 4 KiB pages", self.cache_bytes >> 20)
+        format!(
+            "cache {} MiB, Durability::Full, 4 KiB pages",
+            self.cache_bytes >> 20
+        )
     }
 
     fn write<F>(&self, body: F) -> Result<()>
@@ -90,7 +93,12 @@ impl KvReader for CovetReader {
         Ok(self.txn.get(&self.tree, key)?.map(|guard| f(guard.value())))
     }
 
-    fn scan(&mut self, start: &[u8], limit: usize, mut f: impl FnMut(&[u8], &[u8])) -> Result<usize> {
+    fn scan(
+        &mut self,
+        start: &[u8],
+        limit: usize,
+        mut f: impl FnMut(&[u8], &[u8]),
+    ) -> Result<usize> {
         let mut seen = 0;
         for entry in self.txn.range(&self.tree, start..).take(limit) {
             let entry = entry?;
