@@ -164,17 +164,35 @@ impl PageCache {
         }
     }
 
-    /// Drops every entry whose version is in `versions` (frames of a transaction
+    /// Moves the entry at `from` to `to` (replacing what `to` held). Used when a
+    /// WAL reset turns frame versions into main-file versions: moving instead of
+    /// sharing keeps one `Arc` per entry, which the pin test relies on.
+    pub(crate) fn rekey(&self, from: CacheKey, to: CacheKey) {
+        let page = {
+            let mut shard = self.shard(from).lock();
+            let Some(idx) = shard.map.remove(&from) else {
+                return;
+            };
+            let slot = shard.slots[idx].take().expect("mapped slot is occupied");
+            shard.vacant.push(idx);
+            shard.bytes -= self.page_size;
+            slot.page
+        };
+        self.remove(to);
+        self.insert(to, page);
+    }
+
+    /// Drops every entry whose version is above `version` (frames of a transaction
     /// that rolled back: their frame numbers will be reused).
     pub(crate) fn remove_versions_above(&self, version: u64) {
+        self.remove_versions_where(|v| v > version);
+    }
+
+    /// Drops every entry whose version satisfies `doomed`.
+    pub(crate) fn remove_versions_where(&self, doomed: impl Fn(u64) -> bool) {
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
-            let doomed: Vec<CacheKey> = shard
-                .map
-                .keys()
-                .filter(|k| k.1 > version)
-                .copied()
-                .collect();
+            let doomed: Vec<CacheKey> = shard.map.keys().filter(|k| doomed(k.1)).copied().collect();
             for key in doomed {
                 let idx = shard.map.remove(&key).expect("present");
                 shard.slots[idx] = None;

@@ -66,6 +66,13 @@ impl Pager {
             // Invariant 3: bump the generation before the new header can be written.
             self.wal_gen.fetch_add(1, Ordering::AcqRel);
             w.wal.reset(self.config.wal_keep_bytes)?;
+            // Cached frame versions become main-file versions: keep the newest of
+            // each page under MAIN, drop the rest.
+            for (no, frame) in current.frames() {
+                self.cache.rekey((no, frame), (no, MAIN));
+            }
+            let last = current.commit;
+            self.cache.remove_versions_where(|v| v != MAIN && v <= last);
             let fresh = Snapshot::new(
                 current.meta,
                 current.commit,
@@ -103,14 +110,17 @@ impl Pager {
             self.main
                 .write_at(run, u64::from(start) * ps)
                 .map_err(Error::io("write main file"))?;
-            for (no, page) in pages.drain(..) {
-                self.cache.insert((no, MAIN), page);
+            // A cached main-file version of these pages is stale now. No live
+            // snapshot reads it (they all have the page's frame); after the WAL
+            // reset the frame versions are moved here.
+            for (no, _) in pages.drain(..) {
+                self.cache.remove((no, MAIN));
             }
             run.clear();
             Ok(())
         };
         for &(no, frame) in &frames {
-            let page = self.read_version(snap, no, frame)?;
+            let page = self.read_version_with(snap, no, frame, false)?;
             if run.is_empty() || no != run_start + run_pages.len() as u32 || run.len() >= 1 << 20 {
                 flush(&mut run, run_start, &mut run_pages)?;
                 run_start = no;

@@ -193,6 +193,17 @@ impl Pager {
 
     /// The version of page `no` held in `frame` of `snap`'s generation.
     fn read_version(&self, snap: &Snapshot, no: PageNo, frame: FrameNo) -> Result<Page> {
+        self.read_version_with(snap, no, frame, true)
+    }
+
+    /// [`Pager::read_version`], caching what it reads only if `cache` is set.
+    fn read_version_with(
+        &self,
+        snap: &Snapshot,
+        no: PageNo,
+        frame: FrameNo,
+        cache: bool,
+    ) -> Result<Page> {
         let key: CacheKey = (no, frame);
         if let Some(p) = self.cache.get(key) {
             return Ok(p);
@@ -210,7 +221,9 @@ impl Pager {
         }
         buf.verify(no)?;
         let page = Arc::new(buf);
-        self.cache.insert(key, page.clone());
+        if cache {
+            self.cache.insert(key, page.clone());
+        }
         Ok(page)
     }
 
