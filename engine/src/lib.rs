@@ -21,6 +21,7 @@ pub mod page;
 mod pager;
 mod txn;
 mod vacuum;
+pub mod value;
 mod varint;
 pub mod vfs;
 mod wal;

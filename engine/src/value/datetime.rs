@@ -109,7 +109,9 @@ impl Date {
         if year.unsigned_abs() > 10_000_000 {
             return None;
         }
-        i32::try_from(days_from_civil(year, month, day)).ok().map(Date)
+        i32::try_from(days_from_civil(year, month, day))
+            .ok()
+            .map(Date)
     }
 
     /// The civil `(year, month, day)` of this date.
@@ -144,7 +146,9 @@ impl Time {
 
     /// The time `micros` microseconds after midnight, if that is within one day.
     pub fn from_micros(micros: i64) -> Option<Time> {
-        (0..MICROS_PER_DAY).contains(&micros).then_some(Time(micros))
+        (0..MICROS_PER_DAY)
+            .contains(&micros)
+            .then_some(Time(micros))
     }
 
     /// The time of hour `0..=23`, minute `0..=59`, second `0..=59` and microsecond.
@@ -165,7 +169,12 @@ impl Time {
     pub fn to_hms_micro(self) -> (u32, u32, u32, u32) {
         let secs = self.0 / MICROS_PER_SECOND;
         let micro = (self.0 % MICROS_PER_SECOND) as u32;
-        ((secs / 3600) as u32, (secs / 60 % 60) as u32, (secs % 60) as u32, micro)
+        (
+            (secs / 3600) as u32,
+            (secs / 60 % 60) as u32,
+            (secs % 60) as u32,
+            micro,
+        )
     }
 
     /// Parses `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fraction` (fraction rounded to microseconds).
@@ -241,7 +250,9 @@ impl Timestamp {
         p.skip_spaces();
         let offset = p.zone_offset()?;
         p.end()?;
-        ts.0.checked_sub(offset).map(Timestamp).ok_or_else(|| p.out_of_range())
+        ts.0.checked_sub(offset)
+            .map(Timestamp)
+            .ok_or_else(|| p.out_of_range())
     }
 
     /// A `Display` of this instant as `TIMESTAMPTZ` in UTC: `2024-02-29 13:45:00+00`.
@@ -273,15 +284,27 @@ pub(crate) struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     pub(crate) fn new(input: &'a str, kind: &'static str) -> Parser<'a> {
-        Parser { input, bytes: input.as_bytes(), pos: 0, kind }
+        Parser {
+            input,
+            bytes: input.as_bytes(),
+            pos: 0,
+            kind,
+        }
     }
 
     pub(crate) fn invalid(&self, reason: &'static str) -> DateTimeError {
-        DateTimeError::Invalid { kind: self.kind, input: self.input.to_owned(), reason }
+        DateTimeError::Invalid {
+            kind: self.kind,
+            input: self.input.to_owned(),
+            reason,
+        }
     }
 
     pub(crate) fn out_of_range(&self) -> DateTimeError {
-        DateTimeError::OutOfRange { kind: self.kind, input: self.input.to_owned() }
+        DateTimeError::OutOfRange {
+            kind: self.kind,
+            input: self.input.to_owned(),
+        }
     }
 
     pub(crate) fn peek(&self) -> Option<u8> {
@@ -344,7 +367,11 @@ impl<'a> Parser<'a> {
         (self.pos > start).then_some((v, self.pos - start))
     }
 
-    fn fixed_digits(&mut self, n: usize, reason: &'static str) -> Result<i64, DateTimeError> {
+    pub(crate) fn fixed_digits(
+        &mut self,
+        n: usize,
+        reason: &'static str,
+    ) -> Result<i64, DateTimeError> {
         match self.digits() {
             Some((v, len)) if len == n => Ok(v),
             _ => Err(self.invalid(reason)),
@@ -392,7 +419,10 @@ impl<'a> Parser<'a> {
         self.expect(b'-', "expected '-' after the month")?;
         let day = self.fixed_digits(2, "expected a two-digit day")?;
         let year = if negative { -year } else { year };
-        let (month, day) = (u32::try_from(month).unwrap_or(0), u32::try_from(day).unwrap_or(0));
+        let (month, day) = (
+            u32::try_from(month).unwrap_or(0),
+            u32::try_from(day).unwrap_or(0),
+        );
         Date::from_ymd(year, month, day).ok_or_else(|| self.out_of_range())
     }
 
@@ -402,7 +432,10 @@ impl<'a> Parser<'a> {
         self.expect(b':', "expected ':' after the hour")?;
         let minute = self.fixed_digits(2, "expected two-digit minutes")?;
         let (second, micros) = if self.eat(b':') {
-            (self.fixed_digits(2, "expected two-digit seconds")?, self.fraction_micros()?)
+            (
+                self.fixed_digits(2, "expected two-digit seconds")?,
+                self.fraction_micros()?,
+            )
         } else {
             (0, 0)
         };
@@ -422,7 +455,9 @@ impl<'a> Parser<'a> {
         };
         // i128: the day's start may lie outside the i64 range while the instant is inside.
         let total = i128::from(date.0) * i128::from(MICROS_PER_DAY) + i128::from(micros);
-        i64::try_from(total).map(Timestamp).map_err(|_| self.out_of_range())
+        i64::try_from(total)
+            .map(Timestamp)
+            .map_err(|_| self.out_of_range())
     }
 
     /// A zone suffix as an offset east of UTC in microseconds (0 when absent).
@@ -475,8 +510,18 @@ mod tests {
         assert_eq!(Date::parse("0000-01-01").unwrap().days(), -719_528);
         assert_eq!(Date::from_days(-719_529).to_string(), "-0001-12-31");
         assert_eq!(Date::parse("-0001-12-31").unwrap().days(), -719_529);
-        assert_eq!(Date::parse("12345-06-07").unwrap().to_string(), "12345-06-07");
-        for bad in ["2023-02-29", "2024-13-01", "2024-00-10", "2024-1-01", "24-01-01", "2024-01-01x"] {
+        assert_eq!(
+            Date::parse("12345-06-07").unwrap().to_string(),
+            "12345-06-07"
+        );
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-1-01",
+            "24-01-01",
+            "2024-01-01x",
+        ] {
             assert!(Date::parse(bad).is_err(), "{bad}");
         }
         assert!(Date::parse("1900-02-29").is_err());
@@ -498,12 +543,23 @@ mod tests {
         assert_eq!(ts.to_string(), "2024-02-29 13:45:00");
         assert_eq!(Timestamp::parse("2024-02-29T13:45:00").unwrap(), ts);
         assert_eq!(Timestamp::parse("1970-01-01").unwrap().micros(), 0);
-        assert_eq!(Timestamp::parse("1969-12-31 23:59:59.999999").unwrap().micros(), -1);
+        assert_eq!(
+            Timestamp::parse("1969-12-31 23:59:59.999999")
+                .unwrap()
+                .micros(),
+            -1
+        );
         assert_eq!(Timestamp::parse_tz("2024-02-29 15:45:00+02").unwrap(), ts);
-        assert_eq!(Timestamp::parse_tz("2024-02-29 08:15:00-05:30").unwrap(), ts);
+        assert_eq!(
+            Timestamp::parse_tz("2024-02-29 08:15:00-05:30").unwrap(),
+            ts
+        );
         assert_eq!(Timestamp::parse_tz("2024-02-29T13:45:00Z").unwrap(), ts);
         assert_eq!(ts.display_tz().to_string(), "2024-02-29 13:45:00+00");
-        assert_eq!(Timestamp::parse_tz(&ts.display_tz().to_string()).unwrap(), ts);
+        assert_eq!(
+            Timestamp::parse_tz(&ts.display_tz().to_string()).unwrap(),
+            ts
+        );
         assert!(Timestamp::parse_tz("2024-02-29 13:45:00+2").is_err());
     }
 

@@ -89,18 +89,30 @@ pub(crate) fn digit_count(c: u128) -> u32 {
 
 impl Decimal {
     /// Zero, with scale 0.
-    pub const ZERO: Decimal = Decimal { negative: false, coefficient: 0, scale: 0 };
+    pub const ZERO: Decimal = Decimal {
+        negative: false,
+        coefficient: 0,
+        scale: 0,
+    };
 
     /// Builds `(-1)^negative × coefficient × 10^(-scale)`, or an error if the coefficient has
     /// more than 38 digits or the scale is out of range. A negative zero becomes zero.
     pub fn new(negative: bool, coefficient: u128, scale: i32) -> Result<Decimal, DecimalError> {
         if coefficient >= COEFFICIENT_LIMIT {
-            return Err(DecimalError::TooManyDigits { input: coefficient.to_string() });
+            return Err(DecimalError::TooManyDigits {
+                input: coefficient.to_string(),
+            });
         }
         if !(MIN_SCALE..=MAX_SCALE).contains(&scale) {
-            return Err(DecimalError::ScaleOutOfRange { scale: scale.into() });
+            return Err(DecimalError::ScaleOutOfRange {
+                scale: scale.into(),
+            });
         }
-        Ok(Decimal { negative: negative && coefficient != 0, coefficient, scale })
+        Ok(Decimal {
+            negative: negative && coefficient != 0,
+            coefficient,
+            scale,
+        })
     }
 
     /// Whether the value is below zero.
@@ -130,8 +142,12 @@ impl Decimal {
             return Decimal::ZERO;
         }
         let mut d = *self;
-        while d.coefficient % 10 == 0 && d.scale > MIN_SCALE {
-            d.coefficient /= 10;
+        while d.scale > MIN_SCALE {
+            let (q, r) = (d.coefficient / 10, d.coefficient % 10);
+            if r != 0 {
+                break;
+            }
+            d.coefficient = q;
             d.scale -= 1;
         }
         d
@@ -165,7 +181,9 @@ impl Decimal {
     /// the scale is out of range.
     pub fn rescale(&self, scale: i32) -> Result<Decimal, DecimalError> {
         if !(MIN_SCALE..=MAX_SCALE).contains(&scale) {
-            return Err(DecimalError::ScaleOutOfRange { scale: scale.into() });
+            return Err(DecimalError::ScaleOutOfRange {
+                scale: scale.into(),
+            });
         }
         let diff = i64::from(scale) - i64::from(self.scale);
         let coefficient = match diff.cmp(&0) {
@@ -202,7 +220,9 @@ impl Decimal {
     }
 
     fn too_many_digits(&self) -> DecimalError {
-        DecimalError::TooManyDigits { input: self.to_string() }
+        DecimalError::TooManyDigits {
+            input: self.to_string(),
+        }
     }
 
     /// The value as an `i64`, if it is an integer in range.
@@ -277,14 +297,21 @@ impl Decimal {
 
 impl From<i64> for Decimal {
     fn from(i: i64) -> Decimal {
-        Decimal { negative: i < 0, coefficient: u128::from(i.unsigned_abs()), scale: 0 }
+        Decimal {
+            negative: i < 0,
+            coefficient: u128::from(i.unsigned_abs()),
+            scale: 0,
+        }
     }
 }
 
 impl std::ops::Neg for Decimal {
     type Output = Decimal;
     fn neg(self) -> Decimal {
-        Decimal { negative: !self.negative && self.coefficient != 0, ..self }
+        Decimal {
+            negative: !self.negative && self.coefficient != 0,
+            ..self
+        }
     }
 }
 
@@ -357,7 +384,10 @@ impl FromStr for Decimal {
     /// `"1.50"` keeps scale 2. Trailing zeros beyond 38 digits are dropped when that makes
     /// the value fit; a value that truly needs more digits is an error, never rounded.
     fn from_str(input: &str) -> Result<Decimal, DecimalError> {
-        let invalid = |reason| DecimalError::Invalid { input: input.to_owned(), reason };
+        let invalid = |reason| DecimalError::Invalid {
+            input: input.to_owned(),
+            reason,
+        };
         let s = input.trim_ascii();
         let (negative, s) = match s.as_bytes().first() {
             Some(b'-') => (true, &s[1..]),
@@ -397,20 +427,30 @@ impl FromStr for Decimal {
         };
         // Significant digits: drop leading zeros, and count trailing zeros apart so that
         // they can be shed if the coefficient would otherwise pass 38 digits.
-        let all: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).map(|b| b - b'0').collect();
+        let all: Vec<u8> = int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .map(|b| b - b'0')
+            .collect();
         let first = all.iter().position(|&d| d != 0).unwrap_or(all.len());
         let significant = &all[first..];
         let mut scale = frac_part.len() as i64 - exponent;
         if significant.is_empty() {
             let scale = scale.clamp(MIN_SCALE.into(), MAX_SCALE.into()) as i32;
-            return Ok(Decimal { negative: false, coefficient: 0, scale });
+            return Ok(Decimal {
+                negative: false,
+                coefficient: 0,
+                scale,
+            });
         }
         let last = significant.iter().rposition(|&d| d != 0).unwrap_or(0);
         let mut kept = significant.len();
         if kept > MAX_PRECISION as usize {
             let needed = last + 1;
             if needed > MAX_PRECISION as usize {
-                return Err(DecimalError::TooManyDigits { input: input.to_owned() });
+                return Err(DecimalError::TooManyDigits {
+                    input: input.to_owned(),
+                });
             }
             scale -= (kept - MAX_PRECISION as usize) as i64;
             kept = MAX_PRECISION as usize;
@@ -423,7 +463,9 @@ impl FromStr for Decimal {
         if !(i64::from(MIN_SCALE)..=i64::from(MAX_SCALE)).contains(&scale) {
             return Err(DecimalError::ScaleOutOfRange { scale });
         }
-        let coefficient = significant[..kept].iter().fold(0u128, |c, &d| c * 10 + u128::from(d));
+        let coefficient = significant[..kept]
+            .iter()
+            .fold(0u128, |c, &d| c * 10 + u128::from(d));
         Decimal::new(negative, coefficient, scale as i32)
     }
 }
@@ -449,7 +491,10 @@ mod tests {
             ("1e3", "1000"),
             ("1.5E-3", "0.0015"),
             ("0.000001", "0.000001"),
-            ("99999999999999999999999999999999999999", "99999999999999999999999999999999999999"),
+            (
+                "99999999999999999999999999999999999999",
+                "99999999999999999999999999999999999999",
+            ),
         ] {
             assert_eq!(d(input).to_string(), shown, "{input}");
         }
@@ -458,14 +503,22 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_overflow() {
-        for bad in ["", "-", ".", "1.2.3", "abc", "1e", "1e+", "--1", "1_0", "NaN"] {
-            assert!(matches!(bad.parse::<Decimal>(), Err(DecimalError::Invalid { .. })), "{bad}");
+        for bad in [
+            "", "-", ".", "1.2.3", "abc", "1e", "1e+", "--1", "1_0", "NaN",
+        ] {
+            assert!(
+                matches!(bad.parse::<Decimal>(), Err(DecimalError::Invalid { .. })),
+                "{bad}"
+            );
         }
         assert!(matches!(
             "123456789012345678901234567890123456789".parse::<Decimal>(),
             Err(DecimalError::TooManyDigits { .. })
         ));
-        assert!(matches!("1e99999".parse::<Decimal>(), Err(DecimalError::ScaleOutOfRange { .. })));
+        assert!(matches!(
+            "1e99999".parse::<Decimal>(),
+            Err(DecimalError::ScaleOutOfRange { .. })
+        ));
         // Excess trailing zeros are shed rather than refused.
         let long = format!("1.{}", "0".repeat(60));
         assert_eq!(d(&long), d("1"));
@@ -495,7 +548,9 @@ mod tests {
         assert_eq!(Decimal::try_from_f64(0.1).unwrap(), d("0.1"));
         assert_eq!(Decimal::try_from_f64(-2.5e-300).unwrap(), d("-2.5e-300"));
         assert_eq!(
-            Decimal::try_from_f64(9_223_372_036_854_775_808.0).unwrap().to_string(),
+            Decimal::try_from_f64(9_223_372_036_854_775_808.0)
+                .unwrap()
+                .to_string(),
             "9223372036854775808"
         );
         assert!(Decimal::try_from_f64(f64::NAN).is_err());

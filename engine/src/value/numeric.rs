@@ -76,7 +76,9 @@ impl Mantissa {
         // No leading zeros, so a larger exponent is a larger magnitude; with equal exponents
         // the digit strings compare lexicographically, a strict prefix being smaller because
         // the longer string's extra digits end in a non-zero one.
-        self.exp.cmp(&other.exp).then_with(|| self.digits.cmp(&other.digits))
+        self.exp
+            .cmp(&other.exp)
+            .then_with(|| self.digits.cmp(&other.digits))
     }
 }
 
@@ -92,11 +94,17 @@ impl Numeric {
     }
 
     pub(crate) fn from_i64(i: i64) -> Numeric {
-        Numeric::signed(i < 0, Mantissa::from_coefficient(i.unsigned_abs().into(), 0))
+        Numeric::signed(
+            i < 0,
+            Mantissa::from_coefficient(i.unsigned_abs().into(), 0),
+        )
     }
 
     pub(crate) fn from_decimal(d: &Decimal) -> Numeric {
-        Numeric::signed(d.is_negative(), Mantissa::from_coefficient(d.coefficient(), d.scale()))
+        Numeric::signed(
+            d.is_negative(),
+            Mantissa::from_coefficient(d.coefficient(), d.scale()),
+        )
     }
 
     pub(crate) fn from_f64(f: f64) -> Numeric {
@@ -209,7 +217,10 @@ mod tests {
         assert_eq!(num(Value::Int(1)), num(dec("1.00")));
         assert_eq!(num(Value::Float(-0.0)), Numeric::Zero);
         assert_eq!(num(Value::Float(0.1)), num(dec("0.1")));
-        assert_eq!(num(Value::Int(i64::MIN)), num(Value::Float(-9_223_372_036_854_775_808.0)));
+        assert_eq!(
+            num(Value::Int(i64::MIN)),
+            num(Value::Float(-9_223_372_036_854_775_808.0))
+        );
         assert_eq!(num(dec("1200")), num(dec("12e2")));
     }
 
@@ -227,8 +238,14 @@ mod tests {
     fn canonical_values() {
         assert_eq!(num(Value::Float(3.0)).to_value(), Ok(Value::Int(3)));
         assert_eq!(num(Value::Float(0.5)).to_value(), Ok(dec("0.5")));
-        assert_eq!(num(Value::Int(i64::MIN)).to_value(), Ok(Value::Int(i64::MIN)));
-        assert_eq!(num(dec("1e20")).to_value().unwrap().to_string(), "100000000000000000000");
+        assert_eq!(
+            num(Value::Int(i64::MIN)).to_value(),
+            Ok(Value::Int(i64::MIN))
+        );
+        assert_eq!(
+            num(dec("1e20")).to_value().unwrap().to_string(),
+            "100000000000000000000"
+        );
         assert_eq!(num(dec("1e50")).to_value(), Ok(dec("1e50")));
     }
 
