@@ -19,6 +19,7 @@ mod integrity;
 mod meta;
 pub mod page;
 mod pager;
+pub mod stats;
 mod txn;
 mod vacuum;
 pub mod value;
