@@ -312,6 +312,21 @@ mod tests {
         }
 
         #[test]
+        fn decimals_against_decimals_and_floats(a in crate::value::proptests::arb_decimal(),
+                                                b in crate::value::proptests::arb_decimal(),
+                                                f in interesting_f64()) {
+            let (na, nb) = (num(Value::Decimal(a)), num(Value::Decimal(b)));
+            prop_assert_eq!(na.cmp(&nb), a.cmp(&b));
+            let expected = match Decimal::try_from_f64(f) {
+                Ok(d) => a.cmp(&d),
+                Err(_) if f > 0.0 => Ordering::Less,
+                Err(_) if f < 0.0 => Ordering::Greater,
+                Err(_) => Ordering::Less, // NaN
+            };
+            prop_assert_eq!(na.cmp(&num(Value::Float(f))), expected);
+        }
+
+        #[test]
         fn canonical_value_has_the_same_form(f in interesting_f64()) {
             let n = num(Value::Float(f));
             let v = n.to_value().unwrap();
