@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -83,6 +84,9 @@ pub(crate) struct PageCache {
     shards: Box<[Mutex<Shard>]>,
     shard_capacity: usize,
     page_size: usize,
+    /// Bytes the open write transaction holds in dirty pages. They count against
+    /// the same bound, so clean pages get that much less room.
+    reserved: AtomicUsize,
 }
 
 impl PageCache {
@@ -97,7 +101,36 @@ impl PageCache {
             shards,
             shard_capacity: (pages / n) * page_size,
             page_size,
+            reserved: AtomicUsize::new(0),
         }
+    }
+
+    /// Room for clean pages in one shard, after the writer's reservation.
+    #[inline]
+    fn shard_limit(&self) -> usize {
+        let reserved = self.reserved.load(Ordering::Relaxed) / self.shards.len();
+        self.shard_capacity.saturating_sub(reserved)
+    }
+
+    /// Sets the writer's reservation to `bytes` and, if it grew, evicts clean
+    /// pages until every shard is within its smaller limit.
+    pub(crate) fn set_reserved(&self, bytes: usize) {
+        let old = self.reserved.swap(bytes, Ordering::Relaxed);
+        if bytes <= old {
+            return;
+        }
+        let limit = self.shard_limit();
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            while shard.bytes > limit && shard.evict_one() {
+                shard.bytes -= self.page_size;
+            }
+        }
+    }
+
+    /// The bound on cached plus reserved bytes.
+    pub(crate) fn capacity(&self) -> usize {
+        self.shard_capacity * self.shards.len()
     }
 
     #[inline]
@@ -129,7 +162,8 @@ impl PageCache {
             slot.referenced = true;
             return;
         }
-        while shard.bytes + self.page_size > self.shard_capacity {
+        let limit = self.shard_limit();
+        while shard.bytes + self.page_size > limit {
             if !shard.evict_one() {
                 return;
             }
@@ -190,9 +224,14 @@ impl PageCache {
 
     /// Drops every entry whose version satisfies `doomed`.
     pub(crate) fn remove_versions_where(&self, doomed: impl Fn(u64) -> bool) {
+        self.remove_where(|(_, v)| doomed(v));
+    }
+
+    /// Drops every entry whose key satisfies `doomed`.
+    pub(crate) fn remove_where(&self, doomed: impl Fn(CacheKey) -> bool) {
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
-            let doomed: Vec<CacheKey> = shard.map.keys().filter(|k| doomed(k.1)).copied().collect();
+            let doomed: Vec<CacheKey> = shard.map.keys().filter(|&&k| doomed(k)).copied().collect();
             for key in doomed {
                 let idx = shard.map.remove(&key).expect("present");
                 shard.slots[idx] = None;

@@ -21,6 +21,15 @@ pub(crate) fn len(v: u64) -> usize {
 /// `b` ends first or the value does not fit 64 bits.
 #[inline]
 pub(crate) fn get(b: &[u8]) -> Option<(u64, usize)> {
+    // Almost every length in a page fits one byte.
+    match b.first() {
+        Some(&byte) if byte < 0x80 => Some((u64::from(byte), 1)),
+        _ => get_long(b),
+    }
+}
+
+#[inline(never)]
+fn get_long(b: &[u8]) -> Option<(u64, usize)> {
     let mut v: u64 = 0;
     for (i, &byte) in b.iter().enumerate().take(10) {
         let part = u64::from(byte & 0x7f);

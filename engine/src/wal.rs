@@ -35,6 +35,8 @@ pub(crate) const HEADER_SIZE: u64 = 40;
 pub(crate) const FRAME_HEADER_SIZE: usize = 24;
 const MAGIC: &[u8; 4] = b"cvwl";
 const VERSION: u32 = 1;
+/// The largest first-frame number a valid header has (far beyond any real count).
+const MAX_FIRST_FRAME: FrameNo = 1 << 62;
 
 /// A frame's global number.
 pub(crate) type FrameNo = u64;
@@ -69,10 +71,17 @@ impl WalHeader {
         if sum != xxh3_64(&b[..32]) || u32::from_le_bytes(b[4..8].try_into().ok()?) != VERSION {
             return None;
         }
+        let first_frame = u64::from_le_bytes(b[24..32].try_into().ok()?);
+        // Frames are numbered from 1 (0 is the page cache's main-file version), and
+        // counting up from the first frame must not overflow. A damaged header
+        // outside that range is no header, like one of another version.
+        if !(1..=MAX_FIRST_FRAME).contains(&first_frame) {
+            return None;
+        }
         Some(WalHeader {
             page_size: u32::from_le_bytes(b[8..12].try_into().ok()?),
             salt: u64::from_le_bytes(b[16..24].try_into().ok()?),
-            first_frame: u64::from_le_bytes(b[24..32].try_into().ok()?),
+            first_frame,
         })
     }
 
@@ -103,6 +112,8 @@ pub(crate) struct WalWriter {
     committed_next: FrameNo,
     committed_chain: u64,
     scratch: Vec<u8>,
+    /// Sync the new header at a reset (see [`WalWriter::reset`]).
+    sync_reset: bool,
 }
 
 impl std::fmt::Debug for WalWriter {
@@ -195,6 +206,7 @@ impl WalWriter {
             committed_next: committed.0,
             committed_chain: committed.1,
             scratch: Vec::new(),
+            sync_reset: true,
         };
         Ok((writer, rec))
     }
@@ -218,6 +230,7 @@ impl WalWriter {
             committed_next: first_frame,
             committed_chain: chain,
             scratch: Vec::new(),
+            sync_reset: true,
         })
     }
 
@@ -293,17 +306,33 @@ impl WalWriter {
     /// Starts a new generation at the next frame number. Only valid when every
     /// committed frame has been copied into the (synced) main file and no frame is
     /// pending. Shrinks the file to `keep_bytes` if it grew past it.
+    ///
+    /// The new header is written and synced (unless syncing is off) before the
+    /// file is cut or any frame of the new generation is written: with the old
+    /// header still on disk, a cut-short or partly overwritten old generation
+    /// would replay an old commit over the newer main file (as SQLite, which
+    /// syncs the header after a WAL restart for the same reason).
     pub(crate) fn reset(&mut self, keep_bytes: u64) -> Result<()> {
         debug_assert_eq!(self.next, self.committed_next, "reset with pending frames");
+        let mut fresh = WalWriter::fresh(self.file.clone(), self.page_size, self.next)?;
+        fresh.sync_reset = self.sync_reset;
+        if self.sync_reset {
+            fresh.sync()?;
+        }
+        *self = fresh;
         let size = self.file.size().map_err(Error::io("size wal"))?;
         if size > keep_bytes.max(HEADER_SIZE) {
             self.file
                 .set_len(keep_bytes.max(HEADER_SIZE))
                 .map_err(Error::io("truncate wal"))?;
         }
-        let fresh = WalWriter::fresh(self.file.clone(), self.page_size, self.next)?;
-        *self = fresh;
         Ok(())
+    }
+
+    /// Whether [`WalWriter::reset`] syncs the new header (off only when nothing
+    /// is ever synced).
+    pub(crate) fn set_sync_on_reset(&mut self, on: bool) {
+        self.sync_reset = on;
     }
 }
 

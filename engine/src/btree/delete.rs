@@ -113,6 +113,15 @@ fn merge<S: PageSink + ?Sized>(
         return Err(Error::corrupt(right, "siblings of different kinds"));
     }
     let capacity = sink.page_size() - node::HEADER;
+    // Sizes first: most failed merges are decided without copying anything.
+    let sep_size = if l.is_leaf() {
+        0
+    } else {
+        4 + crate::varint::len(sep.len() as u64) + sep.len() + 2
+    };
+    if l.used() + r.used() + sep_size > capacity {
+        return Ok(false);
+    }
     let mut cells: Vec<Vec<u8>> = Vec::with_capacity(l.len() + r.len() + 1);
     for i in 0..l.len() {
         cells.push(l.cell_bytes(i)?.to_vec());

@@ -110,6 +110,16 @@ impl Pager {
         self.cache.stats()
     }
 
+    /// The cache's bound in bytes.
+    pub(crate) fn cache_capacity(&self) -> usize {
+        self.cache.capacity()
+    }
+
+    /// Reserves `bytes` of the cache's bound for the writer's dirty pages.
+    pub(crate) fn reserve_cache(&self, bytes: usize) {
+        self.cache.set_reserved(bytes);
+    }
+
     /// Takes the newest committed state and registers it as read.
     pub(crate) fn begin_read(&self) -> Arc<Snapshot> {
         let mut sh = self.shared.lock();
@@ -287,26 +297,83 @@ impl Pager {
         self.cache.insert((no, frame), page);
     }
 
-    /// Forgets the frames of a transaction that rolled back.
-    pub(crate) fn rollback(&self, base: &Snapshot, spilled: bool) {
+    /// Forgets the frames of a transaction that rolled back, and the pages it wrote
+    /// past the committed end of the main file.
+    pub(crate) fn rollback(&self, base: &Snapshot, spilled: bool, wrote_direct: bool) {
         self.writer.lock().wal.rollback();
         if spilled {
             self.cache.remove_versions_above(base.commit);
         }
+        if wrote_direct {
+            let end = base.meta.page_count;
+            self.cache.remove_where(|(no, v)| v == MAIN && no >= end);
+        }
+    }
+
+    /// Writes pages past the committed end straight into the main file (sealed).
+    pub(crate) fn write_direct(&self, pages: &mut [(PageNo, PageBuf)]) -> Result<()> {
+        self.check_poison()?;
+        let ps = self.page_size;
+        let mut i = 0;
+        let mut run: Vec<u8> = Vec::new();
+        while i < pages.len() {
+            let start = pages[i].0;
+            run.clear();
+            let mut j = i;
+            while j < pages.len() && pages[j].0 == start + (j - i) as u32 && run.len() < 4 << 20 {
+                pages[j].1.seal(pages[j].0);
+                run.extend_from_slice(pages[j].1.bytes());
+                j += 1;
+            }
+            self.main
+                .write_at(&run, u64::from(start) * ps as u64)
+                .map_err(Error::io("write main file"))?;
+            i = j;
+        }
+        Ok(())
+    }
+
+    /// Caches a page written by [`Pager::write_direct`].
+    pub(crate) fn cache_direct(&self, no: PageNo, page: Page) {
+        self.cache.insert((no, MAIN), page);
+    }
+
+    /// A page past the committed end, which only the writer can see.
+    pub(crate) fn read_direct(&self, no: PageNo) -> Result<Page> {
+        self.read_main(no)
     }
 
     /// Commits a write transaction: appends its pages (`pages` ends with page 0,
     /// the commit frame), syncs as the durability mode says, publishes the new
     /// state, and checkpoints when the WAL has grown past its limit.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn commit(
         &self,
         base: &Snapshot,
         meta: Meta,
+        mut direct: Vec<(PageNo, PageBuf)>,
+        mut sync_main: bool,
         mut pages: Vec<(PageNo, PageBuf)>,
         mut frames: FastMap<PageNo, FrameNo>,
     ) -> Result<()> {
         self.check_poison()?;
         debug_assert_eq!(pages.last().map(|p| p.0), Some(crate::meta::HEADER_PAGE));
+        // Pages past the old end go straight to the main file, and must be durable
+        // before the commit frame that makes them part of the database is.
+        self.write_direct(&mut direct)?;
+        sync_main |= !direct.is_empty();
+        if sync_main && self.config.durability == Durability::Full {
+            if let Err(e) = self.main.sync(crate::vfs::SyncKind::Data) {
+                self.poison();
+                return Err(Error::Io {
+                    op: "sync main file",
+                    source: e,
+                });
+            }
+        }
+        for (no, page) in direct {
+            self.cache.insert((no, MAIN), Arc::new(page));
+        }
         let mut w = self.writer.lock();
         let first = {
             let mut refs: Vec<(PageNo, &mut PageBuf)> =

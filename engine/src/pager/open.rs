@@ -68,7 +68,8 @@ impl Pager {
             },
         })?;
         let page_size = Meta::peek_page_size(&first)?;
-        let (writer, recovered) = WalWriter::recover(wal_file.clone(), page_size, 1)?;
+        let (mut writer, recovered) = WalWriter::recover(wal_file.clone(), page_size, 1)?;
+        writer.set_sync_on_reset(config.durability != Durability::Off);
         let header = writer.header();
         let header_page = match recovered.frames.get(&HEADER_PAGE) {
             Some(&frame) => {

@@ -43,6 +43,12 @@ pub(crate) struct TxnPages {
     pub savepoints: Vec<SavepointState>,
     dirty_limit: usize,
     page_size: usize,
+    /// Dirty pages last reported to the cache as reserved.
+    reserved_pages: usize,
+    /// Whether pages past the committed end may bypass the WAL (see `split_direct`).
+    direct_ok: bool,
+    /// Whether any page was written straight into the main file.
+    pub wrote_direct: bool,
 }
 
 // Free-list trunk page: checksum (8), type (1), reserved (3), next trunk (4),
@@ -54,7 +60,10 @@ const TRUNK_ENTRIES: usize = 20;
 impl TxnPages {
     pub(crate) fn new(pager: Arc<Pager>, base: Arc<Snapshot>) -> TxnPages {
         let page_size = pager.page_size();
-        let dirty_limit = (pager.config.cache_bytes / 4 / page_size).max(64);
+        // Dirty pages share the cache's bound with clean ones: up to three quarters
+        // of it, so that a big transaction rewrites spilled pages rarely.
+        let dirty_limit = (pager.cache_capacity() / 4 * 3 / page_size).max(64);
+        let direct_ok = pager.config.durability != crate::pager::Durability::Normal;
         TxnPages {
             meta: base.meta,
             pager,
@@ -64,7 +73,26 @@ impl TxnPages {
             savepoints: Vec::new(),
             dirty_limit,
             page_size,
+            reserved_pages: 0,
+            direct_ok,
+            wrote_direct: false,
         }
+    }
+
+    /// Tells the cache how much memory the dirty pages take, when that changed by
+    /// more than a few pages (or went to zero).
+    fn sync_reservation(&mut self) {
+        let n = self.dirty.len();
+        if n == 0 || n.abs_diff(self.reserved_pages) >= 32 {
+            self.reserved_pages = n;
+            self.pager.reserve_cache(n * self.page_size);
+        }
+    }
+
+    /// Gives the reservation back (end of the transaction).
+    pub(crate) fn release_reservation(&mut self) {
+        self.reserved_pages = 0;
+        self.pager.reserve_cache(0);
     }
 
     fn check_bounds(&self, no: PageNo) -> Result<()> {
@@ -100,10 +128,9 @@ impl TxnPages {
 
     /// Writes every dirty page to the WAL as uncommitted frames.
     pub(crate) fn spill(&mut self) -> Result<()> {
-        let mut pages: Vec<(PageNo, Page)> = self.dirty.drain().collect();
-        pages.sort_unstable_by_key(|p| p.0);
-        let mut bufs: Vec<(PageNo, PageBuf)> = pages
-            .into_iter()
+        let pages: Vec<(PageNo, PageBuf)> = self
+            .dirty
+            .drain()
             .map(|(no, p)| {
                 (
                     no,
@@ -111,6 +138,12 @@ impl TxnPages {
                 )
             })
             .collect();
+        let (mut direct, mut bufs) = self.split_direct(pages);
+        if let Err(e) = self.pager.write_direct(&mut direct) {
+            self.restore_dirty(direct.into_iter().chain(bufs));
+            return Err(e);
+        }
+        self.wrote_direct |= !direct.is_empty();
         let first = {
             let mut refs: Vec<(PageNo, &mut PageBuf)> =
                 bufs.iter_mut().map(|(n, p)| (*n, p)).collect();
@@ -118,19 +151,51 @@ impl TxnPages {
                 Ok(f) => f,
                 Err(e) => {
                     // Put the pages back so the transaction is intact.
-                    for (no, buf) in bufs {
-                        self.dirty.insert(no, Arc::new(buf));
-                    }
+                    self.restore_dirty(direct.into_iter().chain(bufs));
                     return Err(e);
                 }
             }
         };
+        self.sync_reservation();
+        for (no, buf) in direct {
+            self.pager.cache_direct(no, Arc::new(buf));
+        }
         for (i, (no, buf)) in bufs.into_iter().enumerate() {
             let frame = first + i as u64;
             self.spilled.insert(no, frame);
             self.pager.cache_spilled(no, frame, Arc::new(buf));
         }
         Ok(())
+    }
+
+    fn restore_dirty(&mut self, pages: impl Iterator<Item = (PageNo, PageBuf)>) {
+        for (no, buf) in pages {
+            self.dirty.insert(no, Arc::new(buf));
+        }
+    }
+
+    /// Splits pages (sorted on return) into those written straight into the main
+    /// file and those that go through the WAL.
+    ///
+    /// A page numbered at or past the committed page count is invisible to every
+    /// reader and to recovery, so it can be written where it belongs at once —
+    /// a bulk load then writes its pages once instead of twice. Not when:
+    /// - durability is `Normal` (the commit would then need a main-file sync);
+    /// - the page already has a WAL frame in this transaction (recovery would take
+    ///   that frame over the main file);
+    /// - a savepoint is open (rolling back to it must find the old content).
+    fn split_direct(
+        &self,
+        mut pages: Vec<(PageNo, PageBuf)>,
+    ) -> (Vec<(PageNo, PageBuf)>, Vec<(PageNo, PageBuf)>) {
+        pages.sort_unstable_by_key(|p| p.0);
+        if !self.direct_ok || !self.savepoints.is_empty() {
+            return (Vec::new(), pages);
+        }
+        let base_count = self.base.meta.page_count;
+        pages
+            .into_iter()
+            .partition(|(no, _)| *no >= base_count && !self.spilled.contains_key(no))
     }
 
     /// Whether this transaction wrote any frame to the WAL.
@@ -292,11 +357,15 @@ impl TxnPages {
         Ok(Some(head))
     }
 
-    /// Takes the dirty pages for commit, page 0 (with `meta` written into it) last.
-    pub(crate) fn take_for_commit(&mut self) -> Result<Vec<(PageNo, PageBuf)>> {
+    /// Takes the dirty pages for commit: those written straight into the main
+    /// file, and those for the WAL with page 0 (holding `meta`) last.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn take_for_commit(
+        &mut self,
+    ) -> Result<(Vec<(PageNo, PageBuf)>, Vec<(PageNo, PageBuf)>)> {
         let meta = self.meta;
         meta.encode(self.page_mut(crate::meta::HEADER_PAGE)?);
-        let mut pages: Vec<(PageNo, PageBuf)> = self
+        let pages: Vec<(PageNo, PageBuf)> = self
             .dirty
             .drain()
             .map(|(no, p)| {
@@ -306,8 +375,10 @@ impl TxnPages {
                 )
             })
             .collect();
-        pages.sort_unstable_by_key(|p| if p.0 == 0 { u32::MAX } else { p.0 });
-        Ok(pages)
+        let (direct, mut wal) = self.split_direct(pages);
+        self.wrote_direct |= !direct.is_empty();
+        wal.sort_unstable_by_key(|p| if p.0 == 0 { u32::MAX } else { p.0 });
+        Ok((direct, wal))
     }
 }
 
@@ -350,6 +421,9 @@ impl PageSource for TxnPages {
         if let Some(&f) = self.spilled.get(&no) {
             return self.pager.read_spilled(no, f);
         }
+        if no >= self.base.meta.page_count {
+            return self.pager.read_direct(no);
+        }
         self.pager.read(&self.base, no)
     }
 
@@ -390,6 +464,7 @@ impl PageSink for TxnPages {
             }
         };
         self.fresh_page(no);
+        self.sync_reservation();
         Ok(no)
     }
 

@@ -4,6 +4,9 @@ use std::ops::RangeBounds;
 use std::sync::Arc;
 
 use super::{directory, range_iter, RangeIter, Tree};
+use parking_lot::Mutex;
+
+use crate::btree::node::Node;
 use crate::btree::{self, PageSource, ValueGuard};
 use crate::error::{Error, Result};
 use crate::page::{Page, PageNo};
@@ -17,7 +20,14 @@ use crate::pager::{Pager, Snapshot};
 pub struct ReadTxn {
     pager: Arc<Pager>,
     snap: Arc<Snapshot>,
+    /// Branch pages this transaction walked recently, direct-mapped by page
+    /// number. The top of every tree is read on every lookup; keeping it here
+    /// spares the shared cache (its locks and the pages' reference counts, which
+    /// threads would otherwise fight over) for all but the leaf.
+    memo: Mutex<Box<[Option<(PageNo, Page)>; MEMO]>>,
 }
+
+const MEMO: usize = 128;
 
 impl std::fmt::Debug for ReadTxn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -30,7 +40,11 @@ impl std::fmt::Debug for ReadTxn {
 impl ReadTxn {
     pub(crate) fn new(pager: Arc<Pager>) -> ReadTxn {
         let snap = pager.begin_read();
-        ReadTxn { pager, snap }
+        ReadTxn {
+            pager,
+            snap,
+            memo: Mutex::new(Box::new([const { None }; MEMO])),
+        }
     }
 
     /// The tree called `name`, if it exists.
@@ -47,7 +61,39 @@ impl ReadTxn {
     /// The value stored under `key`.
     pub fn get(&self, tree: &Tree, key: &[u8]) -> Result<Option<ValueGuard>> {
         tree.check(self.snap.meta.layout_gen)?;
-        btree::get(self, tree.root(), key)
+        let mut memo = self.memo.lock();
+        let mut no = tree.root();
+        for _ in 0..btree::MAX_DEPTH {
+            let slot = no as usize % MEMO;
+            let hit = matches!(&memo[slot], Some((n, _)) if *n == no);
+            let mut fetched: Option<Page> = None;
+            let page: &Page = if hit {
+                &memo[slot].as_ref().expect("hit").1
+            } else {
+                fetched.insert(self.pager.read(&self.snap, no)?)
+            };
+            let node = Node::new(page, no)?;
+            if node.is_leaf() {
+                return match node.search_leaf(key)? {
+                    Ok(i) => {
+                        let loc = node.leaf_cell(i)?.value;
+                        let page = page.clone();
+                        drop(memo);
+                        Ok(Some(ValueGuard::load(self, &page, loc)?))
+                    }
+                    Err(_) => Ok(None),
+                };
+            }
+            let child = node.child(node.search_branch(key)?)?;
+            if let Some(page) = fetched {
+                memo[slot] = Some((no, page));
+            }
+            no = child;
+        }
+        Err(Error::corrupt(
+            tree.root(),
+            "tree deeper than the depth limit (cycle?)",
+        ))
     }
 
     /// Entries with keys in `range`, in key order.

@@ -180,8 +180,11 @@ impl WriteTxn {
         }
         let spilled = self.pages.has_spilled();
         let result = self.commit_inner();
+        self.pages.release_reservation();
         if result.is_err() {
-            self.pages.pager.rollback(&self.pages.base, spilled);
+            self.pages
+                .pager
+                .rollback(&self.pages.base, spilled, self.pages.wrote_direct);
         }
         self.pages.pager.unlock_writer();
         result
@@ -189,10 +192,20 @@ impl WriteTxn {
 
     fn commit_inner(&mut self) -> Result<()> {
         self.pages.meta.txn_id += 1;
-        let pages = self.pages.take_for_commit()?;
+        let (direct, pages) = self.pages.take_for_commit()?;
+        // The pages move into the cache as committed versions: no longer reserved.
+        self.pages.release_reservation();
         let frames = std::mem::take(&mut self.pages.spilled);
         let pager = self.pages.pager.clone();
-        pager.commit(&self.pages.base, self.pages.meta, pages, frames)
+        let sync_main = self.pages.wrote_direct;
+        pager.commit(
+            &self.pages.base,
+            self.pages.meta,
+            direct,
+            sync_main,
+            pages,
+            frames,
+        )
     }
 
     /// Discards every change.
@@ -206,7 +219,10 @@ impl WriteTxn {
         }
         self.finished = true;
         let spilled = self.pages.has_spilled();
-        self.pages.pager.rollback(&self.pages.base, spilled);
+        self.pages.release_reservation();
+        self.pages
+            .pager
+            .rollback(&self.pages.base, spilled, self.pages.wrote_direct);
         self.pages.pager.unlock_writer();
     }
 
