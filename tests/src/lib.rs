@@ -1,1 +1,305 @@
 //! Shared helpers for covet's cross-crate integration tests (in `tests/tests/`).
+//!
+//! - [`Model`]: the expected contents of a whole database (every tree, every
+//!   entry), and [`read_state`] to read the real one for comparison.
+//! - [`ModelTxn`]: a write transaction that applies every change to the engine
+//!   and to a model copy at once, with savepoints mirrored, so that a test knows
+//!   exactly what the database must hold after the commit.
+//! - [`diff`] and [`assert_integrity`]: readable failures.
+
+use std::collections::{BTreeMap, HashMap};
+
+use covet_engine::{Database, Error, ReadTxn, Result, Savepoint, Tree, WriteTxn};
+
+/// The expected entries of one tree.
+pub type TreeModel = BTreeMap<Vec<u8>, Vec<u8>>;
+
+/// The expected contents of a database: every tree by name.
+pub type Model = BTreeMap<String, TreeModel>;
+
+/// Reads every tree of the newest commit, in full.
+pub fn read_state(db: &Database) -> Result<Model> {
+    let r = db.begin_read()?;
+    read_txn_state(&r)
+}
+
+/// Reads every tree as `r` sees it. Every entry found by the scan is also looked
+/// up by key (every 7th, to keep it cheap) so that point lookups are checked too.
+pub fn read_txn_state(r: &ReadTxn) -> Result<Model> {
+    let mut out = Model::new();
+    for (name, tree) in r.list_trees()? {
+        let mut t = TreeModel::new();
+        for (i, e) in r.iter(&tree).enumerate() {
+            let e = e?;
+            if i % 7 == 0 {
+                let got = r.get(&tree, e.key())?;
+                match got {
+                    Some(v) if v.value() == e.value() => {}
+                    other => {
+                        return Err(Error::Corrupt {
+                            page: 0,
+                            reason: format!(
+                                "test: get({:?}) = {:?} disagrees with the scan",
+                                show(e.key()),
+                                other.map(|v| show(v.value()))
+                            ),
+                        })
+                    }
+                }
+            }
+            t.insert(e.key().to_vec(), e.value().to_vec());
+        }
+        out.insert(name, t);
+    }
+    Ok(out)
+}
+
+/// A short printable form of a byte string.
+pub fn show(b: &[u8]) -> String {
+    let s = String::from_utf8_lossy(b);
+    if s.chars().count() > 40 {
+        let head: String = s.chars().take(40).collect();
+        format!("{head}…({} bytes)", b.len())
+    } else {
+        s.into_owned()
+    }
+}
+
+/// A short description of how `actual` differs from `expected` (empty if equal).
+pub fn diff(expected: &Model, actual: &Model) -> String {
+    let mut out = Vec::new();
+    for (name, exp) in expected {
+        match actual.get(name) {
+            None => out.push(format!("tree {name:?} missing ({} entries)", exp.len())),
+            Some(act) => {
+                let missing: Vec<_> = exp.keys().filter(|k| !act.contains_key(*k)).collect();
+                let extra: Vec<_> = act.keys().filter(|k| !exp.contains_key(*k)).collect();
+                let changed: Vec<_> = exp
+                    .iter()
+                    .filter(|(k, v)| act.get(*k).is_some_and(|a| a != *v))
+                    .map(|(k, _)| k)
+                    .collect();
+                if !missing.is_empty() || !extra.is_empty() || !changed.is_empty() {
+                    let first = |v: &Vec<&Vec<u8>>| v.first().map(|k| show(k)).unwrap_or_default();
+                    out.push(format!(
+                        "tree {name:?}: {} missing (first {:?}), {} extra (first {:?}), {} changed (first {:?}); expected {} entries, found {}",
+                        missing.len(),
+                        first(&missing),
+                        extra.len(),
+                        first(&extra),
+                        changed.len(),
+                        first(&changed),
+                        exp.len(),
+                        act.len()
+                    ));
+                }
+            }
+        }
+    }
+    for name in actual.keys() {
+        if !expected.contains_key(name) {
+            out.push(format!("unexpected tree {name:?}"));
+        }
+    }
+    out.join("; ")
+}
+
+/// Runs the integrity check and panics with its problems if it finds any.
+pub fn assert_integrity(db: &Database, context: &str) {
+    let report = db
+        .check_integrity()
+        .unwrap_or_else(|e| panic!("{context}: integrity check failed to run: {e}"));
+    assert!(
+        report.is_ok(),
+        "{context}: integrity check found problems: {:?}",
+        &report.problems[..report.problems.len().min(10)]
+    );
+}
+
+/// A write transaction mirrored in a model: every change goes to the engine and,
+/// if the engine accepted it, to `model`. Trees are named; a change to a missing
+/// tree creates it first (in both).
+pub struct ModelTxn {
+    txn: WriteTxn,
+    /// What the database holds as this transaction sees it.
+    pub model: Model,
+    handles: HashMap<String, Tree>,
+    savepoints: Vec<(Savepoint, Model)>,
+}
+
+impl ModelTxn {
+    /// Begins a write transaction on `db`, whose committed contents are `model`.
+    pub fn begin(db: &Database, model: &Model) -> Result<ModelTxn> {
+        Ok(ModelTxn {
+            txn: db.begin_write()?,
+            model: model.clone(),
+            handles: HashMap::new(),
+            savepoints: Vec::new(),
+        })
+    }
+
+    /// The engine transaction, for reads.
+    pub fn txn(&self) -> &WriteTxn {
+        &self.txn
+    }
+
+    fn handle(&mut self, name: &str) -> Result<Tree> {
+        if let Some(t) = self.handles.get(name) {
+            return Ok(*t);
+        }
+        let t = self.txn.open_or_create_tree(name)?;
+        self.model.entry(name.to_string()).or_default();
+        self.handles.insert(name.to_string(), t);
+        Ok(t)
+    }
+
+    /// Creates tree `name`, which must not exist.
+    pub fn create_tree(&mut self, name: &str) -> Result<()> {
+        let t = self.txn.create_tree(name)?;
+        assert!(
+            self.model
+                .insert(name.to_string(), TreeModel::new())
+                .is_none(),
+            "engine created tree {name:?}, which the model already has"
+        );
+        self.handles.insert(name.to_string(), t);
+        Ok(())
+    }
+
+    /// Drops tree `name`, which must exist.
+    pub fn drop_tree(&mut self, name: &str) -> Result<()> {
+        self.handles.remove(name);
+        self.txn.drop_tree(name)?;
+        assert!(
+            self.model.remove(name).is_some(),
+            "engine dropped tree {name:?}, which the model does not have"
+        );
+        Ok(())
+    }
+
+    /// Removes every entry of tree `name`.
+    pub fn clear_tree(&mut self, name: &str) -> Result<()> {
+        let t = self.handle(name)?;
+        self.txn.clear_tree(&t)?;
+        self.model.get_mut(name).expect("handle made it").clear();
+        Ok(())
+    }
+
+    /// Inserts (or replaces) `key` in tree `name`, checking what it replaced.
+    pub fn insert(&mut self, name: &str, key: &[u8], value: &[u8]) -> Result<()> {
+        let t = self.handle(name)?;
+        let replaced = self.txn.insert(&t, key, value)?;
+        let was = self
+            .model
+            .get_mut(name)
+            .expect("handle made it")
+            .insert(key.to_vec(), value.to_vec());
+        assert_eq!(
+            replaced,
+            was.is_some(),
+            "insert into {name:?} of {:?}: engine says replaced={replaced}",
+            show(key)
+        );
+        Ok(())
+    }
+
+    /// Removes `key` from tree `name`, checking whether it was there.
+    pub fn remove(&mut self, name: &str, key: &[u8]) -> Result<()> {
+        let t = self.handle(name)?;
+        let removed = self.txn.remove(&t, key)?;
+        let was = self
+            .model
+            .get_mut(name)
+            .expect("handle made it")
+            .remove(key);
+        assert_eq!(
+            removed,
+            was.is_some(),
+            "remove from {name:?} of {:?}: engine says removed={removed}",
+            show(key)
+        );
+        Ok(())
+    }
+
+    /// Reads `key` of tree `name` and checks it against the model.
+    pub fn check_get(&mut self, name: &str, key: &[u8]) -> Result<()> {
+        let t = self.handle(name)?;
+        let got = self.txn.get(&t, key)?.map(|v| v.to_vec());
+        let want = self.model.get(name).and_then(|m| m.get(key)).cloned();
+        assert_eq!(
+            got,
+            want,
+            "get {name:?} {:?} inside the transaction",
+            show(key)
+        );
+        Ok(())
+    }
+
+    /// Opens a savepoint; returns its depth (an index for `rollback_to`/`release`).
+    pub fn savepoint(&mut self) -> Result<usize> {
+        let sp = self.txn.savepoint()?;
+        self.savepoints.push((sp, self.model.clone()));
+        Ok(self.savepoints.len() - 1)
+    }
+
+    /// Number of open savepoints.
+    pub fn savepoint_depth(&self) -> usize {
+        self.savepoints.len()
+    }
+
+    /// Rolls back to the savepoint at `depth`, which stays open.
+    pub fn rollback_to(&mut self, depth: usize) -> Result<()> {
+        let sp = self.savepoints[depth].0;
+        self.txn.rollback_to(sp)?;
+        self.savepoints.truncate(depth + 1);
+        self.model = self.savepoints[depth].1.clone();
+        // A tree created after the savepoint is gone.
+        self.handles.clear();
+        Ok(())
+    }
+
+    /// Releases the savepoint at `depth` and every later one, keeping changes.
+    pub fn release(&mut self, depth: usize) -> Result<()> {
+        let sp = self.savepoints[depth].0;
+        self.txn.release(sp)?;
+        self.savepoints.truncate(depth);
+        Ok(())
+    }
+
+    /// Commits; returns the model of the new committed state.
+    pub fn commit(self) -> Result<Model> {
+        self.txn.commit()?;
+        Ok(self.model)
+    }
+
+    /// Rolls back.
+    pub fn rollback(self) {
+        self.txn.rollback();
+    }
+
+    /// The state the commit would produce (for recording a commit in flight).
+    pub fn pending(&self) -> &Model {
+        &self.model
+    }
+}
+
+/// A deterministic key for number `i`, spread over the key space so that
+/// consecutive numbers land in different leaves.
+pub fn spread_key(i: u64) -> Vec<u8> {
+    let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    format!("k{x:07}-{i:06}").into_bytes()
+}
+
+/// A deterministic value of `len` bytes for number `i` and version `v`.
+pub fn value_for(i: u64, v: u64, len: usize) -> Vec<u8> {
+    let mut out = format!("v{i}.{v}:").into_bytes();
+    let mut x = i.wrapping_mul(31).wrapping_add(v.wrapping_mul(1_000_003)) | 1;
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.push(b'a' + (x % 26) as u8);
+    }
+    out.truncate(len.max(1));
+    out
+}

@@ -1,0 +1,1015 @@
+//! Crash tests with the fault-injecting VFS.
+//!
+//! Each workload runs once without faults to count its mutating file operations
+//! (N). Then, for every cut point k in 1..=N, it runs again on a fresh
+//! [`FaultVfs`] whose k-th mutating call is a power cut. The crash images the cut
+//! leaves (unsynced writes dropped, kept, a random subset of their sectors, the
+//! last one torn) are reopened, and the database must hold exactly the state of
+//! the last commit that returned `Ok`, or of the one commit in flight at the cut
+//! (DESIGN.md, "Tests and benchmarks"); with `Durability::Normal`, any committed
+//! state since the last explicit checkpoint. Every tree is compared in full
+//! against a model, the integrity check must pass, and one image per cut point
+//! also takes a new commit and is reopened once more.
+//!
+//! The EIO/ENOSPC tests inject a failing call (once, or for good) instead: the
+//! error must reach the caller, the database must keep working or refuse with
+//! `NeedsRecovery`, and after reopening the state is again a committed one.
+
+use std::sync::Arc;
+
+use covet_engine::vfs::{CrashMode, FaultConfig, FaultKind, FaultVfs, MemoryVfs, Vfs};
+use covet_engine::{Database, Durability, Error, Options, ReadTxn, Result};
+use covet_tests::{
+    assert_integrity, diff, read_state, read_txn_state, spread_key, value_for, Model, ModelTxn,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const PATH: &str = "crash.covet";
+
+/// How the armed fault behaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// No fault: the counting run.
+    Clean,
+    /// The power goes out at the armed call; the workload stops at the first error.
+    PowerCut,
+    /// The armed call fails with an I/O error; the workload goes on.
+    IoError,
+}
+
+/// The workload stops (the VFS is dead, or the database refuses writes).
+#[derive(Debug)]
+struct Stop;
+
+type Step = std::result::Result<(), Stop>;
+
+/// Runs a workload against a database and records what must survive.
+struct Ctx {
+    vfs: FaultVfs,
+    opts: Options,
+    mode: Mode,
+    fault_at: Option<u64>,
+    db: Option<Database>,
+    /// `states[i]`: the database after the i-th commit that returned `Ok`;
+    /// `states[0]` is the empty database.
+    states: Vec<Model>,
+    /// The state the commit that failed last would have produced: it may have
+    /// become durable before the failure.
+    inflight: Option<Model>,
+    /// Index into `states` of a state known durable (the last successful explicit
+    /// checkpoint); matters for `Durability::Normal`.
+    floor: usize,
+    /// After a reopen showed a failed commit (its frames were written, its sync
+    /// failed), that commit is the state the workload goes on from, but it is
+    /// not durable until the next commit syncs the WAL: until then a crash may
+    /// also show the state before it, at this index.
+    unsynced_from: Option<usize>,
+    /// Open readers and the index of the state each must see.
+    readers: Vec<(ReadTxn, usize)>,
+    /// `Database::open` succeeded at least once.
+    opened: bool,
+    /// Errors the workload saw (IoError mode).
+    errors: Vec<String>,
+    /// A commit returned Ok although the fault fired in it (in its automatic
+    /// checkpoint): the next write must be refused with `NeedsRecovery`.
+    expect_poison: bool,
+    /// The database refused a write with `NeedsRecovery`.
+    poisoned: bool,
+    /// Commits that returned Ok after the first error (IoError mode).
+    ok_after_error: usize,
+    /// The fault fired while a database was being closed (where errors cannot
+    /// be reported).
+    fired_in_close: bool,
+    /// Mutating calls before the final close.
+    ops_before_close: u64,
+    rng: StdRng,
+}
+
+impl Ctx {
+    fn new(vfs: FaultVfs, opts: Options, mode: Mode, fault_at: Option<u64>) -> Ctx {
+        Ctx {
+            vfs,
+            opts,
+            mode,
+            fault_at,
+            db: None,
+            states: vec![Model::new()],
+            inflight: None,
+            floor: 0,
+            unsynced_from: None,
+            readers: Vec::new(),
+            opened: false,
+            errors: Vec::new(),
+            expect_poison: false,
+            poisoned: false,
+            ok_after_error: 0,
+            fired_in_close: false,
+            ops_before_close: 0,
+            rng: StdRng::seed_from_u64(0xC0FFEE),
+        }
+    }
+
+    fn last(&self) -> &Model {
+        self.states.last().expect("never empty")
+    }
+
+    /// Whether the armed fault fired between op count `before` and now.
+    fn fired_since(&self, before: u64) -> bool {
+        match self.fault_at {
+            Some(k) => before < k && self.vfs.ops() >= k,
+            None => false,
+        }
+    }
+
+    fn open(&mut self) -> Step {
+        let tries = if self.mode == Mode::IoError { 2 } else { 1 };
+        for _ in 0..tries {
+            let before = self.vfs.ops();
+            match Database::open_with_vfs(traced(&self.vfs), PATH, self.opts.clone()) {
+                Ok(db) => {
+                    if self.mode == Mode::IoError && self.fired_since(before) {
+                        panic!("open swallowed the injected fault (k={:?})", self.fault_at);
+                    }
+                    self.db = Some(db);
+                    self.opened = true;
+                    return Ok(());
+                }
+                Err(e) => self.error("open", e, false)?,
+            }
+        }
+        Err(Stop)
+    }
+
+    /// Handles an error from the engine: stops the workload (power cut, or a
+    /// database that refuses writes) or records it and goes on (I/O error).
+    fn error(&mut self, what: &str, e: Error, in_commit: bool) -> Step {
+        let _ = in_commit;
+        match self.mode {
+            Mode::Clean => panic!("{what} failed without a fault: {e}"),
+            Mode::PowerCut => {
+                assert!(
+                    self.vfs.is_dead(),
+                    "{what} failed before the power cut (k={:?}): {e}",
+                    self.fault_at
+                );
+                assert!(
+                    matches!(e, Error::Io { .. } | Error::NeedsRecovery),
+                    "{what} after a power cut: unexpected error kind {e:?}"
+                );
+                Err(Stop)
+            }
+            Mode::IoError => {
+                let k = self.fault_at;
+                assert!(
+                    self.vfs.ops() >= k.unwrap_or(0),
+                    "{what} failed before the injected fault (k={k:?}): {e}"
+                );
+                if self.expect_poison {
+                    assert!(
+                        matches!(e, Error::NeedsRecovery),
+                        "{what}: after a failed automatic checkpoint the database must refuse writes, got {e:?}"
+                    );
+                }
+                match &e {
+                    Error::Io { source, .. } => {
+                        let code = source.raw_os_error();
+                        assert!(
+                            code == Some(5) || code == Some(28),
+                            "{what}: an I/O error that was not injected: {e:?}"
+                        );
+                    }
+                    Error::NeedsRecovery | Error::TransactionFailed => {}
+                    other => panic!("{what}: unexpected error kind after an I/O fault: {other:?}"),
+                }
+                self.errors.push(format!("{what}: {e}"));
+                if matches!(e, Error::NeedsRecovery) {
+                    self.poisoned = true;
+                    // Reads still work and see the last commit.
+                    if let Some(db) = &self.db {
+                        let seen = read_state(db).expect("reads work on a poisoned database");
+                        assert_eq!(
+                            &seen,
+                            self.last(),
+                            "poisoned database reads: {}",
+                            diff(self.last(), &seen)
+                        );
+                    }
+                    return Err(Stop);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs one write transaction: `body` makes the changes, then it commits.
+    fn txn(&mut self, body: impl FnOnce(&mut ModelTxn, &mut StdRng) -> Result<()>) -> Step {
+        self.txn_inner(body, true)
+    }
+
+    /// Runs a write transaction that is rolled back at the end.
+    fn txn_rolled_back(
+        &mut self,
+        body: impl FnOnce(&mut ModelTxn, &mut StdRng) -> Result<()>,
+    ) -> Step {
+        self.txn_inner(body, false)
+    }
+
+    fn txn_inner(
+        &mut self,
+        body: impl FnOnce(&mut ModelTxn, &mut StdRng) -> Result<()>,
+        commit: bool,
+    ) -> Step {
+        let before = self.vfs.ops();
+        let db = self.db.clone().expect("open");
+        let mut t = match ModelTxn::begin(&db, self.last()) {
+            Ok(t) => t,
+            Err(e) => return self.error("begin_write", e, false),
+        };
+        if self.expect_poison {
+            panic!("a write transaction began after a failed automatic checkpoint");
+        }
+        if let Err(e) = body(&mut t, &mut self.rng) {
+            drop(t);
+            return self.error("change", e, false);
+        }
+        if self.mode == Mode::IoError && self.fired_since(before) {
+            panic!(
+                "a change swallowed the injected fault (k={:?})",
+                self.fault_at
+            );
+        }
+        if !commit {
+            t.rollback();
+            return Ok(());
+        }
+        let before_commit = self.vfs.ops();
+        let pending = t.pending().clone();
+        match t.commit() {
+            Ok(m) => {
+                if self.mode == Mode::IoError && self.fired_since(before_commit) {
+                    // Only the automatic checkpoint after a durable commit may
+                    // fail without failing the commit; it poisons the database.
+                    self.expect_poison = true;
+                }
+                if !self.errors.is_empty() {
+                    self.ok_after_error += 1;
+                }
+                self.states.push(m);
+                self.inflight = None;
+                if self.opts.durability == Durability::Full {
+                    self.unsynced_from = None;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.inflight = Some(pending);
+                self.error("commit", e, true)
+            }
+        }
+    }
+
+    fn checkpoint(&mut self) -> Step {
+        let before = self.vfs.ops();
+        let res = self.db.as_ref().expect("open").checkpoint();
+        match res {
+            Ok(_) => {
+                if self.mode == Mode::IoError && self.fired_since(before) {
+                    panic!("checkpoint swallowed the injected fault");
+                }
+                if self.expect_poison {
+                    panic!("checkpoint worked after a failed automatic checkpoint");
+                }
+                self.floor = self.states.len() - 1;
+                Ok(())
+            }
+            Err(e) => self.error("checkpoint", e, false),
+        }
+    }
+
+    /// Opens a reader that must keep seeing the current state.
+    fn reader(&mut self) {
+        let r = self
+            .db
+            .as_ref()
+            .expect("open")
+            .begin_read()
+            .expect("begin_read");
+        self.readers.push((r, self.states.len() - 1));
+    }
+
+    /// Checks every open reader against the state it began on, then drops them.
+    fn check_readers(&mut self) -> Step {
+        for (r, idx) in std::mem::take(&mut self.readers) {
+            match read_txn_state(&r) {
+                Ok(seen) => assert_eq!(
+                    seen,
+                    self.states[idx],
+                    "reader of state {idx}: {}",
+                    diff(&self.states[idx], &seen)
+                ),
+                Err(e) => {
+                    drop(r);
+                    self.error("reader", e, false)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the database and opens it again on the same files.
+    fn reopen(&mut self) -> Step {
+        self.check_readers()?;
+        let before = self.vfs.ops();
+        self.db = None;
+        if self.fired_since(before) {
+            self.fired_in_close = true;
+        }
+        if self.vfs.is_dead() {
+            return Err(Stop);
+        }
+        self.open()?;
+        let db = self.db.as_ref().expect("open");
+        let seen = match read_state(db) {
+            Ok(s) => s,
+            Err(e) => return self.error("read after reopen", e, false),
+        };
+        if &seen == self.last() {
+            self.inflight = None;
+        } else if self.inflight.as_ref() == Some(&seen) {
+            // The failed commit's frames are in the file: it is the state now,
+            // though perhaps not a durable one yet.
+            self.unsynced_from.get_or_insert(self.states.len() - 1);
+            self.states.push(self.inflight.take().expect("some"));
+        } else {
+            panic!(
+                "reopen mid-workload (k={:?}): {}",
+                self.fault_at,
+                diff(self.last(), &seen)
+            );
+        }
+        assert_integrity(db, "reopen mid-workload");
+        Ok(())
+    }
+
+    /// The states a crash image may show.
+    fn allowed(&self) -> Vec<&Model> {
+        let lo = match self.opts.durability {
+            Durability::Full => self.states.len() - 1,
+            _ => self.floor,
+        };
+        let lo = lo.min(self.unsynced_from.unwrap_or(usize::MAX));
+        let mut out: Vec<&Model> = self.states[lo..].iter().collect();
+        if let Some(m) = &self.inflight {
+            out.push(m);
+        }
+        out
+    }
+}
+
+/// A workload: a fixed script of transactions, checkpoints and reopens.
+struct Workload {
+    name: &'static str,
+    opts: Options,
+    run: fn(&mut Ctx) -> Step,
+}
+
+/// Runs `w` on `vfs` from opening to closing.
+fn run(w: &Workload, vfs: FaultVfs, mode: Mode, fault_at: Option<u64>) -> Ctx {
+    let mut ctx = Ctx::new(vfs, w.opts.clone(), mode, fault_at);
+    if ctx.open().is_ok() {
+        let _ = (w.run)(&mut ctx).and_then(|()| ctx.check_readers());
+    }
+    ctx.readers.clear();
+    ctx.ops_before_close = ctx.vfs.ops();
+    ctx.db = None; // closes: checkpoint and WAL truncation
+    ctx
+}
+
+/// The outcome of reopening one crash image.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// The state of the last commit that returned Ok (or of a later durable one,
+    /// for Normal) was found.
+    Last,
+    /// An earlier committed state (Normal durability only).
+    Earlier,
+    /// The state of the commit in flight.
+    InFlight,
+    /// The crash hit the creation of the file, which cannot be opened.
+    CreationLost,
+}
+
+/// Opens `image` and checks it holds one of the allowed states; one image in a
+/// few also takes a new commit and is reopened again.
+fn verify_image(image: MemoryVfs, ctx: &Ctx, post_write: bool, what: &str) -> Outcome {
+    let vfs = Arc::new(image);
+    let db = match Database::open_with_vfs(vfs.clone(), PATH, ctx.opts.clone()) {
+        Ok(db) => db,
+        Err(e @ (Error::NotADatabase { .. } | Error::Corrupt { .. })) if !ctx.opened => {
+            let _ = e;
+            return Outcome::CreationLost;
+        }
+        Err(e) => panic!("{what}: reopening the crash image failed: {e}"),
+    };
+    let seen = match read_state(&db) {
+        Ok(seen) => seen,
+        // A cut while `Database::open` was creating the file (its header page
+        // landed, its first tree page did not): the file never was a database.
+        Err(Error::Corrupt { .. }) if !ctx.opened => return Outcome::CreationLost,
+        Err(e) => panic!("{what}: reading after recovery: {e}"),
+    };
+    let allowed = ctx.allowed();
+    let pos = allowed.iter().position(|m| **m == seen).unwrap_or_else(|| {
+        panic!(
+            "{what}: recovered state is not an allowed one ({} commits ok, in flight: {}, \
+             durable floor: state {}, found: state {:?}). \
+             Against the last commit: {}. Against the one in flight: {}",
+            ctx.states.len() - 1,
+            ctx.inflight.is_some(),
+            ctx.floor,
+            ctx.states.iter().position(|m| *m == seen),
+            diff(ctx.last(), &seen),
+            ctx.inflight
+                .as_ref()
+                .map(|m| diff(m, &seen))
+                .unwrap_or_else(|| "-".into())
+        )
+    });
+    assert_integrity(&db, what);
+    let n_states = allowed.len() - usize::from(ctx.inflight.is_some());
+    let outcome = if ctx.inflight.is_some() && pos == allowed.len() - 1 {
+        Outcome::InFlight
+    } else if pos == n_states - 1 {
+        Outcome::Last
+    } else {
+        Outcome::Earlier
+    };
+    if post_write {
+        let mut t = ModelTxn::begin(&db, &seen).unwrap();
+        t.insert("after-crash", b"key", b"value").unwrap();
+        let first = seen.keys().next().cloned();
+        if let Some(name) = first {
+            t.insert(&name, b"after-crash", &[7u8; 700]).unwrap();
+        }
+        let expected = t
+            .commit()
+            .unwrap_or_else(|e| panic!("{what}: commit after recovery: {e}"));
+        drop(db);
+        let db = Database::open_with_vfs(vfs, PATH, ctx.opts.clone())
+            .unwrap_or_else(|e| panic!("{what}: second reopen: {e}"));
+        let again = read_state(&db)
+            .unwrap_or_else(|e| panic!("{what}: reading after the second reopen: {e}"));
+        assert_eq!(
+            again,
+            expected,
+            "{what}: after a commit on the recovered database: {}",
+            diff(&expected, &again)
+        );
+        assert_integrity(&db, what);
+    }
+    outcome
+}
+
+/// Cut points to try for a workload of `n` ops: all of them, or an even sample
+/// of `max` if there are more.
+fn cut_points(n: u64, max: u64) -> Vec<u64> {
+    if n <= max {
+        (1..=n).collect()
+    } else {
+        (0..max).map(|i| 1 + i * n / max).collect()
+    }
+}
+
+/// The file system a workload runs on: `vfs`, or with `COVET_CRASH_TRACE` set,
+/// `vfs` behind a wrapper that prints every mutating call with its number.
+fn traced(vfs: &FaultVfs) -> Arc<dyn Vfs> {
+    if std::env::var_os("COVET_CRASH_TRACE").is_some() {
+        Arc::new(trace::Traced(vfs.clone()))
+    } else {
+        Arc::new(vfs.clone())
+    }
+}
+
+mod trace {
+    use covet_engine::vfs::{FaultVfs, OpenMode, SyncKind, Vfs, VfsFile};
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    #[derive(Debug)]
+    pub struct Traced(pub FaultVfs);
+
+    #[derive(Debug)]
+    struct TracedFile(Box<dyn VfsFile>, PathBuf, FaultVfs);
+
+    impl Vfs for Traced {
+        fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn VfsFile>> {
+            let f = self.0.open(path, mode)?;
+            Ok(Box::new(TracedFile(f, path.to_path_buf(), self.0.clone())))
+        }
+        fn exists(&self, path: &Path) -> io::Result<bool> {
+            self.0.exists(path)
+        }
+        fn remove(&self, path: &Path) -> io::Result<()> {
+            self.0.remove(path)
+        }
+    }
+
+    impl TracedFile {
+        fn log<T>(&self, what: String, r: io::Result<T>) -> io::Result<T> {
+            eprintln!(
+                "  op {:>4} {:?} {what}{}",
+                self.2.ops(),
+                self.1,
+                if r.is_err() { " FAILED" } else { "" }
+            );
+            r
+        }
+    }
+
+    impl VfsFile for TracedFile {
+        fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+            self.0.read_at(buf, offset)
+        }
+        fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+            let r = self.0.write_at(buf, offset);
+            self.log(format!("write {} bytes at {offset}", buf.len()), r)
+        }
+        fn sync(&self, kind: SyncKind) -> io::Result<()> {
+            let r = self.0.sync(kind);
+            self.log("sync".into(), r)
+        }
+        fn size(&self) -> io::Result<u64> {
+            self.0.size()
+        }
+        fn set_len(&self, size: u64) -> io::Result<()> {
+            let r = self.0.set_len(size);
+            self.log(format!("set_len {size}"), r)
+        }
+        fn try_lock_exclusive(&self) -> io::Result<bool> {
+            self.0.try_lock_exclusive()
+        }
+    }
+}
+
+/// `COVET_CRASH_CUT=k` runs only cut point k (to debug one failure).
+fn only_cut() -> Option<u64> {
+    std::env::var("COVET_CRASH_CUT").ok()?.parse().ok()
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    cuts: u64,
+    images: u64,
+    last: u64,
+    earlier: u64,
+    inflight: u64,
+    creation_lost: u64,
+}
+
+/// The power-cut test of one workload: every cut point, four crash images each.
+fn power_cut_test(w: &Workload, max_cuts: u64) -> Tally {
+    let clean = run(w, FaultVfs::new(FaultConfig::default()), Mode::Clean, None);
+    let n = clean.vfs.ops();
+    assert!(n > 0);
+    // The clean run's files after close hold the last state.
+    let image = clean.vfs.crash_image(CrashMode::DropUnsynced);
+    assert_eq!(
+        verify_image(image, &clean, true, &format!("{}: clean", w.name)),
+        Outcome::Last
+    );
+    let mut tally = Tally::default();
+    for k in only_cut().map_or_else(|| cut_points(n, max_cuts), |k| vec![k]) {
+        let vfs = FaultVfs::new(FaultConfig {
+            fail_after_ops: Some(k),
+            fault: FaultKind::PowerCut,
+            torn_write: k % 2 == 0,
+            sticky: false,
+        });
+        let ctx = run(w, vfs, Mode::PowerCut, Some(k));
+        assert!(
+            ctx.vfs.is_dead(),
+            "{}: the run with a cut at op {k} of {n} finished alive (not deterministic?)",
+            w.name
+        );
+        tally.cuts += 1;
+        let modes = [
+            CrashMode::DropUnsynced,
+            CrashMode::KeepUnsynced,
+            CrashMode::RandomSubset {
+                seed: k,
+                sector: 512,
+            },
+            CrashMode::TornLastWrite {
+                keep_bytes: (k as usize * 131) % 1500,
+            },
+        ];
+        for (i, mode) in modes.into_iter().enumerate() {
+            let what = format!("{}: cut at op {k} of {n}, {mode:?}", w.name);
+            let outcome = verify_image(
+                ctx.vfs.crash_image(mode),
+                &ctx,
+                i == (k as usize % modes.len()),
+                &what,
+            );
+            tally.images += 1;
+            match outcome {
+                Outcome::Last => tally.last += 1,
+                Outcome::Earlier => tally.earlier += 1,
+                Outcome::InFlight => tally.inflight += 1,
+                Outcome::CreationLost => tally.creation_lost += 1,
+            }
+        }
+    }
+    eprintln!("{} (N = {n} ops): {tally:?}", w.name);
+    tally
+}
+
+/// The I/O error test of one workload: the k-th call fails (EIO or ENOSPC, once
+/// or for good), for every k.
+fn io_error_test(w: &Workload, max_cuts: u64) -> (u64, u64, u64) {
+    let clean = run(w, FaultVfs::new(FaultConfig::default()), Mode::Clean, None);
+    let n = clean.vfs.ops();
+    let (mut runs, mut kept_working, mut poisoned) = (0, 0, 0);
+    for k in only_cut().map_or_else(|| cut_points(n, max_cuts), |k| vec![k]) {
+        let fault = if k % 2 == 0 {
+            FaultKind::Eio
+        } else {
+            FaultKind::Enospc
+        };
+        let sticky = k % 4 >= 2;
+        let vfs = FaultVfs::new(FaultConfig {
+            fail_after_ops: Some(k),
+            fault,
+            torn_write: false,
+            sticky,
+        });
+        let ctx = run(w, vfs, Mode::IoError, Some(k));
+        runs += 1;
+        assert!(
+            !ctx.errors.is_empty()
+                || ctx.expect_poison
+                || ctx.fired_in_close
+                || k > ctx.ops_before_close,
+            "{}: the fault at op {k} never reached a caller",
+            w.name
+        );
+        if ctx.poisoned {
+            poisoned += 1;
+        } else if !sticky && !ctx.errors.is_empty() {
+            // A transient fault that did not poison: the database went on working.
+            kept_working += 1;
+        }
+        if !sticky && !ctx.poisoned && !ctx.errors.is_empty() {
+            assert_eq!(
+                ctx.errors.len(),
+                1,
+                "{}: a transient fault at op {k} made more than one call fail: {:?}",
+                w.name,
+                ctx.errors
+            );
+        }
+        for mode in [CrashMode::KeepUnsynced, CrashMode::DropUnsynced] {
+            let what = format!(
+                "{}: {fault:?} (sticky {sticky}) at op {k} of {n}, {mode:?}",
+                w.name
+            );
+            verify_image(
+                ctx.vfs.crash_image(mode),
+                &ctx,
+                mode == CrashMode::KeepUnsynced,
+                &what,
+            );
+        }
+    }
+    eprintln!(
+        "{} (N = {n} ops): {runs} runs, {kept_working} kept working, {poisoned} refused writes",
+        w.name
+    );
+    (runs, kept_working, poisoned)
+}
+
+fn small_opts(cache_pages: usize, autocheckpoint_frames: u64) -> Options {
+    Options {
+        page_size: 512,
+        cache_bytes: cache_pages * 512,
+        durability: Durability::Full,
+        autocheckpoint_frames,
+        ..Options::default()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Workloads
+
+/// (a) Many small durable commits, each inserting a numbered key and updating a
+/// counter.
+fn small_commits(c: &mut Ctx) -> Step {
+    c.txn(|t, _| t.create_tree("t"))?;
+    for i in 0..120u64 {
+        c.txn(|t, _| {
+            t.insert("t", &spread_key(i), &value_for(i, 0, 24))?;
+            t.insert("t", b"count", &(i + 1).to_le_bytes())
+        })?;
+    }
+    Ok(())
+}
+
+/// (b) Large transactions that spill to the WAL before commit, with updates,
+/// deletes, overflow values and a spilled transaction that rolls back.
+fn spilling(c: &mut Ctx) -> Step {
+    c.txn(|t, _| {
+        t.create_tree("big")?;
+        for i in 0..900 {
+            t.insert("big", &spread_key(i), &value_for(i, 0, 30))?;
+        }
+        Ok(())
+    })?;
+    c.txn(|t, _| {
+        for i in 0..900 {
+            if i % 5 == 0 {
+                t.remove("big", &spread_key(i))?;
+            } else if i % 2 == 0 {
+                t.insert("big", &spread_key(i), &value_for(i, 1, 60))?;
+            }
+        }
+        for i in 900..960 {
+            t.insert("big", &spread_key(i), &value_for(i, 1, 700))?;
+        }
+        Ok(())
+    })?;
+    // Spills, then rolls back: its frames stay in the WAL, uncommitted.
+    c.txn_rolled_back(|t, _| {
+        for i in 0..600 {
+            t.insert("big", &spread_key(i), &value_for(i, 9, 50))?;
+        }
+        Ok(())
+    })?;
+    c.txn(|t, _| t.insert("big", b"small", b"after the rollback"))?;
+    c.txn(|t, _| {
+        for i in 0..500 {
+            t.remove("big", &spread_key(i))?;
+        }
+        for i in 900..960 {
+            t.insert("big", &spread_key(i), &value_for(i, 2, 40))?;
+        }
+        Ok(())
+    })?;
+    c.txn(|t, _| {
+        for i in 2000..2700 {
+            t.insert("big", &spread_key(i), &value_for(i, 3, 20))?;
+        }
+        Ok(())
+    })
+}
+
+/// (c) Commits interleaved with explicit checkpoints, automatic checkpoints,
+/// WAL resets and truncation, readers that hold checkpoints back, and a reopen.
+fn checkpoints(c: &mut Ctx) -> Step {
+    c.txn(|t, _| {
+        t.create_tree("a")?;
+        t.create_tree("b")
+    })?;
+    let mut next = 0u64;
+    for r in 0..48u64 {
+        let n = r % 5 + 1;
+        let start = next;
+        next += n;
+        c.txn(|t, rng| {
+            for i in start..start + n {
+                t.insert(
+                    "a",
+                    &spread_key(i),
+                    &value_for(i, r, 20 + (i % 7) as usize * 10),
+                )?;
+            }
+            if r % 3 == 0 && start > 4 {
+                let victim = rng.gen_range(0..start);
+                t.remove("a", &spread_key(victim))?;
+            }
+            t.insert("b", b"round", &r.to_le_bytes())
+        })?;
+        if r % 7 == 3 {
+            c.checkpoint()?;
+        }
+        if r % 11 == 5 {
+            c.reader();
+        }
+        if r % 11 == 9 {
+            c.check_readers()?;
+        }
+        if r == 30 {
+            c.reopen()?;
+        }
+    }
+    Ok(())
+}
+
+/// (d) Savepoints: nested, rolled back to, released, around spills; and whole
+/// transactions rolled back after spilling.
+fn savepoints(c: &mut Ctx) -> Step {
+    c.txn(|t, _| t.create_tree("s"))?;
+    for r in 0..24u64 {
+        let body = |t: &mut ModelTxn, rng: &mut StdRng| -> Result<()> {
+            t.insert("s", format!("base{r:03}").as_bytes(), &value_for(r, 0, 16))?;
+            let sp0 = t.savepoint()?;
+            let many = if r % 3 == 0 { 160 } else { 6 };
+            for i in 0..many {
+                let k = r * 1000 + i;
+                t.insert("s", &spread_key(k), &value_for(k, r, 40))?;
+            }
+            let sp1 = t.savepoint()?;
+            for _ in 0..4 {
+                let k = rng.gen_range(0..(r + 1) * 1000);
+                t.remove("s", &spread_key(k))?;
+                t.insert(
+                    "s",
+                    format!("upd{}", k % 13).as_bytes(),
+                    &value_for(k, r, 90),
+                )?;
+            }
+            t.check_get("s", format!("base{r:03}").as_bytes())?;
+            if r % 2 == 0 {
+                t.rollback_to(sp1)?;
+            } else {
+                t.release(sp1)?;
+            }
+            t.insert("s", format!("after{r:03}").as_bytes(), b"x")?;
+            if r % 4 == 1 {
+                t.rollback_to(sp0)?;
+                t.insert("s", format!("redo{r:03}").as_bytes(), b"y")?;
+            } else if r % 5 == 2 {
+                t.release(sp0)?;
+            }
+            Ok(())
+        };
+        if r % 6 == 5 {
+            c.txn_rolled_back(body)?;
+        } else {
+            c.txn(body)?;
+        }
+    }
+    Ok(())
+}
+
+/// (e) Trees created, filled, cleared, dropped and recreated; free pages reused.
+fn trees(c: &mut Ctx) -> Step {
+    for r in 0..30u64 {
+        c.txn(|t, _| {
+            let name = format!("t{}", r % 5);
+            let exists = t.model.contains_key(&name);
+            if !exists {
+                t.create_tree(&name)?;
+                for i in 0..(20 + r * 4) {
+                    let len = if i % 9 == 0 { 600 } else { 30 };
+                    t.insert(&name, &spread_key(i), &value_for(i, r, len))?;
+                }
+            } else {
+                match r % 3 {
+                    0 => t.drop_tree(&name)?,
+                    1 => {
+                        t.clear_tree(&name)?;
+                        t.insert(&name, b"cleared", &r.to_le_bytes())?;
+                    }
+                    _ => {
+                        // Drop and recreate under the same name in one transaction.
+                        t.drop_tree(&name)?;
+                        t.create_tree(&name)?;
+                        t.insert(&name, b"recreated", &r.to_le_bytes())?;
+                    }
+                }
+            }
+            if r % 4 == 0 {
+                // A tree that lives and dies inside one transaction.
+                t.create_tree("ephemeral")?;
+                t.insert("ephemeral", b"k", &[1u8; 800])?;
+                t.drop_tree("ephemeral")?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+fn workload_small_commits() -> Workload {
+    Workload {
+        name: "small commits",
+        opts: small_opts(64, 100_000),
+        run: small_commits,
+    }
+}
+
+fn workload_spilling() -> Workload {
+    Workload {
+        name: "spilling transactions",
+        opts: small_opts(32, 150),
+        run: spilling,
+    }
+}
+
+fn workload_checkpoints(durability: Durability) -> Workload {
+    Workload {
+        name: if durability == Durability::Full {
+            "checkpoints"
+        } else {
+            "checkpoints, durability Normal"
+        },
+        opts: Options {
+            durability,
+            // Keep room for a few frames after a reset: the WAL is truncated.
+            wal_keep_bytes: 40 + 5 * (24 + 512),
+            ..small_opts(64, 14)
+        },
+        run: checkpoints,
+    }
+}
+
+fn workload_savepoints() -> Workload {
+    Workload {
+        name: "savepoints",
+        opts: small_opts(32, 120),
+        run: savepoints,
+    }
+}
+
+fn workload_trees() -> Workload {
+    Workload {
+        name: "tree create/drop",
+        opts: small_opts(64, 40),
+        run: trees,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+
+#[test]
+fn power_cut_small_commits() {
+    let t = power_cut_test(&workload_small_commits(), 400);
+    assert!(t.cuts >= 200, "{t:?}");
+    assert!(
+        t.inflight > 0,
+        "some cut must land between a commit's sync and its return"
+    );
+}
+
+#[test]
+fn power_cut_spilling_transactions() {
+    let t = power_cut_test(&workload_spilling(), 400);
+    assert!(t.cuts >= 30, "{t:?}");
+}
+
+#[test]
+fn power_cut_checkpoints() {
+    let t = power_cut_test(&workload_checkpoints(Durability::Full), 400);
+    assert!(t.cuts >= 150, "{t:?}");
+}
+
+#[test]
+fn power_cut_savepoints() {
+    let t = power_cut_test(&workload_savepoints(), 400);
+    assert!(t.cuts >= 50, "{t:?}");
+}
+
+#[test]
+fn power_cut_tree_create_drop() {
+    let t = power_cut_test(&workload_trees(), 400);
+    assert!(t.cuts >= 50, "{t:?}");
+}
+
+#[test]
+fn power_cut_durability_normal() {
+    let t = power_cut_test(&workload_checkpoints(Durability::Normal), 400);
+    assert!(t.cuts >= 50, "{t:?}");
+    assert!(
+        t.earlier > 0,
+        "with Normal, some crash must lose unsynced commits: {t:?}"
+    );
+}
+
+#[test]
+fn io_errors_checkpoints() {
+    let (runs, kept_working, poisoned) =
+        io_error_test(&workload_checkpoints(Durability::Full), 400);
+    assert!(runs >= 150);
+    assert!(
+        kept_working > 0 && poisoned > 0,
+        "{kept_working} {poisoned}"
+    );
+}
+
+#[test]
+fn io_errors_savepoints_and_spills() {
+    let (runs, kept_working, poisoned) = io_error_test(&workload_savepoints(), 400);
+    assert!(runs >= 50);
+    assert!(
+        kept_working > 0 && poisoned > 0,
+        "{kept_working} {poisoned}"
+    );
+}
+
+#[test]
+fn io_errors_tree_create_drop() {
+    let (runs, _, _) = io_error_test(&workload_trees(), 400);
+    assert!(runs >= 50);
+}
