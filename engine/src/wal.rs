@@ -35,6 +35,8 @@ pub(crate) const HEADER_SIZE: u64 = 40;
 pub(crate) const FRAME_HEADER_SIZE: usize = 24;
 const MAGIC: &[u8; 4] = b"cvwl";
 const VERSION: u32 = 1;
+/// The largest first-frame number a valid header has (far beyond any real count).
+const MAX_FIRST_FRAME: FrameNo = 1 << 62;
 
 /// A frame's global number.
 pub(crate) type FrameNo = u64;
@@ -69,10 +71,17 @@ impl WalHeader {
         if sum != xxh3_64(&b[..32]) || u32::from_le_bytes(b[4..8].try_into().ok()?) != VERSION {
             return None;
         }
+        let first_frame = u64::from_le_bytes(b[24..32].try_into().ok()?);
+        // Frames are numbered from 1 (0 is the page cache's main-file version), and
+        // counting up from the first frame must not overflow. A damaged header
+        // outside that range is no header, like one of another version.
+        if !(1..=MAX_FIRST_FRAME).contains(&first_frame) {
+            return None;
+        }
         Some(WalHeader {
             page_size: u32::from_le_bytes(b[8..12].try_into().ok()?),
             salt: u64::from_le_bytes(b[16..24].try_into().ok()?),
-            first_frame: u64::from_le_bytes(b[24..32].try_into().ok()?),
+            first_frame,
         })
     }
 

@@ -63,7 +63,8 @@ impl Pager {
             if syncing {
                 w.wal.sync()?;
             }
-            outcome.pages_written = self.backfill(&target, w.backfilled)?;
+            outcome.pages_written =
+                self.backfill(&target, w.backfilled, current.meta.page_count)?;
             if syncing {
                 self.main
                     .sync(SyncKind::Data)
@@ -98,7 +99,7 @@ impl Pager {
 
     /// Writes every frame of `snap` newer than `after` into the main file and sets
     /// its length to the snapshot's page count.
-    fn backfill(&self, snap: &Snapshot, after: u64) -> Result<usize> {
+    fn backfill(&self, snap: &Snapshot, after: u64, current_pages: u32) -> Result<usize> {
         let mut frames: Vec<(u32, u64)> = snap
             .frames()
             .into_iter()
@@ -139,9 +140,10 @@ impl Pager {
             run_pages.push((no, page));
         }
         flush(&mut run, run_start, &mut run_pages)?;
-        let want = u64::from(snap.meta.page_count) * ps;
+        // Never cut pages a newer commit wrote straight into the main file.
+        let want = u64::from(snap.meta.page_count.max(current_pages)) * ps;
         let have = self.main.size().map_err(Error::io("size main file"))?;
-        if have != want {
+        if have > want {
             self.main
                 .set_len(want)
                 .map_err(Error::io("resize main file"))?;
