@@ -25,7 +25,9 @@ fn run() -> covet::engine::Result<()> {
     let mut args = std::env::args().skip(1);
     let given = args.next().map(PathBuf::from);
     let temporary = given.is_none();
-    let path = given.unwrap_or_else(|| std::env::temp_dir().join(format!("covet-demo-{}.covet", std::process::id())));
+    let path = given.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("covet-demo-{}.covet", std::process::id()))
+    });
     let rows: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(200_000);
     println!("covet engine tour on {} ({rows} rows)", path.display());
     let db = Database::open(&path, Options::default())?;
@@ -37,12 +39,20 @@ fn run() -> covet::engine::Result<()> {
         let mut w = db.begin_write()?;
         let t = w.open_or_create_tree("demo")?;
         for i in done..(done + batch).min(rows) {
-            w.insert(&t, &key(i), format!("value of row {i:>12} {}", "x".repeat(100)).as_bytes())?;
+            w.insert(
+                &t,
+                &key(i),
+                format!("value of row {i:>12} {}", "x".repeat(100)).as_bytes(),
+            )?;
         }
         w.commit()?;
         done = (done + batch).min(rows);
     }
-    println!("load        {:>8.1} ms  ({} durable commits of {batch})", ms(t0), rows.div_ceil(batch));
+    println!(
+        "load        {:>8.1} ms  ({} durable commits of {batch})",
+        ms(t0),
+        rows.div_ceil(batch)
+    );
 
     let t0 = Instant::now();
     let r = db.begin_read()?;
@@ -75,12 +85,24 @@ fn run() -> covet::engine::Result<()> {
     let _ = std::fs::remove_file(&backup);
     let t0 = Instant::now();
     let out = db.backup_to(&backup)?;
-    println!("backup      {:>8.1} ms  ({} pages to {})", ms(t0), out.pages, backup.display());
+    println!(
+        "backup      {:>8.1} ms  ({} pages to {})",
+        ms(t0),
+        out.pages,
+        backup.display()
+    );
     let stats = db.cache_stats();
-    println!("page cache  {} of {} bytes in use", stats.bytes, stats.capacity);
+    println!(
+        "page cache  {} of {} bytes in use",
+        stats.bytes, stats.capacity
+    );
     drop(db);
     if temporary {
-        for p in [path.clone(), backup, PathBuf::from(format!("{}-wal", path.display()))] {
+        for p in [
+            path.clone(),
+            backup,
+            PathBuf::from(format!("{}-wal", path.display())),
+        ] {
             let _ = std::fs::remove_file(p);
         }
     }
