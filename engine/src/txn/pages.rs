@@ -183,6 +183,10 @@ impl TxnPages {
     /// - durability is `Normal` (the commit would then need a main-file sync);
     /// - the page already has a WAL frame in this transaction (recovery would take
     ///   that frame over the main file);
+    /// - the page has a frame in the base snapshot: frames past the page count
+    ///   stay mapped (frames a transaction spilled for pages that a rollback to a
+    ///   savepoint gave back, which recovery maps like every frame before a
+    ///   commit mark), and the stale frame would win over the main file;
     /// - a savepoint is open (rolling back to it must find the old content).
     fn split_direct(
         &self,
@@ -193,9 +197,9 @@ impl TxnPages {
             return (Vec::new(), pages);
         }
         let base_count = self.base.meta.page_count;
-        pages
-            .into_iter()
-            .partition(|(no, _)| *no >= base_count && !self.spilled.contains_key(no))
+        pages.into_iter().partition(|(no, _)| {
+            *no >= base_count && !self.spilled.contains_key(no) && self.base.frame_of(*no).is_none()
+        })
     }
 
     /// Whether this transaction wrote any frame to the WAL.
