@@ -402,7 +402,7 @@ fn check_empty<E: KvEngine>(engine: &E) -> Result<u64> {
 }
 
 /// Total bytes of the files under `dir` (apparent sizes, recursively).
-fn dir_size(dir: &Path) -> Result<u64> {
+pub fn dir_size(dir: &Path) -> Result<u64> {
     let mut total = 0;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;

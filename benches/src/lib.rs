@@ -8,3 +8,4 @@
 pub mod engines;
 pub mod keys;
 pub mod kv;
+pub mod space;

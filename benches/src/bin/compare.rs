@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p covet-benches --bin compare -- kv [--n N] [--engines a,b]
 //!     [--workloads x,y] [--cache-mb M] [--dir PATH] [--seed S]
+//! cargo run --release -p covet-benches --bin compare -- space [--n N] [--engines a,b] ...
 //! ```
 //!
 //! Results go to stdout once every engine has run; progress and errors go to stderr. The exit
@@ -16,6 +17,10 @@ use covet_benches::kv::{self, EngineReport, KvParams, Outcome, Workload};
 
 const USAGE: &str = "\
 usage: compare kv [--n N] [--engines a,b] [--workloads x,y] [--cache-mb M] [--dir PATH] [--seed S]
+       compare space [--n N] [--engines a,b] [--cache-mb M] [--dir PATH] [--seed S]
+
+  kv               the key-value workloads (bulk load, writes, reads, removals, file size)
+  space            load N keys, remove them all, load them again: file sizes and their ratio
 
   --n N            keys bulk-loaded and point reads made (default 1000000)
   --engines a,b    engines to run, in this order (default: all)
@@ -136,6 +141,62 @@ impl EngineVisitor for RunKv<'_> {
     }
 }
 
+/// Runs the space suite on the engine type it is given.
+struct RunSpace<'a>(&'a Args);
+
+impl EngineVisitor for RunSpace<'_> {
+    type Output = Option<covet_benches::space::SpaceReport>;
+
+    fn visit<E: KvEngine>(self) -> Self::Output {
+        eprintln!("== {} ==", E::NAME);
+        let p = &self.0.params;
+        match covet_benches::space::run::<E>(p.n, p.seed, &p.config, &self.0.dir) {
+            Ok(r) => {
+                eprintln!("{}: {} -> {} bytes", E::NAME, r.first, r.reloaded);
+                Some(r)
+            }
+            Err(e) => {
+                eprintln!("{}: space: ERROR: {e}", E::NAME);
+                None
+            }
+        }
+    }
+}
+
+fn run_space(args: &Args) -> ExitCode {
+    let n = args.params.n;
+    let mut rows: Vec<(String, Option<covet_benches::space::SpaceReport>)> = Vec::new();
+    for name in &args.engines {
+        if let Some(report) = engines::run_by_name(name, RunSpace(args)) {
+            rows.push((name.clone(), report));
+        }
+    }
+    let line = |workload: &str,
+                unit: &str,
+                f: &dyn Fn(&covet_benches::space::SpaceReport) -> String| {
+        let results: Vec<String> = rows
+            .iter()
+            .map(|(name, r)| format!("\"{name}\":{}", r.as_ref().map_or("null".to_string(), f)))
+            .collect();
+        println!(
+            "{{\"suite\":\"space\",\"workload\":\"{workload}\",\"n\":{n},\"unit\":\"{unit}\",\"results\":{{{}}}}}",
+            results.join(",")
+        );
+    };
+    line("first_load", "bytes", &|r| r.first.to_string());
+    line("delete_all_and_reload", "bytes", &|r| {
+        r.reloaded.to_string()
+    });
+    line("reload_ratio", "ratio", &|r| {
+        format!("{:.3}", r.reloaded as f64 / r.first.max(1) as f64)
+    });
+    if rows.iter().all(|(_, r)| r.is_some()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 /// Warns when `dir` is on tmpfs, where fsync is free and durable commits are not measured.
 fn warn_if_tmpfs(dir: &std::path::Path) {
     let Ok(dir) = dir.canonicalize() else { return };
@@ -157,7 +218,12 @@ fn warn_if_tmpfs(dir: &std::path::Path) {
 }
 
 fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
+    let mut argv: Vec<String> = std::env::args().skip(1).collect();
+    let space = argv.first().map(String::as_str) == Some("space");
+    if space {
+        argv[0] = "kv".into();
+    }
+    let args = match parse(argv.into_iter()) {
         Ok(args) => args,
         Err(message) => {
             if message.is_empty() {
@@ -173,6 +239,9 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     warn_if_tmpfs(&args.dir);
+    if space {
+        return run_space(&args);
+    }
     let n = args.params.n;
     eprintln!(
         "kv: n = {n} ({} keys after loading, {} scans of {}), cache {} MiB, seed {}",

@@ -128,10 +128,26 @@ impl TxnPages {
 
     /// Writes every dirty page to the WAL as uncommitted frames.
     pub(crate) fn spill(&mut self) -> Result<()> {
-        let pages: Vec<(PageNo, PageBuf)> = self
+        // Branch pages, page 0 and free-list trunks are changed again and again
+        // (every split touches a branch): keep them, unless they are most of the set.
+        let hot = |p: &Page| {
+            matches!(
+                p.page_type(),
+                Some(PageType::Branch | PageType::Header | PageType::FreeTrunk)
+            )
+        };
+        let hot_count = self.dirty.values().filter(|p| hot(p)).count();
+        let keep_hot = hot_count * 2 < self.dirty.len();
+        let doomed: Vec<PageNo> = self
             .dirty
-            .drain()
-            .map(|(no, p)| {
+            .iter()
+            .filter(|(_, p)| !(keep_hot && hot(p)))
+            .map(|(&no, _)| no)
+            .collect();
+        let pages: Vec<(PageNo, PageBuf)> = doomed
+            .into_iter()
+            .map(|no| {
+                let p = self.dirty.remove(&no).expect("listed above");
                 (
                     no,
                     Arc::try_unwrap(p).unwrap_or_else(|shared| (*shared).clone()),
