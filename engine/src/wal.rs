@@ -35,6 +35,8 @@ pub(crate) const HEADER_SIZE: u64 = 40;
 pub(crate) const FRAME_HEADER_SIZE: usize = 24;
 const MAGIC: &[u8; 4] = b"cvwl";
 const VERSION: u32 = 1;
+/// Largest single write of frames.
+const WRITE_PIECE: usize = 1 << 20;
 /// The largest first-frame number a valid header has (far beyond any real count).
 const MAX_FIRST_FRAME: FrameNo = 1 << 62;
 
@@ -257,11 +259,14 @@ impl WalWriter {
             return Ok(first);
         }
         let frame_size = FRAME_HEADER_SIZE + self.page_size;
+        // Written in pieces of about a megabyte: a big commit must not need a
+        // second copy of all its pages in memory.
+        let piece = (WRITE_PIECE / frame_size).max(1) * frame_size;
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
-        buf.reserve(frame_size * pages.len());
         let mut chain = self.chain;
         let last = pages.len() - 1;
+        let mut off = frame_offset(self.header.first_frame, first, self.page_size);
         for (i, (no, page)) in pages.iter_mut().enumerate() {
             page.seal(*no);
             let mark = if i == last { commit.unwrap_or(0) } else { 0 };
@@ -273,14 +278,19 @@ impl WalWriter {
             buf.extend_from_slice(&head);
             buf.extend_from_slice(&chain.to_le_bytes());
             buf.extend_from_slice(page.bytes());
+            if buf.len() >= piece || i == last {
+                if let Err(e) = self.file.write_at(&buf, off) {
+                    self.scratch = buf;
+                    return Err(Error::Io {
+                        op: "write wal",
+                        source: e,
+                    });
+                }
+                off += buf.len() as u64;
+                buf.clear();
+            }
         }
-        let off = frame_offset(self.header.first_frame, first, self.page_size);
-        let res = self
-            .file
-            .write_at(&buf, off)
-            .map_err(Error::io("write wal"));
         self.scratch = buf;
-        res?;
         self.next += pages.len() as u64;
         self.chain = chain;
         if commit.is_some() {
