@@ -53,12 +53,6 @@ struct Inner {
     _vfs: Arc<dyn Vfs>,
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.pager.close();
-    }
-}
-
 /// An open covet database. Cheap to clone; clones share the database. Readers on
 /// any number of threads, one writer at a time.
 ///

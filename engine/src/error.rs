@@ -93,6 +93,10 @@ pub enum Error {
     /// The operation needs something this build does not have yet.
     #[error("feature not supported: {0}")]
     FeatureNotSupported(&'static str),
+    /// The table layer refused an operation (unique violation, missing table, …) or
+    /// found a damaged row or catalog record.
+    #[error(transparent)]
+    Table(#[from] crate::table::TableError),
 }
 
 /// The engine's result type.

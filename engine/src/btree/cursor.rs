@@ -7,8 +7,8 @@
 
 use std::ops::Bound;
 
-use super::node::Node;
-use super::{PageSource, ValueGuard, MAX_DEPTH};
+use super::node::{Node, ValueLoc};
+use super::{PageSource, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::page::{Page, PageNo};
 
@@ -17,7 +17,14 @@ use crate::page::{Page, PageNo};
 pub struct Entry {
     page: Page,
     key: (usize, usize),
-    value: ValueGuard,
+    value: EntryValue,
+}
+
+/// Where an entry's value is: in the entry's page, or copied out of an overflow chain.
+#[derive(Clone)]
+enum EntryValue {
+    Inline(usize, usize),
+    Owned(Vec<u8>),
 }
 
 impl Entry {
@@ -30,7 +37,10 @@ impl Entry {
     /// The value.
     #[inline]
     pub fn value(&self) -> &[u8] {
-        self.value.value()
+        match &self.value {
+            EntryValue::Inline(start, end) => &self.page.bytes()[*start..*end],
+            EntryValue::Owned(v) => v,
+        }
     }
 }
 
@@ -200,10 +210,16 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
             no: *no,
         };
         let cell = node.leaf_cell(*slot)?;
+        let value = match cell.value {
+            ValueLoc::Inline { start, end } => EntryValue::Inline(start, end),
+            ValueLoc::Overflow { len, first } => {
+                EntryValue::Owned(super::overflow::read(self.src, first, len)?)
+            }
+        };
         Ok(Entry {
             page: page.clone(),
             key: (cell.key_start, cell.key_end),
-            value: ValueGuard::load(self.src, page, cell.value)?,
+            value,
         })
     }
 

@@ -112,9 +112,10 @@ impl Pager {
         })
     }
 
-    /// Checkpoints everything and empties the WAL; called when the last handle
-    /// goes away. Errors are ignored: the WAL still holds whatever was not copied.
-    pub(crate) fn close(&self) {
+    /// Checkpoints everything and empties the WAL; runs when the last handle (the
+    /// database or a transaction) goes away, so no transaction can be open.
+    /// Errors are ignored: the WAL still holds whatever was not copied.
+    fn close(&self) {
         if self.poisoned.load(std::sync::atomic::Ordering::Acquire) {
             return;
         }
@@ -158,4 +159,10 @@ fn initialize(main: &dyn VfsFile, wal_file: &dyn VfsFile, page_size: usize) -> R
     main.sync(SyncKind::Full)
         .map_err(Error::io("sync new database"))?;
     Ok(())
+}
+
+impl Drop for Pager {
+    fn drop(&mut self) {
+        self.close();
+    }
 }

@@ -132,7 +132,20 @@ impl ReadTxn {
 impl PageSource for ReadTxn {
     #[inline]
     fn page(&self, no: PageNo) -> Result<Page> {
-        self.pager.read(&self.snap, no)
+        // Cursors seek from the root every time: serve the top of the tree from the
+        // memo too.
+        let slot = no as usize % MEMO;
+        let mut memo = self.memo.lock();
+        if let Some((n, page)) = &memo[slot] {
+            if *n == no {
+                return Ok(page.clone());
+            }
+        }
+        let page = self.pager.read(&self.snap, no)?;
+        if page.page_type() == Some(crate::page::PageType::Branch) {
+            memo[slot] = Some((no, page.clone()));
+        }
+        Ok(page)
     }
 
     fn page_size(&self) -> usize {
