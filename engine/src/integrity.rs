@@ -4,7 +4,9 @@
 //! Checked: every page's checksum (by reading it), node structure, key order
 //! inside each node and against the separators above it, equal leaf depth,
 //! overflow chains, the free list, and that every page is used exactly once
-//! (a page used twice, or neither used nor free, is reported).
+//! (a page used twice, or neither used nor free, is reported). Then the table layer's
+//! check: every row against its index entries and the catalog against itself
+//! (`table/integrity.rs`).
 
 use std::fmt;
 
@@ -235,6 +237,13 @@ pub(crate) fn check(txn: &ReadTxn) -> Result<IntegrityReport> {
             orphans[100],
             format!("… and {} more orphan pages", orphans.len() - 100),
         );
+    }
+    // Tables against their indexes, and the catalog against itself.
+    match crate::table::integrity::check_all(txn) {
+        Ok(problems) => problems
+            .into_iter()
+            .for_each(|p| c.problem(p.page, p.detail)),
+        Err(e) => c.problem(DIRECTORY_ROOT, format!("table check failed: {e}")),
     }
     Ok(c.report)
 }

@@ -41,14 +41,6 @@ pub enum TableError {
         /// The name asked for.
         index: String,
     },
-    /// An index definition names another table than the one it is created on.
-    #[error("index {index:?} names table {table:?}, which does not exist")]
-    IndexTableNotFound {
-        /// The index.
-        index: String,
-        /// The table it names.
-        table: String,
-    },
     /// A row with the same primary key exists.
     #[error("duplicate primary key in table {table:?}")]
     DuplicateKey {

@@ -16,6 +16,7 @@
 //! Column positions (`usize`) index [`TableSchema::columns`]; rows are full-width vectors
 //! in that order.
 
+use super::error::TableError;
 use crate::value::{SortOrder, SqlType, TypeCheckError, Value};
 
 /// Longest name of a table, column or index, in bytes.
@@ -112,6 +113,35 @@ impl TableSchema {
             .as_ref()
             .is_some_and(|pk| pk.contains(&position));
         !in_pk && self.columns.get(position).is_some_and(|c| c.nullable)
+    }
+
+    /// Checks that `row` may be stored: one value per column, each fitting its column's
+    /// type, no NULL in a NOT NULL or primary key column.
+    pub fn check_row(&self, row: &[Value]) -> Result<(), TableError> {
+        if row.len() != self.columns.len() {
+            return Err(TableError::ColumnCount {
+                table: self.name.clone(),
+                expected: self.columns.len(),
+                found: row.len(),
+            });
+        }
+        for (i, (c, v)) in self.columns.iter().zip(row).enumerate() {
+            if v.is_null() {
+                if !self.is_nullable(i) {
+                    return Err(TableError::NotNull {
+                        table: self.name.clone(),
+                        column: c.name.clone(),
+                    });
+                }
+                continue;
+            }
+            c.ty.check(v).map_err(|source| TableError::TypeMismatch {
+                table: self.name.clone(),
+                column: c.name.clone(),
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     /// Checks the invariants listed in the module documentation.
@@ -349,6 +379,42 @@ mod tests {
     }
 
     #[test]
+    fn rows_are_checked_against_the_columns() {
+        let t = users();
+        assert_eq!(
+            t.check_row(&[Value::Int(1), Value::Null, Value::Int(3)]),
+            Ok(())
+        );
+        assert!(matches!(
+            t.check_row(&[Value::Int(1)]),
+            Err(TableError::ColumnCount {
+                expected: 3,
+                found: 1,
+                ..
+            })
+        ));
+        assert!(matches!(
+            t.check_row(&[Value::Null, Value::Null, Value::Null]),
+            Err(TableError::NotNull { column, .. }) if column == "id"
+        ));
+        assert!(matches!(
+            t.check_row(&[Value::Int(1), Value::Int(2), Value::Null]),
+            Err(TableError::TypeMismatch { column, .. }) if column == "name"
+        ));
+        assert!(matches!(
+            t.check_row(&[Value::Int(1), Value::Null, Value::Int(1 << 40)]),
+            Err(TableError::TypeMismatch { column, .. }) if column == "age"
+        ));
+        // A primary key column is NOT NULL even when declared nullable.
+        let mut t = users();
+        t.columns[0].nullable = true;
+        assert!(matches!(
+            t.check_row(&[Value::Null, Value::Null, Value::Null]),
+            Err(TableError::NotNull { .. })
+        ));
+    }
+
+    #[test]
     fn each_violation_is_typed() {
         let mut t = users();
         t.columns[2].name = "name".into();
@@ -387,13 +453,20 @@ mod tests {
 
         let t = users();
         let i = IndexDef::new("i", "users", vec![]);
-        assert!(matches!(i.validate(&t), Err(SchemaError::EmptyIndex { .. })));
+        assert!(matches!(
+            i.validate(&t),
+            Err(SchemaError::EmptyIndex { .. })
+        ));
         let i = IndexDef::new("i", "users", vec![(9, SortOrder::Asc)]);
         assert!(matches!(
             i.validate(&t),
             Err(SchemaError::UnknownColumn { position: 9, .. })
         ));
-        let i = IndexDef::new("i", "users", vec![(1, SortOrder::Asc), (1, SortOrder::Desc)]);
+        let i = IndexDef::new(
+            "i",
+            "users",
+            vec![(1, SortOrder::Asc), (1, SortOrder::Desc)],
+        );
         assert!(matches!(
             i.validate(&t),
             Err(SchemaError::RepeatedKeyColumn { object, .. }) if object == "i"

@@ -120,6 +120,11 @@ impl ReadTxn {
         self.snap.meta.txn_id
     }
 
+    /// The schema cookie of this snapshot (bumped by every catalog change).
+    pub fn schema_cookie(&self) -> u64 {
+        self.snap.meta.schema_cookie
+    }
+
     pub(crate) fn snapshot(&self) -> &Arc<Snapshot> {
         &self.snap
     }

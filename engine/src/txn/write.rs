@@ -236,6 +236,23 @@ impl WriteTxn {
     pub fn page_size(&self) -> usize {
         self.pages.page_size()
     }
+
+    /// The schema cookie as this transaction sees it: bumped by every catalog change, so a
+    /// cache of the catalog is valid while the cookie is unchanged.
+    pub fn schema_cookie(&self) -> u64 {
+        self.pages.meta.schema_cookie
+    }
+
+    /// Records a catalog change (the table layer calls it on every DDL). A rollback (to a
+    /// savepoint) restores the old cookie with the rest of the meta data.
+    pub(crate) fn bump_schema_cookie(&mut self) {
+        self.pages.meta.schema_cookie = self.pages.meta.schema_cookie.wrapping_add(1);
+    }
+
+    /// The transaction's pages, for read-only walks (the table layer counts a tree's pages).
+    pub(crate) fn page_source(&self) -> &dyn PageSource {
+        &self.pages
+    }
 }
 
 impl Drop for WriteTxn {

@@ -1,0 +1,170 @@
+//! Row changes on a [`TableWriter`]: insert, update and delete, each maintaining every
+//! index of the table in the same transaction.
+//!
+//! Each operation runs in two phases. The first only reads: it checks the row against
+//! the schema, the primary key against existing rows, each unique index against
+//! existing entries, and every new key against the page size's key limit, and computes
+//! every key to write. The second writes. A refusal therefore always comes from the first
+//! phase and leaves the table, its indexes and the rowid counter exactly as they were;
+//! an error in the second phase can only be I/O or damage, which fails the transaction
+//! (the engine then allows only a rollback).
+
+use std::sync::Arc;
+
+use super::catalog::{self, Resolved};
+use super::error::TableError;
+use super::keys;
+use super::read::{checked_row_key, decode_stored_row};
+use super::write::TableWriter;
+use crate::btree::check_key;
+use crate::error::Result;
+use crate::value::{encode_row, Value};
+
+impl TableWriter<'_> {
+    /// Inserts `row` (one value per column, in column order) into `table` and returns its
+    /// primary key (`[Int(rowid)]` for a table without one; rowids start at 1 and only
+    /// grow). Defaults are not filled in: the row must be complete.
+    ///
+    /// Refusals, with nothing changed: `ColumnCount`, `TypeMismatch`, `NotNull`,
+    /// `DuplicateKey` (primary key), `UniqueViolation` (naming the index), `KeyTooLarge`.
+    pub fn insert_row(&mut self, table: &str, row: Vec<Value>) -> Result<Vec<Value>> {
+        let t = self.table(table)?;
+        t.schema().check_row(&row)?;
+        let (pk, key, next_rowid) = if t.schema().has_rowid() {
+            let rowid = self.next_rowid(&t)?;
+            let next = rowid
+                .checked_add(1)
+                .ok_or_else(|| TableError::RowidExhausted {
+                    table: table.to_owned(),
+                })?;
+            (vec![Value::Int(rowid)], keys::rowid_key(rowid), Some(next))
+        } else {
+            let pk = keys::pk_values(t.schema(), &row);
+            let key = keys::row_key(&pk);
+            (pk, key, None)
+        };
+        let page_size = self.txn.page_size();
+        check_key(&key, page_size)?;
+        if self.txn.get(&t.tree, &key)?.is_some() {
+            return Err(TableError::DuplicateKey {
+                table: table.to_owned(),
+            }
+            .into());
+        }
+        let mut entries = Vec::with_capacity(t.rec.indexes.len());
+        for (ix, tree) in t.rec.indexes.iter().zip(&t.index_trees) {
+            let (entry, has_null) = keys::index_key(&ix.def, &row, &key);
+            let indexed = &entry[..entry.len() - key.len()];
+            if ix.def.unique && !has_null && self.conflicts(tree, indexed, None)? {
+                return Err(unique_violation(&t, &ix.def.name));
+            }
+            check_key(&entry, page_size)?;
+            entries.push(entry);
+        }
+        let mut bytes = Vec::new();
+        encode_row(&row, &mut bytes);
+
+        if let Some(next) = next_rowid {
+            catalog::store_next_rowid(self.txn, table, next)?;
+            self.rowids.insert(table.to_owned(), next);
+        }
+        self.txn.insert(&t.tree, &key, &bytes)?;
+        for (entry, tree) in entries.iter().zip(&t.index_trees) {
+            self.txn.insert(tree, entry, &[])?;
+        }
+        Ok(pk)
+    }
+
+    /// Replaces the row of `table` whose primary key is `pk` with `row`, moving it if its
+    /// primary key changes, and updates the index entries that change. Returns whether
+    /// the row existed. Refuses like [`insert_row`](Self::insert_row), with nothing
+    /// changed.
+    pub fn update_row(&mut self, table: &str, pk: &[Value], row: Vec<Value>) -> Result<bool> {
+        let t = self.table(table)?;
+        let old_key = checked_row_key(&t, pk)?;
+        let Some(old_bytes) = self.txn.get(&t.tree, &old_key)? else {
+            return Ok(false);
+        };
+        let old = decode_stored_row(&t, old_bytes.value())?;
+        drop(old_bytes);
+        t.schema().check_row(&row)?;
+        let new_key = if t.schema().has_rowid() {
+            old_key.clone()
+        } else {
+            keys::row_key(&keys::pk_values(t.schema(), &row))
+        };
+        let page_size = self.txn.page_size();
+        let moved = new_key != old_key;
+        if moved {
+            check_key(&new_key, page_size)?;
+            if self.txn.get(&t.tree, &new_key)?.is_some() {
+                return Err(TableError::DuplicateKey {
+                    table: table.to_owned(),
+                }
+                .into());
+            }
+        }
+        // (index position, old entry, new entry) of the entries that change.
+        let mut changes = Vec::new();
+        for (i, (ix, tree)) in t.rec.indexes.iter().zip(&t.index_trees).enumerate() {
+            let (old_entry, _) = keys::index_key(&ix.def, &old, &old_key);
+            let (new_entry, has_null) = keys::index_key(&ix.def, &row, &new_key);
+            if old_entry == new_entry {
+                continue;
+            }
+            let indexed = &new_entry[..new_entry.len() - new_key.len()];
+            if ix.def.unique && !has_null && self.conflicts(tree, indexed, Some(&old_entry))? {
+                return Err(unique_violation(&t, &ix.def.name));
+            }
+            check_key(&new_entry, page_size)?;
+            changes.push((i, old_entry, new_entry));
+        }
+        let mut bytes = Vec::new();
+        encode_row(&row, &mut bytes);
+
+        if moved {
+            self.txn.remove(&t.tree, &old_key)?;
+        }
+        self.txn.insert(&t.tree, &new_key, &bytes)?;
+        for (i, old_entry, new_entry) in &changes {
+            let tree = &t.index_trees[*i];
+            self.txn.remove(tree, old_entry)?;
+            self.txn.insert(tree, new_entry, &[])?;
+        }
+        Ok(true)
+    }
+
+    /// Deletes the row of `table` whose primary key is `pk`, with its index entries.
+    /// Returns whether it existed.
+    pub fn delete_row(&mut self, table: &str, pk: &[Value]) -> Result<bool> {
+        let t = self.table(table)?;
+        let key = checked_row_key(&t, pk)?;
+        let Some(bytes) = self.txn.get(&t.tree, &key)? else {
+            return Ok(false);
+        };
+        let old = decode_stored_row(&t, bytes.value())?;
+        drop(bytes);
+        for (ix, tree) in t.rec.indexes.iter().zip(&t.index_trees) {
+            let (entry, _) = keys::index_key(&ix.def, &old, &key);
+            self.txn.remove(tree, &entry)?;
+        }
+        self.txn.remove(&t.tree, &key)?;
+        Ok(true)
+    }
+
+    /// The rowid the next row of `t` gets.
+    fn next_rowid(&self, t: &Arc<Resolved>) -> Result<i64> {
+        match self.rowids.get(t.name()) {
+            Some(&next) => Ok(next),
+            None => catalog::next_rowid(&*self.txn, t.name()),
+        }
+    }
+}
+
+fn unique_violation(t: &Resolved, index: &str) -> crate::Error {
+    TableError::UniqueViolation {
+        index: index.to_owned(),
+        table: t.name().to_owned(),
+    }
+    .into()
+}
