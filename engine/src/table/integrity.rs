@@ -8,7 +8,8 @@
 //! * every index entry decodes, has an empty value, leads to an existing row, and equals
 //!   the entry that row should have (so entries and rows correspond one to one);
 //! * no two entries of a unique index share non-NULL indexed values (entries with equal
-//!   values are adjacent in index order).
+//!   values are adjacent in index order);
+//! * a rowid table's largest rowid is below its counter.
 //!
 //! For the catalog it checks the invariants listed in `catalog.rs`. Problems carry the
 //! root page of the tree concerned (the catalog's for catalog problems).
@@ -23,6 +24,7 @@ use super::read::{decode_stored_row, row_pk, split_index_key, Access};
 use crate::error::Result;
 use crate::integrity::Problem;
 use crate::page::PageNo;
+use crate::value::Value;
 
 /// Most problems one check reports.
 const MAX_PROBLEMS: usize = 1000;
@@ -47,6 +49,9 @@ impl Access<'_> {
         let t = self.table(table)?;
         let mut report = Report(Vec::new());
         check_rows(self.kv, &t, &mut report);
+        if t.schema().has_rowid() {
+            check_rowid_counter(self.kv, &t, &mut report);
+        }
         for i in 0..t.rec.indexes.len() {
             check_index(self.kv, &t, i, &mut report);
         }
@@ -102,6 +107,26 @@ fn check_rows(kv: &dyn Kv, t: &Resolved, report: &mut Report) {
                 ),
             }
         }
+    }
+}
+
+/// The largest rowid must be below the table's counter, or the next insert would collide.
+fn check_rowid_counter(kv: &dyn Kv, t: &Resolved, report: &mut Report) {
+    let root = t.tree.root();
+    let name = t.name();
+    let last = match kv.range(&t.tree, Unbounded, Unbounded, true).next() {
+        Some(Ok(entry)) => row_pk(t, entry.key(), &[]),
+        Some(Err(e)) => Err(e),
+        None => return,
+    };
+    let next = catalog::next_rowid(kv, name);
+    match (last.as_deref(), next.as_ref()) {
+        (Ok([Value::Int(last)]), Ok(next)) if last < next => {}
+        (Ok(last), Ok(next)) => report.add(
+            root,
+            format!("table {name:?}: last rowid {last:?} is not below the rowid counter {next}"),
+        ),
+        (Err(e), _) | (_, Err(e)) => report.add(root, format!("table {name:?}: rowid: {e}")),
     }
 }
 

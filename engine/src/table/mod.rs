@@ -1,5 +1,5 @@
 //! Tables, secondary indexes, the catalog and ANALYZE: the relational layer over the
-//! named B+trees of [`crate::txn`].
+//! named B+trees of [`WriteTxn`] and [`ReadTxn`].
 //!
 //! * [`TableSchema`], [`ColumnDef`], [`IndexDef`] and their validation (`schema.rs`);
 //! * the catalog tree and its record format (`catalog.rs`, `codec.rs`);
@@ -72,3 +72,5 @@ impl WriteTxn {
     }
 }
 
+#[cfg(test)]
+mod tests;

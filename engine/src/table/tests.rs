@@ -1,0 +1,196 @@
+//! Unit tests of the table layer that look below its public surface: page counts, the
+//! stored row shapes, the catalog's own records and the integrity check's catalog part.
+
+use super::analyze::count_pages;
+use super::catalog::{self, CATALOG_TREE};
+use super::*;
+use crate::value::{encode_row, SortOrder, SqlType, Value};
+use crate::{Database, Options};
+
+fn db() -> Database {
+    Database::memory_with(Options {
+        page_size: 1024,
+        ..Options::default()
+    })
+    .unwrap()
+}
+
+fn two_ints(name: &str) -> TableSchema {
+    TableSchema::new(
+        name,
+        vec![
+            ColumnDef::new("a", SqlType::BigInt),
+            ColumnDef::new("b", SqlType::BigInt),
+        ],
+    )
+}
+
+fn err(e: crate::Error) -> TableError {
+    match e {
+        crate::Error::Table(t) => t,
+        other => panic!("not a table error: {other:?}"),
+    }
+}
+
+#[test]
+fn page_count_covers_branches_leaves_and_overflow() {
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(TableSchema::new(
+        "b",
+        vec![ColumnDef::new("v", SqlType::Blob)],
+    ))
+    .unwrap();
+    assert_eq!(t.analyze("b").unwrap().page_count, 1);
+    // 3000 bytes at 1008 data bytes per overflow page: one leaf and three overflow pages.
+    t.insert_row("b", vec![Value::Blob(vec![7; 3000])]).unwrap();
+    assert_eq!(t.analyze("b").unwrap().page_count, 4);
+    t.create_table(two_ints("many")).unwrap();
+    for i in 0..5000 {
+        t.insert_row("many", vec![Value::Int(i), Value::Int(-i)])
+            .unwrap();
+    }
+    drop(t);
+    w.commit().unwrap();
+    // Every page is the header, the directory, a tree's, or free.
+    let r = db.begin_read().unwrap();
+    let meta = r.snapshot().meta;
+    let trees: u64 = r
+        .list_trees()
+        .unwrap()
+        .iter()
+        .map(|(_, tree)| count_pages(&r, tree.root()).unwrap())
+        .sum();
+    let directory = count_pages(&r, crate::meta::DIRECTORY_ROOT).unwrap();
+    assert_eq!(
+        u64::from(meta.page_count),
+        1 + directory + trees + u64::from(meta.free_count)
+    );
+    assert!(count_pages(&r, r.open_tree("t:many").unwrap().root()).unwrap() > 50);
+}
+
+#[test]
+fn stored_rows_shorter_than_the_table_read_null() {
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    w.tables().create_table(two_ints("t")).unwrap();
+    let tree = w.open_tree("t:t").unwrap();
+    let mut short = Vec::new();
+    encode_row(&[Value::Int(1)], &mut short);
+    w.insert(&tree, &keys::rowid_key(1), &short).unwrap();
+    let t = w.tables();
+    assert_eq!(
+        t.get_row("t", &[Value::Int(1)]).unwrap(),
+        Some(vec![Value::Int(1), Value::Null])
+    );
+    drop(t);
+    let mut long = Vec::new();
+    encode_row(&[Value::Int(1), Value::Int(2), Value::Int(3)], &mut long);
+    w.insert(&tree, &keys::rowid_key(2), &long).unwrap();
+    let t = w.tables();
+    assert_eq!(
+        err(t.get_row("t", &[Value::Int(2)]).unwrap_err()),
+        TableError::RowShape {
+            table: "t".into(),
+            expected: 2,
+            found: 3
+        }
+    );
+}
+
+#[test]
+fn composite_unique_index_lets_nulls_repeat() {
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(two_ints("t")).unwrap();
+    t.create_index(
+        IndexDef::new("t_ab", "t", vec![(0, SortOrder::Asc), (1, SortOrder::Desc)]).unique(),
+    )
+    .unwrap();
+    let row = |a: Option<i64>, b: Option<i64>| vec![Value::from(a), Value::from(b)];
+    t.insert_row("t", row(Some(1), None)).unwrap();
+    t.insert_row("t", row(Some(1), None)).unwrap();
+    t.insert_row("t", row(None, None)).unwrap();
+    t.insert_row("t", row(None, None)).unwrap();
+    t.insert_row("t", row(Some(1), Some(2))).unwrap();
+    t.insert_row("t", row(Some(2), Some(1))).unwrap();
+    assert!(matches!(
+        err(t.insert_row("t", row(Some(1), Some(2))).unwrap_err()),
+        TableError::UniqueViolation { index, .. } if index == "t_ab"
+    ));
+    assert_eq!(t.scan("t").unwrap().count(), 6);
+    assert_eq!(t.check_table("t").unwrap(), vec![]);
+}
+
+#[test]
+fn truncate_empties_rows_and_indexes_but_keeps_the_counter() {
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(two_ints("t")).unwrap();
+    t.create_index(IndexDef::new("t_b", "t", vec![(1, SortOrder::Asc)]))
+        .unwrap();
+    for i in 0..10 {
+        t.insert_row("t", vec![Value::Int(i), Value::Int(i)])
+            .unwrap();
+    }
+    t.truncate("t").unwrap();
+    assert_eq!(t.scan("t").unwrap().count(), 0);
+    assert_eq!(t.index_entries("t_b", &KeyRange::all()).unwrap().count(), 0);
+    assert_eq!(
+        t.insert_row("t", vec![Value::Null, Value::Null]).unwrap(),
+        vec![Value::Int(11)]
+    );
+    assert_eq!(t.check_table("t").unwrap(), vec![]);
+}
+
+#[test]
+fn integrity_check_reports_catalog_damage() {
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(two_ints("t")).unwrap();
+    t.create_index(IndexDef::new("t_b", "t", vec![(1, SortOrder::Asc)]))
+        .unwrap();
+    for i in 0..3 {
+        t.insert_row("t", vec![Value::Int(i), Value::Null]).unwrap();
+    }
+    drop(t);
+    assert_eq!(integrity::check_all(&w).unwrap(), vec![]);
+    // A counter at or below the last rowid, an owner record of a missing index, and
+    // statistics of a missing table.
+    catalog::store_next_rowid(&mut w, "t", 2).unwrap();
+    catalog::store_owner(&mut w, "ghost", "t").unwrap();
+    let cat = w.open_tree(CATALOG_TREE).unwrap();
+    w.insert(&cat, b"Sgone", &[1]).unwrap();
+    let problems = integrity::check_all(&w).unwrap();
+    let details: Vec<&str> = problems.iter().map(|p| p.detail.as_str()).collect();
+    assert_eq!(details.len(), 3, "{details:?}");
+    assert!(details[0].contains("rowid counter 2"), "{details:?}");
+    assert!(details[1].contains("\"ghost\""), "{details:?}");
+    assert!(details[2].contains("\"gone\""), "{details:?}");
+    assert!(problems.iter().all(|p| p.page != 0));
+}
+
+#[test]
+fn ddl_bumps_the_schema_cookie_and_rows_do_not() {
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    let c0 = w.schema_cookie();
+    let mut t = w.tables();
+    t.create_table(two_ints("t")).unwrap();
+    t.insert_row("t", vec![Value::Int(1), Value::Int(2)])
+        .unwrap();
+    let c1 = t.txn().schema_cookie();
+    assert_eq!(c1, c0 + 1);
+    t.create_index(IndexDef::new("t_a", "t", vec![(0, SortOrder::Asc)]))
+        .unwrap();
+    t.drop_index("t_a").unwrap();
+    t.drop_table("t").unwrap();
+    assert_eq!(t.txn().schema_cookie(), c0 + 4);
+    drop(t);
+    w.commit().unwrap();
+    assert_eq!(db.begin_read().unwrap().schema_cookie(), c0 + 4);
+}
