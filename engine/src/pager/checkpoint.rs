@@ -63,8 +63,11 @@ impl Pager {
             if syncing {
                 w.wal.sync()?;
             }
+            // Keep every page a live snapshot may read from the main file: after
+            // VACUUM a newer reader can be longer than the target, with pages
+            // that were written straight into the main file.
             outcome.pages_written =
-                self.backfill(&target, w.backfilled, current.meta.page_count)?;
+                self.backfill(&target, w.backfilled, self.max_live_page_count())?;
             if syncing {
                 self.main
                     .sync(SyncKind::Data)
@@ -99,7 +102,7 @@ impl Pager {
 
     /// Writes every frame of `snap` newer than `after` into the main file and sets
     /// its length to the snapshot's page count.
-    fn backfill(&self, snap: &Snapshot, after: u64, current_pages: u32) -> Result<usize> {
+    fn backfill(&self, snap: &Snapshot, after: u64, keep_pages: u32) -> Result<usize> {
         let mut frames: Vec<(u32, u64)> = snap
             .frames()
             .into_iter()
@@ -141,7 +144,7 @@ impl Pager {
         }
         flush(&mut run, run_start, &mut run_pages)?;
         // Never cut pages a newer commit wrote straight into the main file.
-        let want = u64::from(snap.meta.page_count.max(current_pages)) * ps;
+        let want = u64::from(snap.meta.page_count.max(keep_pages)) * ps;
         let have = self.main.size().map_err(Error::io("size main file"))?;
         if have > want {
             self.main

@@ -148,6 +148,18 @@ impl Pager {
         self.shared.lock().current.clone()
     }
 
+    /// The largest page count of the newest state and of every live snapshot:
+    /// no reader reads a page at or past it. (After VACUUM an older snapshot can
+    /// be longer than the newest state, and read its last pages from the main
+    /// file.)
+    pub(crate) fn max_live_page_count(&self) -> PageNo {
+        let sh = self.shared.lock();
+        sh.readers
+            .values()
+            .map(|(_, snap)| snap.meta.page_count)
+            .fold(sh.current.meta.page_count, PageNo::max)
+    }
+
     /// Page `no` as of `snap`.
     #[inline]
     pub(crate) fn read(&self, snap: &Snapshot, no: PageNo) -> Result<Page> {

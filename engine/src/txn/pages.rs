@@ -32,6 +32,8 @@ pub(crate) struct SavepointState {
     pub id: u32,
     pub meta: Meta,
     pub undo: FastMap<PageNo, Prior>,
+    /// The last frame this transaction had written when the savepoint opened.
+    pub frame_mark: FrameNo,
 }
 
 pub(crate) struct TxnPages {
@@ -47,8 +49,16 @@ pub(crate) struct TxnPages {
     reserved_pages: usize,
     /// Whether pages past the committed end may bypass the WAL (see `split_direct`).
     direct_ok: bool,
+    /// Pages from this number on are read by no snapshot (see `split_direct`).
+    direct_floor: PageNo,
     /// Whether any page was written straight into the main file.
     pub wrote_direct: bool,
+    /// The newest WAL frame this transaction wrote for each page, including
+    /// frames that a rollback to a savepoint made stale: recovery takes every
+    /// frame before the commit mark, so the committed state maps them too.
+    framed: FastMap<PageNo, FrameNo>,
+    /// The last frame this transaction wrote (0: none).
+    last_frame: FrameNo,
 }
 
 // Free-list trunk page: checksum (8), type (1), reserved (3), next trunk (4),
@@ -64,6 +74,7 @@ impl TxnPages {
         // of it, so that a big transaction rewrites spilled pages rarely.
         let dirty_limit = (pager.cache_capacity() / 4 * 3 / page_size).max(64);
         let direct_ok = pager.config.durability != crate::pager::Durability::Normal;
+        let direct_floor = base.meta.page_count.max(pager.max_live_page_count());
         TxnPages {
             meta: base.meta,
             pager,
@@ -75,7 +86,10 @@ impl TxnPages {
             page_size,
             reserved_pages: 0,
             direct_ok,
+            direct_floor,
             wrote_direct: false,
+            framed: FastMap::default(),
+            last_frame: 0,
         }
     }
 
@@ -179,6 +193,8 @@ impl TxnPages {
         for (i, (no, buf)) in bufs.into_iter().enumerate() {
             let frame = first + i as u64;
             self.spilled.insert(no, frame);
+            self.framed.insert(no, frame);
+            self.last_frame = frame;
             self.pager.cache_spilled(no, frame, Arc::new(buf));
         }
         Ok(())
@@ -195,10 +211,14 @@ impl TxnPages {
     ///
     /// A page numbered at or past the committed page count is invisible to every
     /// reader and to recovery, so it can be written where it belongs at once —
-    /// a bulk load then writes its pages once instead of twice. Not when:
+    /// a bulk load then writes its pages once instead of twice. "Every reader"
+    /// includes those of older snapshots, which after VACUUM can be longer than
+    /// the committed state and read their last pages from the main file: the
+    /// bound is the largest live page count (`direct_floor`). Not when:
     /// - durability is `Normal` (the commit would then need a main-file sync);
-    /// - the page already has a WAL frame in this transaction (recovery would take
-    ///   that frame over the main file);
+    /// - the page already has a WAL frame in this transaction, even one a rollback
+    ///   to a savepoint made stale (recovery would take that frame over the main
+    ///   file);
     /// - the page has a frame in the base snapshot: frames past the page count
     ///   stay mapped (frames a transaction spilled for pages that a rollback to a
     ///   savepoint gave back, which recovery maps like every frame before a
@@ -212,15 +232,15 @@ impl TxnPages {
         if !self.direct_ok || !self.savepoints.is_empty() {
             return (Vec::new(), pages);
         }
-        let base_count = self.base.meta.page_count;
+        let base_count = self.direct_floor;
         pages.into_iter().partition(|(no, _)| {
-            *no >= base_count && !self.spilled.contains_key(no) && self.base.frame_of(*no).is_none()
+            *no >= base_count && !self.framed.contains_key(no) && self.base.frame_of(*no).is_none()
         })
     }
 
     /// Whether this transaction wrote any frame to the WAL.
     pub(crate) fn has_spilled(&self) -> bool {
-        !self.spilled.is_empty()
+        !self.framed.is_empty()
     }
 
     /// Opens a savepoint.
@@ -229,6 +249,7 @@ impl TxnPages {
             id,
             meta: self.meta,
             undo: FastMap::default(),
+            frame_mark: self.last_frame,
         });
     }
 
@@ -237,6 +258,9 @@ impl TxnPages {
         let Some(pos) = self.savepoints.iter().position(|s| s.id == id) else {
             return Err(Error::NoSuchSavepoint(id));
         };
+        // Pages changed since the savepoint that got a WAL frame after it: that
+        // frame is stale now, but recovery would take it.
+        let mark = self.savepoints[pos].frame_mark;
         let mut restored: Vec<PageNo> = Vec::new();
         while self.savepoints.len() > pos {
             let sp = self.savepoints.pop().expect("len > pos");
@@ -249,23 +273,57 @@ impl TxnPages {
                     Some(f) => self.spilled.insert(no, f),
                     None => self.spilled.remove(&no),
                 };
-                restored.push(no);
+                if self.framed.get(&no).is_some_and(|&f| f > mark) {
+                    restored.push(no);
+                }
             }
             self.meta = sp.meta;
         }
         self.savepoint(id);
-        // Frames written after the savepoint may be newer than the restored
-        // versions; re-dirty those pages so the commit writes them last.
-        if self.has_spilled() {
-            let meta = self.meta;
-            for no in restored {
-                if no < meta.page_count && !self.dirty.contains_key(&no) {
-                    let page = self.page(no)?;
-                    self.dirty.insert(no, page);
-                }
+        // Recovery takes the newest frame of each page: re-dirty the pages whose
+        // newest frame is not their restored version, so that the commit writes
+        // them last (through the WAL: they are in `framed`). Decided from the
+        // frames written, not from what is still spilled after the restore
+        // (which may be nothing). A page that is free again needs nothing, and
+        // may have no content to read.
+        let meta = self.meta;
+        restored.sort_unstable();
+        restored.dedup();
+        restored.retain(|no| {
+            *no < meta.page_count
+                && !self.dirty.contains_key(no)
+                && self.spilled.get(no) != self.framed.get(no)
+        });
+        let free = if restored.iter().any(|no| !self.spilled.contains_key(no)) {
+            self.free_entries()?
+        } else {
+            FastMap::default()
+        };
+        for no in restored {
+            if self.spilled.contains_key(&no) || !free.contains_key(&no) {
+                let page = self.page(no)?;
+                self.dirty.insert(no, page);
             }
         }
         Ok(())
+    }
+
+    /// The pages listed on the free list, not its trunk pages (whose content
+    /// matters).
+    fn free_entries(&self) -> Result<FastMap<PageNo, ()>> {
+        let mut trunks: FastMap<PageNo, ()> = FastMap::default();
+        let mut trunk = self.meta.free_head;
+        while trunk != 0 && trunks.len() <= self.meta.page_count as usize {
+            trunks.insert(trunk, ());
+            trunk = self.page(trunk)?.u32_at(TRUNK_NEXT);
+        }
+        Ok(
+            free_list_pages(self, self.meta.free_head, self.meta.page_count)?
+                .into_iter()
+                .filter(|no| !trunks.contains_key(no))
+                .map(|no| (no, ()))
+                .collect(),
+        )
     }
 
     /// Forgets savepoint `id` (and those opened after it), keeping the changes.
@@ -398,6 +456,13 @@ impl TxnPages {
         let (direct, mut wal) = self.split_direct(pages);
         self.wrote_direct |= !direct.is_empty();
         wal.sort_unstable_by_key(|p| if p.0 == 0 { u32::MAX } else { p.0 });
+        // The committed state maps what recovery would: the newest frame of every
+        // page, stale ones included (pages given back by a rollback to a
+        // savepoint; those still in use were re-dirtied, so the commit's own
+        // frames win). Later transactions then see that these pages have frames
+        // and do not write them straight into the main file.
+        let framed = std::mem::take(&mut self.framed);
+        self.spilled.extend(framed);
         Ok((direct, wal))
     }
 }
