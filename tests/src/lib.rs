@@ -303,3 +303,120 @@ pub fn value_for(i: u64, v: u64, len: usize) -> Vec<u8> {
     out.truncate(len.max(1));
     out
 }
+
+/// One change of a [`numbered_txn`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KvOp {
+    /// Insert or replace `key` in `tree`.
+    Insert {
+        /// The tree.
+        tree: &'static str,
+        /// The key.
+        key: Vec<u8>,
+        /// The value.
+        value: Vec<u8>,
+    },
+    /// Remove `key` from `tree` (it is there).
+    Remove {
+        /// The tree.
+        tree: &'static str,
+        /// The key.
+        key: Vec<u8>,
+    },
+}
+
+/// The counter key of the numbered workload, in tree `meta`.
+pub const COUNTER_KEY: &[u8] = b"counter";
+
+/// The changes of transaction number `n` (from 1) of the numbered workload used
+/// by the kill -9 test: it inserts key `n` in tree `data` and sets the counter
+/// in tree `meta` to `n`; every 3rd also inserts four extra keys, every 7th has a
+/// value of 3,000 bytes (an overflow chain), every 10th removes the extra keys of
+/// the nine before it.
+pub fn numbered_txn(n: u64) -> Vec<KvOp> {
+    let mut ops = Vec::new();
+    let len = if n % 7 == 0 { 3000 } else { 40 };
+    ops.push(KvOp::Insert {
+        tree: "data",
+        key: format!("n{n:08}").into_bytes(),
+        value: value_for(n, 0, len),
+    });
+    if n % 3 == 0 {
+        for j in 0..4 {
+            ops.push(KvOp::Insert {
+                tree: "data",
+                key: format!("x{n:08}-{j}").into_bytes(),
+                value: value_for(n, j + 1, 100),
+            });
+        }
+    }
+    if n % 10 == 0 {
+        for m in n - 9..n {
+            if m % 3 == 0 {
+                for j in 0..4 {
+                    ops.push(KvOp::Remove {
+                        tree: "data",
+                        key: format!("x{m:08}-{j}").into_bytes(),
+                    });
+                }
+            }
+        }
+    }
+    ops.push(KvOp::Insert {
+        tree: "meta",
+        key: COUNTER_KEY.to_vec(),
+        value: n.to_le_bytes().to_vec(),
+    });
+    ops
+}
+
+/// The database after transactions 1..=`c` of the numbered workload.
+pub fn numbered_state(c: u64) -> Model {
+    let mut m = Model::new();
+    for n in 1..=c {
+        apply_ops(&mut m, &numbered_txn(n));
+    }
+    m
+}
+
+/// Applies `ops` to a model.
+pub fn apply_ops(m: &mut Model, ops: &[KvOp]) {
+    for op in ops {
+        match op {
+            KvOp::Insert { tree, key, value } => {
+                m.entry(tree.to_string())
+                    .or_default()
+                    .insert(key.clone(), value.clone());
+            }
+            KvOp::Remove { tree, key } => {
+                let removed = m.entry(tree.to_string()).or_default().remove(key);
+                assert!(removed.is_some(), "numbered workload removes a missing key");
+            }
+        }
+    }
+}
+
+/// Applies `ops` in a write transaction.
+pub fn apply_ops_txn(w: &mut WriteTxn, ops: &[KvOp]) -> Result<()> {
+    for op in ops {
+        match op {
+            KvOp::Insert { tree, key, value } => {
+                let t = w.open_or_create_tree(tree)?;
+                w.insert(&t, key, value)?;
+            }
+            KvOp::Remove { tree, key } => {
+                let t = w.open_or_create_tree(tree)?;
+                w.remove(&t, key)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The counter of the numbered workload in `m` (0 if it has none).
+pub fn numbered_counter(m: &Model) -> u64 {
+    m.get("meta")
+        .and_then(|t| t.get(COUNTER_KEY))
+        .map(|v| u64::from_le_bytes(v[..8].try_into().expect("8 bytes")))
+        .unwrap_or(0)
+}

@@ -809,14 +809,15 @@ fn checkpoints(c: &mut Ctx) -> Step {
 /// transactions rolled back after spilling.
 fn savepoints(c: &mut Ctx) -> Step {
     c.txn(|t, _| t.create_tree("s"))?;
-    for r in 0..24u64 {
+    for r in 0..18u64 {
         let body = |t: &mut ModelTxn, rng: &mut StdRng| -> Result<()> {
             t.insert("s", format!("base{r:03}").as_bytes(), &value_for(r, 0, 16))?;
             let sp0 = t.savepoint()?;
-            let many = if r % 3 == 0 { 160 } else { 6 };
+            // Every third transaction spills inside the savepoint.
+            let (many, len) = if r % 3 == 0 { (240, 150) } else { (6, 40) };
             for i in 0..many {
                 let k = r * 1000 + i;
-                t.insert("s", &spread_key(k), &value_for(k, r, 40))?;
+                t.insert("s", &spread_key(k), &value_for(k, r, len))?;
             }
             let sp1 = t.savepoint()?;
             for _ in 0..4 {
@@ -967,7 +968,7 @@ fn power_cut_checkpoints() {
 
 #[test]
 fn power_cut_savepoints() {
-    let t = power_cut_test(&workload_savepoints(), 400);
+    let t = power_cut_test(&workload_savepoints(), 300);
     assert!(t.cuts >= 50, "{t:?}");
 }
 
@@ -1000,7 +1001,7 @@ fn io_errors_checkpoints() {
 
 #[test]
 fn io_errors_savepoints_and_spills() {
-    let (runs, kept_working, poisoned) = io_error_test(&workload_savepoints(), 400);
+    let (runs, kept_working, poisoned) = io_error_test(&workload_savepoints(), 300);
     assert!(runs >= 50);
     assert!(
         kept_working > 0 && poisoned > 0,
