@@ -335,13 +335,13 @@ pub const COUNTER_KEY: &[u8] = b"counter";
 /// the nine before it.
 pub fn numbered_txn(n: u64) -> Vec<KvOp> {
     let mut ops = Vec::new();
-    let len = if n % 7 == 0 { 3000 } else { 40 };
+    let len = if n.is_multiple_of(7) { 3000 } else { 40 };
     ops.push(KvOp::Insert {
         tree: "data",
         key: format!("n{n:08}").into_bytes(),
         value: value_for(n, 0, len),
     });
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         for j in 0..4 {
             ops.push(KvOp::Insert {
                 tree: "data",
@@ -350,7 +350,7 @@ pub fn numbered_txn(n: u64) -> Vec<KvOp> {
             });
         }
     }
-    if n % 10 == 0 {
+    if n.is_multiple_of(10) {
         for m in n - 9..n {
             if m % 3 == 0 {
                 for j in 0..4 {

@@ -135,7 +135,7 @@ fn bank_transfers_keep_every_snapshot_consistent() {
                     check_snapshot(&r, &mut rng, checked % 8 == id as u64);
                     seen.insert(r.txn_id());
                     checked += 1;
-                    if id == 0 && checked % 64 == 0 {
+                    if id == 0 && checked.is_multiple_of(64) {
                         let report = db.check_integrity().unwrap();
                         assert!(report.is_ok(), "{:?}", report.problems);
                     }

@@ -107,7 +107,7 @@ fn key(k: u16) -> Vec<u8> {
 }
 
 fn value(k: u16, step: usize, len: u16) -> Vec<u8> {
-    let len = if len % 9 == 0 {
+    let len = if len.is_multiple_of(9) {
         500 + (len % 1500) as usize // an overflow chain
     } else {
         (len % 120) as usize
