@@ -135,7 +135,7 @@ impl Ctx {
                     self.opened = true;
                     return Ok(());
                 }
-                Err(e) => self.error("open", e, false)?,
+                Err(e) => self.error("open", e)?,
             }
         }
         Err(Stop)
@@ -143,8 +143,7 @@ impl Ctx {
 
     /// Handles an error from the engine: stops the workload (power cut, or a
     /// database that refuses writes) or records it and goes on (I/O error).
-    fn error(&mut self, what: &str, e: Error, in_commit: bool) -> Step {
-        let _ = in_commit;
+    fn error(&mut self, what: &str, e: Error) -> Step {
         match self.mode {
             Mode::Clean => panic!("{what} failed without a fault: {e}"),
             Mode::PowerCut => {
@@ -224,14 +223,14 @@ impl Ctx {
         let db = self.db.clone().expect("open");
         let mut t = match ModelTxn::begin(&db, self.last()) {
             Ok(t) => t,
-            Err(e) => return self.error("begin_write", e, false),
+            Err(e) => return self.error("begin_write", e),
         };
         if self.expect_poison {
             panic!("a write transaction began after a failed automatic checkpoint");
         }
         if let Err(e) = body(&mut t, &mut self.rng) {
             drop(t);
-            return self.error("change", e, false);
+            return self.error("change", e);
         }
         if self.mode == Mode::IoError && self.fired_since(before) {
             panic!(
@@ -264,7 +263,7 @@ impl Ctx {
             }
             Err(e) => {
                 self.inflight = Some(pending);
-                self.error("commit", e, true)
+                self.error("commit", e)
             }
         }
     }
@@ -283,7 +282,7 @@ impl Ctx {
                 self.floor = self.states.len() - 1;
                 Ok(())
             }
-            Err(e) => self.error("checkpoint", e, false),
+            Err(e) => self.error("checkpoint", e),
         }
     }
 
@@ -310,7 +309,7 @@ impl Ctx {
                 ),
                 Err(e) => {
                     drop(r);
-                    self.error("reader", e, false)?;
+                    self.error("reader", e)?;
                 }
             }
         }
@@ -332,7 +331,7 @@ impl Ctx {
         let db = self.db.as_ref().expect("open");
         let seen = match read_state(db) {
             Ok(s) => s,
-            Err(e) => return self.error("read after reopen", e, false),
+            Err(e) => return self.error("read after reopen", e),
         };
         if &seen == self.last() {
             self.inflight = None;
@@ -406,8 +405,7 @@ fn verify_image(image: MemoryVfs, ctx: &Ctx, post_write: bool, what: &str) -> Ou
     let vfs = Arc::new(image);
     let db = match Database::open_with_vfs(vfs.clone(), PATH, ctx.opts.clone()) {
         Ok(db) => db,
-        Err(e @ (Error::NotADatabase { .. } | Error::Corrupt { .. })) if !ctx.opened => {
-            let _ = e;
+        Err(Error::NotADatabase { .. } | Error::Corrupt { .. }) if !ctx.opened => {
             return Outcome::CreationLost;
         }
         Err(e) => panic!("{what}: reopening the crash image failed: {e}"),
