@@ -53,8 +53,10 @@ impl Pager {
                 .map_err(Error::io("open wal"))?,
         );
         let size = main.size().map_err(Error::io("size database file"))?;
-        if size == 0 {
+        if unfinished_creation(&*main, size)? {
             validate_page_size(create_page_size)?;
+            main.set_len(0)
+                .map_err(Error::io("truncate database file"))?;
             initialize(&*main, &*wal_file, create_page_size)?;
         }
         let mut first = [0u8; 24];
@@ -151,14 +153,34 @@ fn initialize(main: &dyn VfsFile, wal_file: &dyn VfsFile, page_size: usize) -> R
     let mut dir = PageBuf::zeroed(page_size);
     NodeMut::new(&mut dir).init(PageType::Leaf);
     dir.seal(DIRECTORY_ROOT);
-    let mut bytes = header.bytes().to_vec();
-    bytes.extend_from_slice(dir.bytes());
     wal_file.set_len(0).map_err(Error::io("truncate wal"))?;
-    main.write_at(&bytes, 0)
+    // Page 1 is durable before page 0 exists: a valid header always has its tree
+    // directory. A crash in between leaves a file whose first page is zeros, which
+    // the next open treats as a creation that never finished.
+    main.write_at(dir.bytes(), page_size as u64)
+        .map_err(Error::io("write new database"))?;
+    main.sync(SyncKind::Full)
+        .map_err(Error::io("sync new database"))?;
+    main.write_at(header.bytes(), 0)
         .map_err(Error::io("write new database"))?;
     main.sync(SyncKind::Full)
         .map_err(Error::io("sync new database"))?;
     Ok(())
+}
+
+/// Whether the main file is what an interrupted [`initialize`] leaves: no more
+/// than two pages of the largest size, and no header (its first bytes all zero).
+fn unfinished_creation(main: &dyn VfsFile, size: u64) -> Result<bool> {
+    if size == 0 {
+        return Ok(true);
+    }
+    if size > 2 * crate::page::MAX_PAGE_SIZE as u64 || size < 24 {
+        return Ok(false);
+    }
+    let mut first = [0u8; 24];
+    main.read_at(&mut first, 0)
+        .map_err(Error::io("read header"))?;
+    Ok(first.iter().all(|&b| b == 0))
 }
 
 impl Drop for Pager {
