@@ -453,7 +453,16 @@ impl TxnPages {
                 )
             })
             .collect();
-        let (direct, mut wal) = self.split_direct(pages);
+        // A small transaction (one that never spilled) goes through the WAL whole:
+        // writing its few new pages directly would cost a second sync (the main
+        // file's) for a commit that is otherwise one sequential write and one sync.
+        let (direct, mut wal) = if self.wrote_direct {
+            self.split_direct(pages)
+        } else {
+            let mut pages = pages;
+            pages.sort_unstable_by_key(|p| p.0);
+            (Vec::new(), pages)
+        };
         self.wrote_direct |= !direct.is_empty();
         wal.sort_unstable_by_key(|p| if p.0 == 0 { u32::MAX } else { p.0 });
         // The committed state maps what recovery would: the newest frame of every
