@@ -14,7 +14,7 @@ use crate::page::PageNo;
 use crate::wal::{FrameNo, WalHeader};
 
 /// Past this many entries the delta is folded into a new base.
-const DELTA_LIMIT: usize = 4096;
+const DELTA_LIMIT: usize = 256;
 
 /// One committed state.
 #[derive(Debug)]
