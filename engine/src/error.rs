@@ -83,6 +83,9 @@ pub enum Error {
     /// The savepoint handle does not name a live savepoint of this transaction.
     #[error("savepoint {0} does not exist in this transaction")]
     NoSuchSavepoint(u32),
+    /// The caller's input breaks a documented rule (keys out of order, …).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     /// Options that cannot work (page size not a power of two, …).
     #[error("invalid option: {0}")]
     InvalidOption(String),

@@ -7,12 +7,14 @@
 //! The tree code reads pages through [`PageSource`] and changes them through
 //! [`PageSink`]; it knows nothing of snapshots, the WAL or the cache.
 
+mod bulk;
 pub(crate) mod cursor;
 mod delete;
 mod insert;
 pub(crate) mod node;
 pub(crate) mod overflow;
 
+pub(crate) use bulk::bulk_load;
 pub(crate) use delete::remove;
 pub(crate) use insert::insert;
 

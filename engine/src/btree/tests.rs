@@ -238,3 +238,53 @@ proptest! {
         prop_assert_eq!(m.live(), 1);
     }
 }
+
+#[test]
+fn bulk_load_builds_full_pages_and_a_valid_tree() {
+    for n in [0u32, 1, 17, 18, 500, 20_000] {
+        let mut m = MemPages::new(512);
+        let root = create(&mut m).unwrap();
+        let entries = (0..n).map(|i| {
+            (
+                i.to_be_bytes(),
+                vec![(i % 200) as u8; 20 + (i % 7) as usize * 200],
+            )
+        });
+        assert_eq!(bulk_load(&mut m, root, entries).unwrap(), n as u64);
+        let all = collect(&m, root, Bound::Unbounded, Bound::Unbounded, false);
+        assert_eq!(all.len(), n as usize);
+        for (i, (k, v)) in all.iter().enumerate() {
+            assert_eq!(k, &(i as u32).to_be_bytes());
+            assert_eq!(v, &vec![(i % 200) as u8; 20 + (i % 7) * 200]);
+        }
+        for i in (0..n).step_by(97) {
+            assert!(get(&m, root, &i.to_be_bytes()).unwrap().is_some());
+        }
+        // The loaded tree behaves like any other: remove all, only the root remains.
+        for i in 0..n {
+            assert!(remove(&mut m, root, &i.to_be_bytes()).unwrap());
+        }
+        assert_eq!(m.live(), 1, "n = {n}");
+    }
+}
+
+#[test]
+fn bulk_load_rejects_unsorted_input_and_non_empty_trees() {
+    let mut m = MemPages::new(512);
+    let root = create(&mut m).unwrap();
+    let bad = vec![
+        (b"b".to_vec(), b"1".to_vec()),
+        (b"a".to_vec(), b"2".to_vec()),
+    ];
+    assert!(matches!(
+        bulk_load(&mut m, root, bad),
+        Err(Error::InvalidInput(_))
+    ));
+    let mut m = MemPages::new(512);
+    let root = create(&mut m).unwrap();
+    insert(&mut m, root, b"x", b"y").unwrap();
+    assert!(matches!(
+        bulk_load(&mut m, root, vec![(b"a", b"b")]),
+        Err(Error::InvalidInput(_))
+    ));
+}

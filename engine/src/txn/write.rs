@@ -97,6 +97,31 @@ impl WriteTxn {
         self.mutate(|p| btree::insert(p, tree.root(), key, value))
     }
 
+    /// Fills the empty `tree` from `entries` in strictly ascending key order,
+    /// building full pages bottom-up (much faster and denser than inserting one
+    /// by one). Returns how many entries were loaded.
+    pub fn bulk_load<I, K, V>(&mut self, tree: &Tree, entries: I) -> Result<u64>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        tree.check(self.pages.meta.layout_gen)?;
+        let sp = self.savepoint()?;
+        match self.mutate(|p| btree::bulk_load(p, tree.root(), entries)) {
+            Ok(n) => {
+                self.release(sp)?;
+                Ok(n)
+            }
+            Err(e) => {
+                // Out-of-order input is found midway: undo the partial load.
+                self.rollback_to(sp)?;
+                self.release(sp)?;
+                Err(e)
+            }
+        }
+    }
+
     /// Removes `key`. Returns whether it was present.
     pub fn remove(&mut self, tree: &Tree, key: &[u8]) -> Result<bool> {
         tree.check(self.pages.meta.layout_gen)?;

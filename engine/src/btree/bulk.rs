@@ -1,0 +1,151 @@
+//! Sorted bulk load: builds a tree bottom-up from entries in ascending key order,
+//! filling every leaf and branch completely (no splits, no half-empty pages).
+//!
+//! Leaves are written left to right; each finished leaf adds its first key (as a
+//! separator) and page number to the level above, which is built the same way.
+//! The top level is finally moved into the tree's root page, which never moves.
+
+use super::node::{self, Node, NodeMut};
+use super::{check_key, overflow, separator, PageSink};
+use crate::error::{Error, Result};
+use crate::page::{PageNo, PageType};
+
+/// One level under construction: the cells of its current page.
+struct Level {
+    cells: Vec<Vec<u8>>,
+    bytes: usize,
+}
+
+/// Fills the empty tree at `root` with `entries`, which must be in strictly
+/// ascending key order. Returns the number of entries.
+pub(crate) fn bulk_load<S, I, K, V>(sink: &mut S, root: PageNo, entries: I) -> Result<u64>
+where
+    S: PageSink + ?Sized,
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<[u8]>,
+    V: AsRef<[u8]>,
+{
+    {
+        let page = sink.page(root)?;
+        let n = Node::new(&page, root)?;
+        if !n.is_leaf() || n.len() != 0 {
+            return Err(Error::InvalidInput("bulk load needs an empty tree".into()));
+        }
+    }
+    let page_size = sink.page_size();
+    let capacity = page_size - node::HEADER;
+    // levels[0] = leaves; each finished page of level i becomes a cell of level i+1.
+    let mut levels: Vec<Level> = vec![Level {
+        cells: Vec::new(),
+        bytes: 0,
+    }];
+    let mut last_key: Option<Vec<u8>> = None;
+    let mut count = 0u64;
+    let mut cell = Vec::new();
+    for (k, v) in entries {
+        let (key, value) = (k.as_ref(), v.as_ref());
+        check_key(key, page_size)?;
+        if last_key.as_deref().is_some_and(|l| l >= key) {
+            return Err(Error::InvalidInput(
+                "bulk load keys must be strictly ascending".into(),
+            ));
+        }
+        if node::leaf_cell_inline_size(key.len(), value.len()) <= node::max_cell(page_size) {
+            node::leaf_cell_inline(&mut cell, key, value);
+        } else {
+            let first = overflow::write(sink, value)?;
+            node::leaf_cell_overflow(&mut cell, key, value.len() as u64, first);
+        }
+        if levels[0].bytes + cell.len() + 2 > capacity {
+            let sep = separator(last_key.as_deref().expect("a full leaf has a key"), key);
+            flush(sink, &mut levels, 0, Some(sep))?;
+        }
+        levels[0].bytes += cell.len() + 2;
+        levels[0].cells.push(cell.clone());
+        last_key = Some(key.to_vec());
+        count += 1;
+    }
+    finish(sink, root, levels)?;
+    Ok(count)
+}
+
+/// Writes the current page of level `i` to a new page and records it one level up
+/// with `sep` (the separator before the next page of level `i`; `None` at the end).
+fn flush<S: PageSink + ?Sized>(
+    sink: &mut S,
+    levels: &mut Vec<Level>,
+    i: usize,
+    sep: Option<Vec<u8>>,
+) -> Result<()> {
+    let page_size = sink.page_size();
+    let capacity = page_size - node::HEADER;
+    let leaf = i == 0;
+    let no = sink.allocate()?;
+    {
+        let level = &levels[i];
+        let mut m = NodeMut::new(sink.page_mut(no)?);
+        if leaf {
+            m.rebuild(PageType::Leaf, level.cells.iter().map(|c| c.as_slice()));
+        } else {
+            // A branch's last pending child became its right-most child.
+            m.init(PageType::Branch);
+            let (last, rest) = level.cells.split_last().expect("a branch has a child");
+            m.set_right_child(u32::from_le_bytes(last[..4].try_into().expect("4")));
+            m.rebuild(PageType::Branch, rest.iter().map(|c| c.as_slice()));
+        }
+    }
+    levels[i].cells.clear();
+    levels[i].bytes = 0;
+    if levels.len() == i + 1 {
+        levels.push(Level {
+            cells: Vec::new(),
+            bytes: 0,
+        });
+    }
+    // The parent holds (child, separator-after-child); the separator of the last
+    // child is never needed (it becomes the right-most child).
+    let mut parent_cell = Vec::new();
+    node::branch_cell(&mut parent_cell, no, sep.as_deref().unwrap_or(&[]));
+    let needed = parent_cell.len() + 2;
+    if sep.is_some() && levels[i + 1].bytes + needed > capacity && !levels[i + 1].cells.is_empty() {
+        // The parent page is full: its last child closes it. The separator between
+        // that page and the next is this child's separator, which moves up.
+        levels[i + 1].cells.push(parent_cell);
+        let up = sep.clone();
+        flush(sink, levels, i + 1, up)?;
+        return Ok(());
+    }
+    levels[i + 1].bytes += needed;
+    levels[i + 1].cells.push(parent_cell);
+    Ok(())
+}
+
+/// Closes every level and moves the top page into `root`.
+fn finish<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, mut levels: Vec<Level>) -> Result<()> {
+    if levels.len() == 1 {
+        // Everything fits in one leaf: build it in the root directly.
+        let cells = std::mem::take(&mut levels[0].cells);
+        NodeMut::new(sink.page_mut(root)?)
+            .rebuild(PageType::Leaf, cells.iter().map(|c| c.as_slice()));
+        return Ok(());
+    }
+    let mut i = 0;
+    while i < levels.len() {
+        let last_level = i + 1 == levels.len();
+        if last_level && levels[i].cells.len() == 1 && i > 0 {
+            break;
+        }
+        if levels[i].cells.is_empty() {
+            i += 1;
+            continue;
+        }
+        flush(sink, &mut levels, i, None)?;
+        i += 1;
+    }
+    let top = levels.last().expect("levels");
+    let child = u32::from_le_bytes(top.cells[0][..4].try_into().expect("4"));
+    let content = sink.page(child)?.bytes().to_vec();
+    sink.page_mut(root)?.bytes_mut()[8..].copy_from_slice(&content[8..]);
+    sink.free(child)?;
+    Ok(())
+}
