@@ -6,36 +6,17 @@
 //! child (the root never moves). Pages freed by merges go to the free list.
 
 use super::node::{self, Node, NodeMut, ValueLoc};
-use super::{overflow, PageSink, MAX_DEPTH};
+use super::{find_leaf, overflow, PageSink, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
 /// Removes `key`. Returns true if it was present.
 pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, key: &[u8]) -> Result<bool> {
-    let mut path: Vec<(PageNo, usize)> = Vec::with_capacity(8);
-    let mut no = root;
-    let (pos, size, loc) = loop {
-        if path.len() >= MAX_DEPTH {
-            return Err(Error::corrupt(
-                root,
-                "tree deeper than the depth limit (cycle?)",
-            ));
-        }
-        let page = sink.page(no)?;
-        let node = Node::new(&page, no)?;
-        if node.is_leaf() {
-            match node.search_leaf(key)? {
-                Ok(i) => {
-                    let c = node.leaf_cell(i)?;
-                    break (i, c.size, c.value);
-                }
-                Err(_) => return Ok(false),
-            }
-        }
-        let slot = node.search_branch(key)?;
-        path.push((no, slot));
-        no = node.child(slot)?;
+    let at = find_leaf(sink, root, key)?;
+    let Some((size, loc)) = at.existing else {
+        return Ok(false);
     };
+    let (no, pos, path) = (at.leaf, at.index, at.path);
     if let ValueLoc::Overflow { len, first } = loc {
         overflow::free(sink, first, len)?;
     }

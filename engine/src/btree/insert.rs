@@ -8,7 +8,7 @@
 //! new children.
 
 use super::node::{self, Node, NodeMut, ValueLoc};
-use super::{check_key, overflow, separator, PageSink, MAX_DEPTH};
+use super::{check_key, find_leaf, overflow, separator, PageSink};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
@@ -27,31 +27,8 @@ pub(crate) fn insert<S: PageSink + ?Sized>(
             max: u32::MAX as usize,
         });
     }
-    // Descend, remembering the slot taken in each branch.
-    let mut path: Vec<(PageNo, usize)> = Vec::with_capacity(8);
-    let mut no = root;
-    let (pos, old) = loop {
-        if path.len() >= MAX_DEPTH {
-            return Err(Error::corrupt(
-                root,
-                "tree deeper than the depth limit (cycle?)",
-            ));
-        }
-        let page = sink.page(no)?;
-        let node = Node::new(&page, no)?;
-        if node.is_leaf() {
-            break match node.search_leaf(key)? {
-                Ok(i) => {
-                    let c = node.leaf_cell(i)?;
-                    (i, Some((c.size, c.value)))
-                }
-                Err(i) => (i, None),
-            };
-        }
-        let slot = node.search_branch(key)?;
-        path.push((no, slot));
-        no = node.child(slot)?;
-    };
+    let at = find_leaf(sink, root, key)?;
+    let (no, pos, path, old) = (at.leaf, at.index, at.path, at.existing);
     let replaced = old.is_some();
     if let Some((_, ValueLoc::Overflow { len, first })) = old {
         overflow::free(sink, first, len)?;

@@ -187,6 +187,52 @@ fn clear_below<S: PageSink + ?Sized>(sink: &mut S, no: PageNo, depth: usize) -> 
     Ok(())
 }
 
+/// Where a key is, or would go, in a tree: the leaf, the path of (branch, slot)
+/// above it, the cell index, and the existing cell's size and value if the key is
+/// there.
+pub(crate) struct LeafPosition {
+    pub leaf: PageNo,
+    pub path: Vec<(PageNo, usize)>,
+    pub index: usize,
+    pub existing: Option<(usize, ValueLoc)>,
+}
+
+/// Descends from `root` to the leaf for `key`.
+pub(crate) fn find_leaf<S: PageSource + ?Sized>(
+    src: &S,
+    root: PageNo,
+    key: &[u8],
+) -> Result<LeafPosition> {
+    let mut path: Vec<(PageNo, usize)> = Vec::with_capacity(8);
+    let mut no = root;
+    while path.len() < MAX_DEPTH {
+        let page = src.page(no)?;
+        let node = Node::new(&page, no)?;
+        if node.is_leaf() {
+            let (index, existing) = match node.search_leaf(key)? {
+                Ok(i) => {
+                    let c = node.leaf_cell(i)?;
+                    (i, Some((c.size, c.value)))
+                }
+                Err(i) => (i, None),
+            };
+            return Ok(LeafPosition {
+                leaf: no,
+                path,
+                index,
+                existing,
+            });
+        }
+        let slot = node.search_branch(key)?;
+        path.push((no, slot));
+        no = node.child(slot)?;
+    }
+    Err(Error::corrupt(
+        root,
+        "tree deeper than the depth limit (cycle?)",
+    ))
+}
+
 /// Checks a key's length against the page size.
 pub(crate) fn check_key(key: &[u8], page_size: usize) -> Result<()> {
     let max = node::max_key(page_size);
