@@ -54,9 +54,48 @@ impl IntegrityReport {
     }
 }
 
+/// One bit per page: whether something uses it (an eighth of a byte map, which
+/// matters when a damaged header claims billions of pages).
+struct PageSet(Vec<u64>);
+
+impl PageSet {
+    fn new(pages: u32) -> PageSet {
+        PageSet(vec![0; (pages as usize).div_ceil(64)])
+    }
+
+    fn contains(&self, no: PageNo) -> bool {
+        self.0[no as usize / 64] & (1 << (no % 64)) != 0
+    }
+
+    fn insert(&mut self, no: PageNo) {
+        self.0[no as usize / 64] |= 1 << (no % 64);
+    }
+
+    /// Pages below `pages` not in the set, in order.
+    fn unused(&self, pages: u32) -> impl Iterator<Item = PageNo> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(_, &w)| w != u64::MAX)
+            .flat_map(|(i, &w)| {
+                (0..64)
+                    .filter(move |b| w & (1 << b) == 0)
+                    .map(move |b| (i * 64 + b) as u64)
+            })
+            .take_while(move |&p| p < u64::from(pages))
+            .map(|p| p as PageNo)
+    }
+
+    /// How many pages below `pages` are not in the set.
+    fn count_unused(&self, pages: u32) -> u64 {
+        let used: u64 = self.0.iter().map(|w| u64::from(w.count_ones())).sum();
+        u64::from(pages) - used
+    }
+}
+
 struct Checker<'a> {
     src: &'a ReadTxn,
-    owner: Vec<u8>,
+    owner: PageSet,
     report: IntegrityReport,
 }
 
@@ -76,11 +115,11 @@ impl Checker<'_> {
             self.problem(no, format!("{what} points beyond the end of the file"));
             return false;
         }
-        if self.owner[no as usize] != 0 {
+        if self.owner.contains(no) {
             self.problem(no, format!("page used twice (again as {what})"));
             return false;
         }
-        self.owner[no as usize] = 1;
+        self.owner.insert(no);
         self.report.pages_checked += 1;
         true
     }
@@ -114,6 +153,9 @@ impl Checker<'_> {
                 return None;
             }
         };
+        if let Some(problem) = node.layout_problem() {
+            self.problem(no, problem);
+        }
         let n = node.len();
         let mut prev: Option<&[u8]> = None;
         for i in 0..n {
@@ -188,7 +230,7 @@ pub(crate) fn check(txn: &ReadTxn) -> Result<IntegrityReport> {
     let meta = txn.snapshot().meta;
     let mut c = Checker {
         src: txn,
-        owner: vec![0u8; meta.page_count as usize],
+        owner: PageSet::new(meta.page_count),
         report: IntegrityReport {
             page_count: meta.page_count,
             ..IntegrityReport::default()
@@ -226,17 +268,15 @@ pub(crate) fn check(txn: &ReadTxn) -> Result<IntegrityReport> {
         }
         Err(e) => c.problem(meta.free_head, format!("free list: {e}")),
     }
-    let orphans: Vec<PageNo> = (0..meta.page_count)
-        .filter(|&p| c.owner[p as usize] == 0)
-        .collect();
-    for p in orphans.iter().take(100) {
-        c.problem(*p, "page is neither used nor free (orphan)");
+    // Count the orphans without collecting them: a damaged header can claim 2^32
+    // pages, nearly all of them orphans.
+    let listed: Vec<PageNo> = c.owner.unused(meta.page_count).take(101).collect();
+    for &p in listed.iter().take(100) {
+        c.problem(p, "page is neither used nor free (orphan)");
     }
-    if orphans.len() > 100 {
-        c.problem(
-            orphans[100],
-            format!("… and {} more orphan pages", orphans.len() - 100),
-        );
+    if let Some(&p) = listed.get(100) {
+        let rest = c.owner.count_unused(meta.page_count) - 100;
+        c.problem(p, format!("… and {rest} more orphan pages"));
     }
     // Tables against their indexes, and the catalog against itself.
     match crate::table::integrity::check_all(txn) {

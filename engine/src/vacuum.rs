@@ -7,6 +7,8 @@
 //! the file. Tree roots may move, so the layout generation in the header is
 //! bumped and older [`Tree`](crate::Tree) handles are refused (`StaleTree`).
 
+use std::collections::{BTreeSet, HashMap};
+
 use crate::btree::node::{Node, NodeMut, ValueLoc};
 use crate::btree::{PageSink, PageSource, MAX_DEPTH};
 use crate::error::{Error, Result};
@@ -45,20 +47,22 @@ struct Ref {
 }
 
 struct Walk {
-    live: Vec<bool>,
+    /// The page count: every reference must be below it.
+    page_count: PageNo,
+    /// Pages reached. A set, not a map of every page: a damaged header can claim
+    /// 2^32 pages, and the work must follow the pages that really exist.
+    live: BTreeSet<PageNo>,
     refs: Vec<Ref>,
 }
 
 impl Walk {
     fn claim(&mut self, no: PageNo) -> Result<()> {
-        let slot = self
-            .live
-            .get_mut(no as usize)
-            .ok_or_else(|| Error::corrupt(no, "reference beyond the end of the file"))?;
-        if *slot {
+        if no >= self.page_count {
+            return Err(Error::corrupt(no, "reference beyond the end of the file"));
+        }
+        if !self.live.insert(no) {
             return Err(Error::corrupt(no, "page referenced twice"));
         }
-        *slot = true;
         Ok(())
     }
 
@@ -131,26 +135,25 @@ impl Walk {
 pub(crate) fn vacuum(pages: &mut TxnPages) -> Result<VacuumOutcome> {
     let before = pages.meta.page_count;
     let mut walk = Walk {
-        live: vec![false; before as usize],
+        page_count: before,
+        live: BTreeSet::new(),
         refs: Vec::new(),
     };
     walk.claim(HEADER_PAGE)?;
     walk.tree(pages, DIRECTORY_ROOT, true, 0)?;
-    let target = walk.live.iter().filter(|&&l| l).count() as PageNo;
-    let slots: Vec<PageNo> = (0..target).filter(|&p| !walk.live[p as usize]).collect();
-    let movers: Vec<PageNo> = (target..before)
-        .filter(|&p| walk.live[p as usize])
-        .collect();
+    let target = walk.live.len() as PageNo;
+    let slots: Vec<PageNo> = (0..target).filter(|p| !walk.live.contains(p)).collect();
+    let movers: Vec<PageNo> = walk.live.range(target..).copied().collect();
     debug_assert_eq!(slots.len(), movers.len());
-    let mut moved_to = vec![0 as PageNo; (before - target) as usize];
+    let mut moved_to: HashMap<PageNo, PageNo> = HashMap::with_capacity(movers.len());
     for (&from, &to) in movers.iter().zip(&slots) {
         let content: PageBuf = (*pages.page(from)?).clone();
         pages.put_page(to, content);
-        moved_to[(from - target) as usize] = to;
+        moved_to.insert(from, to);
     }
     let new_no = |p: PageNo| {
         if p >= target {
-            moved_to[(p - target) as usize]
+            moved_to[&p]
         } else {
             p
         }

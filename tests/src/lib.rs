@@ -420,3 +420,4 @@ pub fn numbered_counter(m: &Model) -> u64 {
         .map(|v| u64::from_le_bytes(v[..8].try_into().expect("8 bytes")))
         .unwrap_or(0)
 }
+pub mod fuzz_logic;

@@ -95,6 +95,14 @@ impl<'a> Node<'a> {
         if HEADER + 2 * n > node.content_start() || node.content_start() > node.b.len() {
             return Err(Error::corrupt(no, "cell pointer array overlaps content"));
         }
+        // Fragments lie inside the content area; more would make `free_space`
+        // exceed the page (and `used` underflow).
+        if node.frag() > node.b.len() - node.content_start() {
+            return Err(Error::corrupt(
+                no,
+                "fragmented bytes exceed the content area",
+            ));
+        }
         Ok(node)
     }
 
@@ -251,6 +259,45 @@ impl<'a> Node<'a> {
             self.branch_cell(i)?.2
         };
         Ok(&self.b[off..off + size])
+    }
+
+    /// What is wrong with the cell layout, if anything: every cell must lie in the
+    /// content area, no two may overlap, and the fragmented-bytes count must equal
+    /// the gaps between them (an inflated count lets an insert write over the cell
+    /// pointers). For the integrity check.
+    pub(crate) fn layout_problem(&self) -> Option<String> {
+        let cs = self.content_start();
+        let mut cells = Vec::with_capacity(self.len());
+        for i in 0..self.len() {
+            let (off, size) = match self
+                .cell_offset(i)
+                .and_then(|o| Ok((o, self.cell_bytes(i)?.len())))
+            {
+                Ok(cell) => cell,
+                Err(e) => return Some(e.to_string()),
+            };
+            if off < cs {
+                return Some(format!("cell {i} starts before the content area"));
+            }
+            cells.push((off, size));
+        }
+        cells.sort_unstable();
+        let (mut end, mut gaps) = (cs, 0);
+        for (off, size) in cells {
+            if off < end {
+                return Some(format!("cells overlap at offset {off}"));
+            }
+            gaps += off - end;
+            end = off + size;
+        }
+        gaps += self.b.len() - end;
+        if gaps != self.frag() {
+            return Some(format!(
+                "{gaps} fragmented bytes in the content area, the header says {}",
+                self.frag()
+            ));
+        }
+        None
     }
 
     /// In a leaf: `Ok(i)` if cell `i` has `key`, else `Err(i)` where it would go.

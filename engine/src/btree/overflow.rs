@@ -3,7 +3,10 @@
 //!
 //! Overflow page: checksum (8), type (1), reserved (3), next page (4, 0 = last),
 //! then data. The chain's length in pages follows from the value length stored in
-//! the leaf cell, which also bounds the walk (no cycle can make it run forever).
+//! the leaf cell, which also bounds the walk; a page met twice (a loop in a
+//! damaged file) is an error.
+
+use std::collections::HashSet;
 
 use super::{PageSink, PageSource};
 use crate::error::{Error, Result};
@@ -11,6 +14,43 @@ use crate::page::{PageNo, PageType};
 
 const NEXT: usize = 12;
 const DATA: usize = 16;
+/// The longest value the engine stores (`insert` refuses longer ones).
+const MAX_LEN: u64 = u32::MAX as u64;
+/// The most `read` reserves before it has read the pages: a damaged length must
+/// not allocate gigabytes for a chain that ends after a page.
+const MAX_RESERVE: u64 = 1 << 20;
+
+/// Refuses a length no stored value has; returns the chain's length in pages.
+fn chain_pages(first: PageNo, len: u64, cap: usize) -> Result<u64> {
+    if len > MAX_LEN {
+        return Err(Error::corrupt(
+            first,
+            "overflow value longer than the maximum",
+        ));
+    }
+    Ok(len.div_ceil(cap as u64).max(1))
+}
+
+/// Pages walked before `Visited` starts to remember them: a short chain is cheap
+/// to walk even if it loops, and most chains are short.
+const UNCHECKED: usize = 16;
+
+/// The pages of a chain walked so far, to find a loop (a page met twice).
+#[derive(Default)]
+struct Visited {
+    walked: usize,
+    seen: HashSet<PageNo>,
+}
+
+impl Visited {
+    fn visit(&mut self, no: PageNo) -> Result<()> {
+        self.walked += 1;
+        if self.walked > UNCHECKED && !self.seen.insert(no) {
+            return Err(Error::corrupt(no, "overflow chain loops"));
+        }
+        Ok(())
+    }
+}
 
 /// Data bytes per overflow page.
 pub(crate) fn capacity(page_size: usize) -> usize {
@@ -38,12 +78,15 @@ pub(crate) fn write<S: PageSink + ?Sized>(sink: &mut S, value: &[u8]) -> Result<
 /// Reads a chain of `len` bytes starting at `first`.
 pub(crate) fn read<S: PageSource + ?Sized>(src: &S, first: PageNo, len: u64) -> Result<Vec<u8>> {
     let cap = capacity(src.page_size());
-    let mut out = Vec::with_capacity(len as usize);
+    chain_pages(first, len, cap)?;
+    let mut out = Vec::with_capacity(len.min(MAX_RESERVE) as usize);
+    let mut visited = Visited::default();
     let mut no = first;
     while (out.len() as u64) < len {
         if no == 0 {
             return Err(Error::corrupt(first, "overflow chain ends early"));
         }
+        visited.visit(no)?;
         let page = src.page(no)?;
         if page.page_type() != Some(PageType::Overflow) {
             return Err(Error::corrupt(no, "expected an overflow page"));
@@ -57,13 +100,14 @@ pub(crate) fn read<S: PageSource + ?Sized>(src: &S, first: PageNo, len: u64) -> 
 
 /// Frees the chain of `len` bytes starting at `first`.
 pub(crate) fn free<S: PageSink + ?Sized>(sink: &mut S, first: PageNo, len: u64) -> Result<()> {
-    let cap = capacity(sink.page_size()) as u64;
-    let count = len.div_ceil(cap).max(1);
+    let count = chain_pages(first, len, capacity(sink.page_size()))?;
+    let mut visited = Visited::default();
     let mut no = first;
     for _ in 0..count {
         if no == 0 {
             return Err(Error::corrupt(first, "overflow chain ends early"));
         }
+        visited.visit(no)?;
         let page = sink.page(no)?;
         if page.page_type() != Some(PageType::Overflow) {
             return Err(Error::corrupt(no, "expected an overflow page"));
@@ -82,14 +126,15 @@ pub(crate) fn pages<S: PageSource + ?Sized>(
     first: PageNo,
     len: u64,
 ) -> Result<Vec<PageNo>> {
-    let cap = capacity(src.page_size()) as u64;
-    let count = len.div_ceil(cap).max(1);
-    let mut out = Vec::with_capacity(count as usize);
+    let count = chain_pages(first, len, capacity(src.page_size()))?;
+    let mut out = Vec::with_capacity(count.min(MAX_RESERVE) as usize);
+    let mut visited = Visited::default();
     let mut no = first;
     for _ in 0..count {
         if no == 0 {
             return Err(Error::corrupt(first, "overflow chain ends early"));
         }
+        visited.visit(no)?;
         let page = src.page(no)?;
         if page.page_type() != Some(PageType::Overflow) {
             return Err(Error::corrupt(no, "expected an overflow page"));
