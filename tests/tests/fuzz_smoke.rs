@@ -187,6 +187,27 @@ fn regression_node_with_too_many_fragmented_bytes() {
     open_bytes(&db, &[]);
 }
 
+/// A header whose layout generation was u64::MAX: VACUUM bumps it, and the
+/// addition overflowed.
+#[test]
+fn regression_vacuum_with_the_last_layout_generation() {
+    let (mut db, _) = closed_database(10);
+    db[56..64].copy_from_slice(&u64::MAX.to_le_bytes());
+    reseal_main(&mut db, PAGE);
+    let vfs = MemoryVfs::new();
+    vfs.set_file_bytes("db", db);
+    let db = Database::open_with_vfs(Arc::new(vfs), "db", Options::default()).unwrap();
+    let before = db.begin_read().unwrap().open_tree("t").unwrap();
+    db.vacuum().unwrap();
+    let r = db.begin_read().unwrap();
+    assert!(
+        r.get(&before, b"key00000").is_err(),
+        "the old handle is stale"
+    );
+    let t = r.open_tree("t").unwrap();
+    assert_eq!(r.iter(&t).count(), 10);
+}
+
 /// A header claiming 2^32 − 1 pages made the integrity check collect every
 /// orphan page number (16 GiB) and take minutes; now it counts them. VACUUM on
 /// it ran out of memory the same way.
@@ -240,8 +261,8 @@ fn regression_integrity_check_sees_cells_outside_the_content_area() {
 /// A transaction that spilled pages to the WAL after a savepoint and then
 /// rolled back to it left those frames in the WAL, uncommitted, in front of its
 /// commit frames. Recovery reads them as part of the commit: a power cut after
-/// the commit brought back rolled-back versions of existing pages (the tree's
-/// root pointing past the end of the database).
+/// the commit brought back rolled-back versions of existing pages (entries lost
+/// from a tree). Fixed in ae06b95 (found there independently).
 #[test]
 fn regression_rollback_to_savepoint_after_a_spill() {
     let vfs = FaultVfs::new(FaultConfig::default());
@@ -311,7 +332,7 @@ fn regression_rollback_to_savepoint_after_a_spill() {
 /// The same discarded frames, seen from the other side: after a rollback to a
 /// savepoint (and its release), pages past the committed end were written
 /// straight into the main file although a frame of this transaction still held
-/// an older version of them, which recovery took instead.
+/// an older version of them, which recovery took instead. Fixed in ae06b95.
 #[test]
 fn regression_direct_write_over_a_discarded_frame() {
     let vfs = FaultVfs::new(FaultConfig::default());
@@ -471,5 +492,76 @@ fn regression_ops_inputs() {
     for (what, parts) in cases {
         let data = unhex(&parts.concat());
         run_case(what, 0, &data, run_ops);
+    }
+}
+
+/// A leaf whose fragmented-bytes count claimed the whole content area: an
+/// insert trusted it, defragmented, and then wrote its cell below the content
+/// area (over the cell pointers, or past the page start: overflow).
+#[test]
+fn regression_insert_into_a_leaf_with_an_inflated_fragment_count() {
+    let (clean, leaves) = closed_database(200);
+    let leaf = leaves[1] as usize * PAGE;
+    let mut db = clean.clone();
+    let p = &mut db[leaf..leaf + PAGE];
+    let cs = usize::from(u16::from_le_bytes([p[12], p[13]]));
+    p[14..16].copy_from_slice(&((PAGE - cs) as u16).to_le_bytes());
+    reseal_main(&mut db, PAGE);
+    let vfs = MemoryVfs::new();
+    vfs.set_file_bytes("db", db);
+    let opened = Database::open_with_vfs(Arc::new(vfs), "db", Options::default()).unwrap();
+    let mut w = opened.begin_write().unwrap();
+    let t = w.open_tree("t").unwrap();
+    let failed = (0..200).any(|i| {
+        w.insert(&t, format!("key{i:05}y").as_bytes(), &[6; 100])
+            .is_err()
+    });
+    assert!(failed, "the damaged leaf went unnoticed");
+}
+
+/// A leaf whose header claimed no room left (with no cell, or with cell
+/// pointers that all point at one cell) made an insert split it: one cell
+/// cannot be split (`clamp` panicked), and the overlapping cells added up to
+/// more than a page can hold (`rebuild` asserted). The split now refuses a
+/// node whose cells do not add up.
+#[test]
+fn regression_split_of_a_damaged_leaf() {
+    let (clean, leaves) = closed_database(200);
+    let leaf = leaves[1] as usize * PAGE;
+    for variant in 0..2 {
+        let mut db = clean.clone();
+        let p = &mut db[leaf..leaf + PAGE];
+        if variant == 0 {
+            // No cells, and a content area starting right after the header.
+            p[10..12].copy_from_slice(&0u16.to_le_bytes());
+            p[12..14].copy_from_slice(&22u16.to_le_bytes());
+            p[14..16].copy_from_slice(&0u16.to_le_bytes());
+        } else {
+            // 200 cell pointers, all to the first cell.
+            let first = [p[20], p[21]];
+            let cs = 20 + 2 * 200;
+            for i in 0..200 {
+                p[20 + 2 * i..22 + 2 * i].copy_from_slice(&first);
+            }
+            p[10..12].copy_from_slice(&200u16.to_le_bytes());
+            p[12..14].copy_from_slice(&(cs as u16).to_le_bytes());
+            p[14..16].copy_from_slice(&0u16.to_le_bytes());
+        }
+        reseal_main(&mut db, PAGE);
+        let vfs = MemoryVfs::new();
+        vfs.set_file_bytes("db", db);
+        let opened = Database::open_with_vfs(Arc::new(vfs), "db", Options::default()).unwrap();
+        let mut w = opened.begin_write().unwrap();
+        let t = w.open_tree("t").unwrap();
+        let mut failed = false;
+        for i in 0..400 {
+            if w.insert(&t, format!("key{i:05}x").as_bytes(), &[5; 30])
+                .is_err()
+            {
+                failed = true;
+                break;
+            }
+        }
+        assert!(failed, "variant {variant}: the damaged leaf went unnoticed");
     }
 }

@@ -76,6 +76,7 @@ fn split_leaf<S: PageSink + ?Sized>(
     if pos == n {
         cells.push(cell);
     }
+    check_split(no, &cells, cell.len(), sink.page_size())?;
     let is_last_leaf = path.iter().all(|&(p, slot)| {
         sink.page(p)
             .ok()
@@ -105,6 +106,23 @@ fn split_leaf<S: PageSink + ?Sized>(
     NodeMut::new(sink.page_mut(no)?).rebuild(PageType::Leaf, left.iter().map(|c| c.as_slice()));
     NodeMut::new(sink.page_mut(new)?).rebuild(PageType::Leaf, right.iter().map(|c| c.as_slice()));
     insert_separator(sink, root, path, no, sep, new)
+}
+
+/// Checks that a full node's cells plus the new one (`new_len` bytes) can be
+/// split in two. A sound node always can: its cells fit in one page and none is
+/// over `max_cell`, so each half fits. A damaged one (a header claiming less
+/// room than the page has, overlapping cells) is refused here rather than split
+/// into pages too small for their halves.
+fn check_split(no: PageNo, cells: &[&[u8]], new_len: usize, page_size: usize) -> Result<()> {
+    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
+    let largest = cells.iter().map(|c| c.len()).max().unwrap_or(0);
+    if cells.len() < 2
+        || largest > node::max_cell(page_size)
+        || total - (new_len + 2) > page_size - node::HEADER
+    {
+        return Err(Error::corrupt(no, "full node whose cells do not add up"));
+    }
+    Ok(())
 }
 
 /// Index at which to cut `cells` so that both halves hold about the same bytes.
@@ -192,6 +210,7 @@ fn insert_separator<S: PageSink + ?Sized>(
         let old_right = node.right_child();
         drop(page);
         let refs: Vec<&[u8]> = cells.iter().map(|c| c.as_slice()).collect();
+        check_split(parent, &refs, cell.len(), sink.page_size())?;
         let mid = split_point(&refs);
         let (mid_child, mid_key) = {
             let c = &cells[mid];

@@ -384,6 +384,14 @@ impl<'a> NodeMut<'a> {
         let gap = v.content_start() - (HEADER + 2 * n);
         if gap < cell.len() + 2 {
             self.defragment()?;
+            // Defragmenting gathers all the free space the header counts, unless
+            // the count was damaged (larger than the gaps between the cells).
+            if self.view().content_start() < HEADER + 2 * (n + 1) + cell.len() {
+                return Err(Error::corrupt(
+                    0,
+                    "fragmented bytes counted that are not there",
+                ));
+            }
         }
         let start = self.view().content_start() - cell.len();
         self.b[start..start + cell.len()].copy_from_slice(cell);

@@ -366,7 +366,9 @@ impl TxnPages {
         self.meta.page_count = count;
         self.meta.free_head = 0;
         self.meta.free_count = 0;
-        self.meta.layout_gen += 1;
+        // Only compared for equality (stale tree handles): a damaged header's
+        // u64::MAX must not overflow.
+        self.meta.layout_gen = self.meta.layout_gen.wrapping_add(1);
         let doomed: Vec<PageNo> = self.dirty.keys().copied().filter(|&p| p >= count).collect();
         for p in doomed {
             self.remember(p);
