@@ -1,4 +1,4 @@
-//! The `kv` suite: redb's comparison workloads, run on one engine at a time.
+//! The `kv` suite: redb's comparison workloads, run on one engine per child process.
 //!
 //! With `n` = N, the database is built and used in this order (each engine in a fresh directory):
 //!
@@ -11,20 +11,26 @@
 //! | `range_reads`            | N/2 scans of 10 entries, each from a random existing key        |
 //! | `random_reads_2_threads` | the `random_reads` work split between 2 threads, one database   |
 //! | `removals`               | every key (N + 101,000) removed in one transaction, durable     |
+//! | `close`                  | closing the engine: a WAL engine's final checkpoint, a flush    |
 //! | `file_size`              | bytes on disk of the engine's directory, after closing it       |
 //!
-//! Reads check each value (length and first 8 bytes) and each scan's first key; a missing key
-//! or wrong value is counted and reported, never a panic. When a subset of workloads is chosen,
-//! the loading workloads (the first three) that a later chosen workload depends on still run,
-//! untimed, as setup; `removals` only runs when chosen, so `--workloads file_size` measures the
-//! loaded database.
+//! Point reads check each value (length and first 8 bytes); each scan's entries are checked
+//! exactly (count, order, values: [`crate::scan_check`]); `removals` checks the table is empty.
+//! A failed check fails the workload (its result is `null` and the run's exit status non-zero).
+//! When a subset of workloads is chosen, the loading workloads (the first three) that a later
+//! chosen workload depends on still run, untimed, as setup; `removals` only runs when chosen, so
+//! `--workloads file_size` measures the loaded database. The engine is always closed at the end
+//! of the sequence, untimed unless `close` is chosen. The child also reports its peak RSS
+//! (`peak_rss`, KiB), which includes the harness's sorted key list when `range_reads` runs.
 
-use std::fmt;
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::engines::{EngineConfig, KvEngine, KvReader, KvWriter, Result};
-use crate::keys::{KeyGen, Permutation};
+use crate::engines::{EngineConfig, KvEngine, KvReader, KvWriter, Phase, Result};
+use crate::keys::{KeyGen, Permutation, KEY_LEN};
+use crate::protocol::{self, Report};
+use crate::scan_check::{ScanDigest, SortedKeys};
 
 /// Commits in `individual_writes`.
 pub const INDIVIDUAL_WRITES: u64 = 1_000;
@@ -66,13 +72,15 @@ pub enum Workload {
     RandomReads2Threads,
     /// Every key removed, one durable transaction.
     Removals,
+    /// Closing the engine.
+    Close,
     /// Size on disk after the other workloads.
     FileSize,
 }
 
 impl Workload {
     /// Every workload, in the order they run.
-    pub const ALL: [Workload; 8] = [
+    pub const ALL: [Workload; 9] = [
         Workload::BulkLoad,
         Workload::IndividualWrites,
         Workload::BatchWrites,
@@ -80,6 +88,7 @@ impl Workload {
         Workload::RangeReads,
         Workload::RandomReads2Threads,
         Workload::Removals,
+        Workload::Close,
         Workload::FileSize,
     ];
 
@@ -93,6 +102,7 @@ impl Workload {
             Workload::RangeReads => "range_reads",
             Workload::RandomReads2Threads => "random_reads_2_threads",
             Workload::Removals => "removals",
+            Workload::Close => "close",
             Workload::FileSize => "file_size",
         }
     }
@@ -119,28 +129,6 @@ impl Workload {
     }
 }
 
-/// A workload's result for one engine.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Outcome {
-    /// Wall-clock time.
-    Millis(f64),
-    /// A size.
-    Bytes(u64),
-    /// The engine failed (the error went to stderr).
-    Failed,
-}
-
-impl fmt::Display for Outcome {
-    /// Formats as a JSON value: milliseconds to the microsecond, bytes exactly, or `null`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Outcome::Millis(ms) => write!(f, "{ms:.3}"),
-            Outcome::Bytes(bytes) => write!(f, "{bytes}"),
-            Outcome::Failed => f.write_str("null"),
-        }
-    }
-}
-
 /// The parameters of one run of the suite.
 #[derive(Clone, Debug)]
 pub struct KvParams {
@@ -152,15 +140,6 @@ pub struct KvParams {
     pub config: EngineConfig,
     /// The workloads to time and report (any order; they run in [`Workload::ALL`] order).
     pub workloads: Vec<Workload>,
-}
-
-/// What one engine did.
-#[derive(Debug)]
-pub struct EngineReport {
-    /// Result per chosen workload, in run order.
-    pub results: Vec<(Workload, Outcome)>,
-    /// Reads of missing keys, wrong values or other failed checks (0 in a valid run).
-    pub problems: u64,
 }
 
 /// Tallies of a read workload's checks.
@@ -179,128 +158,127 @@ impl Checks {
         self.wrong += other.wrong;
     }
 
-    /// Reports any failed check on stderr; returns how many there were.
-    fn report(&self, engine: &str, workload: Workload) -> u64 {
+    /// An error if any check failed.
+    fn verdict(&self) -> Result<()> {
         std::hint::black_box(self.value_bytes);
-        let problems = self.missing + self.wrong;
-        if problems > 0 {
-            eprintln!(
-                "{engine}: {}: ERROR: {} missing keys, {} wrong values",
-                workload.name(),
-                self.missing,
-                self.wrong
+        if self.missing + self.wrong > 0 {
+            return Err(
+                format!("{} missing keys, {} wrong values", self.missing, self.wrong).into(),
             );
         }
-        problems
+        Ok(())
     }
 }
 
-/// Runs the chosen workloads on engine `E` in a fresh directory inside `base_dir`.
-pub fn run_engine<E: KvEngine>(params: &KvParams, base_dir: &Path) -> EngineReport {
-    let mut report = EngineReport {
-        results: Vec::new(),
-        problems: 0,
-    };
+/// Runs the chosen workloads on engine `E` in the empty directory `dir`, reporting each
+/// result as it comes.
+pub fn run_child<E: KvEngine, W: Write>(params: &KvParams, dir: &Path, report: &mut Report<W>) {
     let chosen = |w: Workload| params.workloads.contains(&w);
     let Some(last) = Workload::ALL.iter().rposition(|&w| chosen(w)) else {
-        return report;
+        return;
     };
-    let dir = match tempfile::Builder::new()
-        .prefix(&format!("covet-bench-{}-", E::NAME))
-        .tempdir_in(base_dir)
-    {
-        Ok(dir) => dir,
+    let sequence = &Workload::ALL[..=last];
+    let fail_rest = |report: &mut Report<W>, from: usize| {
+        for &w in &sequence[from..] {
+            if chosen(w) {
+                report.measure(w.name(), w.unit(), None);
+            }
+        }
+        report.fail();
+    };
+    let mut engine = match E::open(dir, &params.config) {
+        Ok(engine) => Some(engine),
         Err(err) => {
-            eprintln!(
-                "{}: cannot create a directory in {base_dir:?}: {err}",
-                E::NAME
-            );
-            report.results = Workload::ALL[..=last]
-                .iter()
-                .filter(|&&w| chosen(w))
-                .map(|&w| (w, Outcome::Failed))
-                .collect();
-            return report;
+            eprintln!("{}: open failed: {err}", E::NAME);
+            return fail_rest(report, 0);
         }
     };
-    let mut engine = None;
-    let mut failed = false;
-    for &workload in &Workload::ALL[..=last] {
+    match engine.as_ref().map(E::settings) {
+        Some(Ok(settings)) => report.settings(&settings),
+        Some(Err(err)) => {
+            eprintln!("{}: reading the settings back failed: {err}", E::NAME);
+            report.fail();
+        }
+        None => {}
+    }
+    for (at, &workload) in sequence.iter().enumerate() {
         let timed = chosen(workload);
-        if failed {
-            if timed {
-                report.results.push((workload, Outcome::Failed));
-            }
+        if !timed && !workload.loads() && workload != Workload::Close {
             continue;
         }
-        if !timed && !workload.loads() {
-            continue;
-        }
-        if engine.is_none() && workload != Workload::FileSize {
-            match E::open(dir.path(), &params.config) {
-                Ok(opened) => {
-                    eprintln!("{}: {} in {:?}", E::NAME, opened.settings(), dir.path());
-                    engine = Some(opened);
+        let result = match workload {
+            Workload::Close => match engine.take() {
+                Some(open) => {
+                    let start = Instant::now();
+                    open.close().map(|()| elapsed_ms(start))
                 }
-                Err(err) => {
-                    eprintln!("{}: open failed: {err}", E::NAME);
-                    failed = true;
-                    if timed {
-                        report.results.push((workload, Outcome::Failed));
-                    }
-                    continue;
-                }
-            }
-        }
-        let outcome = match (workload, engine.as_ref()) {
-            (Workload::FileSize, _) => {
-                drop(engine.take()); // close first, so the size is what stays on disk
-                dir_size(dir.path()).map(Outcome::Bytes)
-            }
-            (_, Some(engine)) => {
-                let start = Instant::now();
-                run_workload(engine, params, workload)
-                    .map(|checks| {
-                        let ms = start.elapsed().as_secs_f64() * 1e3;
-                        report.problems += checks.report(E::NAME, workload);
-                        Outcome::Millis(ms)
-                    })
-                    .and_then(|outcome| {
-                        if workload == Workload::Removals {
-                            report.problems += check_empty(engine)?;
-                        }
-                        Ok(outcome)
-                    })
-            }
-            (_, None) => Err("engine not open".into()),
+                None => Ok(0.0),
+            },
+            Workload::FileSize => crate::kv::dir_size(dir).map(|bytes| bytes as f64),
+            _ => match engine.as_ref() {
+                Some(open) => timed_workload(open, params, workload),
+                None => Err("engine closed".into()),
+            },
         };
-        match outcome {
-            Ok(outcome) => {
+        match result {
+            Ok(value) => {
                 let role = if timed { "" } else { " (setup, untimed)" };
-                let unit = if workload == Workload::FileSize {
-                    " bytes"
-                } else {
-                    " ms"
-                };
-                eprintln!("{}: {}{role}: {outcome}{unit}", E::NAME, workload.name());
+                eprintln!(
+                    "{}: {}{role}: {} {}",
+                    E::NAME,
+                    workload.name(),
+                    crate::json::number(Some(value), workload.unit()),
+                    workload.unit()
+                );
                 if timed {
-                    report.results.push((workload, outcome));
+                    report.measure(workload.name(), workload.unit(), Some(value));
                 }
             }
             Err(err) => {
                 eprintln!("{}: {}: ERROR: {err}", E::NAME, workload.name());
-                failed = true;
-                if timed {
-                    report.results.push((workload, Outcome::Failed));
-                }
+                return fail_rest(report, at);
             }
         }
     }
-    drop(engine);
-    report
+    if let Some(open) = engine.take() {
+        if let Err(err) = open.close() {
+            eprintln!("{}: close: ERROR: {err}", E::NAME);
+            report.fail();
+        }
+    }
+    report.measure(
+        "peak_rss",
+        "KiB",
+        protocol::peak_rss_kib().map(|kib| kib as f64),
+    );
 }
 
-/// Runs one workload (timed by the caller).
+fn elapsed_ms(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+/// Prepares `engine` for `workload`, runs it and checks it; returns the milliseconds the run
+/// itself took (setup and checks are not timed).
+fn timed_workload<E: KvEngine>(engine: &E, params: &KvParams, workload: Workload) -> Result<f64> {
+    engine.prepare(match workload {
+        Workload::RandomReads | Workload::RangeReads => Phase::Read { threads: 1 },
+        Workload::RandomReads2Threads => Phase::Read { threads: 2 },
+        _ => Phase::Write,
+    })?;
+    if workload == Workload::RangeReads {
+        return range_reads(engine, params);
+    }
+    let start = Instant::now();
+    let checks = run_workload(engine, params, workload)?;
+    let ms = elapsed_ms(start);
+    checks.verdict()?;
+    if workload == Workload::Removals {
+        check_empty(engine)?;
+    }
+    Ok(ms)
+}
+
+/// Runs one workload (timed by the caller); not `range_reads`, `close` or `file_size`.
 fn run_workload<E: KvEngine>(engine: &E, params: &KvParams, workload: Workload) -> Result<Checks> {
     let n = params.n;
     let keys = KeyGen::new(params.seed);
@@ -334,11 +312,12 @@ fn run_workload<E: KvEngine>(engine: &E, params: &KvParams, workload: Workload) 
                 Ok(checks)
             });
         }
-        Workload::RangeReads => return range_reads(engine, &keys, params),
         Workload::Removals => {
             engine.write(|w| (0..loaded_keys(n)).try_for_each(|i| w.remove(&keys.key(i))))?
         }
-        Workload::FileSize => unreachable!("measured by the caller"),
+        Workload::RangeReads | Workload::Close | Workload::FileSize => {
+            return Err(format!("{} is not run here", workload.name()).into())
+        }
     }
     Ok(Checks::default())
 }
@@ -367,38 +346,72 @@ fn point_reads<E: KvEngine>(
     Ok(checks)
 }
 
-/// [`scans`]`(n)` scans of [`SCAN_LEN`] entries, each starting at a random existing key.
-fn range_reads<E: KvEngine>(engine: &E, keys: &KeyGen, params: &KvParams) -> Result<Checks> {
+/// [`scans`]`(n)` scans of [`SCAN_LEN`] entries, each starting at a random existing key,
+/// timed; then the exact check of [`crate::scan_check`]. Returns the milliseconds.
+fn range_reads<E: KvEngine>(engine: &E, params: &KvParams) -> Result<f64> {
+    let keys = KeyGen::new(params.seed);
     let order = Permutation::new(loaded_keys(params.n), params.seed ^ SCAN_ORDER);
+    let starts = || (0..scans(params.n)).map(|position| keys.key(order.at(position)));
+    let sorted = SortedKeys::build(&keys, loaded_keys(params.n));
+    let expected = sorted.digest(starts(), SCAN_LEN)?;
+
     let mut reader = engine.reader()?;
-    let mut checks = Checks::default();
-    for position in 0..scans(params.n) {
-        let start = keys.key(order.at(position));
-        let mut first = true;
-        reader.scan(&start, SCAN_LEN, |key, value| {
-            if first {
-                // The start key exists, so the scan must begin exactly there.
-                checks.missing += u64::from(key != start);
-                first = false;
-            }
-            checks.value_bytes += value.len() as u64;
-            checks.wrong += u64::from(value.len() != crate::keys::VALUE_LEN);
+    let mut digest = ScanDigest::new();
+    let mut miscounted = 0u64;
+    let start_time = Instant::now();
+    for start in starts() {
+        let mut seen = 0;
+        let count = reader.scan(&start, SCAN_LEN, |key, value| {
+            digest.entry(key, value);
+            seen += 1;
         })?;
-        checks.missing += u64::from(first);
+        digest.end_scan(seen);
+        miscounted += u64::from(count != seen);
     }
-    Ok(checks)
+    let ms = elapsed_ms(start_time);
+    if miscounted > 0 {
+        return Err(format!("{miscounted} scans reported another count than they visited").into());
+    }
+    if digest != expected {
+        return Err(diagnose_scans(&mut reader, &sorted, starts())?.into());
+    }
+    Ok(ms)
 }
 
-/// After `removals`: 0 if the table is empty, else reports and returns 1.
-fn check_empty<E: KvEngine>(engine: &E) -> Result<u64> {
+/// After a digest mismatch: reruns the scans (untimed) and describes the wrong ones.
+fn diagnose_scans<R: KvReader>(
+    reader: &mut R,
+    sorted: &SortedKeys,
+    starts: impl Iterator<Item = [u8; KEY_LEN]>,
+) -> Result<String> {
+    let (mut bad, mut total, mut first) = (0u64, 0u64, None);
+    for (position, start) in starts.enumerate() {
+        let mut got = Vec::with_capacity(SCAN_LEN);
+        reader.scan(&start, SCAN_LEN, |key, value| {
+            got.push((key.to_vec(), value.to_vec()))
+        })?;
+        total += 1;
+        if let Some(what) = sorted.diagnose(&start, SCAN_LEN, &got) {
+            bad += 1;
+            first.get_or_insert(format!("scan {position}: {what}"));
+        }
+    }
+    Ok(match first {
+        Some(first) => format!("{bad} of {total} scans returned wrong entries; first: {first}"),
+        None => format!(
+            "the scans' digest differs from the expected one, but a second pass over all \
+             {total} scans found each right: the engine returned different results twice"
+        ),
+    })
+}
+
+/// After `removals`: an error unless the table is empty.
+fn check_empty<E: KvEngine>(engine: &E) -> Result<()> {
     let left = engine.reader()?.scan(&[], 1, |_, _| {})?;
     if left > 0 {
-        eprintln!(
-            "{}: removals: ERROR: the table is not empty afterwards",
-            E::NAME
-        );
+        return Err("the table is not empty afterwards".into());
     }
-    Ok(left as u64)
+    Ok(())
 }
 
 /// Total bytes of the files under `dir` (apparent sizes, recursively).

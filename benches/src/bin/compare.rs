@@ -1,143 +1,99 @@
-//! `compare`: runs a benchmark suite on each chosen engine and prints one JSON line per workload.
+//! `compare`: runs a benchmark suite and prints one JSON line per result (see
+//! `benches/README.md` and `compare --help`).
 //!
-//! ```text
-//! cargo run --release -p covet-benches --bin compare -- kv [--n N] [--engines a,b]
-//!     [--workloads x,y] [--cache-mb M] [--dir PATH] [--seed S]
-//! cargo run --release -p covet-benches --bin compare -- space [--n N] [--engines a,b] ...
-//! ```
-//!
-//! Results go to stdout once every engine has run; progress and errors go to stderr. The exit
-//! status is 0 only if every engine completed every workload and every read check passed.
+//! The suites other than `space` run every engine in its own child process: this binary
+//! re-executed as `compare --child SUITE ENGINE VARIANT ...`, which runs one engine once in a
+//! directory the parent made and reports in the line protocol of `covet_benches::protocol`.
+//! Results go to stdout; progress and errors go to stderr. The exit status is 0 only if every
+//! child completed every workload and every check passed.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
-use covet_benches::engines::{self, EngineConfig, EngineVisitor, KvEngine};
-use covet_benches::kv::{self, EngineReport, KvParams, Outcome, Workload};
+use covet_benches::cli::{self, Args, Invocation, Suite};
+use covet_benches::commits;
+use covet_benches::engines::{self, EngineConfig, EngineVisitor, KvEngine, SyncMode};
+use covet_benches::kv::{self, KvParams};
+use covet_benches::load_savepoint::{self, Mode};
+use covet_benches::protocol::Report;
+use covet_benches::rounds;
+use covet_benches::space::{self, SpaceReport};
 
-const USAGE: &str = "\
-usage: compare kv [--n N] [--engines a,b] [--workloads x,y] [--cache-mb M] [--dir PATH] [--seed S]
-       compare space [--n N] [--engines a,b] [--cache-mb M] [--dir PATH] [--seed S]
-
-  kv               the key-value workloads (bulk load, writes, reads, removals, file size)
-  space            load N keys, remove them all, load them again: file sizes and their ratio
-
-  --n N            keys bulk-loaded and point reads made (default 1000000)
-  --engines a,b    engines to run, in this order (default: all)
-  --workloads x,y  workloads to report (default: all; loads they need still run, untimed)
-  --cache-mb M     cache per engine in MiB, where it has one (default 64)
-  --dir PATH       where each engine's fresh temporary directory goes (default: the system
-                   temporary directory); use a real disk, not tmpfs, or fsync means nothing
-  --seed S         seed of the keys, values and read orders (default 3)";
-
-/// The parsed command line.
-struct Args {
-    params: KvParams,
-    engines: Vec<String>,
-    dir: PathBuf,
+/// Runs one child's work for the engine type it is given.
+struct Child<'a, W: Write> {
+    args: &'a Args,
+    variant: Option<&'a str>,
+    report: &'a mut Report<W>,
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    match args.next().as_deref() {
-        Some("kv") => {}
-        Some("-h" | "--help") | None => return Err(String::new()),
-        Some(other) => return Err(format!("unknown suite {other:?} (suites: kv)")),
-    }
-    let mut params = KvParams {
-        n: 1_000_000,
-        seed: 3,
-        config: EngineConfig {
-            cache_bytes: 64 << 20,
-        },
-        workloads: Workload::ALL.to_vec(),
-    };
-    let mut engines: Vec<String> = engines::ENGINES.iter().map(|e| e.to_string()).collect();
-    let mut dir = std::env::temp_dir();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) => (flag.to_string(), Some(value.to_string())),
-            None => (arg, None),
-        };
-        if flag == "-h" || flag == "--help" {
-            return Err(String::new());
-        }
-        let value = inline
-            .or_else(|| args.next())
-            .ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |v: &str| {
-            v.replace('_', "")
-                .parse::<u64>()
-                .map_err(|e| format!("{flag} {v:?}: {e}"))
-        };
-        match flag.as_str() {
-            "--n" => params.n = number(&value)?,
-            "--seed" => params.seed = number(&value)?,
-            "--cache-mb" => {
-                params.config.cache_bytes = number(&value)?
-                    .checked_mul(1 << 20)
-                    .ok_or("--cache-mb too large")?
+impl<W: Write> EngineVisitor for Child<'_, W> {
+    type Output = ();
+
+    fn visit<E: KvEngine>(self) {
+        let a = self.args;
+        match a.suite {
+            Suite::Kv => {
+                let params = KvParams {
+                    n: a.n,
+                    seed: a.seed,
+                    config: EngineConfig::durable(a.cache_bytes),
+                    workloads: a.workloads.clone(),
+                };
+                kv::run_child::<E, W>(&params, &a.dir, self.report)
             }
-            "--dir" => dir = PathBuf::from(value),
-            "--engines" => {
-                engines = split(&value);
-                let mut seen = Vec::new();
-                engines.retain(|e| {
-                    !seen.contains(e) && {
-                        seen.push(e.clone());
-                        true
-                    }
-                });
-                if let Some(bad) = engines
-                    .iter()
-                    .find(|e| !engines::ENGINES.contains(&e.as_str()))
-                {
-                    return Err(format!(
-                        "unknown engine {bad:?} (engines: {})",
-                        engines::ENGINES.join(",")
-                    ));
-                }
+            Suite::Commits => {
+                let Some(sync) = self.variant.and_then(SyncMode::from_name) else {
+                    eprintln!("compare: commits child without a durability");
+                    return self.report.fail();
+                };
+                let config = EngineConfig {
+                    sync,
+                    autocheckpoint: false,
+                    ..EngineConfig::durable(a.cache_bytes)
+                };
+                commits::run_child::<E, W>(a.n, a.seed, &config, &a.dir, self.report)
             }
-            "--workloads" => {
-                params.workloads = split(&value)
-                    .iter()
-                    .map(|w| {
-                        Workload::from_name(w).ok_or_else(|| {
-                            let all: Vec<_> = Workload::ALL.iter().map(|w| w.name()).collect();
-                            format!("unknown workload {w:?} (workloads: {})", all.join(","))
-                        })
-                    })
-                    .collect::<Result<_, _>>()?
+            Suite::LoadSavepoint | Suite::Space => {
+                eprintln!("compare: {} is not an engine suite", a.suite.name());
+                self.report.fail()
             }
-            _ => return Err(format!("unknown option {flag:?}")),
         }
     }
-    if params.n == 0 {
-        return Err("--n must be at least 1".into());
+}
+
+fn run_child(args: &Args, engine: &str, variant: Option<&str>) -> ExitCode {
+    let mut report = Report::new(std::io::stdout().lock());
+    if args.suite == Suite::LoadSavepoint {
+        match variant.and_then(Mode::from_name) {
+            Some(mode) => load_savepoint::run_child(
+                args.n,
+                args.seed,
+                args.cache_bytes,
+                mode,
+                &args.dir,
+                &mut report,
+            ),
+            None => {
+                eprintln!("compare: load_savepoint child without a mode");
+                report.fail();
+            }
+        }
+    } else {
+        let child = Child {
+            args,
+            variant,
+            report: &mut report,
+        };
+        if engines::run_by_name(engine, child).is_none() {
+            eprintln!("compare: unknown engine {engine:?}");
+            return ExitCode::from(2);
+        }
     }
-    Ok(Args {
-        params,
-        engines,
-        dir,
-    })
-}
-
-fn split(list: &str) -> Vec<String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
-}
-
-/// Runs the kv suite on the engine type it is given.
-struct RunKv<'a>(&'a Args);
-
-impl EngineVisitor for RunKv<'_> {
-    type Output = EngineReport;
-
-    fn visit<E: KvEngine>(self) -> EngineReport {
-        eprintln!("== {} ==", E::NAME);
-        kv::run_engine::<E>(&self.0.params, &self.0.dir)
+    if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -145,12 +101,12 @@ impl EngineVisitor for RunKv<'_> {
 struct RunSpace<'a>(&'a Args);
 
 impl EngineVisitor for RunSpace<'_> {
-    type Output = Option<covet_benches::space::SpaceReport>;
+    type Output = Option<SpaceReport>;
 
     fn visit<E: KvEngine>(self) -> Self::Output {
         eprintln!("== {} ==", E::NAME);
-        let p = &self.0.params;
-        match covet_benches::space::run::<E>(p.n, p.seed, &p.config, &self.0.dir) {
+        let a = self.0;
+        match space::run::<E>(a.n, a.seed, &EngineConfig::durable(a.cache_bytes), &a.dir) {
             Ok(r) => {
                 eprintln!("{}: {} -> {} bytes", E::NAME, r.first, r.reloaded);
                 Some(r)
@@ -164,16 +120,14 @@ impl EngineVisitor for RunSpace<'_> {
 }
 
 fn run_space(args: &Args) -> ExitCode {
-    let n = args.params.n;
-    let mut rows: Vec<(String, Option<covet_benches::space::SpaceReport>)> = Vec::new();
+    let n = args.n;
+    let mut rows: Vec<(String, Option<SpaceReport>)> = Vec::new();
     for name in &args.engines {
         if let Some(report) = engines::run_by_name(name, RunSpace(args)) {
             rows.push((name.clone(), report));
         }
     }
-    let line = |workload: &str,
-                unit: &str,
-                f: &dyn Fn(&covet_benches::space::SpaceReport) -> String| {
+    let line = |workload: &str, unit: &str, f: &dyn Fn(&SpaceReport) -> String| {
         let results: Vec<String> = rows
             .iter()
             .map(|(name, r)| format!("\"{name}\":{}", r.as_ref().map_or("null".to_string(), f)))
@@ -198,7 +152,7 @@ fn run_space(args: &Args) -> ExitCode {
 }
 
 /// Warns when `dir` is on tmpfs, where fsync is free and durable commits are not measured.
-fn warn_if_tmpfs(dir: &std::path::Path) {
+fn warn_if_tmpfs(dir: &Path) {
     let Ok(dir) = dir.canonicalize() else { return };
     let Ok(mounts) = std::fs::read_to_string("/proc/self/mounts") else {
         return;
@@ -218,19 +172,19 @@ fn warn_if_tmpfs(dir: &std::path::Path) {
 }
 
 fn main() -> ExitCode {
-    let mut argv: Vec<String> = std::env::args().skip(1).collect();
-    let space = argv.first().map(String::as_str) == Some("space");
-    if space {
-        argv[0] = "kv".into();
-    }
-    let args = match parse(argv.into_iter()) {
-        Ok(args) => args,
+    let args = match cli::parse(std::env::args().skip(1)) {
+        Ok(Invocation::Help) => {
+            eprintln!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Ok(Invocation::Child {
+            args,
+            engine,
+            variant,
+        }) => return run_child(&args, &engine, variant.as_deref()),
+        Ok(Invocation::Run(args)) => args,
         Err(message) => {
-            if message.is_empty() {
-                eprintln!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("compare: {message}\n{USAGE}");
+            eprintln!("compare: {message}\n{}", cli::USAGE);
             return ExitCode::from(2);
         }
     };
@@ -239,57 +193,31 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     warn_if_tmpfs(&args.dir);
-    if space {
+    if args.suite == Suite::Space {
         return run_space(&args);
     }
-    let n = args.params.n;
+    let n = args.n;
     eprintln!(
-        "kv: n = {n} ({} keys after loading, {} scans of {}), cache {} MiB, seed {}",
-        kv::loaded_keys(n),
-        kv::scans(n),
-        kv::SCAN_LEN,
-        args.params.config.cache_bytes >> 20,
-        args.params.seed
+        "{}: n = {n}, {} rounds, cache {} MiB, seed {}{}",
+        args.suite.name(),
+        args.rounds,
+        args.cache_bytes >> 20,
+        args.seed,
+        if args.suite == Suite::Kv {
+            format!(
+                " ({} keys after loading, {} scans of {})",
+                kv::loaded_keys(n),
+                kv::scans(n),
+                kv::SCAN_LEN
+            )
+        } else {
+            String::new()
+        }
     );
-
-    let mut reports = Vec::new();
-    for name in &args.engines {
-        if let Some(report) = engines::run_by_name(name, RunKv(&args)) {
-            reports.push((name.as_str(), report));
-        }
-    }
-
-    let mut ok = true;
-    for workload in Workload::ALL {
-        if !args.params.workloads.contains(&workload) {
-            continue;
-        }
-        let results: Vec<String> = reports
-            .iter()
-            .map(|(name, report)| {
-                let outcome = report
-                    .results
-                    .iter()
-                    .find(|(w, _)| *w == workload)
-                    .map_or(Outcome::Failed, |&(_, outcome)| outcome);
-                ok &= outcome != Outcome::Failed;
-                format!("\"{name}\":{outcome}")
-            })
-            .collect();
-        println!(
-            "{{\"suite\":\"kv\",\"workload\":\"{}\",\"n\":{n},\"unit\":\"{}\",\"results\":{{{}}}}}",
-            workload.name(),
-            workload.unit(),
-            results.join(",")
-        );
-    }
-    let problems: u64 = reports.iter().map(|(_, r)| r.problems).sum();
-    if problems > 0 {
-        eprintln!("compare: {problems} failed read checks: the results above are not valid");
-    }
-    if ok && problems == 0 {
+    if rounds::run(&args.plan()) {
         ExitCode::SUCCESS
     } else {
+        eprintln!("compare: a child failed or a check did not pass: the results are not valid");
         ExitCode::FAILURE
     }
 }

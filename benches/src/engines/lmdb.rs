@@ -2,15 +2,17 @@
 //!
 //! Settings: map size 64 GiB (address space only; the file grows as pages are written), default
 //! flags, so every commit fsyncs. LMDB has no cache of its own: reads go through the memory map,
-//! i.e. the OS page cache, so `--cache-mb` does not apply to it.
+//! i.e. the OS page cache, so `--cache-mib` does not apply to it. The map size and the flags
+//! are read back from the environment (`mdb_env_info`, `mdb_env_get_flags`). Only durable
+//! commits are offered ([`EngineConfig::require_durable`]).
 
 use std::ops::Bound;
 use std::path::Path;
 
 use heed::types::Bytes;
-use heed::{CommitOrAbort, Database, Env, EnvOpenOptions, RoTxn, RwTxn, WithTls};
+use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, RoTxn, RwTxn, WithTls};
 
-use super::{EngineConfig, KvEngine, KvReader, KvWriter, Result};
+use super::{EngineConfig, KvEngine, KvReader, KvWriter, Result, Settings};
 
 /// The virtual size of the memory map.
 const MAP_SIZE: usize = 64 << 30;
@@ -27,7 +29,8 @@ impl KvEngine for LmdbEngine {
     const NAME: &'static str = "lmdb";
     type Reader<'a> = LmdbReader<'a>;
 
-    fn open(dir: &Path, _config: &EngineConfig) -> Result<Self> {
+    fn open(dir: &Path, config: &EngineConfig) -> Result<Self> {
+        config.require_durable(Self::NAME)?;
         let mut options = EnvOpenOptions::new();
         options.map_size(MAP_SIZE);
         #[allow(unsafe_code)]
@@ -46,11 +49,17 @@ impl KvEngine for LmdbEngine {
         Ok(LmdbEngine { env, db })
     }
 
-    fn settings(&self) -> String {
-        format!(
-            "map_size {} GiB, default flags (fsync per commit), cache = OS page cache",
-            MAP_SIZE >> 30
-        )
+    fn settings(&self) -> Result<Settings> {
+        let bits = self.env.get_flags()?;
+        let flags = EnvFlags::from_bits_retain(bits);
+        Ok(Settings::new()
+            .read_back("map_size_bytes", self.env.info().map_size)
+            .read_back("flags", format!("{bits:#x}"))
+            .read_back("no_sync", flags.contains(EnvFlags::NO_SYNC))
+            .read_back("no_meta_sync", flags.contains(EnvFlags::NO_META_SYNC))
+            .read_back("map_async", flags.contains(EnvFlags::MAP_ASYNC))
+            .read_back("write_map", flags.contains(EnvFlags::WRITE_MAP))
+            .passed("cache", "none of its own: the OS page cache"))
     }
 
     fn write<F>(&self, body: F) -> Result<()>

@@ -1,27 +1,23 @@
 //! The engine abstraction the workloads are written against, and the list of engines.
 //!
-//! # Adding an engine (covet's adapter)
+//! # Adding an engine
 //!
-//! 1. Write `engines/covet.rs` with a type implementing [`KvEngine`] (plus its [`KvWriter`] and
-//!    [`KvReader`]); each existing adapter is a page long and a model to copy.
-//! 2. Declare the module below, add `"covet"` to the front of [`ENGINES`] and an arm to
-//!    [`run_by_name`].
-//! 3. Add `covet-engine = { path = "../engine" }` to `benches/Cargo.toml`.
-//!
-//! covet's planned API maps one to one: [`KvEngine::open`] is
-//! `Database::create(dir.join("db.covet"), Options { cache_bytes, durability: Full, .. })` and
-//! creates the tree `"kv"` in a first write transaction; [`KvEngine::write`] is `begin_write()`,
-//! the body's `insert(tree, k, v)` / `remove(tree, k)` calls, then `commit()`;
-//! [`KvEngine::reader`] is `begin_read()`, [`KvReader::get`] is `get(tree, k)` with the guard
-//! handed to the closure, and [`KvReader::scan`] is `range(tree, start..)` stepped `limit` times.
+//! 1. Write `engines/NAME.rs` with a type implementing [`KvEngine`] (plus its [`KvWriter`] and
+//!    [`KvReader`]); each existing adapter is a page or two long and a model to copy. Its
+//!    [`KvEngine::settings`] reads back what the engine's API lets it read back.
+//! 2. Declare the module below, add the name to [`ENGINES`] and an arm to [`run_by_name`].
+//! 3. Add a line to `tests::every_engine_conforms`.
 
 use std::path::Path;
 
 pub mod covet;
 pub mod lmdb;
 pub mod redb;
+pub mod settings;
 pub mod sled;
 pub mod sqlite;
+
+pub use settings::Settings;
 
 /// Any error an adapter passes up; the harness only prints it.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -29,18 +25,94 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// The result type of every adapter call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Whether a commit waits for the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Every commit is synced before it returns (covet `Durability::Full`, SQLite
+    /// `synchronous=FULL`, redb `Durability::Immediate`, sled `flush()`, LMDB default flags).
+    Full,
+    /// Nothing is synced (covet `Durability::Off`, SQLite `synchronous=OFF`): what a commit
+    /// costs besides the disk. Only the WAL engines (covet, SQLite) take it.
+    Off,
+}
+
+impl SyncMode {
+    /// The name used in `--durability` and in the JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            SyncMode::Full => "full",
+            SyncMode::Off => "off",
+        }
+    }
+
+    /// The mode called `name`.
+    pub fn from_name(name: &str) -> Option<SyncMode> {
+        [SyncMode::Full, SyncMode::Off]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+}
+
 /// What every engine is opened with.
 #[derive(Clone, Copy, Debug)]
 pub struct EngineConfig {
-    /// The engine's page/block cache, in bytes, where it has one of its own.
+    /// The engine's page/block cache, in bytes, where it has one of its own. An engine with a
+    /// cache per connection divides it between the connections a workload uses at once (see
+    /// [`KvEngine::prepare`]), so every engine works with the same amount.
     pub cache_bytes: u64,
+    /// Whether commits are synced.
+    pub sync: SyncMode,
+    /// Whether a WAL engine checkpoints on its own as its WAL grows (`false`: only at close;
+    /// covet `autocheckpoint_frames = u64::MAX`, SQLite `wal_autocheckpoint=0`). Engines
+    /// without a WAL refuse `false`.
+    pub autocheckpoint: bool,
+}
+
+impl EngineConfig {
+    /// Durable commits, automatic checkpoints, a cache of `cache_bytes`.
+    pub fn durable(cache_bytes: u64) -> EngineConfig {
+        EngineConfig {
+            cache_bytes,
+            sync: SyncMode::Full,
+            autocheckpoint: true,
+        }
+    }
+
+    /// An error unless this is [`EngineConfig::durable`]: for engines that offer nothing else
+    /// here (a setting silently ignored would make a comparison false).
+    pub fn require_durable(&self, engine: &str) -> Result<()> {
+        if self.sync != SyncMode::Full || !self.autocheckpoint {
+            return Err(format!(
+                "{engine}: the harness runs it only with synced commits and its own \
+                 checkpointing (asked: sync {}, autocheckpoint {})",
+                self.sync.name(),
+                self.autocheckpoint
+            )
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// What the next workload does with the engine, so an engine with a cache per connection can
+/// share its cache between the connections that are about to be used together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Write transactions, one at a time.
+    Write,
+    /// Read transactions on `threads` threads at once.
+    Read {
+        /// Reader threads that will run together.
+        threads: usize,
+    },
 }
 
 /// A key-value store under test: one table of byte keys to byte values, in its own directory.
 ///
 /// The harness shares `&self` between threads (hence `Sync`) but never runs a write alongside
-/// anything else. Every [`KvEngine::write`] is a durable commit: when it returns `Ok`, the data
-/// must survive a power cut (fsync or the engine's equivalent), whatever the engine's default.
+/// anything else. Every [`KvEngine::write`] is a commit as [`EngineConfig::sync`] says: with
+/// [`SyncMode::Full`], when it returns `Ok` the data must survive a power cut (fsync or the
+/// engine's equivalent), whatever the engine's default.
 pub trait KvEngine: Sync + Sized {
     /// The engine's name as it appears in `--engines` and in the JSON `results`.
     const NAME: &'static str;
@@ -53,10 +125,17 @@ pub trait KvEngine: Sync + Sized {
     /// Creates a new, empty database in the empty directory `dir`.
     fn open(dir: &Path, config: &EngineConfig) -> Result<Self>;
 
-    /// One line describing the settings used (cache, durability, journal), for stderr.
-    fn settings(&self) -> String;
+    /// The settings in force: read back from the engine where its API allows, else the values
+    /// passed to it (labelled so).
+    fn settings(&self) -> Result<Settings>;
 
-    /// Runs `body` inside one write transaction and commits it durably if `body` returns `Ok`.
+    /// Called (untimed) before each workload. The default does nothing: one cache per engine.
+    fn prepare(&self, phase: Phase) -> Result<()> {
+        let _ = phase;
+        Ok(())
+    }
+
+    /// Runs `body` inside one write transaction and commits it if `body` returns `Ok`.
     /// If `body` fails, the transaction is abandoned and the error returned.
     fn write<F>(&self, body: F) -> Result<()>
     where
@@ -65,6 +144,13 @@ pub trait KvEngine: Sync + Sized {
     /// Starts a read transaction: a consistent snapshot of the last committed state. Each reader
     /// is used by one thread; two threads each call `reader` on the shared engine.
     fn reader(&self) -> Result<Self::Reader<'_>>;
+
+    /// Closes the engine, doing the work its close does (a WAL engine's final checkpoint, a
+    /// flush), and reports an error the close meets. The default drops it.
+    fn close(self) -> Result<()> {
+        drop(self);
+        Ok(())
+    }
 }
 
 /// The operations of one write transaction.
@@ -125,13 +211,14 @@ mod tests {
     /// What every adapter must do; a new adapter (covet's) gets a line in `every_engine_conforms`.
     fn conforms<E: KvEngine>() {
         let dir = tempfile::tempdir().unwrap();
-        let engine = E::open(
-            dir.path(),
-            &EngineConfig {
-                cache_bytes: 1 << 20,
-            },
-        )
-        .unwrap();
+        let engine = E::open(dir.path(), &EngineConfig::durable(1 << 20)).unwrap();
+        let settings = engine.settings().unwrap().to_json();
+        assert!(
+            settings.starts_with("{\"read_back\":{"),
+            "{}: {settings}",
+            E::NAME
+        );
+        engine.prepare(Phase::Read { threads: 2 }).unwrap();
         let name = E::NAME;
         engine
             .write(|w| {
@@ -195,6 +282,7 @@ mod tests {
             0,
             "{name}"
         );
+        engine.close().unwrap();
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //!
 //! Settings: `Builder::set_cache_size(cache_bytes)`; every commit uses redb's default
 //! durability, `Durability::Immediate` (fsync before `commit` returns), bulk load included.
+//! redb's API reads back neither (its `CacheStats` has counters, not the bound), so both are
+//! printed as passed. Only durable commits are offered ([`EngineConfig::require_durable`]).
 
 use std::path::Path;
 
 use ::redb::{Database, ReadOnlyTable, ReadableDatabase, Table, TableDefinition};
 
-use super::{EngineConfig, KvEngine, KvReader, KvWriter, Result};
+use super::{EngineConfig, KvEngine, KvReader, KvWriter, Result, Settings};
 
 const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
 
@@ -22,6 +24,7 @@ impl KvEngine for RedbEngine {
     type Reader<'a> = RedbReader;
 
     fn open(dir: &Path, config: &EngineConfig) -> Result<Self> {
+        config.require_durable(Self::NAME)?;
         let db = Database::builder()
             .set_cache_size(usize::try_from(config.cache_bytes)?)
             .create(dir.join("db.redb"))?;
@@ -34,11 +37,10 @@ impl KvEngine for RedbEngine {
         })
     }
 
-    fn settings(&self) -> String {
-        format!(
-            "cache {} MiB, Durability::Immediate",
-            self.cache_bytes >> 20
-        )
+    fn settings(&self) -> Result<Settings> {
+        Ok(Settings::new()
+            .passed("cache_bytes", self.cache_bytes)
+            .passed("durability", "Immediate (the default, not changed)"))
     }
 
     fn write<F>(&self, body: F) -> Result<()>
@@ -56,6 +58,11 @@ impl KvEngine for RedbEngine {
 
     fn reader(&self) -> Result<RedbReader> {
         Ok(RedbReader(self.db.begin_read()?.open_table(TABLE)?))
+    }
+
+    fn close(self) -> Result<()> {
+        self.db.close()?;
+        Ok(())
     }
 }
 
