@@ -1,8 +1,12 @@
 //! Integrity check, online backup, vacuum and space reuse.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
 
-use covet_engine::vfs::MemoryVfs;
+use covet_engine::vfs::{MemoryVfs, OpenMode, SyncKind, Vfs, VfsFile};
 use covet_engine::{Database, Error, Options};
 
 fn opts() -> Options {
@@ -51,24 +55,153 @@ fn integrity_check_passes_on_a_busy_database() {
     assert_eq!(report.pages_checked, report.page_count);
 }
 
+/// Every tree and entry a read transaction sees.
+fn contents(r: &covet_engine::ReadTxn) -> BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>> {
+    r.list_trees()
+        .unwrap()
+        .into_iter()
+        .map(|(name, t)| {
+            let entries = r
+                .iter(&t)
+                .map(|e| {
+                    let e = e.unwrap();
+                    (e.key().to_vec(), e.value().to_vec())
+                })
+                .collect();
+            (name, entries)
+        })
+        .collect()
+}
+
+/// A backup destination that, at the backup's first write, lets another thread
+/// run (`at_first_write`) and waits for it: so the writer provably commits while
+/// the backup copies.
+#[derive(Debug)]
+struct GatedVfs {
+    inner: MemoryVfs,
+    gate: Arc<Mutex<Option<(mpsc::Sender<()>, mpsc::Receiver<()>)>>>,
+}
+
+#[derive(Debug)]
+struct GatedFile {
+    inner: Box<dyn VfsFile>,
+    gate: Arc<Mutex<Option<(mpsc::Sender<()>, mpsc::Receiver<()>)>>>,
+}
+
+impl Vfs for GatedVfs {
+    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn VfsFile>> {
+        Ok(Box::new(GatedFile {
+            inner: self.inner.open(path, mode)?,
+            gate: self.gate.clone(),
+        }))
+    }
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        self.inner.exists(path)
+    }
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        self.inner.remove(path)
+    }
+}
+
+impl VfsFile for GatedFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.inner.read_at(buf, offset)
+    }
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        let gate = self.gate.lock().unwrap().take();
+        if let Some((go, done)) = gate {
+            go.send(()).unwrap();
+            done.recv().unwrap();
+        }
+        self.inner.write_at(buf, offset)
+    }
+    fn sync(&self, kind: SyncKind) -> io::Result<()> {
+        self.inner.sync(kind)
+    }
+    fn size(&self) -> io::Result<u64> {
+        self.inner.size()
+    }
+    fn set_len(&self, size: u64) -> io::Result<()> {
+        self.inner.set_len(size)
+    }
+    fn try_lock_exclusive(&self) -> io::Result<bool> {
+        self.inner.try_lock_exclusive()
+    }
+}
+
+/// A writer thread commits (updates, removals, inserts, a new tree, a
+/// checkpoint) while the backup copies a database of many pages, in several
+/// writes; the copy must hold exactly the snapshot the backup started from.
 #[test]
 fn backup_is_a_consistent_snapshot() {
-    let vfs = MemoryVfs::new();
     let db = Database::memory_with(opts()).unwrap();
-    fill(&db, "a", 0..2000, 100);
-    let reader = db.begin_read().unwrap();
-    // A writer goes on while the backup runs from its own snapshot.
-    fill(&db, "a", 2000..2500, 100);
-    let out = db.backup_to_vfs(&vfs, "copy").unwrap();
-    drop(reader);
-    assert_eq!(out.txn_id, 2);
-    let copy = Database::open_with_vfs(Arc::new(vfs.clone()), "copy", opts()).unwrap();
+    fill(&db, "a", 0..6000, 100);
+    fill(&db, "b", 0..50, 3000); // overflow chains
+    let start = db.begin_read().unwrap();
+    let snapshot = contents(&start);
+    let start_txn = start.txn_id();
+    drop(start);
+
+    let (go_tx, go_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    let dest = GatedVfs {
+        inner: MemoryVfs::new(),
+        gate: Arc::new(Mutex::new(Some((go_tx, done_rx)))),
+    };
+    let writer = {
+        let db = db.clone();
+        thread::spawn(move || {
+            go_rx.recv().unwrap();
+            for round in 0..20u32 {
+                let mut w = db.begin_write().unwrap();
+                let a = w.open_tree("a").unwrap();
+                for i in (round..6000).step_by(20) {
+                    w.insert(&a, &key(i), &[0xEE; 120]).unwrap();
+                }
+                for i in (round * 7..6000).step_by(150) {
+                    w.remove(&a, &key(i)).unwrap();
+                }
+                w.insert(&a, &key(10_000 + round), b"new").unwrap();
+                let b = w.open_tree("b").unwrap();
+                w.remove(&b, &key(round)).unwrap();
+                if round == 10 {
+                    w.create_tree("c").unwrap();
+                }
+                w.commit().unwrap();
+                if round % 5 == 4 {
+                    db.checkpoint().unwrap();
+                }
+            }
+            done_tx.send(()).unwrap();
+        })
+    };
+    let out = db.backup_to_vfs(&dest, "copy").unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.txn_id, start_txn);
+
+    // The writer's commits all landed in the live database meanwhile.
+    let live = db.begin_read().unwrap();
+    assert_eq!(live.txn_id(), start_txn + 20);
+    let live_contents = contents(&live);
+    assert_ne!(live_contents, snapshot);
+    assert!(live_contents.contains_key("c"));
+
+    let copy = Database::open_with_vfs(Arc::new(dest.inner.clone()), "copy", opts()).unwrap();
     assert!(copy.check_integrity().unwrap().is_ok());
     let r = copy.begin_read().unwrap();
-    let t = r.open_tree("a").unwrap();
-    assert_eq!(r.iter(&t).count(), 2500);
+    assert_eq!(r.txn_id(), start_txn);
+    let copied = contents(&r);
+    assert!(
+        copied == snapshot,
+        "the copy is not the snapshot the backup started from: trees {:?}, a has {} entries \
+         (want {})",
+        copied.keys().collect::<Vec<_>>(),
+        copied.get("a").map_or(0, Vec::len),
+        snapshot["a"].len()
+    );
+    assert_eq!(out.pages, copy.check_integrity().unwrap().page_count);
     assert!(matches!(
-        db.backup_to_vfs(&vfs, "copy"),
+        db.backup_to_vfs(&dest.inner, "copy"),
         Err(Error::Io { .. })
     ));
 }

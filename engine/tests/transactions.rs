@@ -1,10 +1,14 @@
 //! Transactions through the public API: commit, rollback, savepoints, snapshot
 //! isolation, reopen, spilling and checkpoints.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use covet_engine::vfs::MemoryVfs;
+use covet_engine::vfs::{
+    CrashMode, FaultConfig, FaultVfs, MemoryVfs, OpenMode, SyncKind, Vfs, VfsFile,
+};
 use covet_engine::{Database, Durability, Error, Options};
 
 fn small() -> Options {
@@ -224,26 +228,167 @@ fn writer_lock_times_out_with_busy() {
     assert!(matches!(db.begin_write(), Err(Error::Busy { .. })));
 }
 
+/// A file system that counts the successful syncs of each file of a
+/// [`FaultVfs`] (which itself keeps the synced and unsynced bytes apart).
+#[derive(Debug, Clone)]
+struct SyncCounter {
+    inner: FaultVfs,
+    syncs: Arc<Mutex<HashMap<PathBuf, u64>>>,
+}
+
+#[derive(Debug)]
+struct CountedFile {
+    inner: Box<dyn VfsFile>,
+    path: PathBuf,
+    syncs: Arc<Mutex<HashMap<PathBuf, u64>>>,
+}
+
+impl SyncCounter {
+    /// Successful syncs of (main file, WAL) of the database "db" so far.
+    fn db_syncs(&self) -> (u64, u64) {
+        let syncs = self.syncs.lock().unwrap();
+        let of = |p: &str| syncs.get(Path::new(p)).copied().unwrap_or(0);
+        (of("db"), of("db-wal"))
+    }
+}
+
+impl Vfs for SyncCounter {
+    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn VfsFile>> {
+        Ok(Box::new(CountedFile {
+            inner: self.inner.open(path, mode)?,
+            path: path.to_path_buf(),
+            syncs: self.syncs.clone(),
+        }))
+    }
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        self.inner.exists(path)
+    }
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        self.inner.remove(path)
+    }
+}
+
+impl VfsFile for CountedFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.inner.read_at(buf, offset)
+    }
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.inner.write_at(buf, offset)
+    }
+    fn sync(&self, kind: SyncKind) -> io::Result<()> {
+        self.inner.sync(kind)?;
+        *self
+            .syncs
+            .lock()
+            .unwrap()
+            .entry(self.path.clone())
+            .or_default() += 1;
+        Ok(())
+    }
+    fn size(&self) -> io::Result<u64> {
+        self.inner.size()
+    }
+    fn set_len(&self, size: u64) -> io::Result<()> {
+        self.inner.set_len(size)
+    }
+    fn try_lock_exclusive(&self) -> io::Result<bool> {
+        self.inner.try_lock_exclusive()
+    }
+}
+
+/// Every mode commits; and the syncs on the fault-injecting VFS are exactly what
+/// the mode promises: `Full` syncs the WAL at every commit, `Normal` only at
+/// checkpoints (automatic, explicit, at close), `Off` never. The commits only
+/// replace a value in a one-page tree, so that no page is written past the end
+/// of the main file (which `Full` syncs too).
 #[test]
 fn durability_modes_all_commit() {
+    // Each commit writes two frames (the leaf and page 0): the automatic
+    // checkpoint runs at the commit that brings the WAL to 8 frames, the 4th.
+    const COMMITS: u64 = 10;
     for d in [Durability::Full, Durability::Normal, Durability::Off] {
-        let db = Database::memory_with(Options {
+        let fault = FaultVfs::new(FaultConfig::default());
+        let vfs = SyncCounter {
+            inner: fault.clone(),
+            syncs: Arc::default(),
+        };
+        let opts = Options {
             durability: d,
+            autocheckpoint_frames: 8,
             ..small()
-        })
-        .unwrap();
+        };
+        let db = Database::open_with_vfs(Arc::new(vfs.clone()), "db", opts.clone()).unwrap();
         let mut w = db.begin_write().unwrap();
         let t = w.create_tree("t").unwrap();
-        w.insert(&t, b"k", b"v").unwrap();
+        w.insert(&t, b"k", b"v0").unwrap();
         w.commit().unwrap();
-        assert_eq!(
-            db.begin_read()
-                .unwrap()
-                .get(&t, b"k")
-                .unwrap()
-                .unwrap()
-                .value(),
-            b"v"
-        );
+        db.checkpoint().unwrap();
+        let mut checkpoints = 0;
+        for i in 1..=COMMITS {
+            let before = vfs.db_syncs();
+            let mut w = db.begin_write().unwrap();
+            w.insert(&t, b"k", format!("v{i}").as_bytes()).unwrap();
+            w.commit().unwrap();
+            let (main, wal) = vfs.db_syncs();
+            let got = (main - before.0, wal - before.1);
+            // The automatic checkpoint: the WAL before copying and its new header
+            // after the reset, the main file after copying.
+            let checkpoint = i % 4 == 0;
+            checkpoints += u64::from(checkpoint);
+            let want = match (d, checkpoint) {
+                (Durability::Off, _) => (0, 0),
+                (Durability::Full, false) => (0, 1),
+                (Durability::Full, true) => (1, 3),
+                (Durability::Normal, false) => (0, 0),
+                (Durability::Normal, true) => (1, 2),
+            };
+            assert_eq!(got, want, "{d:?}: (main, WAL) syncs of commit {i}");
+            assert_eq!(
+                db.begin_read()
+                    .unwrap()
+                    .get(&t, b"k")
+                    .unwrap()
+                    .unwrap()
+                    .value(),
+                format!("v{i}").as_bytes()
+            );
+        }
+        assert_eq!(checkpoints, 2);
+        // Normal: the two commits after the last automatic checkpoint are not
+        // durable yet; an image without unsynced writes has the 8th.
+        let durable = |vfs: &FaultVfs| {
+            let image = Arc::new(vfs.crash_image(CrashMode::DropUnsynced));
+            let db = Database::open_with_vfs(image, "db", opts.clone()).unwrap();
+            let r = db.begin_read().unwrap();
+            let t = r.open_tree("t").ok()?;
+            let v = r.get(&t, b"k").unwrap().map(|v| v.value().to_vec());
+            v
+        };
+        let want: Option<&[u8]> = match d {
+            Durability::Full => Some(b"v10"),
+            Durability::Normal => Some(b"v8"),
+            // Nothing synced since the checkpoint after the first commit.
+            Durability::Off => None,
+        };
+        assert_eq!(durable(&fault).as_deref(), want, "{d:?}: the durable state");
+        // An explicit checkpoint syncs like an automatic one.
+        let before = vfs.db_syncs();
+        db.checkpoint().unwrap();
+        let (main, wal) = vfs.db_syncs();
+        let want = if d == Durability::Off { (0, 0) } else { (1, 2) };
+        assert_eq!((main - before.0, wal - before.1), want, "{d:?}: checkpoint");
+        if d != Durability::Off {
+            assert_eq!(durable(&fault).as_deref(), Some(&b"v10"[..]), "{d:?}");
+        }
+        // The close truncates the WAL, and syncs it unless Off.
+        let before = vfs.db_syncs();
+        drop(db);
+        let (main, wal) = vfs.db_syncs();
+        let want = if d == Durability::Off { (0, 0) } else { (0, 1) };
+        assert_eq!((main - before.0, wal - before.1), want, "{d:?}: close");
+        let db = Database::open_with_vfs(Arc::new(vfs.clone()), "db", opts).unwrap();
+        let r = db.begin_read().unwrap();
+        let t = r.open_tree("t").unwrap();
+        assert_eq!(r.get(&t, b"k").unwrap().unwrap().value(), b"v10");
     }
 }

@@ -206,6 +206,8 @@ struct Txn {
 
 struct Run {
     vfs: FaultVfs,
+    /// What the armed fault injects.
+    fault: FaultKind,
     opts: Options,
     crash: CrashMode,
     /// The op number at which the fault fires (0 = never).
@@ -289,6 +291,7 @@ pub fn run_ops_summary(data: &[u8]) -> OpsSummary {
     };
     let mut run = Run {
         vfs: vfs.clone(),
+        fault,
         opts,
         crash,
         fail_after,
@@ -334,6 +337,11 @@ impl Run {
 
     /// Routes an engine error: after the injected fault it stops the run (with
     /// `in_flight` as the commit that may have landed); before it, it is a bug.
+    /// The error must be one the fault explains, as strictly as the crash tests
+    /// (`tests/tests/crash.rs`) check it: after a power cut an I/O error or
+    /// `NeedsRecovery`; after EIO/ENOSPC that I/O error (the same raw code),
+    /// `NeedsRecovery` (a failed sync or checkpoint poisoned the database) or
+    /// `TransactionFailed` (a failed spill voided the transaction).
     fn check<T>(
         &self,
         r: Result<T, Error>,
@@ -347,8 +355,55 @@ impl Run {
                 self.step,
                 self.vfs
             );
+            self.assert_fault_error(&e, what);
             Stop {
                 in_flight: in_flight.cloned(),
+                what: format!("{what}: {e}"),
+            }
+        })
+    }
+
+    /// Panics unless `e` is an error the injected fault explains.
+    fn assert_fault_error(&self, e: &Error, what: &str) {
+        let step = self.step;
+        if self.vfs.is_dead() {
+            assert!(
+                matches!(e, Error::Io { .. } | Error::NeedsRecovery),
+                "step {step}: {what} after a power cut: unexpected error kind {e:?}"
+            );
+            return;
+        }
+        let want = match self.fault {
+            FaultKind::Eio => 5,
+            FaultKind::Enospc => 28,
+            FaultKind::PowerCut => panic!("step {step}: {what}: the power cut left the VFS alive"),
+        };
+        match e {
+            Error::Io { source, .. } => assert_eq!(
+                source.raw_os_error(),
+                Some(want),
+                "step {step}: {what}: an I/O error that was not injected: {e:?}"
+            ),
+            Error::NeedsRecovery | Error::TransactionFailed => {}
+            other => {
+                panic!("step {step}: {what}: unexpected error kind after an I/O fault: {other:?}")
+            }
+        }
+    }
+
+    /// Routes the error of a read through a [`ReadTxn`]: reads never fail on a
+    /// live [`FaultVfs`] (faults hit mutating calls only), so a read error is a
+    /// bug unless the power is out, and then it must be an I/O error.
+    fn check_read<T>(&self, r: Result<T, Error>, what: &str) -> Result<T, Stop> {
+        r.map_err(|e| {
+            assert!(
+                self.vfs.is_dead() && matches!(e, Error::Io { .. }),
+                "step {}: {what} failed on a {} VFS: {e:?}",
+                self.step,
+                if self.vfs.is_dead() { "dead" } else { "live" }
+            );
+            Stop {
+                in_flight: None,
                 what: format!("{what}: {e}"),
             }
         })
@@ -676,13 +731,13 @@ impl Run {
         match pick % 4 {
             0 | 1 if self.readers.len() < MAX_READERS => {
                 let r = self.db().begin_read();
-                let r = self.check(r, "begin_read", None)?;
+                let r = self.check_read(r, "begin_read")?;
                 self.readers.push((r, self.committed.clone()));
             }
             2 if !self.readers.is_empty() => {
                 let idx = usize::from(pick / 4) % self.readers.len();
                 let got = read_state(&self.readers[idx].0);
-                let got = self.check(got, "reading a snapshot", None)?;
+                let got = self.check_read(got, "reading a snapshot")?;
                 let want = &self.readers[idx].1;
                 assert!(
                     &got == want,
@@ -709,9 +764,9 @@ impl Run {
         let db = Database::open_with_vfs(Arc::new(self.vfs.clone()), DB, self.opts.clone());
         let db = self.check(db, "reopen", None)?;
         let r = db.begin_read();
-        let r = self.check(r, "begin_read", None)?;
+        let r = self.check_read(r, "begin_read")?;
         let got = read_state(&r);
-        let got = self.check(got, "reading after reopen", None)?;
+        let got = self.check_read(got, "reading after reopen")?;
         assert!(
             got == self.committed,
             "step {}: reopen lost or changed data: {}",
@@ -743,27 +798,30 @@ impl Run {
         self.txn = None;
         let dead = self.vfs.is_dead();
 
-        // The live database, when the machine is still up: whatever a reader
-        // manages to read must be one of the candidates, and readers keep their
-        // snapshots.
+        // The live database, when the machine is still up: reads never fail
+        // there (faults hit mutating calls only, and a poisoned database still
+        // reads), the newest state is one of the candidates, and readers keep
+        // their snapshots.
         if !dead {
             if let Some(db) = &self.db {
-                if let Ok(state) = db.begin_read().and_then(|r| read_state(&r)) {
-                    assert!(
-                        candidates.contains(&state),
-                        "after {what}: the live database shows a state never committed: {}",
-                        diff(&state, &candidates[0])
-                    );
-                }
+                let state = db
+                    .begin_read()
+                    .and_then(|r| read_state(&r))
+                    .unwrap_or_else(|e| panic!("after {what}: reading the live database: {e:?}"));
+                assert!(
+                    candidates.contains(&state),
+                    "after {what}: the live database shows a state never committed: {}",
+                    diff(&state, &candidates[0])
+                );
             }
             for (r, want) in &self.readers {
-                if let Ok(got) = read_state(r) {
-                    assert!(
-                        &got == want,
-                        "after {what}: a reader's snapshot changed: {}",
-                        diff(&got, want)
-                    );
-                }
+                let got = read_state(r)
+                    .unwrap_or_else(|e| panic!("after {what}: reading a live snapshot: {e:?}"));
+                assert!(
+                    &got == want,
+                    "after {what}: a reader's snapshot changed: {}",
+                    diff(&got, want)
+                );
             }
         }
 

@@ -6,10 +6,24 @@
 //!   and to a model copy at once, with savepoints mirrored, so that a test knows
 //!   exactly what the database must hold after the commit.
 //! - [`diff`] and [`assert_integrity`]: readable failures.
+//! - [`probe_txn`]: point lookups of absent keys and bounded ranges, checked
+//!   against a model (a full scan alone does not see a deleted key that a
+//!   lookup still finds).
+//! - [`IoCounter`]: a file-system wrapper that counts successful syncs and
+//!   writes per file, so that a test knows exactly when commits became durable
+//!   and what a workload writes where.
+//! - The workloads of the kill -9 test: [`numbered_txn`] and [`spilling_txn`].
 
 use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use covet_engine::{Database, Error, ReadTxn, Result, Savepoint, Tree, WriteTxn};
+use covet_engine::vfs::{OpenMode, SyncKind, Vfs, VfsFile};
+use covet_engine::{
+    Database, Durability, Error, Options, ReadTxn, Result, Savepoint, Tree, WriteTxn,
+};
 
 /// The expected entries of one tree.
 pub type TreeModel = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -420,4 +434,240 @@ pub fn numbered_counter(m: &Model) -> u64 {
         .map(|v| u64::from_le_bytes(v[..8].try_into().expect("8 bytes")))
         .unwrap_or(0)
 }
+
+/// Checks what `r` sees against `expected` beyond a full scan: the list of
+/// trees, a point lookup of every key in `probes` (present or absent) in every
+/// tree, and forward and backward ranges bounded by consecutive probes (both
+/// bound kinds). Returns a description of the first difference.
+///
+/// The probes should include keys that the history deleted: a deleted key that
+/// is still visible to a lookup or a bounded range fails here.
+pub fn probe_txn(
+    r: &ReadTxn,
+    expected: &Model,
+    probes: &[Vec<u8>],
+) -> std::result::Result<(), String> {
+    let err = |e: Error| format!("read error: {e}");
+    let names: Vec<String> = r
+        .list_trees()
+        .map_err(err)?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let want: Vec<&String> = expected.keys().collect();
+    if names.iter().collect::<Vec<_>>() != want {
+        return Err(format!("trees {names:?}, expected {want:?}"));
+    }
+    let mut sorted = probes.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    for (name, model) in expected {
+        let tree = r.open_tree(name).map_err(err)?;
+        for k in &sorted {
+            let got = r.get(&tree, k).map_err(err)?.map(|v| v.value().to_vec());
+            if got.as_ref() != model.get(k) {
+                return Err(format!(
+                    "tree {name:?}: get({:?}) = {:?}, expected {:?}",
+                    show(k),
+                    got.as_deref().map(show),
+                    model.get(k).map(|v| show(v))
+                ));
+            }
+        }
+        for (i, pair) in sorted.windows(2).enumerate() {
+            let (lo, hi) = if i % 2 == 0 {
+                (
+                    Bound::Included(pair[0].clone()),
+                    Bound::Excluded(pair[1].clone()),
+                )
+            } else {
+                (
+                    Bound::Excluded(pair[0].clone()),
+                    Bound::Included(pair[1].clone()),
+                )
+            };
+            let want: Vec<(Vec<u8>, Vec<u8>)> = model
+                .range((lo.clone(), hi.clone()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let collect = |it: covet_engine::RangeIter<'_>| {
+                it.map(|e| e.map(|e| (e.key().to_vec(), e.value().to_vec())))
+                    .collect::<Result<Vec<_>>>()
+            };
+            let fwd = collect(r.range(&tree, (lo.clone(), hi.clone()))).map_err(err)?;
+            let mut back = collect(r.range_rev(&tree, (lo.clone(), hi.clone()))).map_err(err)?;
+            back.reverse();
+            if fwd != want || back != want {
+                return Err(format!(
+                    "tree {name:?}: range {lo:?}..{hi:?}: forward {} entries, backward {}, expected {}",
+                    fwd.len(),
+                    back.len(),
+                    want.len()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What an [`IoCounter`] counted for one file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileIo {
+    /// Successful `sync` calls.
+    pub syncs: u64,
+    /// Successful `write_at` calls.
+    pub writes: u64,
+    /// Successful `write_at` calls that started at or past the end of the file.
+    pub writes_past_end: u64,
+}
+
+/// A file system that passes every call to `inner` and counts, per file path,
+/// the successful syncs and writes. Clones share the counts.
+#[derive(Debug, Clone)]
+pub struct IoCounter {
+    inner: Arc<dyn Vfs>,
+    counts: Arc<Mutex<HashMap<PathBuf, FileIo>>>,
+}
+
+impl IoCounter {
+    /// Counts the calls made through it on `inner`.
+    pub fn new(inner: Arc<dyn Vfs>) -> IoCounter {
+        IoCounter {
+            inner,
+            counts: Arc::default(),
+        }
+    }
+
+    /// What was counted for the file at `path` so far.
+    pub fn of(&self, path: impl AsRef<Path>) -> FileIo {
+        let counts = self.counts.lock().expect("I/O counts");
+        counts.get(path.as_ref()).copied().unwrap_or_default()
+    }
+
+    /// Successful syncs of the file at `path` so far.
+    pub fn syncs(&self, path: impl AsRef<Path>) -> u64 {
+        self.of(path).syncs
+    }
+}
+
+impl Vfs for IoCounter {
+    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn VfsFile>> {
+        let inner = self.inner.open(path, mode)?;
+        Ok(Box::new(CountedFile {
+            inner,
+            path: path.to_path_buf(),
+            counts: self.counts.clone(),
+        }))
+    }
+
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        self.inner.exists(path)
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        self.inner.remove(path)
+    }
+}
+
+#[derive(Debug)]
+struct CountedFile {
+    inner: Box<dyn VfsFile>,
+    path: PathBuf,
+    counts: Arc<Mutex<HashMap<PathBuf, FileIo>>>,
+}
+
+impl CountedFile {
+    fn count(&self, f: impl FnOnce(&mut FileIo)) {
+        f(self
+            .counts
+            .lock()
+            .expect("I/O counts")
+            .entry(self.path.clone())
+            .or_default());
+    }
+}
+
+impl VfsFile for CountedFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.inner.read_at(buf, offset)
+    }
+
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        let past_end = offset >= self.inner.size()?;
+        self.inner.write_at(buf, offset)?;
+        self.count(|c| {
+            c.writes += 1;
+            c.writes_past_end += u64::from(past_end);
+        });
+        Ok(())
+    }
+
+    fn sync(&self, kind: SyncKind) -> io::Result<()> {
+        self.inner.sync(kind)?;
+        self.count(|c| c.syncs += 1);
+        Ok(())
+    }
+
+    fn size(&self) -> io::Result<u64> {
+        self.inner.size()
+    }
+
+    fn set_len(&self, size: u64) -> io::Result<()> {
+        self.inner.set_len(size)
+    }
+
+    fn try_lock_exclusive(&self) -> io::Result<bool> {
+        self.inner.try_lock_exclusive()
+    }
+}
+
+/// The options of the kill -9 test's workloads (the child opens with them, the
+/// parent verifies with them). The spilling one has a cache of 32 pages, so
+/// that its transactions hold more dirty pages than the cache allows.
+pub fn kill9_options(spilling: bool) -> Options {
+    Options {
+        page_size: 1024,
+        cache_bytes: if spilling { 32 * 1024 } else { 256 * 1024 },
+        durability: Durability::Full,
+        autocheckpoint_frames: if spilling { 400 } else { 64 },
+        ..Options::default()
+    }
+}
+
+/// The changes of transaction number `n` (from 1) of the spilling workload of
+/// the kill -9 test: 150 values of 300 bytes (some 50 pages, more than the 32
+/// pages of its cache: the transaction spills, and the pages it adds past the
+/// end of the main file are written there), the removal of every other key of
+/// transaction `n - 2` (so that freed pages are reused too), and the counter.
+pub fn spilling_txn(n: u64) -> Vec<KvOp> {
+    let mut ops: Vec<KvOp> = (0..150)
+        .map(|j| KvOp::Insert {
+            tree: "data",
+            key: spread_key(n * 1000 + j),
+            value: value_for(n, j, 300),
+        })
+        .collect();
+    if n > 2 {
+        ops.extend((0..150).step_by(2).map(|j| KvOp::Remove {
+            tree: "data",
+            key: spread_key((n - 2) * 1000 + j),
+        }));
+    }
+    ops.push(KvOp::Insert {
+        tree: "meta",
+        key: COUNTER_KEY.to_vec(),
+        value: n.to_le_bytes().to_vec(),
+    });
+    ops
+}
+
+/// The database after transactions 1..=`c` of the spilling workload.
+pub fn spilling_state(c: u64) -> Model {
+    let mut m = Model::new();
+    for n in 1..=c {
+        apply_ops(&mut m, &spilling_txn(n));
+    }
+    m
+}
+
 pub mod fuzz_logic;

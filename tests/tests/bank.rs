@@ -1,20 +1,26 @@
 //! Concurrency: the bank test. One writer moves random amounts between 100
 //! accounts in many small transactions (some rolled back, some with savepoints
-//! rolled back to or released), and appends each transfer to a history tree;
-//! four readers meanwhile take snapshots and check that every snapshot is
-//! consistent: the balances sum to the constant total, two full scans of a
-//! snapshot agree (also when the writer commits and checkpoints between them),
-//! point lookups agree with the scan, and the history holds exactly as many
-//! entries as the snapshot's transfer counter says. A small cache forces
-//! eviction, a small checkpoint threshold frequent checkpoints and WAL resets.
+//! rolled back to or released), appends each commit to a history tree and
+//! removes the entry `KEEP` commits older, and counts its commits in the
+//! database itself (`meta/transfers`, in the same transaction). Before each
+//! commit it publishes that commit's number and full balance vector in a shared
+//! map; four readers meanwhile take snapshots, read the commit number the
+//! snapshot holds, and compare the snapshot exactly with that commit: every
+//! balance (not only the total), the history window, the counter; two full
+//! scans agree (also when the writer commits and checkpoints between them),
+//! and point lookups and bounded ranges — over removed history entries and
+//! keys not yet written too — agree with the expected state. A small cache
+//! forces eviction, a small checkpoint threshold frequent checkpoints and WAL
+//! resets.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use covet_engine::{Database, Durability, Options, ReadTxn};
+use covet_tests::{diff, probe_txn, read_txn_state, Model, TreeModel};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -23,6 +29,12 @@ const INITIAL: i64 = 1_000;
 const TOTAL: i64 = ACCOUNTS as i64 * INITIAL;
 const TRANSACTIONS: u64 = 4_000;
 const READERS: usize = 4;
+/// The history keeps the entries of the last `KEEP` commits.
+const KEEP: u64 = 10;
+
+/// The balances of every commit by its number, published by the writer before
+/// the commit (so a reader that sees the commit finds them).
+type Published = Arc<Mutex<HashMap<u64, Arc<Vec<i64>>>>>;
 
 fn account(i: u64) -> Vec<u8> {
     format!("account-{i:03}").into_bytes()
@@ -41,57 +53,113 @@ fn balance_of(v: &[u8]) -> i64 {
     i64::from_le_bytes(v[..8].try_into().unwrap())
 }
 
-/// Everything a reader checks in one snapshot. Returns the balances.
-fn check_snapshot(r: &ReadTxn, rng: &mut StdRng, pause: bool) -> BTreeMap<Vec<u8>, i64> {
-    let accounts = r.open_tree("accounts").unwrap();
-    let history = r.open_tree("history").unwrap();
+fn history_key(c: u64) -> Vec<u8> {
+    c.to_be_bytes().to_vec()
+}
+
+fn history_value(c: u64) -> Vec<u8> {
+    let mut v = c.to_le_bytes().repeat(12);
+    v.push((c % 251) as u8);
+    v
+}
+
+/// The first history entry commit `c` keeps.
+fn first_kept(c: u64) -> u64 {
+    (c + 1).saturating_sub(KEEP).max(1)
+}
+
+/// The whole database after commit `c` (0: the initial one) with `balances`.
+fn expected_state(c: u64, balances: &[i64]) -> Model {
+    let accounts: TreeModel = balances
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| (account(i as u64), balance_value(b)))
+        .collect();
+    let history: TreeModel = (first_kept(c)..=c)
+        .map(|k| (history_key(k), history_value(k)))
+        .collect();
+    let mut meta = TreeModel::new();
+    if c > 0 {
+        meta.insert(b"transfers".to_vec(), c.to_le_bytes().to_vec());
+    }
+    [
+        ("accounts".to_string(), accounts),
+        ("history".to_string(), history),
+        ("meta".to_string(), meta),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// Keys to look up in every tree of commit `c`'s snapshot: the history around
+/// its window (entries removed already, kept, not written yet), accounts at the
+/// edges and past them, the counter.
+fn probes(c: u64) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = (c.saturating_sub(KEEP + 3)..=c + 3)
+        .map(history_key)
+        .collect();
+    out.extend([0, 1, ACCOUNTS / 2, ACCOUNTS - 1, ACCOUNTS, ACCOUNTS + 7].map(account));
+    out.extend([b"transfers".to_vec(), b"account-".to_vec(), Vec::new()]);
+    out
+}
+
+/// The commit number a snapshot holds.
+fn commit_of(r: &ReadTxn) -> u64 {
     let meta = r.open_tree("meta").unwrap();
-    let scan = |r: &ReadTxn| -> BTreeMap<Vec<u8>, i64> {
-        r.iter(&accounts)
-            .map(|e| {
-                let e = e.unwrap();
-                (e.key().to_vec(), balance_of(e.value()))
-            })
-            .collect()
-    };
-    let first = scan(r);
-    assert_eq!(first.len() as u64, ACCOUNTS, "accounts missing");
-    let sum: i64 = first.values().sum();
+    r.get(&meta, b"transfers")
+        .unwrap()
+        .map(|v| u64::from_le_bytes(v.value().try_into().unwrap()))
+        .unwrap_or(0)
+}
+
+/// Checks one snapshot exactly against the commit it holds. Returns that
+/// commit's number.
+fn check_snapshot(r: &ReadTxn, published: &Published, pause: bool) -> u64 {
+    let c = commit_of(r);
+    let balances = published
+        .lock()
+        .unwrap()
+        .get(&c)
+        .cloned()
+        .unwrap_or_else(|| panic!("snapshot {} holds commit {c}, never published", r.txn_id()));
     assert_eq!(
-        sum,
+        balances.iter().sum::<i64>(),
         TOTAL,
-        "the balances of snapshot {} do not add up",
-        r.txn_id()
+        "commit {c} was published wrong"
+    );
+    let expected = expected_state(c, &balances);
+    let first = read_txn_state(r).unwrap();
+    assert!(
+        first == expected,
+        "snapshot {} of commit {c}: {}",
+        r.txn_id(),
+        diff(&expected, &first)
     );
     if pause {
         // Let the writer commit (and checkpoint) while this snapshot is open.
         thread::sleep(Duration::from_millis(2));
     }
-    let second = scan(r);
-    assert_eq!(first, second, "two scans of one snapshot differ");
-    for _ in 0..5 {
-        let k = account(rng.gen_range(0..ACCOUNTS));
-        let got = balance_of(r.get(&accounts, &k).unwrap().unwrap().value());
-        assert_eq!(got, first[&k], "get disagrees with the scan");
+    let second = read_txn_state(r).unwrap();
+    assert!(
+        second == expected,
+        "snapshot {} of commit {c}, second scan: {}",
+        r.txn_id(),
+        diff(&expected, &second)
+    );
+    if let Err(e) = probe_txn(r, &expected, &probes(c)) {
+        panic!("snapshot {} of commit {c}: {e}", r.txn_id());
     }
-    // The reverse scan sees the same entries.
+    // The reverse scan sees the same accounts.
+    let accounts = r.open_tree("accounts").unwrap();
     let rev: Vec<Vec<u8>> = r
         .range_rev::<&[u8], _>(&accounts, ..)
         .map(|e| e.unwrap().key().to_vec())
         .collect();
-    assert!(rev.iter().rev().eq(first.keys()), "reverse scan differs");
-    let transfers = r
-        .get(&meta, b"transfers")
-        .unwrap()
-        .map(|v| u64::from_le_bytes(v.value().try_into().unwrap()))
-        .unwrap_or(0);
-    assert_eq!(
-        r.iter(&history).count() as u64,
-        transfers,
-        "history and transfer counter disagree in snapshot {}",
-        r.txn_id()
+    assert!(
+        rev.iter().rev().eq(expected["accounts"].keys()),
+        "reverse scan differs"
     );
-    first
+    c
 }
 
 #[test]
@@ -105,7 +173,8 @@ fn bank_transfers_keep_every_snapshot_consistent() {
         ..Options::default()
     })
     .unwrap();
-    let mut balances: BTreeMap<Vec<u8>, i64> = BTreeMap::new();
+    let published: Published = Arc::default();
+    let mut balances: Vec<i64> = vec![INITIAL; ACCOUNTS as usize];
     {
         let mut w = db.begin_write().unwrap();
         let a = w.create_tree("accounts").unwrap();
@@ -113,8 +182,11 @@ fn bank_transfers_keep_every_snapshot_consistent() {
         w.create_tree("meta").unwrap();
         for i in 0..ACCOUNTS {
             w.insert(&a, &account(i), &balance_value(INITIAL)).unwrap();
-            balances.insert(account(i), INITIAL);
         }
+        published
+            .lock()
+            .unwrap()
+            .insert(0, Arc::new(balances.clone()));
         w.commit().unwrap();
     }
 
@@ -123,8 +195,8 @@ fn bank_transfers_keep_every_snapshot_consistent() {
         .map(|id| {
             let db = db.clone();
             let done = done.clone();
+            let published = published.clone();
             thread::spawn(move || {
-                let mut rng = StdRng::seed_from_u64(100 + id as u64);
                 let mut checked = 0u64;
                 let mut seen = BTreeSet::new();
                 loop {
@@ -132,8 +204,7 @@ fn bank_transfers_keep_every_snapshot_consistent() {
                     // writer finished, so every reader checks the final state.
                     let finished = done.load(Ordering::Acquire);
                     let r = db.begin_read().unwrap();
-                    check_snapshot(&r, &mut rng, checked % 8 == id as u64);
-                    seen.insert(r.txn_id());
+                    seen.insert(check_snapshot(&r, &published, checked % 8 == id as u64));
                     checked += 1;
                     if id == 0 && checked.is_multiple_of(64) {
                         let report = db.check_integrity().unwrap();
@@ -164,16 +235,21 @@ fn bank_transfers_keep_every_snapshot_consistent() {
             } else {
                 None
             };
-            let from = account(rng.gen_range(0..ACCOUNTS));
-            let to = account(rng.gen_range(0..ACCOUNTS));
+            let from = rng.gen_range(0..ACCOUNTS);
+            let to = rng.gen_range(0..ACCOUNTS);
             let amount = rng.gen_range(1..=250);
-            let fb = balance_of(w.get(&a, &from).unwrap().unwrap().value());
-            assert_eq!(fb, pending[&from], "the writer reads its own changes");
-            w.insert(&a, &from, &balance_value(fb - amount)).unwrap();
-            let tb = balance_of(w.get(&a, &to).unwrap().unwrap().value());
-            w.insert(&a, &to, &balance_value(tb + amount)).unwrap();
-            *pending.get_mut(&from).unwrap() -= amount;
-            *pending.get_mut(&to).unwrap() += amount;
+            let fb = balance_of(w.get(&a, &account(from)).unwrap().unwrap().value());
+            assert_eq!(
+                fb, pending[from as usize],
+                "the writer reads its own changes"
+            );
+            w.insert(&a, &account(from), &balance_value(fb - amount))
+                .unwrap();
+            let tb = balance_of(w.get(&a, &account(to)).unwrap().unwrap().value());
+            w.insert(&a, &account(to), &balance_value(tb + amount))
+                .unwrap();
+            pending[from as usize] -= amount;
+            pending[to as usize] += amount;
             if let Some(sp) = sp {
                 if rng.gen_bool(0.5) {
                     w.rollback_to(sp).unwrap();
@@ -184,20 +260,28 @@ fn bank_transfers_keep_every_snapshot_consistent() {
                 }
             }
         }
-        // One history entry per committed transaction, and the counter.
+        // The commit number, in the same transaction: its history entry, the
+        // removal of the entry that leaves the window, and the counter.
         let count = w
             .get(&m, b"transfers")
             .unwrap()
             .map(|v| u64::from_le_bytes(v.value().try_into().unwrap()))
             .unwrap_or(0);
-        w.insert(&h, &(count + 1).to_be_bytes(), &[i as u8; 100])
-            .unwrap();
-        w.insert(&m, b"transfers", &(count + 1).to_le_bytes())
-            .unwrap();
+        assert_eq!(count, committed, "the counter counts the commits");
+        let c = count + 1;
+        assert!(!w.insert(&h, &history_key(c), &history_value(c)).unwrap());
+        if c > KEEP {
+            assert!(w.remove(&h, &history_key(c - KEEP)).unwrap());
+        }
+        w.insert(&m, b"transfers", &c.to_le_bytes()).unwrap();
         if rng.gen_bool(0.1) {
             w.rollback();
             rolled_back += 1;
         } else {
+            published
+                .lock()
+                .unwrap()
+                .insert(c, Arc::new(pending.clone()));
             w.commit().unwrap();
             balances = pending;
             committed += 1;
@@ -229,13 +313,15 @@ fn bank_transfers_keep_every_snapshot_consistent() {
         "bank: {committed} commits, {rolled_back} rollbacks, {savepoints_undone} savepoint rollbacks, {total_checked} snapshots checked"
     );
 
-    // The final state is exactly the writer's model.
+    // The final state is exactly the writer's last commit.
     let r = db.begin_read().unwrap();
-    let final_balances = check_snapshot(&r, &mut rng, false);
-    assert_eq!(final_balances, balances);
-    assert_eq!(final_balances.values().sum::<i64>(), TOTAL);
+    assert_eq!(check_snapshot(&r, &published, false), committed);
+    assert_eq!(
+        published.lock().unwrap()[&committed].as_slice(),
+        balances.as_slice()
+    );
     let h = r.open_tree("history").unwrap();
-    assert_eq!(r.iter(&h).count() as u64, committed);
+    assert_eq!(r.iter(&h).count() as u64, KEEP.min(committed));
     assert!(rolled_back > 100 && savepoints_undone > 100);
     let report = db.check_integrity().unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);

@@ -20,12 +20,14 @@ use std::sync::Arc;
 use covet_engine::vfs::{CrashMode, FaultConfig, FaultKind, FaultVfs, MemoryVfs, Vfs};
 use covet_engine::{Database, Durability, Error, Options, ReadTxn, Result};
 use covet_tests::{
-    assert_integrity, diff, read_state, read_txn_state, spread_key, value_for, Model, ModelTxn,
+    assert_integrity, diff, read_state, read_txn_state, spread_key, value_for, IoCounter, Model,
+    ModelTxn,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 const PATH: &str = "crash.covet";
+const WAL_PATH: &str = "crash.covet-wal";
 
 /// How the armed fault behaves.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,6 +49,8 @@ type Step = std::result::Result<(), Stop>;
 /// Runs a workload against a database and records what must survive.
 struct Ctx {
     vfs: FaultVfs,
+    /// `vfs` as the database sees it, counting syncs per file.
+    counter: IoCounter,
     opts: Options,
     mode: Mode,
     fault_at: Option<u64>,
@@ -57,9 +61,12 @@ struct Ctx {
     /// The state the commit that failed last would have produced: it may have
     /// become durable before the failure.
     inflight: Option<Model>,
-    /// Index into `states` of a state known durable (the last successful explicit
-    /// checkpoint); matters for `Durability::Normal`.
+    /// Index into `states` of the newest state known durable; matters for
+    /// `Durability::Normal`, where it is the last commit that returned before the
+    /// last successful sync of the WAL (see [`Ctx::note_syncs`]).
     floor: usize,
+    /// WAL syncs counted when `floor` was last moved.
+    floor_syncs: u64,
     /// After a reopen showed a failed commit (its frames were written, its sync
     /// failed), that commit is the state the workload goes on from, but it is
     /// not durable until the next commit syncs the WAL: until then a crash may
@@ -89,6 +96,7 @@ struct Ctx {
 impl Ctx {
     fn new(vfs: FaultVfs, opts: Options, mode: Mode, fault_at: Option<u64>) -> Ctx {
         Ctx {
+            counter: IoCounter::new(traced(&vfs)),
             vfs,
             opts,
             mode,
@@ -97,6 +105,7 @@ impl Ctx {
             states: vec![Model::new()],
             inflight: None,
             floor: 0,
+            floor_syncs: 0,
             unsynced_from: None,
             readers: Vec::new(),
             opened: false,
@@ -122,11 +131,32 @@ impl Ctx {
         }
     }
 
+    /// The contract of `Durability::Normal`: commits are written to the WAL
+    /// unsynced, and a successful sync of the WAL (which only checkpoints do:
+    /// automatic, explicit or at close) makes every commit that returned before
+    /// it durable. Called after every call that may sync; moves the floor.
+    fn note_syncs(&mut self) {
+        let syncs = self.counter.syncs(WAL_PATH);
+        if syncs > self.floor_syncs {
+            self.floor_syncs = syncs;
+            self.floor = self.states.len() - 1;
+        }
+        // Unsynced commits wrote fewer than `autocheckpoint_frames` frames, one
+        // at least each.
+        let unsynced = self.states.len() - 1 - self.floor;
+        assert!(
+            self.opts.durability != Durability::Normal
+                || unsynced < self.opts.autocheckpoint_frames as usize,
+            "{unsynced} commits unsynced, autocheckpoint at {} frames",
+            self.opts.autocheckpoint_frames
+        );
+    }
+
     fn open(&mut self) -> Step {
         let tries = if self.mode == Mode::IoError { 2 } else { 1 };
         for _ in 0..tries {
             let before = self.vfs.ops();
-            match Database::open_with_vfs(traced(&self.vfs), PATH, self.opts.clone()) {
+            match Database::open_with_vfs(Arc::new(self.counter.clone()), PATH, self.opts.clone()) {
                 Ok(db) => {
                     if self.mode == Mode::IoError && self.fired_since(before) {
                         panic!("open swallowed the injected fault (k={:?})", self.fault_at);
@@ -256,6 +286,7 @@ impl Ctx {
                 }
                 self.states.push(m);
                 self.inflight = None;
+                self.note_syncs();
                 if self.opts.durability == Durability::Full {
                     self.unsynced_from = None;
                 }
@@ -279,7 +310,15 @@ impl Ctx {
                 if self.expect_poison {
                     panic!("checkpoint worked after a failed automatic checkpoint");
                 }
-                self.floor = self.states.len() - 1;
+                self.note_syncs();
+                if self.opts.durability != Durability::Off && self.unsynced_from.is_none() {
+                    assert_eq!(
+                        self.floor,
+                        self.states.len() - 1,
+                        "a checkpoint returned Ok without syncing every commit (k={:?})",
+                        self.fault_at
+                    );
+                }
                 Ok(())
             }
             Err(e) => self.error("checkpoint", e),
@@ -321,6 +360,7 @@ impl Ctx {
         self.check_readers()?;
         let before = self.vfs.ops();
         self.db = None;
+        self.note_syncs();
         if self.fired_since(before) {
             self.fired_in_close = true;
         }
@@ -364,6 +404,29 @@ impl Ctx {
         }
         out
     }
+
+    /// The one state an image that kept no unsynced write must show after a
+    /// power cut: the last commit with `Full`, the durable floor with `Normal`.
+    /// `None` when an injected I/O error left a failed commit's frames in the
+    /// WAL (`unsynced_from`): then the next sync decides.
+    fn durable(&self) -> Option<&Model> {
+        if self.mode != Mode::PowerCut || self.unsynced_from.is_some() {
+            return None;
+        }
+        Some(match self.opts.durability {
+            Durability::Full => self.last(),
+            _ => &self.states[self.floor],
+        })
+    }
+
+    /// The states an image that kept every unsynced write must show after a
+    /// power cut: the last commit, or the one in flight.
+    fn newest(&self) -> Option<Vec<&Model>> {
+        if self.mode != Mode::PowerCut {
+            return None;
+        }
+        Some(std::iter::once(self.last()).chain(&self.inflight).collect())
+    }
 }
 
 /// A workload: a fixed script of transactions, checkpoints and reopens.
@@ -382,6 +445,7 @@ fn run(w: &Workload, vfs: FaultVfs, mode: Mode, fault_at: Option<u64>) -> Ctx {
     ctx.readers.clear();
     ctx.ops_before_close = ctx.vfs.ops();
     ctx.db = None; // closes: checkpoint and WAL truncation
+    ctx.note_syncs();
     ctx
 }
 
@@ -397,9 +461,20 @@ enum Outcome {
     InFlight,
 }
 
-/// Opens `image` and checks it holds one of the allowed states; one image in a
-/// few also takes a new commit and is reopened again.
-fn verify_image(image: MemoryVfs, ctx: &Ctx, post_write: bool, what: &str) -> Outcome {
+/// Opens `image` (the files a power cut left, `crash` says how) and checks it
+/// holds one of the allowed states; `post_write` also takes a new commit and
+/// reopens once more. With `recovery` set, the power is then cut again at every
+/// write and sync of reopening this image and of the first commit after it
+/// (once per distinct image, see [`recovery_crash_test`]).
+fn verify_image(
+    image: MemoryVfs,
+    ctx: &Ctx,
+    crash: Option<CrashMode>,
+    post_write: bool,
+    mut recovery: Option<&mut RecoveryTally>,
+    what: &str,
+) -> Outcome {
+    let pristine = recovery.as_ref().map(|_| copy_files(&image));
     let vfs = Arc::new(image);
     let db = match Database::open_with_vfs(vfs.clone(), PATH, ctx.opts.clone()) {
         Ok(db) => db,
@@ -428,6 +503,37 @@ fn verify_image(image: MemoryVfs, ctx: &Ctx, post_write: bool, what: &str) -> Ou
                 .unwrap_or_else(|| "-".into())
         )
     });
+    match crash {
+        Some(CrashMode::DropUnsynced) => {
+            if let Some(durable) = ctx.durable() {
+                assert!(
+                    *durable == seen,
+                    "{what}: with no unsynced write kept, the state must be the durable one \
+                     (state {} of {}), found state {:?}: {}",
+                    ctx.states
+                        .iter()
+                        .position(|m| m == durable)
+                        .unwrap_or(usize::MAX),
+                    ctx.states.len() - 1,
+                    ctx.states.iter().position(|m| *m == seen),
+                    diff(durable, &seen)
+                );
+            }
+        }
+        Some(CrashMode::KeepUnsynced) => {
+            if let Some(newest) = ctx.newest() {
+                assert!(
+                    newest.contains(&&seen),
+                    "{what}: with every write kept, the state must be the last commit or the \
+                     one in flight, found state {:?} of {}: {}",
+                    ctx.states.iter().position(|m| *m == seen),
+                    ctx.states.len() - 1,
+                    diff(ctx.last(), &seen)
+                );
+            }
+        }
+        _ => {}
+    }
     assert_integrity(&db, what);
     let n_states = allowed.len() - usize::from(ctx.inflight.is_some());
     let outcome = if ctx.inflight.is_some() && pos == allowed.len() - 1 {
@@ -438,14 +544,7 @@ fn verify_image(image: MemoryVfs, ctx: &Ctx, post_write: bool, what: &str) -> Ou
         Outcome::Earlier
     };
     if post_write {
-        let mut t = ModelTxn::begin(&db, &seen).unwrap();
-        t.insert("after-crash", b"key", b"value").unwrap();
-        let first = seen.keys().next().cloned();
-        if let Some(name) = first {
-            t.insert(&name, b"after-crash", &[7u8; 700]).unwrap();
-        }
-        let expected = t
-            .commit()
+        let expected = post_recovery_commit(&db, &seen)
             .unwrap_or_else(|e| panic!("{what}: commit after recovery: {e}"));
         drop(db);
         let db = Database::open_with_vfs(vfs, PATH, ctx.opts.clone())
@@ -459,8 +558,204 @@ fn verify_image(image: MemoryVfs, ctx: &Ctx, post_write: bool, what: &str) -> Ou
             diff(&expected, &again)
         );
         assert_integrity(&db, what);
+    } else {
+        drop(db);
+    }
+    if let (Some(tally), Some(pristine)) = (recovery.as_deref_mut(), pristine) {
+        if tally.first_time(&pristine) {
+            recovery_crash_test(&pristine, &ctx.opts, &seen, tally, what);
+        }
     }
     outcome
+}
+
+/// The first commit after a recovery: a key in a new tree, and an overflow value
+/// in the first tree there was. Returns the state it made.
+fn post_recovery_commit(db: &Database, seen: &Model) -> Result<Model> {
+    let mut t = ModelTxn::begin(db, seen)?;
+    t.insert("after-crash", b"key", b"value")?;
+    if let Some(name) = seen.keys().next().cloned() {
+        t.insert(&name, b"after-crash", &[7u8; 700])?;
+    }
+    t.commit()
+}
+
+/// A copy of every file in `vfs`.
+fn copy_files(vfs: &MemoryVfs) -> MemoryVfs {
+    let out = MemoryVfs::new();
+    for path in vfs.paths() {
+        out.set_file_bytes(&path, vfs.file_bytes(&path).expect("listed"));
+    }
+    out
+}
+
+/// What the crash-during-recovery tests of one workload did.
+#[derive(Default)]
+struct RecoveryTally {
+    /// Hashes of the crash images already tested: the test of an image depends
+    /// only on its bytes, so a repeated image is not run twice.
+    done: std::collections::HashSet<u128>,
+    /// Crash images whose recovery was cut (distinct ones).
+    images: u64,
+    /// Cut points enumerated over all of them (every mutating call of the open,
+    /// the recovery and the first commit).
+    enumerated: u64,
+    /// Cut points run.
+    cuts: u64,
+    /// Images of those second crashes that were verified.
+    verified: u64,
+    /// ... that showed the state before the first commit after recovery.
+    before: u64,
+    /// ... that showed that commit.
+    after: u64,
+}
+
+impl std::fmt::Debug for RecoveryTally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoveryTally")
+            .field("images", &self.images)
+            .field("enumerated", &self.enumerated)
+            .field("cuts", &self.cuts)
+            .field("verified", &self.verified)
+            .field("before", &self.before)
+            .field("after", &self.after)
+            .finish()
+    }
+}
+
+impl RecoveryTally {
+    /// Whether `image` was not tested before (and records it).
+    fn first_time(&mut self, image: &MemoryVfs) -> bool {
+        let mut paths = image.paths();
+        paths.sort();
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for path in paths {
+            let bytes = image.file_bytes(&path).expect("listed");
+            h.update(path.to_string_lossy().as_bytes());
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(&bytes);
+        }
+        self.done.insert(h.digest128())
+    }
+}
+
+/// Crash during recovery: `image` recovers to `seen`. Reopens it on a
+/// [`FaultVfs`] and cuts the power at every mutating call (m of them) of the
+/// open, the recovery and the first commit after it; each cut leaves two crash
+/// images, which must show `seen`, or the new commit if it returned `Ok` (with
+/// `Full`) or was in flight. An image that kept no unsynced write must show
+/// exactly the last durable commit.
+fn recovery_crash_test(
+    image: &MemoryVfs,
+    opts: &Options,
+    seen: &Model,
+    tally: &mut RecoveryTally,
+    what: &str,
+) {
+    tally.images += 1;
+    // The counting run: no fault.
+    let clean = FaultVfs::with_files(image, FaultConfig::default());
+    let after = {
+        let db = Database::open_with_vfs(Arc::new(clean.clone()), PATH, opts.clone())
+            .unwrap_or_else(|e| panic!("{what}, recovery on FaultVfs: {e}"));
+        let again = read_state(&db).unwrap_or_else(|e| panic!("{what}, recovery: {e}"));
+        assert!(
+            again == *seen,
+            "{what}: a second recovery of one image differs: {}",
+            diff(seen, &again)
+        );
+        let after = post_recovery_commit(&db, seen)
+            .unwrap_or_else(|e| panic!("{what}, commit after recovery: {e}"));
+        let m = clean.ops();
+        drop(db);
+        (after, m)
+    };
+    let (after, m) = after;
+    tally.enumerated += m;
+    for j in 1..=m {
+        let vfs = FaultVfs::with_files(
+            image,
+            FaultConfig {
+                fail_after_ops: Some(j),
+                fault: FaultKind::PowerCut,
+                torn_write: j % 2 == 0,
+                sticky: false,
+            },
+        );
+        let label = format!("{what}, then a cut at op {j} of {m} of the recovery");
+        let fatal = |step: &str, e: &Error| {
+            assert!(
+                vfs.is_dead() && matches!(e, Error::Io { .. } | Error::NeedsRecovery),
+                "{label}: {step} failed with {e:?} (power cut: {})",
+                vfs.is_dead()
+            );
+        };
+        // What the cut may leave: `seen`, and `after` once its commit began.
+        let mut committing = false;
+        let mut committed = false;
+        match Database::open_with_vfs(Arc::new(vfs.clone()), PATH, opts.clone()) {
+            Err(e) => fatal("open", &e),
+            Ok(db) => {
+                assert!(
+                    !vfs.is_dead(),
+                    "{label}: open returned Ok though the power went out inside it"
+                );
+                let got = read_state(&db).unwrap_or_else(|e| panic!("{label}: read: {e}"));
+                assert!(got == *seen, "{label}: {}", diff(seen, &got));
+                committing = true;
+                match post_recovery_commit(&db, seen) {
+                    Ok(m) => {
+                        assert_eq!(m, after);
+                        committed = true;
+                    }
+                    Err(e) => fatal("the commit after recovery", &e),
+                }
+            }
+        }
+        assert!(vfs.is_dead(), "{label}: the cut never happened");
+        tally.cuts += 1;
+        let modes = [
+            CrashMode::DropUnsynced,
+            [
+                CrashMode::KeepUnsynced,
+                CrashMode::TornLastWrite {
+                    keep_bytes: (j as usize * 97) % 1500,
+                },
+                CrashMode::RandomSubset {
+                    seed: j,
+                    sector: 512,
+                },
+            ][j as usize % 3],
+        ];
+        for mode in modes {
+            let db = Database::open_with_vfs(Arc::new(vfs.crash_image(mode)), PATH, opts.clone())
+                .unwrap_or_else(|e| panic!("{label}, {mode:?}: reopening: {e}"));
+            let got = read_state(&db).unwrap_or_else(|e| panic!("{label}, {mode:?}: reading: {e}"));
+            let allowed: Vec<&Model> = match (committed, opts.durability) {
+                (true, Durability::Full) => vec![&after],
+                _ if committing && mode != CrashMode::DropUnsynced => vec![seen, &after],
+                // Nothing the cut interrupted was synced, except by a commit that
+                // returned Ok (Full) or a checkpoint inside it (Normal).
+                _ if committed => vec![seen, &after],
+                _ => vec![seen],
+            };
+            assert!(
+                allowed.contains(&&got),
+                "{label}, {mode:?}: the state is neither the recovered one nor the commit \
+                 after it (committed: {committed}, in flight: {committing}). Against the \
+                 recovered one: {}. Against the commit after it: {}",
+                diff(seen, &got),
+                diff(&after, &got)
+            );
+            assert_integrity(&db, &format!("{label}, {mode:?}"));
+            tally.verified += 1;
+            if got == *seen {
+                tally.before += 1;
+            } else {
+                tally.after += 1;
+            }
+        }
+    }
 }
 
 /// Cut points to try for a workload of `n` ops: all of them, or an even sample
@@ -551,11 +846,15 @@ fn only_cut() -> Option<u64> {
 
 #[derive(Debug, Default)]
 struct Tally {
+    /// Cut points the workload has: its mutating calls (N).
+    enumerated: u64,
+    /// Cut points run (all N, unless the test samples).
     cuts: u64,
     images: u64,
     last: u64,
     earlier: u64,
     inflight: u64,
+    recovery: RecoveryTally,
 }
 
 /// The power-cut test of one workload: every cut point, four crash images each.
@@ -563,13 +862,23 @@ fn power_cut_test(w: &Workload, max_cuts: u64) -> Tally {
     let clean = run(w, FaultVfs::new(FaultConfig::default()), Mode::Clean, None);
     let n = clean.vfs.ops();
     assert!(n > 0);
+    let mut tally = Tally {
+        enumerated: n,
+        ..Tally::default()
+    };
     // The clean run's files after close hold the last state.
     let image = clean.vfs.crash_image(CrashMode::DropUnsynced);
     assert_eq!(
-        verify_image(image, &clean, true, &format!("{}: clean", w.name)),
+        verify_image(
+            image,
+            &clean,
+            None,
+            true,
+            Some(&mut tally.recovery),
+            &format!("{}: clean", w.name)
+        ),
         Outcome::Last
     );
-    let mut tally = Tally::default();
     for k in only_cut().map_or_else(|| cut_points(n, max_cuts), |k| vec![k]) {
         let vfs = FaultVfs::new(FaultConfig {
             fail_after_ops: Some(k),
@@ -600,7 +909,9 @@ fn power_cut_test(w: &Workload, max_cuts: u64) -> Tally {
             let outcome = verify_image(
                 ctx.vfs.crash_image(mode),
                 &ctx,
+                Some(mode),
                 i == (k as usize % modes.len()),
+                Some(&mut tally.recovery),
                 &what,
             );
             tally.images += 1;
@@ -667,7 +978,9 @@ fn io_error_test(w: &Workload, max_cuts: u64) -> (u64, u64, u64) {
             verify_image(
                 ctx.vfs.crash_image(mode),
                 &ctx,
+                Some(mode),
                 mode == CrashMode::KeepUnsynced,
+                None,
                 &what,
             );
         }

@@ -11,8 +11,8 @@ use std::time::Duration;
 use covet_engine::vfs::MemoryVfs;
 use covet_engine::{Database, Durability, Error, Options, ReadTxn};
 use covet_tests::{
-    assert_integrity, diff, read_state, read_txn_state, show, spread_key, value_for, Model,
-    ModelTxn,
+    assert_integrity, diff, probe_txn, read_state, read_txn_state, show, spread_key, value_for,
+    Model, ModelTxn,
 };
 use proptest::prelude::*;
 
@@ -115,6 +115,9 @@ fn value(k: u16, step: usize, len: u16) -> Vec<u8> {
     value_for(u64::from(k), step as u64, len)
 }
 
+/// How many recently written or removed keys the readers probe.
+const RECENT_PROBES: usize = 48;
+
 // Fields drop in order: transaction and readers before the database.
 struct Harness {
     txn: Option<ModelTxn>,
@@ -122,6 +125,9 @@ struct Harness {
     db: Option<Database>,
     vfs: Arc<MemoryVfs>,
     committed: Model,
+    /// Keys recently inserted or removed (newest last): readers look them up,
+    /// so a removed key that is still visible to a lookup fails.
+    recent: Vec<Vec<u8>>,
 }
 
 impl Harness {
@@ -136,18 +142,39 @@ impl Harness {
         self.txn.as_mut().expect("just begun")
     }
 
-    fn check_reader(r: &ReadTxn, m: &Model, what: &str) {
+    /// Remembers `k` as a key to probe.
+    fn touch(&mut self, k: &[u8]) {
+        if self.recent.len() == RECENT_PROBES {
+            self.recent.remove(0);
+        }
+        self.recent.push(k.to_vec());
+    }
+
+    /// The keys readers look up and bound ranges with: every 13th key of the
+    /// small key space, a few of the wide one, and the recent ones.
+    fn probes(&self) -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = (0..400).step_by(13).map(key).collect();
+        out.extend([400, 1000, 1999, 2599].map(key));
+        out.extend(self.recent.iter().cloned());
+        out
+    }
+
+    fn check_reader(r: &ReadTxn, m: &Model, probes: &[Vec<u8>], what: &str) {
         let seen = read_txn_state(r).unwrap_or_else(|e| panic!("{what}: a reader fails: {e}"));
         assert!(
             &seen == m,
             "{what}: a reader does not see its snapshot: {}",
             diff(m, &seen)
         );
+        if let Err(e) = probe_txn(r, m, probes) {
+            panic!("{what}: a reader's lookups or ranges differ from its snapshot: {e}");
+        }
     }
 
     fn check_readers(&self, what: &str) {
+        let probes = self.probes();
         for (r, m) in &self.readers {
-            Self::check_reader(r, m, what);
+            Self::check_reader(r, m, &probes, what);
         }
     }
 
@@ -158,6 +185,10 @@ impl Harness {
             "{what}: the database does not hold the last commit: {}",
             diff(&self.committed, &seen)
         );
+        let r = self.db().begin_read().unwrap();
+        if let Err(e) = probe_txn(&r, &self.committed, &self.probes()) {
+            panic!("{what}: lookups or ranges differ from the last commit: {e}");
+        }
     }
 
     fn step(&mut self, i: usize, op: &Op) {
@@ -166,9 +197,11 @@ impl Harness {
                 self.txn()
                     .insert(TREES[tree as usize], &key(k), &value(k, i, len))
                     .unwrap();
+                self.touch(&key(k));
             }
             Op::Remove { tree, key: k } => {
                 self.txn().remove(TREES[tree as usize], &key(k)).unwrap();
+                self.touch(&key(k));
             }
             Op::Bulk { tree, start, count } => {
                 let t = self.txn();
@@ -176,6 +209,10 @@ impl Harness {
                     let k = k.max(400);
                     t.insert(TREES[tree as usize], &key(k), &value(k, i, k))
                         .unwrap();
+                }
+                let end = start.saturating_add(count).max(401) - 1;
+                for k in [start.max(400), start.max(400) / 2 + end / 2, end] {
+                    self.touch(&key(k));
                 }
             }
             Op::RemoveRange { tree, start, count } => {
@@ -193,9 +230,16 @@ impl Harness {
                             .collect()
                     })
                     .unwrap_or_default();
-                for k in doomed {
-                    t.remove(name, &k).unwrap();
+                for k in &doomed {
+                    t.remove(name, k).unwrap();
                 }
+                // Removed keys, spread over the range, and its bounds.
+                let step = doomed.len() / 8 + 1;
+                for k in doomed.iter().step_by(step).chain(doomed.last()) {
+                    self.touch(k);
+                }
+                self.touch(&lo);
+                self.touch(&hi);
             }
             Op::DropTree(tree) => {
                 let name = TREES[tree as usize];
@@ -307,7 +351,8 @@ impl Harness {
             Op::CloseReader(n) => {
                 if !self.readers.is_empty() {
                     let (r, m) = self.readers.remove(n as usize % self.readers.len());
-                    Self::check_reader(&r, &m, &format!("step {i}, closing a reader"));
+                    let probes = self.probes();
+                    Self::check_reader(&r, &m, &probes, &format!("step {i}, closing a reader"));
                 }
             }
             Op::Reopen => {
@@ -345,6 +390,7 @@ fn run(ops: &[Op]) {
         committed: Model::new(),
         txn: None,
         readers: Vec::new(),
+        recent: Vec::new(),
     };
     for (i, op) in ops.iter().enumerate() {
         h.step(i, op);

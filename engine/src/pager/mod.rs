@@ -39,14 +39,42 @@ use crate::wal::{self, FrameNo, WalWriter};
 pub(crate) use snapshot::Snapshot;
 
 /// How hard a commit works to survive a crash.
+///
+/// The contract, in every mode:
+///
+/// - A process crash (kill -9, an abort) loses no commit that returned `Ok`:
+///   its pages are in the WAL, in the operating system's cache, before `commit`
+///   returns.
+/// - After a power cut the database opens without error, passes the integrity
+///   check and holds exactly the state of one commit (never part of one, never
+///   a later commit without the earlier ones) — except with `Off`.
+///
+/// What a power cut may lose is the mode's choice (`tests/tests/crash.rs`
+/// checks each one exactly, at every write and sync of its workloads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
-    /// Every commit is synced to disk before `commit` returns.
+    /// Every commit is synced to disk before `commit` returns: a power cut loses
+    /// no commit that returned `Ok`. (A commit cut short may or may not be
+    /// there, whole.)
     #[default]
     Full,
-    /// Commits are written to the WAL but synced only at checkpoints: a power cut
-    /// can lose the last commits, never corrupt the database. A process crash
-    /// loses nothing.
+    /// Commits are written to the WAL unsynced; the WAL is synced by every
+    /// checkpoint before it copies anything: the automatic one, which runs
+    /// inside the commit that brings the WAL to
+    /// [`Options::autocheckpoint_frames`](crate::Options) frames, an explicit
+    /// [`Database::checkpoint`](crate::Database::checkpoint), and the one at
+    /// close. A power cut loses exactly the commits that returned after the last
+    /// such sync, at most:
+    ///
+    /// - the commits after the last checkpoint that returned `Ok` (a commit that
+    ///   ran an automatic checkpoint is kept, unless that checkpoint failed,
+    ///   which makes the database refuse writes with `NeedsRecovery`);
+    /// - so fewer than `autocheckpoint_frames` WAL frames of commits, hence at
+    ///   most `autocheckpoint_frames - 1` commits.
+    ///
+    /// There is no time bound: an idle database keeps its unsynced commits
+    /// until the next checkpoint or close. The state after the cut is the state
+    /// of one commit between the last synced one and the last that returned.
     Normal,
     /// Nothing is ever synced. A process crash loses nothing; a power cut can
     /// lose or damage anything.
