@@ -16,18 +16,26 @@
 //! | 44 | 4 | root page of the tree directory |
 //! | 48 | 8 | schema cookie (bumped by every catalog change) |
 //! | 56 | 8 | layout generation (bumped by VACUUM, which may move tree roots) |
+//! | 64 | 16 | database id (random, chosen at creation, never changed) |
 //!
 //! Page 0 is written through the WAL like any other page; every commit writes it
 //! last, as the commit frame, so the newest committed page 0 describes the newest
 //! committed state.
+//!
+//! The database id binds a WAL to its main file: the WAL header carries it too,
+//! and a WAL of another id is never applied (see `wal.rs`). A backup is a new
+//! database and gets a new id. 128 random bits: two databases never share one.
 
 use crate::error::{Error, Result};
 use crate::page::{validate_page_size, PageBuf, PageNo, PageType};
 
 /// The magic bytes at offset 9.
 pub(crate) const MAGIC: &[u8; 7] = b"covetDB";
-/// The on-disk format version this build reads and writes.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// The on-disk format version this build reads and writes. Version 2 added the
+/// database id (page 0) and the WAL header's id and base commit.
+pub(crate) const FORMAT_VERSION: u32 = 2;
+/// The end of the meta data fields in page 0; the rest of the page is zeros.
+pub(crate) const HEADER_FIELDS_END: usize = 80;
 
 /// The page number of the header page.
 pub(crate) const HEADER_PAGE: PageNo = 0;
@@ -45,9 +53,31 @@ pub(crate) struct Meta {
     pub directory_root: PageNo,
     pub schema_cookie: u64,
     pub layout_gen: u64,
+    pub db_id: u128,
+}
+
+/// A new random database id.
+pub(crate) fn new_db_id() -> u128 {
+    rand::random()
 }
 
 impl Meta {
+    /// The meta data of a new, empty database: page 0 and the empty tree
+    /// directory at page 1, nothing committed yet (transaction id 0).
+    pub(crate) fn new_database(page_size: u32, db_id: u128) -> Meta {
+        Meta {
+            page_size,
+            txn_id: 0,
+            page_count: 2,
+            free_head: 0,
+            free_count: 0,
+            directory_root: DIRECTORY_ROOT,
+            schema_cookie: 0,
+            layout_gen: 0,
+            db_id,
+        }
+    }
+
     /// Reads the page size from the first bytes of a main file, before any checksum
     /// can be checked (the checksum needs the page size). The magic and version are
     /// checked here too so that a foreign file is rejected with a clear message.
@@ -67,6 +97,19 @@ impl Meta {
         let size = u32::from_le_bytes(first_bytes[20..24].try_into().expect("4")) as usize;
         validate_page_size(size).map_err(|_| not_db(format!("bad page size {size}")))?;
         Ok(size)
+    }
+
+    /// The page size that the first bytes of a main file claim, if they start
+    /// with the magic and name a valid page size; read before the checksum can be
+    /// checked (it needs the page size). The version is checked by
+    /// [`Meta::decode`], after the checksum: a damaged version field is damage,
+    /// an intact one of another version is another format.
+    pub(crate) fn claimed_page_size(first_bytes: &[u8]) -> Option<usize> {
+        if first_bytes.len() < 24 || &first_bytes[9..16] != MAGIC {
+            return None;
+        }
+        let size = u32::from_le_bytes(first_bytes[20..24].try_into().expect("4")) as usize;
+        validate_page_size(size).ok().map(|()| size)
     }
 
     /// Decodes a header page whose checksum was already verified.
@@ -90,6 +133,7 @@ impl Meta {
             directory_root: page.u32_at(44),
             schema_cookie: page.u64_at(48),
             layout_gen: page.u64_at(56),
+            db_id: u128::from_le_bytes(page.bytes()[64..80].try_into().expect("16")),
         };
         if meta.page_count < 2
             || meta.free_head >= meta.page_count
@@ -118,6 +162,7 @@ impl Meta {
         page.put_u32(44, self.directory_root);
         page.put_u64(48, self.schema_cookie);
         page.put_u64(56, self.layout_gen);
+        page.bytes_mut()[64..80].copy_from_slice(&self.db_id.to_le_bytes());
     }
 }
 
@@ -142,6 +187,7 @@ mod tests {
             directory_root: DIRECTORY_ROOT,
             schema_cookie: 4,
             layout_gen: 2,
+            db_id: 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210,
         };
         let mut p = PageBuf::zeroed(4096);
         meta.encode(&mut p);

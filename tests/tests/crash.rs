@@ -800,6 +800,11 @@ mod trace {
         fn remove(&self, path: &Path) -> io::Result<()> {
             self.0.remove(path)
         }
+        fn sync_dir(&self, path: &Path) -> io::Result<()> {
+            let r = self.0.sync_dir(path);
+            eprintln!("  op {:>4} sync_dir {path:?}", self.0.ops());
+            r
+        }
     }
 
     impl TracedFile {

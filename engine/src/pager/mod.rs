@@ -21,6 +21,7 @@
 mod checkpoint;
 pub use checkpoint::CheckpointOutcome;
 mod open;
+pub(crate) use open::wal_path;
 pub(crate) mod snapshot;
 
 use std::collections::BTreeMap;

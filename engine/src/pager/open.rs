@@ -1,6 +1,26 @@
 //! Opening a database: creating a new file, or recovering an existing one from
 //! its main file and WAL; and closing it cleanly.
+//!
+//! Opening never destroys data. The order below keeps that true:
+//! 1. Everything is read before anything is written: the main file's page 0
+//!    and the WAL (scanned read-only). A damaged page 0 is a `Corrupt` error
+//!    naming page 0, a foreign file `NotADatabase`, and a failed open leaves
+//!    both files (and the directory) exactly as they were.
+//! 2. Only a provably unfinished creation is written anew (`create.rs`).
+//! 3. The WAL is replayed only if it is this database's and matches the main
+//!    file's state (`WalScan::applies_to`). A WAL that does not (another
+//!    database's, or an old copy of this one's) is ignored; once the open is
+//!    known to succeed, a new generation is started over it, so its frames are
+//!    overwritten and never read again. They could never be applied to this
+//!    main file: another database's pages, or older versions of pages whose
+//!    newer versions the main file has.
+//! 4. A file the open created (the main file, the WAL) has its directory synced
+//!    before the open returns, so before any commit can be reported durable.
 
+mod create;
+mod main_file;
+
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
@@ -8,13 +28,13 @@ use std::sync::Arc;
 use parking_lot::{Condvar, Mutex};
 
 use super::{Durability, Pager, PagerConfig, Shared, Snapshot, WriterState};
-use crate::btree::node::NodeMut;
 use crate::cache::PageCache;
 use crate::error::{Error, Result};
 use crate::meta::{Meta, DIRECTORY_ROOT, HEADER_PAGE};
-use crate::page::{validate_page_size, PageBuf, PageType};
+use crate::page::PageBuf;
 use crate::vfs::{OpenMode, SyncKind, Vfs, VfsFile};
-use crate::wal::{self, WalWriter};
+use crate::wal::{self, WalScan, WalWriter};
+use main_file::Header;
 
 /// The WAL's path for a database at `path`.
 pub(crate) fn wal_path(path: &Path) -> PathBuf {
@@ -23,9 +43,22 @@ pub(crate) fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Opens the existing file at `path`; `Ok(None)` if there is none.
+fn open_if_exists(
+    vfs: &dyn Vfs,
+    path: &Path,
+    op: &'static str,
+) -> Result<Option<Arc<dyn VfsFile>>> {
+    match vfs.open(path, OpenMode::Existing) {
+        Ok(f) => Ok(Some(Arc::from(f))),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::Io { op, source: e }),
+    }
+}
+
 impl Pager {
-    /// Opens (or, if the file is missing or empty and `create` allows it, creates)
-    /// the database at `path`.
+    /// Opens (or, if the file is missing or an unfinished creation and `create`
+    /// allows it, creates) the database at `path`.
     pub(crate) fn open(
         vfs: &dyn Vfs,
         path: &Path,
@@ -33,63 +66,115 @@ impl Pager {
         create: bool,
         config: PagerConfig,
     ) -> Result<Pager> {
-        let mode = if create {
-            OpenMode::CreateIfMissing
-        } else {
-            OpenMode::Existing
+        let wal_at = wal_path(path);
+        let wal_file = open_if_exists(vfs, &wal_at, "open wal")?;
+        let wal_scan = match &wal_file {
+            Some(f) => wal::scan(&**f)?,
+            None => None,
         };
-        let main: Arc<dyn VfsFile> = Arc::from(
-            vfs.open(path, mode)
-                .map_err(Error::io("open database file"))?,
-        );
+        let wal_has_commit = wal_scan.as_ref().is_some_and(WalScan::has_commit);
+        let mut created_a_file = false;
+        let main = match open_if_exists(vfs, path, "open database file")? {
+            Some(main) => main,
+            None if !create => {
+                return Err(Error::Io {
+                    op: "open database file",
+                    source: std::io::Error::new(
+                        ErrorKind::NotFound,
+                        format!("no database file at {}", path.display()),
+                    ),
+                })
+            }
+            None if wal_has_commit => {
+                return Err(Error::corrupt(
+                    HEADER_PAGE,
+                    "the main file is missing but its WAL holds commits; nothing was changed",
+                ))
+            }
+            None => {
+                created_a_file = true;
+                Arc::from(
+                    vfs.open(path, OpenMode::CreateIfMissing)
+                        .map_err(Error::io("create database file"))?,
+                )
+            }
+        };
         if !main
             .try_lock_exclusive()
             .map_err(Error::io("lock database file"))?
         {
             return Err(Error::Locked);
         }
-        let wal_file: Arc<dyn VfsFile> = Arc::from(
-            vfs.open(&wal_path(path), OpenMode::CreateIfMissing)
-                .map_err(Error::io("open wal"))?,
-        );
         let size = main.size().map_err(Error::io("size database file"))?;
-        if unfinished_creation(&*main, size)? {
-            validate_page_size(create_page_size)?;
-            main.set_len(0)
-                .map_err(Error::io("truncate database file"))?;
-            initialize(&*main, &*wal_file, create_page_size)?;
+        let main_meta = match main_file::read_header(&*main, size)? {
+            Header::Valid(meta) => meta,
+            Header::Damaged(reason) => {
+                main_file::judge_damaged(&*main, size, &reason, create, wal_has_commit)?;
+                created_a_file = true;
+                create::initialize(&*main, create_page_size)?
+            }
+        };
+        let page_size = main_meta.page_size as usize;
+        let wal_scan =
+            wal_scan.filter(|s| s.applies_to(main_meta.db_id, main_meta.txn_id, page_size));
+        if main_meta.txn_id == 0 && !wal_scan.as_ref().is_some_and(WalScan::has_commit) {
+            finish_creation(&*main, page_size, create)?;
         }
-        let mut first = [0u8; 24];
-        main.read_at(&mut first, 0).map_err(|e| match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => Error::NotADatabase {
-                reason: "file is shorter than a header".into(),
-            },
-            _ => Error::Io {
-                op: "read header",
-                source: e,
-            },
-        })?;
-        let page_size = Meta::peek_page_size(&first)?;
-        let (mut writer, recovered) = WalWriter::recover(wal_file.clone(), page_size, 1)?;
+
+        // The database is known good: from here on the open writes.
+        let (wal_file, writer, recovered) = match (wal_file, wal_scan) {
+            (Some(file), Some(scan)) => {
+                let writer = WalWriter::resume(file.clone(), &scan);
+                (file, writer, scan.recovered)
+            }
+            (file, _) => {
+                let file = match file {
+                    Some(file) => file,
+                    None => {
+                        created_a_file = true;
+                        Arc::from(
+                            vfs.open(&wal_at, OpenMode::CreateIfMissing)
+                                .map_err(Error::io("create wal"))?,
+                        )
+                    }
+                };
+                let writer = WalWriter::start(
+                    file.clone(),
+                    page_size,
+                    main_meta.db_id,
+                    main_meta.txn_id,
+                    1,
+                )?;
+                let recovered = wal::Recovered {
+                    frames: Default::default(),
+                    last_commit: None,
+                };
+                (file, writer, recovered)
+            }
+        };
+        if created_a_file {
+            vfs.sync_dir(path)
+                .map_err(Error::io("sync database directory"))?;
+        }
+        let mut writer = writer;
         writer.set_sync_on_reset(config.durability != Durability::Off);
         let header = writer.header();
-        let header_page = match recovered.frames.get(&HEADER_PAGE) {
+        let meta = match recovered.frames.get(&HEADER_PAGE) {
             Some(&frame) => {
                 let mut buf = PageBuf::zeroed(page_size);
                 wal::read_frame_page(&*wal_file, &header, frame, &mut buf)?;
-                buf
+                buf.verify(HEADER_PAGE)?;
+                let meta = Meta::decode(&buf)?;
+                if meta.db_id != main_meta.db_id {
+                    return Err(Error::corrupt(
+                        HEADER_PAGE,
+                        "the WAL's newest page 0 names another database",
+                    ));
+                }
+                meta
             }
-            None => {
-                let mut buf = PageBuf::zeroed(page_size);
-                main.read_at(buf.bytes_mut(), 0)
-                    .map_err(|_| Error::NotADatabase {
-                        reason: "file is shorter than its first page".into(),
-                    })?;
-                buf
-            }
+            None => main_meta,
         };
-        header_page.verify(HEADER_PAGE)?;
-        let meta = Meta::decode(&header_page)?;
         let commit = recovered.last_commit.unwrap_or(header.first_frame - 1);
         let snap = Snapshot::new(meta, commit, 0, header, recovered.frames);
         let cache = PageCache::new(config.cache_bytes, page_size);
@@ -134,53 +219,30 @@ impl Pager {
     }
 }
 
-/// Writes a new, empty database: page 0 (meta) and page 1 (the empty tree
-/// directory), synced, and an empty WAL.
-fn initialize(main: &dyn VfsFile, wal_file: &dyn VfsFile, page_size: usize) -> Result<()> {
-    let meta = Meta {
-        page_size: page_size as u32,
-        txn_id: 0,
-        page_count: 2,
-        free_head: 0,
-        free_count: 0,
-        directory_root: DIRECTORY_ROOT,
-        schema_cookie: 0,
-        layout_gen: 0,
-    };
-    let mut header = PageBuf::zeroed(page_size);
-    meta.encode(&mut header);
-    header.seal(HEADER_PAGE);
+/// A database at transaction 0 with no commit in its WAL holds nothing; if its
+/// page 1 is not the valid directory, the creation stopped between page 0 and
+/// page 1 (`create.rs`). With `create` it is finished, else refused.
+fn finish_creation(main: &dyn VfsFile, page_size: usize, create: bool) -> Result<()> {
     let mut dir = PageBuf::zeroed(page_size);
-    NodeMut::new(&mut dir).init(PageType::Leaf);
-    dir.seal(DIRECTORY_ROOT);
-    wal_file.set_len(0).map_err(Error::io("truncate wal"))?;
-    // Page 1 is durable before page 0 exists: a valid header always has its tree
-    // directory. A crash in between leaves a file whose first page is zeros, which
-    // the next open treats as a creation that never finished.
-    main.write_at(dir.bytes(), page_size as u64)
-        .map_err(Error::io("write new database"))?;
-    main.sync(SyncKind::Full)
-        .map_err(Error::io("sync new database"))?;
-    main.write_at(header.bytes(), 0)
-        .map_err(Error::io("write new database"))?;
-    main.sync(SyncKind::Full)
-        .map_err(Error::io("sync new database"))?;
-    Ok(())
-}
-
-/// Whether the main file is what an interrupted [`initialize`] leaves: no more
-/// than two pages of the largest size, and no header (its first bytes all zero).
-fn unfinished_creation(main: &dyn VfsFile, size: u64) -> Result<bool> {
-    if size == 0 {
-        return Ok(true);
+    match main.read_at(dir.bytes_mut(), page_size as u64) {
+        Ok(()) if dir.verify(DIRECTORY_ROOT).is_ok() => return Ok(()),
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => {}
+        Err(e) => {
+            return Err(Error::Io {
+                op: "read page",
+                source: e,
+            })
+        }
     }
-    if size > 2 * crate::page::MAX_PAGE_SIZE as u64 || size < 24 {
-        return Ok(false);
+    if !create {
+        return Err(Error::NotADatabase {
+            reason: "the file holds only an unfinished creation (page 1 was never \
+                     written); open with `create` to create the database"
+                .into(),
+        });
     }
-    let mut first = [0u8; 24];
-    main.read_at(&mut first, 0)
-        .map_err(Error::io("read header"))?;
-    Ok(first.iter().all(|&b| b == 0))
+    create::finish(main, page_size)
 }
 
 impl Drop for Pager {

@@ -8,8 +8,19 @@
 //! cut would leave, under a chosen [`CrashMode`]: unsynced writes dropped, kept,
 //! the last one torn, or a random subset of their sectors landing.
 //!
+//! Directory entries are volatile too, as on a real file system: the file system
+//! keeps the *live* names, which `open`, `exists` and `remove` see, and the
+//! *durable* names, which survived the last [`Vfs::sync_dir`] of their directory.
+//! A crash image holds exactly the durable names: a file created since the last
+//! sync of its directory is absent, a file removed since then is still there
+//! (with its durable bytes and the unsynced writes the crash mode lets through).
+//! This holds under every [`CrashMode`]: the modes choose among unsynced *writes*;
+//! an unsynced name is a different question, and the strict answer (the entry is
+//! lost) is the one that makes the crash suite find a missing directory sync.
+//! There is no rename in [`Vfs`], so none is modelled.
+//!
 //! Faults are armed by a [`FaultConfig`]. One global counter numbers every
-//! mutating call (`write_at`, `sync`, `set_len`) on every file, from 1; the call
+//! mutating call (`write_at`, `sync`, `set_len`, `sync_dir`) from 1; the call
 //! whose number is `fail_after_ops` fails with EIO or ENOSPC, or is the moment the
 //! power goes out ([`FaultKind::PowerCut`]): it does not happen, and every later
 //! call, reads included, fails with EIO until the test takes a crash image and
@@ -18,9 +29,12 @@
 //! Invariants, per file:
 //! - `live` equals `durable` with every entry of `unsynced` applied in order.
 //! - `unsynced` is empty right after a successful `sync`.
+//! - A node lives while a live name, a durable name or a handle refers to it.
 //!
-//! Simplifications: creating and removing files is durable at once (there is no
-//! directory to sync), and `SyncKind::Data` and `SyncKind::Full` are alike.
+//! Simplifications: `SyncKind::Data` and `SyncKind::Full` are alike (both make
+//! the file's bytes durable, neither its name), and creating or removing a file
+//! is not a counted call (it cannot fail or be cut; the volatile name models what
+//! a cut right after it would leave).
 
 use super::memory::{self, MemoryVfs};
 use super::{OpenMode, SyncKind, Vfs, VfsFile};
@@ -129,8 +143,13 @@ struct State {
     ops: u64,
     /// The power went out.
     dead: bool,
-    /// The linked files by name.
+    /// The linked files by name (the live directory entries).
     names: HashMap<PathBuf, NodeId>,
+    /// The directory entries as of the last `sync_dir` of each directory: what a
+    /// crash image holds.
+    durable_names: HashMap<PathBuf, NodeId>,
+    /// Successful `sync_dir` calls so far.
+    dir_syncs: u64,
     /// Every file still named or still open.
     nodes: HashMap<NodeId, Node>,
     next_node: NodeId,
@@ -182,6 +201,8 @@ impl FaultVfs {
                 ops: 0,
                 dead: false,
                 names: HashMap::new(),
+                durable_names: HashMap::new(),
+                dir_syncs: 0,
                 nodes: HashMap::new(),
                 next_node: 0,
                 next_handle: 0,
@@ -190,7 +211,8 @@ impl FaultVfs {
         }
     }
 
-    /// A file system holding a copy of every file in `files`, all durable, armed
+    /// A file system holding a copy of every file in `files`, all durable (bytes
+    /// and names), armed
     /// with `config`: to crash again while recovering from a crash image.
     pub fn with_files(files: &MemoryVfs, config: FaultConfig) -> Self {
         let vfs = Self::new(config);
@@ -198,7 +220,8 @@ impl FaultVfs {
             let mut state = vfs.state.lock();
             for path in files.paths() {
                 let bytes = files.file_bytes(&path).unwrap_or_default();
-                let id = state.create(path);
+                let id = state.create(path.clone());
+                state.durable_names.insert(path, id);
                 let node = state.node_mut(id);
                 node.durable.clone_from(&bytes);
                 node.live = bytes;
@@ -218,9 +241,13 @@ impl FaultVfs {
             assert!(sector > 0, "CrashMode::RandomSubset needs a sector > 0");
         }
         let state = self.state.lock();
-        let mut paths: Vec<(&PathBuf, NodeId)> =
-            state.names.iter().map(|(path, &id)| (path, id)).collect();
+        let mut paths: Vec<(&PathBuf, NodeId)> = state
+            .durable_names
+            .iter()
+            .map(|(path, &id)| (path, id))
+            .collect();
         paths.sort();
+        // Without rename a node has one name at most, so images are per name.
         let mut images: HashMap<NodeId, Vec<u8>> = paths
             .iter()
             .map(|&(_, id)| (id, state.nodes[&id].durable.clone()))
@@ -283,6 +310,12 @@ impl FaultVfs {
             out.set_file_bytes(path, images.remove(&id).expect("built above"));
         }
         out
+    }
+
+    /// Successful [`Vfs::sync_dir`] calls so far (not reset by
+    /// [`FaultVfs::reset_counter`]).
+    pub fn dir_syncs(&self) -> u64 {
+        self.state.lock().dir_syncs
     }
 
     /// Mutating calls counted so far (since the last [`FaultVfs::reset_counter`]).
@@ -371,12 +404,40 @@ impl Vfs for FaultVfs {
             .names
             .remove(path)
             .ok_or_else(|| memory::not_found(path))?;
-        let node = state.node_mut(id);
-        node.linked = false;
-        if node.handles == 0 {
-            state.nodes.remove(&id);
-        }
+        state.node_mut(id).linked = false;
+        state.free_if_unreferenced(id);
         Ok(())
+    }
+
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        let mut state = self.state.lock();
+        state.check_alive()?;
+        match state.count_op() {
+            Verdict::Proceed => {
+                let dir = path.parent();
+                let gone: Vec<NodeId> = state
+                    .durable_names
+                    .iter()
+                    .filter(|(p, _)| p.parent() == dir)
+                    .map(|(_, &id)| id)
+                    .collect();
+                state.durable_names.retain(|p, _| p.parent() != dir);
+                let live: Vec<(PathBuf, NodeId)> = state
+                    .names
+                    .iter()
+                    .filter(|(p, _)| p.parent() == dir)
+                    .map(|(p, &id)| (p.clone(), id))
+                    .collect();
+                state.durable_names.extend(live);
+                for id in gone {
+                    state.free_if_unreferenced(id);
+                }
+                state.dir_syncs += 1;
+                Ok(())
+            }
+            Verdict::Fail(err) => Err(err),
+            Verdict::PowerCut => Err(io::Error::from_raw_os_error(EIO)),
+        }
     }
 }
 
@@ -409,7 +470,17 @@ impl State {
         }
     }
 
-    /// Creates an empty, linked file at `path`.
+    /// Frees node `id` once no live name, durable name or handle refers to it.
+    fn free_if_unreferenced(&mut self, id: NodeId) {
+        let Some(node) = self.nodes.get(&id) else {
+            return;
+        };
+        if node.handles == 0 && !node.linked && !self.durable_names.values().any(|&d| d == id) {
+            self.nodes.remove(&id);
+        }
+    }
+
+    /// Creates an empty, linked file at `path` (its name not durable yet).
     fn create(&mut self, path: PathBuf) -> NodeId {
         let id = self.next_node;
         self.next_node += 1;
@@ -553,9 +624,7 @@ impl Drop for FaultFile {
         let node = state.node_mut(self.node);
         memory::unlock(&mut node.lock_owner, self.id);
         node.handles -= 1;
-        if node.handles == 0 && !node.linked {
-            state.nodes.remove(&self.node);
-        }
+        state.free_if_unreferenced(self.node);
     }
 }
 
@@ -608,10 +677,105 @@ mod tests {
         image.file_bytes(path).expect("file in image")
     }
 
+    /// Creates `name` with a durable name, without a counted call: the tests of
+    /// file contents then number their ops as before directories were modelled.
+    fn create(vfs: &FaultVfs, name: &str) -> Box<dyn VfsFile> {
+        let f = vfs.open(p(name), OpenMode::CreateNew).unwrap();
+        let mut state = vfs.state.lock();
+        let id = state.names[p(name)];
+        state.durable_names.insert(PathBuf::from(name), id);
+        f
+    }
+
+    #[test]
+    fn created_files_are_absent_until_their_directory_is_synced() {
+        let vfs = FaultVfs::new(FaultConfig::default());
+        let f = vfs.open(p("dir/db"), OpenMode::CreateNew).unwrap();
+        f.write_at(b"data", 0).unwrap();
+        f.sync(SyncKind::Full).unwrap();
+        for mode in [CrashMode::DropUnsynced, CrashMode::KeepUnsynced] {
+            assert!(vfs.crash_image(mode).paths().is_empty(), "{mode:?}");
+        }
+        // A sync of another directory does not help.
+        vfs.sync_dir(p("other/x")).unwrap();
+        assert!(vfs.crash_image(CrashMode::KeepUnsynced).paths().is_empty());
+        vfs.sync_dir(p("dir/anything")).unwrap();
+        assert_eq!(vfs.dir_syncs(), 2);
+        assert_eq!(vfs.ops(), 4, "a directory sync is a counted call");
+        let image = vfs.crash_image(CrashMode::DropUnsynced);
+        assert_eq!(image.paths(), vec![PathBuf::from("dir/db")]);
+        assert_eq!(bytes(&image, "dir/db"), b"data");
+        // Bytes written after the directory sync follow the file's own syncs.
+        f.write_at(b"DA", 0).unwrap();
+        assert_eq!(
+            bytes(&vfs.crash_image(CrashMode::DropUnsynced), "dir/db"),
+            b"data"
+        );
+        assert_eq!(
+            bytes(&vfs.crash_image(CrashMode::KeepUnsynced), "dir/db"),
+            b"DAta"
+        );
+    }
+
+    #[test]
+    fn removed_files_come_back_until_their_directory_is_synced() {
+        let vfs = FaultVfs::new(FaultConfig::default());
+        let f = vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        f.write_at(b"old", 0).unwrap();
+        f.sync(SyncKind::Data).unwrap();
+        vfs.sync_dir(p("db")).unwrap();
+        f.write_at(b"O", 0).unwrap();
+        drop(f);
+        vfs.remove(p("db")).unwrap();
+        assert!(!vfs.exists(p("db")).unwrap());
+        // A new file under the same name is another file.
+        let g = vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        g.write_at(b"new", 0).unwrap();
+        g.sync(SyncKind::Data).unwrap();
+        assert_eq!(
+            bytes(&vfs.crash_image(CrashMode::DropUnsynced), "db"),
+            b"old"
+        );
+        assert_eq!(
+            bytes(&vfs.crash_image(CrashMode::KeepUnsynced), "db"),
+            b"Old"
+        );
+        vfs.sync_dir(p("db")).unwrap();
+        assert_eq!(
+            bytes(&vfs.crash_image(CrashMode::DropUnsynced), "db"),
+            b"new"
+        );
+        assert_eq!(vfs.state.lock().nodes.len(), 1, "the old file is freed");
+        // Removed and synced: gone.
+        drop(g);
+        vfs.remove(p("db")).unwrap();
+        assert_eq!(vfs.crash_image(CrashMode::DropUnsynced).paths().len(), 1);
+        vfs.sync_dir(p("db")).unwrap();
+        assert!(vfs.crash_image(CrashMode::KeepUnsynced).paths().is_empty());
+        assert!(vfs.state.lock().nodes.is_empty());
+    }
+
+    #[test]
+    fn a_failed_or_cut_directory_sync_makes_nothing_durable() {
+        let vfs = FaultVfs::new(FaultConfig::at(2, FaultKind::Eio));
+        let f = vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        f.sync(SyncKind::Data).unwrap(); // op 1
+        assert_eq!(raw(&vfs.sync_dir(p("db")).unwrap_err()), Some(EIO)); // op 2
+        assert_eq!(vfs.dir_syncs(), 0);
+        assert!(vfs.crash_image(CrashMode::KeepUnsynced).paths().is_empty());
+
+        let vfs = FaultVfs::new(FaultConfig::at(1, FaultKind::PowerCut));
+        vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        assert!(vfs.sync_dir(p("db")).is_err());
+        assert!(vfs.is_dead());
+        assert!(vfs.crash_image(CrashMode::KeepUnsynced).paths().is_empty());
+        assert!(vfs.sync_dir(p("db")).is_err(), "dead");
+    }
+
     #[test]
     fn drop_unsynced_keeps_exactly_the_synced_writes() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let f = vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "db");
         f.write_at(b"first", 0).unwrap();
         f.sync(SyncKind::Data).unwrap();
         f.write_at(b"SECOND", 2).unwrap();
@@ -640,8 +804,8 @@ mod tests {
     #[test]
     fn sync_is_per_file() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let a = vfs.open(p("a"), OpenMode::CreateNew).unwrap();
-        let b = vfs.open(p("b"), OpenMode::CreateNew).unwrap();
+        let a = create(&vfs, "a");
+        let b = create(&vfs, "b");
         a.write_at(b"aaaa", 0).unwrap();
         b.write_at(b"bbbb", 0).unwrap();
         a.sync(SyncKind::Data).unwrap();
@@ -661,8 +825,8 @@ mod tests {
     #[test]
     fn torn_last_write_tears_only_the_last_write_of_the_vfs() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let a = vfs.open(p("a"), OpenMode::CreateNew).unwrap();
-        let b = vfs.open(p("b"), OpenMode::CreateNew).unwrap();
+        let a = create(&vfs, "a");
+        let b = create(&vfs, "b");
         a.write_at(b"........", 0).unwrap();
         a.sync(SyncKind::Data).unwrap();
         a.write_at(b"AAAA", 2).unwrap();
@@ -695,7 +859,7 @@ mod tests {
     #[test]
     fn torn_write_into_the_gap_past_the_end() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         f.write_at(b"ab", 0).unwrap();
         f.sync(SyncKind::Data).unwrap();
         f.write_at(b"xyz", 4).unwrap();
@@ -708,7 +872,7 @@ mod tests {
     #[test]
     fn set_len_is_durable_only_after_sync() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         f.write_at(b"abcdef", 0).unwrap();
         f.sync(SyncKind::Data).unwrap();
 
@@ -736,7 +900,7 @@ mod tests {
     #[test]
     fn read_past_eof_is_unexpected_eof() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         f.write_at(&[1, 2, 3, 4], 0).unwrap();
         for (len, offset) in [(1, 4), (2, 3), (5, 0), (1, u64::MAX)] {
             let mut buf = vec![0u8; len];
@@ -782,7 +946,7 @@ mod tests {
     #[test]
     fn random_subset_is_exact_and_deterministic() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         let durable = [b'.'; 12];
         f.write_at(&durable, 0).unwrap();
         f.sync(SyncKind::Data).unwrap();
@@ -809,7 +973,7 @@ mod tests {
     #[test]
     fn random_subset_pieces_are_all_or_nothing() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         f.write_at(&[0u8; 4096], 0).unwrap();
         f.sync(SyncKind::Data).unwrap();
         f.write_at(&[1u8; 4096], 0).unwrap();
@@ -840,7 +1004,7 @@ mod tests {
     #[test]
     fn random_subset_may_keep_or_drop_set_len() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         f.write_at(b"abcdef", 0).unwrap();
         f.sync(SyncKind::Data).unwrap();
         f.set_len(2).unwrap();
@@ -868,7 +1032,7 @@ mod tests {
     #[test]
     fn transient_eio_fails_one_call_only() {
         let vfs = FaultVfs::new(FaultConfig::at(3, FaultKind::Eio));
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         f.write_at(b"one", 0).unwrap(); // op 1
         f.sync(SyncKind::Data).unwrap(); // op 2
         let mut buf = [0u8; 3];
@@ -895,7 +1059,7 @@ mod tests {
     #[test]
     fn failed_sync_and_set_len_do_nothing() {
         let vfs = FaultVfs::new(FaultConfig::at(2, FaultKind::Eio));
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         f.write_at(b"data", 0).unwrap();
         assert_eq!(raw(&f.sync(SyncKind::Data).unwrap_err()), Some(EIO));
         assert_eq!(bytes(&vfs.crash_image(CrashMode::DropUnsynced), "f"), b"");
@@ -915,7 +1079,7 @@ mod tests {
             sticky: true,
             ..FaultConfig::at(2, FaultKind::Enospc)
         });
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         f.write_at(b"ok", 0).unwrap();
         for _ in 0..3 {
             let err = f.write_at(b"no", 2).unwrap_err();
@@ -954,7 +1118,7 @@ mod tests {
             sticky: true,
             ..FaultConfig::at(0, FaultKind::PowerCut)
         });
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         for i in 0..5 {
             f.write_at(b"x", i).unwrap();
         }
@@ -964,7 +1128,7 @@ mod tests {
     #[test]
     fn power_cut_kills_every_later_call() {
         let vfs = FaultVfs::new(FaultConfig::at(4, FaultKind::PowerCut));
-        let f = vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "db");
         f.write_at(b"synced", 0).unwrap(); // op 1
         f.sync(SyncKind::Data).unwrap(); // op 2
         f.write_at(b"SYN", 0).unwrap(); // op 3
@@ -1008,7 +1172,7 @@ mod tests {
     #[test]
     fn power_cut_at_sync_makes_nothing_durable() {
         let vfs = FaultVfs::new(FaultConfig::at(2, FaultKind::PowerCut));
-        let f = vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "db");
         f.write_at(b"commit", 0).unwrap();
         assert_eq!(raw(&f.sync(SyncKind::Full).unwrap_err()), Some(EIO));
         assert!(vfs.is_dead());
@@ -1025,7 +1189,7 @@ mod tests {
             torn_write: true,
             ..FaultConfig::at(3, FaultKind::PowerCut)
         });
-        let f = vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "db");
         f.write_at(b"........", 0).unwrap();
         f.sync(SyncKind::Data).unwrap();
         assert!(f.write_at(b"ABCDEFG", 1).is_err());
@@ -1053,7 +1217,7 @@ mod tests {
             torn_write: true,
             ..FaultConfig::at(1, FaultKind::PowerCut)
         });
-        let f = vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "db");
         assert!(f.set_len(10).is_err());
         assert_eq!(bytes(&vfs.crash_image(CrashMode::KeepUnsynced), "db"), b"");
     }
@@ -1083,7 +1247,8 @@ mod tests {
             vfs.remove(p("a")).unwrap_err().kind(),
             io::ErrorKind::NotFound
         );
-        // The open handle keeps the unlinked file; the crash image does not.
+        // The open handle keeps the unlinked file; the crash image never had
+        // its name (no directory sync).
         f.write_at(b"!", 4).unwrap();
         assert_eq!(f.size().unwrap(), 5);
         assert!(vfs.crash_image(CrashMode::KeepUnsynced).paths().is_empty());
@@ -1100,7 +1265,7 @@ mod tests {
     #[test]
     fn exclusive_lock_has_one_holder_until_drop() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let a = vfs.open(p("db"), OpenMode::CreateNew).unwrap();
+        let a = create(&vfs, "db");
         let b = vfs.open(p("db"), OpenMode::Existing).unwrap();
         assert!(a.try_lock_exclusive().unwrap());
         assert!(a.try_lock_exclusive().unwrap());
@@ -1134,7 +1299,7 @@ mod tests {
     #[test]
     fn keep_unsynced_equals_live_after_many_mutations() {
         let vfs = FaultVfs::new(FaultConfig::default());
-        let f = vfs.open(p("f"), OpenMode::CreateNew).unwrap();
+        let f = create(&vfs, "f");
         let mut rng = StdRng::seed_from_u64(7);
         for i in 0..200u32 {
             match rng.gen_range(0..10) {

@@ -111,6 +111,11 @@ impl Vfs for MemoryVfs {
             None => Err(not_found(path)),
         }
     }
+
+    /// Nothing to do: a memory file system does not crash.
+    fn sync_dir(&self, _path: &Path) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// An open handle on a [`MemoryNode`].

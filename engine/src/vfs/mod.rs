@@ -15,6 +15,11 @@
 //! - After `sync` returns `Ok`, everything written to that file before the call
 //!   survives a crash. Nothing else is promised: unsynced writes may be lost, kept
 //!   or torn, in any combination.
+//! - A file's *name* is durable only after [`Vfs::sync_dir`] of its directory
+//!   returned `Ok` (POSIX: an `fsync` of a file does not make its directory entry
+//!   durable). Until then a crash may lose a created file, bring back a removed
+//!   one, or do both. Callers sync the directory after every creation and removal
+//!   that durability depends on, as SQLite does with `SQLITE_FCNTL_SYNC`/DIRSYNC.
 
 mod fault;
 mod memory;
@@ -56,6 +61,10 @@ pub trait Vfs: Send + Sync + fmt::Debug {
     fn exists(&self, path: &Path) -> io::Result<bool>;
     /// Removes the file at `path`; removing a missing file is `NotFound`.
     fn remove(&self, path: &Path) -> io::Result<()>;
+    /// Makes the entries of the directory that holds `path` durable: every file
+    /// created in or removed from it before the call is (or stays gone) after a
+    /// crash. `path` itself need not exist.
+    fn sync_dir(&self, path: &Path) -> io::Result<()>;
 }
 
 /// One open file. Positional I/O only: there is no cursor, so a file can be shared

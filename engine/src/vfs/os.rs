@@ -44,6 +44,16 @@ impl Vfs for OsVfs {
     fn remove(&self, path: &Path) -> io::Result<()> {
         fs::remove_file(path)
     }
+
+    /// Opens the parent directory read-only and `fsync`s it (a bare file name
+    /// lives in the current directory).
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()
+    }
 }
 
 /// An open file. (`File`'s `Debug` shows its path.)
@@ -190,6 +200,21 @@ mod tests {
         OsVfs.remove(&path).unwrap();
         assert!(!OsVfs.exists(&path).unwrap());
         let err = OsVfs.remove(&path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn sync_dir_syncs_the_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        OsVfs.open(&path, OpenMode::CreateNew).unwrap();
+        OsVfs.sync_dir(&path).unwrap();
+        // The file need not exist; its directory must.
+        OsVfs.sync_dir(&dir.path().join("missing")).unwrap();
+        OsVfs.sync_dir(Path::new("relative-name")).unwrap();
+        let err = OsVfs
+            .sync_dir(&dir.path().join("no-such-dir").join("f"))
+            .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
     }
 
