@@ -16,6 +16,7 @@
 //! | 44 | 4 | root page of the tree directory |
 //! | 48 | 8 | schema cookie (bumped by every catalog change) |
 //! | 56 | 8 | layout generation (bumped by VACUUM, which may move tree roots) |
+//! | 64 | 8 | tree counter: the last tree identity issued (see `btree::Root`) |
 //!
 //! Page 0 is written through the WAL like any other page; every commit writes it
 //! last, as the commit frame, so the newest committed page 0 describes the newest
@@ -27,7 +28,9 @@ use crate::page::{validate_page_size, PageBuf, PageNo, PageType};
 /// The magic bytes at offset 9.
 pub(crate) const MAGIC: &[u8; 7] = b"covetDB";
 /// The on-disk format version this build reads and writes.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// Version 2: tree identities (node header 28 bytes, directory entries carry the
+/// identity, page 0 the tree counter).
+pub(crate) const FORMAT_VERSION: u32 = 2;
 
 /// The page number of the header page.
 pub(crate) const HEADER_PAGE: PageNo = 0;
@@ -45,6 +48,7 @@ pub(crate) struct Meta {
     pub directory_root: PageNo,
     pub schema_cookie: u64,
     pub layout_gen: u64,
+    pub tree_counter: u64,
 }
 
 impl Meta {
@@ -90,6 +94,7 @@ impl Meta {
             directory_root: page.u32_at(44),
             schema_cookie: page.u64_at(48),
             layout_gen: page.u64_at(56),
+            tree_counter: page.u64_at(64),
         };
         if meta.page_count < 2
             || meta.free_head >= meta.page_count
@@ -118,6 +123,7 @@ impl Meta {
         page.put_u32(44, self.directory_root);
         page.put_u64(48, self.schema_cookie);
         page.put_u64(56, self.layout_gen);
+        page.put_u64(64, self.tree_counter);
     }
 }
 
@@ -142,6 +148,7 @@ mod tests {
             directory_root: DIRECTORY_ROOT,
             schema_cookie: 4,
             layout_gen: 2,
+            tree_counter: 11,
         };
         let mut p = PageBuf::zeroed(4096);
         meta.encode(&mut p);

@@ -32,7 +32,10 @@ fn stale_iter(what: &str, it: covet_engine::RangeIter<'_>) {
 /// Every read entry point of a read transaction refuses `t`.
 fn read_refuses(r: &ReadTxn, t: &Tree) {
     stale("ReadTxn::get", r.get(t, b"k"));
-    stale_iter("ReadTxn::range", r.range(t, b"a".as_slice()..b"z".as_slice()));
+    stale_iter(
+        "ReadTxn::range",
+        r.range(t, b"a".as_slice()..b"z".as_slice()),
+    );
     stale_iter("ReadTxn::range_rev", r.range_rev::<&[u8], _>(t, ..));
     stale_iter("ReadTxn::iter", r.iter(t));
 }
@@ -40,10 +43,16 @@ fn read_refuses(r: &ReadTxn, t: &Tree) {
 /// Every entry point of a write transaction refuses `t`, and changes nothing.
 fn write_refuses(w: &mut WriteTxn, t: &Tree) {
     stale("WriteTxn::get", w.get(t, b"k"));
-    stale_iter("WriteTxn::range", w.range(t, b"a".as_slice()..=b"z".as_slice()));
+    stale_iter(
+        "WriteTxn::range",
+        w.range(t, b"a".as_slice()..=b"z".as_slice()),
+    );
     stale_iter("WriteTxn::range_rev", w.range_rev::<&[u8], _>(t, ..));
     stale_iter("WriteTxn::iter", w.iter(t));
-    stale("WriteTxn::insert", w.insert(t, b"k", b"through a stale handle"));
+    stale(
+        "WriteTxn::insert",
+        w.insert(t, b"k", b"through a stale handle"),
+    );
     stale("WriteTxn::insert (new key)", w.insert(t, b"new", b"x"));
     stale("WriteTxn::remove", w.remove(t, b"k"));
     stale("WriteTxn::clear_tree", w.clear_tree(t));
@@ -142,6 +151,14 @@ fn handle_of_a_tree_created_and_dropped_in_one_transaction_is_refused() {
 fn dropped_tree_handle_is_refused_while_its_root_page_is_free() {
     let db = Database::memory().unwrap();
     let a = tree_a(&db);
+    // Enough entries for a root branch over leaves: dropping frees the leaves first
+    // (the first becomes a free-list trunk), then the root, which joins that trunk
+    // with its content untouched.
+    let mut w = db.begin_write().unwrap();
+    for i in 0..200u32 {
+        w.insert(&a, &i.to_be_bytes(), &[9u8; 100]).unwrap();
+    }
+    w.commit().unwrap();
     let mut w = db.begin_write().unwrap();
     w.drop_tree("a").unwrap();
     w.commit().unwrap();
@@ -211,7 +228,12 @@ fn handle_of_another_database_is_refused() {
     assert_eq!(content(&two, "a"), vec![kv(b"k", b"two's value")]);
     // And the handle still works on its own database.
     assert_eq!(
-        one.begin_read().unwrap().get(&a, b"k").unwrap().unwrap().value(),
+        one.begin_read()
+            .unwrap()
+            .get(&a, b"k")
+            .unwrap()
+            .unwrap()
+            .value(),
         b"a's value"
     );
 }
@@ -254,7 +276,11 @@ fn clearing_and_bulk_loading_keep_the_handle_valid() {
     let a = tree_a(&db);
     let mut w = db.begin_write().unwrap();
     w.clear_tree(&a).unwrap();
-    assert_eq!(w.bulk_load(&a, (0..3000u32).map(|i| (i.to_be_bytes(), [1u8; 50]))).unwrap(), 3000);
+    assert_eq!(
+        w.bulk_load(&a, (0..3000u32).map(|i| (i.to_be_bytes(), [1u8; 50])))
+            .unwrap(),
+        3000
+    );
     for i in 0..2990u32 {
         assert!(w.remove(&a, &i.to_be_bytes()).unwrap());
     }

@@ -146,6 +146,7 @@ fn initialize(main: &dyn VfsFile, wal_file: &dyn VfsFile, page_size: usize) -> R
         directory_root: DIRECTORY_ROOT,
         schema_cookie: 0,
         layout_gen: 0,
+        tree_counter: 0,
     };
     let mut header = PageBuf::zeroed(page_size);
     meta.encode(&mut header);
