@@ -9,7 +9,7 @@ use crate::cache::CacheStats;
 use crate::error::Result;
 use crate::integrity::IntegrityReport;
 use crate::pager::{CheckpointOutcome, Durability, Pager, PagerConfig};
-use crate::txn::{ReadTxn, WriteTxn};
+use crate::txn::{HandleScope, ReadTxn, WriteTxn};
 use crate::vacuum::VacuumOutcome;
 use crate::vfs::{MemoryVfs, OsVfs, Vfs};
 
@@ -49,6 +49,8 @@ impl Default for Options {
 
 struct Inner {
     pager: Arc<Pager>,
+    /// Tree handles are valid only on this open database.
+    scope: Arc<HandleScope>,
     // Keeps a memory database's files alive as long as the database.
     _vfs: Arc<dyn Vfs>,
 }
@@ -109,6 +111,7 @@ impl Database {
         Ok(Database {
             inner: Arc::new(Inner {
                 pager: Arc::new(pager),
+                scope: Arc::new(HandleScope::new()),
                 _vfs: vfs,
             }),
         })
@@ -126,13 +129,13 @@ impl Database {
 
     /// Begins a read transaction on the newest commit.
     pub fn begin_read(&self) -> Result<ReadTxn> {
-        Ok(ReadTxn::new(self.inner.pager.clone()))
+        Ok(ReadTxn::new(self.inner.pager.clone(), self.inner.scope.db))
     }
 
     /// Begins the write transaction, waiting for the writer lock up to the busy
     /// timeout (then `Error::Busy`).
     pub fn begin_write(&self) -> Result<WriteTxn> {
-        WriteTxn::begin(self.inner.pager.clone())
+        WriteTxn::begin(self.inner.pager.clone(), self.inner.scope.clone())
     }
 
     /// Copies committed pages from the WAL into the main file, as far as open

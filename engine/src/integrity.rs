@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use crate::btree::node::{Node, ValueLoc};
+use crate::btree::node::{self, Node, ValueLoc};
 use crate::btree::{overflow, PageSource, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::meta::{DIRECTORY_ROOT, HEADER_PAGE};
@@ -125,9 +125,12 @@ impl Checker<'_> {
     }
 
     /// Walks a subtree whose keys must lie in `[lo, hi)`. Returns the leaf depth.
+    /// `id` is the identity the tree's root must carry (see `btree::Root`; every
+    /// other node carries 0).
     fn walk(
         &mut self,
         no: PageNo,
+        id: u64,
         lo: Option<&[u8]>,
         hi: Option<&[u8]>,
         depth: usize,
@@ -155,6 +158,18 @@ impl Checker<'_> {
         };
         if let Some(problem) = node.layout_problem() {
             self.problem(no, problem);
+        }
+        let have = node::tree_id(&page);
+        if depth == 0 && have != id {
+            self.problem(
+                no,
+                format!("tree root carries identity {have}, its directory entry says {id}"),
+            );
+        } else if depth > 0 && have != 0 {
+            self.problem(
+                no,
+                format!("node below a root carries tree identity {have} (only roots do)"),
+            );
         }
         let n = node.len();
         let mut prev: Option<&[u8]> = None;
@@ -203,7 +218,7 @@ impl Checker<'_> {
                 node.key(slot - 1).ok()
             };
             let chi = if slot == n { hi } else { node.key(slot).ok() };
-            if let Some(d) = self.walk(child, clo, chi, depth + 1) {
+            if let Some(d) = self.walk(child, id, clo, chi, depth + 1) {
                 depths.push(d);
             }
         }
@@ -238,13 +253,15 @@ pub(crate) fn check(txn: &ReadTxn) -> Result<IntegrityReport> {
     };
     c.claim(HEADER_PAGE, "header");
     c.report.trees += 1;
-    c.walk(DIRECTORY_ROOT, None, None, 0);
-    match txn.list_trees() {
+    c.walk(DIRECTORY_ROOT, 0, None, None, 0);
+    match txn.directory_entries() {
         Ok(trees) => {
-            for (name, tree) in trees {
+            for (name, root) in trees {
                 c.report.trees += 1;
-                if c.walk(tree.root(), None, None, 0).is_none() && c.report.problems.is_empty() {
-                    c.problem(tree.root(), format!("tree {name:?} could not be walked"));
+                if c.walk(root.page, root.id, None, None, 0).is_none()
+                    && c.report.problems.is_empty()
+                {
+                    c.problem(root.page, format!("tree {name:?} could not be walked"));
                 }
             }
         }
@@ -291,5 +308,69 @@ pub(crate) fn check(txn: &ReadTxn) -> Result<IntegrityReport> {
 impl From<&Problem> for Error {
     fn from(p: &Problem) -> Error {
         Error::corrupt(p.page, p.detail.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::btree::node::{Node, NodeMut};
+    use crate::btree::PageSink;
+    use crate::{Database, Error, Problem};
+
+    #[test]
+    fn tree_identities_are_checked_against_the_directory() {
+        let db = Database::memory().unwrap();
+        let mut w = db.begin_write().unwrap();
+        let a = w.create_tree("a").unwrap();
+        for i in 0..300u32 {
+            w.insert(&a, &i.to_be_bytes(), &[5u8; 60]).unwrap();
+        }
+        w.commit().unwrap();
+        assert!(db.check_integrity().unwrap().is_ok());
+
+        // A root that lost its identity, and a leaf that claims one.
+        let mut w = db.begin_write().unwrap();
+        let pages = w.pages_mut();
+        NodeMut::new(pages.page_mut(a.root()).unwrap()).set_tree_id(99);
+        let leaf = {
+            let page = crate::btree::PageSource::page(pages, a.root()).unwrap();
+            Node::new(&page, a.root()).unwrap().child(0).unwrap()
+        };
+        NodeMut::new(pages.page_mut(leaf).unwrap()).set_tree_id(1);
+        w.commit().unwrap();
+
+        let report = db.check_integrity().unwrap();
+        assert_eq!(
+            report.problems,
+            vec![
+                Problem {
+                    page: a.root(),
+                    detail: "tree root carries identity 99, its directory entry says 1".into(),
+                },
+                Problem {
+                    page: leaf,
+                    detail: "node below a root carries tree identity 1 (only roots do)".into(),
+                },
+            ]
+        );
+        // Opening by name finds the damage; the old handle is refused as stale.
+        let r = db.begin_read().unwrap();
+        let want = format!(
+            "database corrupt at page {}: root page of tree \"a\" does not carry the tree's identity 1",
+            a.root()
+        );
+        match r.open_tree("a") {
+            Err(e @ Error::Corrupt { .. }) => assert_eq!(e.to_string(), want),
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+        assert!(matches!(r.list_trees(), Err(Error::Corrupt { .. })));
+        assert!(matches!(r.get(&a, b"k"), Err(Error::StaleTree)));
+        assert_eq!(
+            format!("{}", report.problems[0]),
+            format!(
+                "page {}: tree root carries identity 99, its directory entry says 1",
+                a.root()
+            )
+        );
     }
 }

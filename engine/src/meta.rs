@@ -17,6 +17,7 @@
 //! | 48 | 8 | schema cookie (bumped by every catalog change) |
 //! | 56 | 8 | layout generation (bumped by VACUUM, which may move tree roots) |
 //! | 64 | 16 | database id (random, chosen at creation, never changed) |
+//! | 80 | 8 | tree counter: the last tree identity issued (see `btree::Root`) |
 //!
 //! Page 0 is written through the WAL like any other page; every commit writes it
 //! last, as the commit frame, so the newest committed page 0 describes the newest
@@ -32,10 +33,12 @@ use crate::page::{validate_page_size, PageBuf, PageNo, PageType};
 /// The magic bytes at offset 9.
 pub(crate) const MAGIC: &[u8; 7] = b"covetDB";
 /// The on-disk format version this build reads and writes. Version 2 added the
-/// database id (page 0) and the WAL header's id and base commit.
+/// database id (page 0) and the WAL header's id and base commit, and tree
+/// identities (node header 28 bytes, directory entries carry the identity,
+/// page 0 the tree counter).
 pub(crate) const FORMAT_VERSION: u32 = 2;
 /// The end of the meta data fields in page 0; the rest of the page is zeros.
-pub(crate) const HEADER_FIELDS_END: usize = 80;
+pub(crate) const HEADER_FIELDS_END: usize = 88;
 
 /// The page number of the header page.
 pub(crate) const HEADER_PAGE: PageNo = 0;
@@ -54,6 +57,7 @@ pub(crate) struct Meta {
     pub schema_cookie: u64,
     pub layout_gen: u64,
     pub db_id: u128,
+    pub tree_counter: u64,
 }
 
 /// A new random database id.
@@ -75,6 +79,7 @@ impl Meta {
             schema_cookie: 0,
             layout_gen: 0,
             db_id,
+            tree_counter: 0,
         }
     }
 
@@ -134,6 +139,7 @@ impl Meta {
             schema_cookie: page.u64_at(48),
             layout_gen: page.u64_at(56),
             db_id: u128::from_le_bytes(page.bytes()[64..80].try_into().expect("16")),
+            tree_counter: page.u64_at(80),
         };
         if meta.page_count < 2
             || meta.free_head >= meta.page_count
@@ -163,6 +169,7 @@ impl Meta {
         page.put_u64(48, self.schema_cookie);
         page.put_u64(56, self.layout_gen);
         page.bytes_mut()[64..80].copy_from_slice(&self.db_id.to_le_bytes());
+        page.put_u64(80, self.tree_counter);
     }
 }
 
@@ -188,6 +195,7 @@ mod tests {
             schema_cookie: 4,
             layout_gen: 2,
             db_id: 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210,
+            tree_counter: 11,
         };
         let mut p = PageBuf::zeroed(4096);
         meta.encode(&mut p);

@@ -101,6 +101,9 @@ impl Vfs for GatedVfs {
     fn remove(&self, path: &Path) -> io::Result<()> {
         self.inner.remove(path)
     }
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        self.inner.sync_dir(path)
+    }
 }
 
 impl VfsFile for GatedFile {

@@ -266,6 +266,9 @@ impl Vfs for SyncCounter {
     fn remove(&self, path: &Path) -> io::Result<()> {
         self.inner.remove(path)
     }
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        self.inner.sync_dir(path)
+    }
 }
 
 impl VfsFile for CountedFile {

@@ -6,7 +6,7 @@
 //! The top level is finally moved into the tree's root page, which never moves.
 
 use super::node::{self, Node, NodeMut};
-use super::{check_key, overflow, separator, PageSink};
+use super::{check_key, overflow, separator, PageSink, Root};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
@@ -18,7 +18,7 @@ struct Level {
 
 /// Fills the empty tree at `root` with `entries`, which must be in strictly
 /// ascending key order. Returns the number of entries.
-pub(crate) fn bulk_load<S, I, K, V>(sink: &mut S, root: PageNo, entries: I) -> Result<u64>
+pub(crate) fn bulk_load<S, I, K, V>(sink: &mut S, root: Root, entries: I) -> Result<u64>
 where
     S: PageSink + ?Sized,
     I: IntoIterator<Item = (K, V)>,
@@ -26,8 +26,9 @@ where
     V: AsRef<[u8]>,
 {
     {
-        let page = sink.page(root)?;
-        let n = Node::new(&page, root)?;
+        let page = sink.page(root.page)?;
+        root.check(&page)?;
+        let n = Node::new(&page, root.page)?;
         if !n.is_leaf() || n.len() != 0 {
             return Err(Error::InvalidInput("bulk load needs an empty tree".into()));
         }
@@ -65,7 +66,7 @@ where
         last_key = Some(key.to_vec());
         count += 1;
     }
-    finish(sink, root, levels)?;
+    finish(sink, root.page, levels)?;
     Ok(count)
 }
 
@@ -145,7 +146,7 @@ fn finish<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, mut levels: Vec<Leve
     let top = levels.last().expect("levels");
     let child = u32::from_le_bytes(top.cells[0][..4].try_into().expect("4"));
     let content = sink.page(child)?.bytes().to_vec();
-    sink.page_mut(root)?.bytes_mut()[8..].copy_from_slice(&content[8..]);
+    NodeMut::new(sink.page_mut(root)?).take_content(&content);
     sink.free(child)?;
     Ok(())
 }

@@ -8,7 +8,7 @@
 use std::ops::Bound;
 
 use super::node::{Node, ValueLoc};
-use super::{PageSource, MAX_DEPTH};
+use super::{PageSource, Root, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::page::{Page, PageNo};
 
@@ -56,14 +56,14 @@ impl std::fmt::Debug for Entry {
 /// A position in a tree.
 pub(crate) struct Cursor<'s, S: PageSource + ?Sized> {
     src: &'s S,
-    root: PageNo,
+    root: Root,
     /// (page, slot) from the root down; for the leaf, the slot is the cell index.
     stack: Vec<(Page, PageNo, usize)>,
     valid: bool,
 }
 
 impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
-    pub(crate) fn new(src: &'s S, root: PageNo) -> Cursor<'s, S> {
+    pub(crate) fn new(src: &'s S, root: Root) -> Cursor<'s, S> {
         Cursor {
             src,
             root,
@@ -75,13 +75,23 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     fn push(&mut self, no: PageNo) -> Result<()> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(Error::corrupt(
-                self.root,
+                self.root.page,
                 "tree deeper than the depth limit (cycle?)",
             ));
         }
         let page = self.src.page(no)?;
         Node::new(&page, no)?;
         self.stack.push((page, no, 0));
+        Ok(())
+    }
+
+    /// Starts a walk at the root, checking that it is this tree's root.
+    fn push_root(&mut self) -> Result<()> {
+        self.stack.clear();
+        let page = self.src.page(self.root.page)?;
+        self.root.check(&page)?;
+        Node::new(&page, self.root.page)?;
+        self.stack.push((page, self.root.page, 0));
         Ok(())
     }
 
@@ -114,8 +124,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Moves to the first entry.
     pub(crate) fn first(&mut self) -> Result<()> {
-        self.stack.clear();
-        self.push(self.root)?;
+        self.push_root()?;
         self.descend_edge(false)?;
         if !self.valid {
             self.step_leaf_forward()?;
@@ -125,8 +134,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Moves to the last entry.
     pub(crate) fn last(&mut self) -> Result<()> {
-        self.stack.clear();
-        self.push(self.root)?;
+        self.push_root()?;
         self.descend_edge(true)?;
         if !self.valid {
             self.step_leaf_backward()?;
@@ -136,8 +144,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Moves to the first entry with key ≥ `key` (> `key` if `exclusive`).
     pub(crate) fn seek(&mut self, key: &[u8], exclusive: bool) -> Result<()> {
-        self.stack.clear();
-        self.push(self.root)?;
+        self.push_root()?;
         loop {
             let node = self.top();
             if node.is_leaf() {
@@ -163,8 +170,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Moves to the last entry with key ≤ `key` (< `key` if `exclusive`).
     pub(crate) fn seek_back(&mut self, key: &[u8], exclusive: bool) -> Result<()> {
-        self.stack.clear();
-        self.push(self.root)?;
+        self.push_root()?;
         loop {
             let node = self.top();
             if node.is_leaf() {
@@ -317,7 +323,7 @@ pub struct Range<'s, S: PageSource + ?Sized> {
 impl<'s, S: PageSource + ?Sized> Range<'s, S> {
     pub(crate) fn new(
         src: &'s S,
-        root: PageNo,
+        root: Root,
         start: Bound<Vec<u8>>,
         end: Bound<Vec<u8>>,
         reverse: bool,

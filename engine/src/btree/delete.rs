@@ -6,12 +6,12 @@
 //! child (the root never moves). Pages freed by merges go to the free list.
 
 use super::node::{self, Node, NodeMut, ValueLoc};
-use super::{find_leaf, overflow, PageSink, MAX_DEPTH};
+use super::{find_leaf, overflow, PageSink, Root, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
 /// Removes `key`. Returns true if it was present.
-pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, key: &[u8]) -> Result<bool> {
+pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: Root, key: &[u8]) -> Result<bool> {
     let at = find_leaf(sink, root, key)?;
     let Some((size, loc)) = at.existing else {
         return Ok(false);
@@ -21,7 +21,7 @@ pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: PageNo, key: &[u8
         overflow::free(sink, first, len)?;
     }
     NodeMut::new(sink.page_mut(no)?).remove(pos, size);
-    rebalance(sink, root, no, path)?;
+    rebalance(sink, root.page, no, path)?;
     Ok(true)
 }
 
@@ -149,7 +149,7 @@ fn collapse_root<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Result<()>
         let content = sink.page(child)?;
         let bytes = content.bytes().to_vec();
         drop(content);
-        sink.page_mut(root)?.bytes_mut()[8..].copy_from_slice(&bytes[8..]);
+        NodeMut::new(sink.page_mut(root)?).take_content(&bytes);
         sink.free(child)?;
     }
     Err(Error::corrupt(root, "root collapse did not terminate"))

@@ -8,14 +8,14 @@
 //! new children.
 
 use super::node::{self, Node, NodeMut, ValueLoc};
-use super::{check_key, find_leaf, overflow, separator, PageSink};
+use super::{check_key, find_leaf, overflow, separator, PageSink, Root};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
 /// Inserts or replaces `key`. Returns true if it replaced an existing value.
 pub(crate) fn insert<S: PageSink + ?Sized>(
     sink: &mut S,
-    root: PageNo,
+    root: Root,
     key: &[u8],
     value: &[u8],
 ) -> Result<bool> {
@@ -50,7 +50,7 @@ pub(crate) fn insert<S: PageSink + ?Sized>(
             return Ok(replaced);
         }
     }
-    split_leaf(sink, root, no, path, pos, &cell)?;
+    split_leaf(sink, root.page, no, path, pos, &cell)?;
     Ok(replaced)
 }
 

@@ -2,7 +2,10 @@
 //!
 //! A tree is named by its root page, which never moves for the life of the tree
 //! (a root split moves the root's content into a new child instead), so a handle
-//! to a tree stays valid across transactions.
+//! to a tree stays valid across transactions. The root page also carries the
+//! tree's identity (its incarnation, see [`Root`]): a page freed by a dropped tree
+//! and reused by another one never carries the old identity, so a handle of the
+//! dropped tree is refused instead of reaching the new tree.
 //!
 //! The tree code reads pages through [`PageSource`] and changes them through
 //! [`PageSink`]; it knows nothing of snapshots, the WAL or the cache.
@@ -24,6 +27,45 @@ use node::{Node, NodeMut, ValueLoc};
 
 /// Deepest tree the engine walks; deeper means a cycle in a damaged file.
 pub(crate) const MAX_DEPTH: usize = 48;
+
+/// A tree as the B+tree code addresses it: its root page and the identity that
+/// page must carry.
+///
+/// Invariants (what makes a stale handle detectable at the root, with no extra
+/// page read):
+/// - A tree's root page holds its identity in the node header; every other node
+///   holds 0. Splits, merges, root collapses and bulk loads keep it so
+///   (`NodeMut::init` and `rebuild` keep the field; content copied into a root
+///   goes through `NodeMut::take_content`).
+/// - Identities are never reused within a file (a counter in page 0) nor among
+///   the handles of one open database (see `txn::HandleScope`), and 0 is never a
+///   tree's: a page that is not a root, or a root wiped by `drop_tree`, matches no
+///   handle.
+/// - Id 0 addresses a tree without a handle (the tree directory): its root is not
+///   checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Root {
+    pub page: PageNo,
+    pub id: u64,
+}
+
+impl Root {
+    /// Checks that `page`, read at `self.page`, is this tree's root: `StaleTree`
+    /// otherwise (the tree was dropped and its page freed or reused, or the state
+    /// read has no such tree).
+    #[inline]
+    pub(crate) fn check(&self, page: &PageBuf) -> Result<()> {
+        if self.id != 0
+            && (!matches!(
+                page.page_type(),
+                Some(PageType::Leaf) | Some(PageType::Branch)
+            ) || node::tree_id(page) != self.id)
+        {
+            return Err(Error::StaleTree);
+        }
+        Ok(())
+    }
+}
 
 /// Read access to the pages of one consistent state of the database.
 pub(crate) trait PageSource {
@@ -106,28 +148,28 @@ impl AsRef<[u8]> for ValueGuard {
     }
 }
 
-/// Creates an empty tree and returns its root page.
-pub(crate) fn create<S: PageSink + ?Sized>(sink: &mut S) -> Result<PageNo> {
-    let root = sink.allocate()?;
-    NodeMut::new(sink.page_mut(root)?).init(PageType::Leaf);
-    Ok(root)
-}
-
-/// Initializes `root` (an already allocated page) as an empty tree.
-pub(crate) fn init_root<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Result<()> {
-    NodeMut::new(sink.page_mut(root)?).init(PageType::Leaf);
-    Ok(())
+/// Creates an empty tree with identity `id` (never 0: see [`Root`]).
+pub(crate) fn create<S: PageSink + ?Sized>(sink: &mut S, id: u64) -> Result<Root> {
+    debug_assert_ne!(id, 0, "0 is no tree's identity");
+    let page = sink.allocate()?;
+    let mut m = NodeMut::new(sink.page_mut(page)?);
+    m.init(PageType::Leaf);
+    m.set_tree_id(id);
+    Ok(Root { page, id })
 }
 
 /// Looks `key` up.
 pub(crate) fn get<S: PageSource + ?Sized>(
     src: &S,
-    root: PageNo,
+    root: Root,
     key: &[u8],
 ) -> Result<Option<ValueGuard>> {
-    let mut no = root;
-    for _ in 0..MAX_DEPTH {
+    let mut no = root.page;
+    for depth in 0..MAX_DEPTH {
         let page = src.page(no)?;
+        if depth == 0 {
+            root.check(&page)?;
+        }
         let node = Node::new(&page, no)?;
         if node.is_leaf() {
             return match node.search_leaf(key)? {
@@ -142,21 +184,25 @@ pub(crate) fn get<S: PageSource + ?Sized>(
         no = node.child(slot)?;
     }
     Err(Error::corrupt(
-        root,
+        root.page,
         "tree deeper than the depth limit (cycle?)",
     ))
 }
 
-/// Frees every page of the tree, the root included.
-pub(crate) fn drop_tree<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Result<()> {
-    clear_below(sink, root, 0)?;
-    sink.free(root)
+/// Frees every page of the tree, the root included. The caller wipes the freed
+/// root's identity (see `txn::directory::drop`).
+pub(crate) fn drop_tree<S: PageSink + ?Sized>(sink: &mut S, root: Root) -> Result<()> {
+    root.check(&*sink.page(root.page)?)?;
+    clear_below(sink, root.page, 0)?;
+    sink.free(root.page)
 }
 
-/// Removes every entry, keeping the root page as an empty leaf.
-pub(crate) fn clear<S: PageSink + ?Sized>(sink: &mut S, root: PageNo) -> Result<()> {
-    clear_below(sink, root, 0)?;
-    init_root(sink, root)
+/// Removes every entry, keeping the root page (and its identity) as an empty leaf.
+pub(crate) fn clear<S: PageSink + ?Sized>(sink: &mut S, root: Root) -> Result<()> {
+    root.check(&*sink.page(root.page)?)?;
+    clear_below(sink, root.page, 0)?;
+    NodeMut::new(sink.page_mut(root.page)?).init(PageType::Leaf);
+    Ok(())
 }
 
 fn clear_below<S: PageSink + ?Sized>(sink: &mut S, no: PageNo, depth: usize) -> Result<()> {
@@ -200,13 +246,16 @@ pub(crate) struct LeafPosition {
 /// Descends from `root` to the leaf for `key`.
 pub(crate) fn find_leaf<S: PageSource + ?Sized>(
     src: &S,
-    root: PageNo,
+    root: Root,
     key: &[u8],
 ) -> Result<LeafPosition> {
     let mut path: Vec<(PageNo, usize)> = Vec::with_capacity(8);
-    let mut no = root;
+    let mut no = root.page;
     while path.len() < MAX_DEPTH {
         let page = src.page(no)?;
+        if path.is_empty() {
+            root.check(&page)?;
+        }
         let node = Node::new(&page, no)?;
         if node.is_leaf() {
             let (index, existing) = match node.search_leaf(key)? {
@@ -228,7 +277,7 @@ pub(crate) fn find_leaf<S: PageSource + ?Sized>(
         no = node.child(slot)?;
     }
     Err(Error::corrupt(
-        root,
+        root.page,
         "tree deeper than the depth limit (cycle?)",
     ))
 }

@@ -8,7 +8,9 @@
 //! 12..14  start of the cell content area (0 means page_size)
 //! 14..16  fragmented free bytes inside the content area
 //! 16..20  right-most child (branches only)
-//! 20..    cell pointer array: u16 offsets, in key order
+//! 20..28  tree identity: the tree's incarnation in its root page, 0 in every
+//!         other node (see `Root`)
+//! 28..    cell pointer array: u16 offsets, in key order
 //! ...     free space
 //! ...     cell content, growing down from the end of the page
 //! ```
@@ -30,11 +32,21 @@ use crate::error::{Error, Result};
 use crate::page::{PageBuf, PageNo, PageType};
 use crate::varint;
 
-pub(crate) const HEADER: usize = 20;
+pub(crate) const HEADER: usize = 28;
 const N_CELLS: usize = 10;
 const CONTENT_START: usize = 12;
 const FRAG: usize = 14;
 const RIGHT_CHILD: usize = 16;
+/// The tree identity field. It belongs to the page's role, not to its cells:
+/// `init` and `rebuild` keep it, so a root stays its tree's root whatever its
+/// content becomes.
+const TREE_ID: usize = 20;
+
+/// The tree identity stored in a node page (meaningful only for a node).
+#[inline]
+pub(crate) fn tree_id(page: &PageBuf) -> u64 {
+    page.u64_at(TREE_ID)
+}
 
 /// Largest cell that may be stored inline: four cells must always fit in a page
 /// so that a split always produces two valid pages.
@@ -345,10 +357,23 @@ impl<'a> NodeMut<'a> {
         Node { b: self.b, no: 0 }
     }
 
-    /// Makes the page an empty node of type `t`.
+    /// Makes the page an empty node of type `t`, keeping its tree identity.
     pub(crate) fn init(&mut self, t: PageType) {
-        self.b[8..HEADER].fill(0);
+        self.b[8..TREE_ID].fill(0);
         self.b[8] = t as u8;
+    }
+
+    /// Sets the tree identity (a root's incarnation; 0 for any other node).
+    pub(crate) fn set_tree_id(&mut self, id: u64) {
+        self.b[TREE_ID..TREE_ID + 8].copy_from_slice(&id.to_le_bytes());
+    }
+
+    /// Replaces this node's whole content (cells and header) by `other`'s, keeping
+    /// this page's tree identity: a root absorbing its only child stays the root.
+    pub(crate) fn take_content(&mut self, other: &[u8]) {
+        let id: [u8; 8] = self.b[TREE_ID..TREE_ID + 8].try_into().expect("8");
+        self.b[8..].copy_from_slice(&other[8..]);
+        self.b[TREE_ID..TREE_ID + 8].copy_from_slice(&id);
     }
 
     pub(crate) fn set_right_child(&mut self, child: PageNo) {
@@ -563,7 +588,7 @@ mod tests {
             }
             count += 1;
         }
-        assert_eq!(count, 10); // 46-byte cells + 2-byte pointers in 492 usable bytes
+        assert_eq!(count, 10); // 46-byte cells + 2-byte pointers in 484 usable bytes
                                // Free every other cell, then a bigger cell must fit via defragmentation.
         for i in (0..5).rev() {
             let size = Node::new(&p, 1).unwrap().leaf_cell(i * 2).unwrap().size;

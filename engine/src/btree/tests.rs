@@ -73,7 +73,7 @@ impl PageSink for MemPages {
 
 fn collect(
     src: &MemPages,
-    root: PageNo,
+    root: Root,
     start: Bound<Vec<u8>>,
     end: Bound<Vec<u8>>,
     rev: bool,
@@ -89,7 +89,7 @@ fn collect(
 #[test]
 fn sequential_inserts_fill_pages_and_read_back() {
     let mut m = MemPages::new(512);
-    let root = create(&mut m).unwrap();
+    let root = create(&mut m, 1).unwrap();
     for i in 0u32..2000 {
         assert!(!insert(&mut m, root, &i.to_be_bytes(), &[i as u8; 20]).unwrap());
     }
@@ -115,7 +115,7 @@ fn sequential_inserts_fill_pages_and_read_back() {
 #[test]
 fn delete_everything_returns_every_page() {
     let mut m = MemPages::new(512);
-    let root = create(&mut m).unwrap();
+    let root = create(&mut m, 1).unwrap();
     for i in 0u32..3000 {
         let k = (i.wrapping_mul(2654435761)).to_be_bytes();
         insert(&mut m, root, &k, &vec![7u8; (i % 300) as usize]).unwrap();
@@ -132,7 +132,7 @@ fn delete_everything_returns_every_page() {
 #[test]
 fn large_values_use_overflow_chains_and_are_freed() {
     let mut m = MemPages::new(512);
-    let root = create(&mut m).unwrap();
+    let root = create(&mut m, 1).unwrap();
     let big: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
     insert(&mut m, root, b"big", &big).unwrap();
     insert(&mut m, root, b"small", b"x").unwrap();
@@ -151,7 +151,7 @@ fn large_values_use_overflow_chains_and_are_freed() {
 #[test]
 fn key_too_large_is_a_typed_error() {
     let mut m = MemPages::new(512);
-    let root = create(&mut m).unwrap();
+    let root = create(&mut m, 1).unwrap();
     let max = node::max_key(512);
     insert(&mut m, root, &vec![1u8; max], b"v").unwrap();
     assert!(matches!(
@@ -171,7 +171,7 @@ fn key() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::collection::vec(0u8..4, 0..6),
         prop::collection::vec(any::<u8>(), 0..40),
-        prop::collection::vec(any::<u8>(), 90..106),
+        prop::collection::vec(any::<u8>(), 90..104), // up to max_key(512) = 103
     ]
 }
 
@@ -196,7 +196,7 @@ proptest! {
     #[test]
     fn behaves_like_btreemap(ops in prop::collection::vec(op(), 1..600)) {
         let mut m = MemPages::new(512);
-        let root = create(&mut m).unwrap();
+        let root = create(&mut m, 1).unwrap();
         let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         for op in ops {
             match op {
@@ -243,7 +243,7 @@ proptest! {
 fn bulk_load_builds_full_pages_and_a_valid_tree() {
     for n in [0u32, 1, 17, 18, 500, 20_000] {
         let mut m = MemPages::new(512);
-        let root = create(&mut m).unwrap();
+        let root = create(&mut m, 1).unwrap();
         let entries = (0..n).map(|i| {
             (
                 i.to_be_bytes(),
@@ -271,7 +271,7 @@ fn bulk_load_builds_full_pages_and_a_valid_tree() {
 #[test]
 fn bulk_load_rejects_unsorted_input_and_non_empty_trees() {
     let mut m = MemPages::new(512);
-    let root = create(&mut m).unwrap();
+    let root = create(&mut m, 1).unwrap();
     let bad = vec![
         (b"b".to_vec(), b"1".to_vec()),
         (b"a".to_vec(), b"2".to_vec()),
@@ -281,10 +281,110 @@ fn bulk_load_rejects_unsorted_input_and_non_empty_trees() {
         Err(Error::InvalidInput(_))
     ));
     let mut m = MemPages::new(512);
-    let root = create(&mut m).unwrap();
+    let root = create(&mut m, 1).unwrap();
     insert(&mut m, root, b"x", b"y").unwrap();
     assert!(matches!(
         bulk_load(&mut m, root, vec![(b"a", b"b")]),
         Err(Error::InvalidInput(_))
     ));
+}
+
+/// Every node of the tree at `root`: (page, tree identity), root first.
+fn identities(m: &MemPages, root: PageNo) -> Vec<(PageNo, u64)> {
+    let mut out = Vec::new();
+    let mut todo = vec![root];
+    while let Some(no) = todo.pop() {
+        let page = m.page(no).unwrap();
+        out.push((no, node::tree_id(&page)));
+        let n = Node::new(&page, no).unwrap();
+        if !n.is_leaf() {
+            todo.extend((0..=n.len()).map(|i| n.child(i).unwrap()));
+        }
+    }
+    out
+}
+
+fn assert_identities(m: &MemPages, root: Root) {
+    let ids = identities(m, root.page);
+    assert_eq!(
+        ids[0],
+        (root.page, root.id),
+        "the root carries the identity"
+    );
+    let others: Vec<_> = ids[1..].iter().filter(|(_, id)| *id != 0).collect();
+    assert!(
+        others.is_empty(),
+        "non-root nodes with an identity: {others:?}"
+    );
+}
+
+#[test]
+fn only_the_root_carries_the_identity_through_splits_merges_and_loads() {
+    let mut m = MemPages::new(512);
+    let root = create(&mut m, 7).unwrap();
+    for i in 0..3000u32 {
+        insert(&mut m, root, &i.to_be_bytes(), &[1u8; 40]).unwrap();
+    }
+    assert!(identities(&m, root.page).len() > 100);
+    assert_identities(&m, root);
+    for i in 0..2999u32 {
+        remove(&mut m, root, &i.to_be_bytes()).unwrap();
+    }
+    // The root collapsed back into a single leaf and is still the root.
+    assert_eq!(identities(&m, root.page), vec![(root.page, 7)]);
+    clear(&mut m, root).unwrap();
+    assert_eq!(identities(&m, root.page), vec![(root.page, 7)]);
+    bulk_load(
+        &mut m,
+        root,
+        (0..5000u32).map(|i| (i.to_be_bytes(), [2u8; 30])),
+    )
+    .unwrap();
+    assert!(identities(&m, root.page).len() > 100);
+    assert_identities(&m, root);
+}
+
+#[test]
+fn a_root_with_another_identity_is_stale_everywhere() {
+    let mut m = MemPages::new(512);
+    let root = create(&mut m, 7).unwrap();
+    for i in 0..500u32 {
+        insert(&mut m, root, &i.to_be_bytes(), &[1u8; 40]).unwrap();
+    }
+    let before = collect(&m, root, Bound::Unbounded, Bound::Unbounded, false);
+    for wrong in [
+        Root {
+            page: root.page,
+            id: 8,
+        },
+        // A non-root node of the same tree carries 0, which no tree has.
+        Root {
+            page: identities(&m, root.page)[1].0,
+            id: 7,
+        },
+    ] {
+        let k = 3u32.to_be_bytes();
+        assert!(matches!(get(&m, wrong, &k), Err(Error::StaleTree)));
+        assert!(matches!(
+            insert(&mut m, wrong, &k, b"x"),
+            Err(Error::StaleTree)
+        ));
+        assert!(matches!(remove(&mut m, wrong, &k), Err(Error::StaleTree)));
+        assert!(matches!(clear(&mut m, wrong), Err(Error::StaleTree)));
+        assert!(matches!(drop_tree(&mut m, wrong), Err(Error::StaleTree)));
+        assert!(matches!(
+            bulk_load(&mut m, wrong, [(b"a", b"b")]),
+            Err(Error::StaleTree)
+        ));
+        for rev in [false, true] {
+            let got: Vec<_> = Range::new(&m, wrong, Bound::Unbounded, Bound::Unbounded, rev)
+                .map(|e| e.map(|e| e.key().to_vec()))
+                .collect();
+            assert!(matches!(got.as_slice(), [Err(Error::StaleTree)]), "{got:?}");
+        }
+    }
+    assert_eq!(
+        collect(&m, root, Bound::Unbounded, Bound::Unbounded, false),
+        before
+    );
 }

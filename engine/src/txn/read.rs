@@ -20,6 +20,8 @@ use crate::pager::{Pager, Snapshot};
 pub struct ReadTxn {
     pager: Arc<Pager>,
     snap: Arc<Snapshot>,
+    /// The database's handle scope (`HandleScope::db`).
+    scope: u64,
     /// Branch pages this transaction walked recently, direct-mapped by page
     /// number. The top of every tree is read on every lookup; keeping it here
     /// spares the shared cache (its locks and the pages' reference counts, which
@@ -38,32 +40,53 @@ impl std::fmt::Debug for ReadTxn {
 }
 
 impl ReadTxn {
-    pub(crate) fn new(pager: Arc<Pager>) -> ReadTxn {
+    pub(crate) fn new(pager: Arc<Pager>, scope: u64) -> ReadTxn {
         let snap = pager.begin_read();
         ReadTxn {
             pager,
             snap,
+            scope,
             memo: Mutex::new(Box::new([const { None }; MEMO])),
         }
     }
 
     /// The tree called `name`, if it exists.
     pub fn open_tree(&self, name: &str) -> Result<Tree> {
-        directory::open(self, name, self.snap.meta.layout_gen)?
+        directory::open(self, name)?
+            .map(|root| self.handle(root))
             .ok_or_else(|| Error::TreeNotFound { name: name.into() })
     }
 
     /// Every tree, by name.
     pub fn list_trees(&self) -> Result<Vec<(String, Tree)>> {
-        directory::list(self, self.snap.meta.layout_gen)
+        Ok(directory::list(self)?
+            .into_iter()
+            .map(|(name, root)| (name, self.handle(root)))
+            .collect())
+    }
+
+    /// Every directory entry, its root not checked (for the integrity check).
+    pub(crate) fn directory_entries(&self) -> Result<Vec<(String, btree::Root)>> {
+        directory::entries(self)
+    }
+
+    fn handle(&self, root: btree::Root) -> Tree {
+        Tree::new(root, self.snap.meta.layout_gen, self.scope)
+    }
+
+    /// Refuses `tree` unless it may be of this snapshot (the root check follows).
+    #[inline]
+    pub(crate) fn check(&self, tree: &Tree) -> Result<()> {
+        tree.check(self.scope, &self.snap.meta)
     }
 
     /// The value stored under `key`.
     pub fn get(&self, tree: &Tree, key: &[u8]) -> Result<Option<ValueGuard>> {
-        tree.check(self.snap.meta.layout_gen)?;
+        self.check(tree)?;
+        let root = tree.btree_root();
         let mut memo = self.memo.lock();
-        let mut no = tree.root();
-        for _ in 0..btree::MAX_DEPTH {
+        let mut no = root.page;
+        for depth in 0..btree::MAX_DEPTH {
             let slot = no as usize % MEMO;
             let hit = matches!(&memo[slot], Some((n, _)) if *n == no);
             let mut fetched: Option<Page> = None;
@@ -72,6 +95,9 @@ impl ReadTxn {
             } else {
                 fetched.insert(self.pager.read(&self.snap, no)?)
             };
+            if depth == 0 {
+                root.check(page)?;
+            }
             let node = Node::new(page, no)?;
             if node.is_leaf() {
                 return match node.search_leaf(key)? {
@@ -98,7 +124,7 @@ impl ReadTxn {
 
     /// Entries with keys in `range`, in key order.
     pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, tree: &Tree, range: R) -> RangeIter<'_> {
-        range_iter(self, tree, self.snap.meta.layout_gen, range, false)
+        range_iter(self, tree, self.check(tree), range, false)
     }
 
     /// Entries with keys in `range`, in reverse key order.
@@ -107,12 +133,12 @@ impl ReadTxn {
         tree: &Tree,
         range: R,
     ) -> RangeIter<'_> {
-        range_iter(self, tree, self.snap.meta.layout_gen, range, true)
+        range_iter(self, tree, self.check(tree), range, true)
     }
 
     /// Every entry of `tree`, in key order.
     pub fn iter(&self, tree: &Tree) -> RangeIter<'_> {
-        range_iter::<&[u8], _>(self, tree, self.snap.meta.layout_gen, .., false)
+        range_iter::<&[u8], _>(self, tree, self.check(tree), .., false)
     }
 
     /// The id of the commit this snapshot shows (it counts commits).

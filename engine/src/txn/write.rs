@@ -4,7 +4,7 @@ use std::ops::RangeBounds;
 use std::sync::Arc;
 
 use super::pages::TxnPages;
-use super::{directory, range_iter, RangeIter, Tree};
+use super::{directory, range_iter, HandleScope, RangeIter, Tree};
 use crate::btree::{self, PageSource, ValueGuard};
 use crate::error::{Error, Result};
 use crate::pager::Pager;
@@ -18,6 +18,8 @@ pub struct Savepoint(u32);
 /// Dropping it without committing rolls it back.
 pub struct WriteTxn {
     pages: TxnPages,
+    /// The database's handle scope: its id, and the tree identities it issued.
+    scope: Arc<HandleScope>,
     next_savepoint: u32,
     finished: bool,
     changed: bool,
@@ -37,11 +39,12 @@ impl std::fmt::Debug for WriteTxn {
 
 impl WriteTxn {
     /// Takes the writer lock (waiting up to the busy timeout) and begins.
-    pub(crate) fn begin(pager: Arc<Pager>) -> Result<WriteTxn> {
+    pub(crate) fn begin(pager: Arc<Pager>, scope: Arc<HandleScope>) -> Result<WriteTxn> {
         pager.lock_writer()?;
         let base = pager.current();
         Ok(WriteTxn {
             pages: TxnPages::new(pager, base),
+            scope,
             next_savepoint: 1,
             finished: false,
             changed: false,
@@ -51,50 +54,65 @@ impl WriteTxn {
 
     /// Creates a new, empty tree called `name`.
     pub fn create_tree(&mut self, name: &str) -> Result<Tree> {
-        self.mutate(|p| {
-            let gen = p.meta.layout_gen;
-            directory::create(p, name, gen)
-        })
+        let scope = self.scope.clone();
+        let root = self.mutate(|p| {
+            let id = scope.issue(&mut p.meta)?;
+            directory::create(p, name, id)
+        })?;
+        Ok(self.handle(root))
     }
 
     /// The tree called `name`, if it exists.
     pub fn open_tree(&self, name: &str) -> Result<Tree> {
-        directory::open(&self.pages, name, self.pages.meta.layout_gen)?
+        directory::open(&self.pages, name)?
+            .map(|root| self.handle(root))
             .ok_or_else(|| Error::TreeNotFound { name: name.into() })
     }
 
     /// The tree called `name`, created if it does not exist.
     pub fn open_or_create_tree(&mut self, name: &str) -> Result<Tree> {
-        match directory::open(&self.pages, name, self.pages.meta.layout_gen)? {
-            Some(t) => Ok(t),
+        match directory::open(&self.pages, name)? {
+            Some(root) => Ok(self.handle(root)),
             None => self.create_tree(name),
         }
     }
 
-    /// Drops the tree called `name` and frees its pages.
+    /// Drops the tree called `name` and frees its pages. Every handle of it is
+    /// stale afterwards.
     pub fn drop_tree(&mut self, name: &str) -> Result<()> {
-        self.mutate(|p| {
-            let gen = p.meta.layout_gen;
-            directory::drop(p, name, gen)
-        })
+        self.mutate(|p| directory::drop(p, name))
     }
 
-    /// Removes every entry of `tree`.
+    /// Removes every entry of `tree` (its handles stay valid).
     pub fn clear_tree(&mut self, tree: &Tree) -> Result<()> {
-        tree.check(self.pages.meta.layout_gen)?;
-        self.mutate(|p| btree::clear(p, tree.root()))
+        self.check(tree)?;
+        self.mutate(|p| btree::clear(p, tree.btree_root()))
     }
 
     /// Every tree, by name.
     pub fn list_trees(&self) -> Result<Vec<(String, Tree)>> {
-        directory::list(&self.pages, self.pages.meta.layout_gen)
+        Ok(directory::list(&self.pages)?
+            .into_iter()
+            .map(|(name, root)| (name, self.handle(root)))
+            .collect())
+    }
+
+    fn handle(&self, root: btree::Root) -> Tree {
+        Tree::new(root, self.pages.meta.layout_gen, self.scope.db)
+    }
+
+    /// Refuses `tree` unless it may be of this transaction (the root check
+    /// follows, in every walk from the root).
+    #[inline]
+    fn check(&self, tree: &Tree) -> Result<()> {
+        tree.check(self.scope.db, &self.pages.meta)
     }
 
     /// Stores `value` under `key`, replacing any earlier value. Returns whether a
     /// value was replaced.
     pub fn insert(&mut self, tree: &Tree, key: &[u8], value: &[u8]) -> Result<bool> {
-        tree.check(self.pages.meta.layout_gen)?;
-        self.mutate(|p| btree::insert(p, tree.root(), key, value))
+        self.check(tree)?;
+        self.mutate(|p| btree::insert(p, tree.btree_root(), key, value))
     }
 
     /// Fills the empty `tree` from `entries` in strictly ascending key order,
@@ -106,9 +124,9 @@ impl WriteTxn {
         K: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
-        tree.check(self.pages.meta.layout_gen)?;
+        self.check(tree)?;
         let sp = self.savepoint()?;
-        match self.mutate(|p| btree::bulk_load(p, tree.root(), entries)) {
+        match self.mutate(|p| btree::bulk_load(p, tree.btree_root(), entries)) {
             Ok(n) => {
                 self.release(sp)?;
                 Ok(n)
@@ -124,8 +142,8 @@ impl WriteTxn {
 
     /// Removes `key`. Returns whether it was present.
     pub fn remove(&mut self, tree: &Tree, key: &[u8]) -> Result<bool> {
-        tree.check(self.pages.meta.layout_gen)?;
-        self.mutate(|p| btree::remove(p, tree.root(), key))
+        self.check(tree)?;
+        self.mutate(|p| btree::remove(p, tree.btree_root(), key))
     }
 
     /// Runs a change; an error that may have left it half done fails the transaction.
@@ -145,13 +163,13 @@ impl WriteTxn {
 
     /// The value stored under `key`, as this transaction sees it.
     pub fn get(&self, tree: &Tree, key: &[u8]) -> Result<Option<ValueGuard>> {
-        tree.check(self.pages.meta.layout_gen)?;
-        btree::get(&self.pages, tree.root(), key)
+        self.check(tree)?;
+        btree::get(&self.pages, tree.btree_root(), key)
     }
 
     /// Entries with keys in `range`, in key order.
     pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, tree: &Tree, range: R) -> RangeIter<'_> {
-        range_iter(&self.pages, tree, self.pages.meta.layout_gen, range, false)
+        range_iter(&self.pages, tree, self.check(tree), range, false)
     }
 
     /// Entries with keys in `range`, in reverse key order.
@@ -160,12 +178,12 @@ impl WriteTxn {
         tree: &Tree,
         range: R,
     ) -> RangeIter<'_> {
-        range_iter(&self.pages, tree, self.pages.meta.layout_gen, range, true)
+        range_iter(&self.pages, tree, self.check(tree), range, true)
     }
 
     /// Every entry of `tree`, in key order.
     pub fn iter(&self, tree: &Tree) -> RangeIter<'_> {
-        range_iter::<&[u8], _>(&self.pages, tree, self.pages.meta.layout_gen, .., false)
+        range_iter::<&[u8], _>(&self.pages, tree, self.check(tree), .., false)
     }
 
     /// Opens a savepoint. Savepoints nest.
@@ -277,6 +295,13 @@ impl WriteTxn {
     /// The transaction's pages, for read-only walks (the table layer counts a tree's pages).
     pub(crate) fn page_source(&self) -> &dyn PageSource {
         &self.pages
+    }
+
+    /// The transaction's pages, writable: tests damage pages through it.
+    #[cfg(test)]
+    pub(crate) fn pages_mut(&mut self) -> &mut TxnPages {
+        self.changed = true;
+        &mut self.pages
     }
 }
 
