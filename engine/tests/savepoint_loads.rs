@@ -152,7 +152,7 @@ fn bulk_load_in_a_savepoint_writes_its_pages_once() {
 /// changed again and again.
 #[test]
 fn inserts_in_a_savepoint_spill_to_the_main_file() {
-    for durability in [Durability::Full, Durability::Normal] {
+    for durability in [Durability::Normal, Durability::Full] {
         let (vfs, db, o) = open(durability);
         let frames_before = wal_frames(&vfs);
         let loaded = entries(0..20_000, 1);
