@@ -99,6 +99,9 @@ fn commit_allocation_does_not_grow_with_the_wal() {
     let r = db.begin_read().unwrap();
     for c in COMMITS - 10..COMMITS {
         let row = (c * 7919) % COMMITS * (ROWS / COMMITS);
-        assert_eq!(r.get(&t, &key(row)).unwrap().unwrap().value(), c.to_le_bytes());
+        assert_eq!(
+            r.get(&t, &key(row)).unwrap().unwrap().value(),
+            c.to_le_bytes()
+        );
     }
 }

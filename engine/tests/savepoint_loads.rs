@@ -238,7 +238,11 @@ fn nested_savepoints_keep_the_main_file_versions_they_need() {
     }
     assert_eq!(tree_entries_txn(&w, &b), entries(0..20_000, 7));
     w.rollback_to(inner).unwrap();
-    assert_eq!(tree_entries_txn(&w, &b), loaded, "after the rollback to the inner savepoint");
+    assert_eq!(
+        tree_entries_txn(&w, &b),
+        loaded,
+        "after the rollback to the inner savepoint"
+    );
     assert_eq!(tree_entries_txn(&w, &a), with_first(Entries::new()));
     // Change half of it again, and keep that.
     for i in (0..20_000).step_by(2) {
@@ -297,7 +301,12 @@ fn pages_written_to_the_main_file_then_changed_again() {
     for i in (0..20_000).step_by(5) {
         b_want.insert(key(i), value(i, 3));
     }
-    check(&db, &vfs, &o, &want(with_first(Entries::new()), b_want.clone()));
+    check(
+        &db,
+        &vfs,
+        &o,
+        &want(with_first(Entries::new()), b_want.clone()),
+    );
 
     // A later transaction changes those pages: now they are committed, through
     // the WAL.
@@ -308,7 +317,12 @@ fn pages_written_to_the_main_file_then_changed_again() {
         b_want.insert(key(i), value(i, 4));
     }
     w.commit().unwrap();
-    check(&db, &vfs, &o, &want(with_first(Entries::new()), b_want.clone()));
+    check(
+        &db,
+        &vfs,
+        &o,
+        &want(with_first(Entries::new()), b_want.clone()),
+    );
     db.checkpoint().unwrap();
     check(&db, &vfs, &o, &want(with_first(Entries::new()), b_want));
 }

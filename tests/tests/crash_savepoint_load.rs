@@ -69,13 +69,19 @@ impl Mirror {
         let t = self.tree(name)?;
         let was = self.txn.remove(&t, key)?;
         let m = self.model.get_mut(name).expect("tree in model");
-        assert_eq!(was, m.remove(key).is_some(), "remove of {key:?} from {name}");
+        assert_eq!(
+            was,
+            m.remove(key).is_some(),
+            "remove of {key:?} from {name}"
+        );
         Ok(())
     }
 
     fn bulk_load(&mut self, name: &str, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<()> {
         let t = self.tree(name)?;
-        let n = self.txn.bulk_load(&t, entries.iter().map(|(k, v)| (k, v)))?;
+        let n = self
+            .txn
+            .bulk_load(&t, entries.iter().map(|(k, v)| (k, v)))?;
         assert_eq!(n, entries.len() as u64);
         let m = self.model.get_mut(name).expect("tree in model");
         m.extend(entries.iter().cloned());
@@ -139,7 +145,10 @@ struct Run {
 impl Run {
     fn stop(&self, what: &str, e: Error) -> Stop {
         assert!(!self.clean, "{what} failed without a fault: {e}");
-        assert!(self.vfs.is_dead(), "{what} failed before the power cut: {e}");
+        assert!(
+            self.vfs.is_dead(),
+            "{what} failed before the power cut: {e}"
+        );
         assert!(
             matches!(e, Error::Io { .. } | Error::NeedsRecovery),
             "{what} after a power cut: unexpected error kind {e:?}"
@@ -191,7 +200,9 @@ impl Run {
     /// (frames in the WAL, pages in the main file) as the files stand now.
     fn file_sizes(&self) -> (usize, usize) {
         let image = self.vfs.crash_image(CrashMode::KeepUnsynced);
-        let wal = image.file_bytes(format!("{PATH}-wal")).map_or(0, |b| b.len());
+        let wal = image
+            .file_bytes(format!("{PATH}-wal"))
+            .map_or(0, |b| b.len());
         let main = image.file_bytes(PATH).map_or(0, |b| b.len());
         (wal.saturating_sub(40) / (24 + PAGE), main / PAGE)
     }
@@ -429,7 +440,10 @@ fn power_cut_test(durability: Durability) -> Tally {
             sticky: false,
         });
         let r = run(&opts, vfs, false);
-        assert!(r.vfs.is_dead(), "the run with a cut at op {k} of {n} finished alive");
+        assert!(
+            r.vfs.is_dead(),
+            "the run with a cut at op {k} of {n} finished alive"
+        );
         tally.cuts += 1;
         let modes = [
             CrashMode::DropUnsynced,
@@ -465,12 +479,21 @@ fn power_cut_test(durability: Durability) -> Tally {
 #[test]
 fn power_cut_loads_under_savepoints() {
     let t = power_cut_test(Durability::Full);
-    assert!(t.inflight > 0, "some cut must land between a commit's sync and its return: {t:?}");
-    assert_eq!(t.earlier, 0, "Full never loses a commit that returned Ok: {t:?}");
+    assert!(
+        t.inflight > 0,
+        "some cut must land between a commit's sync and its return: {t:?}"
+    );
+    assert_eq!(
+        t.earlier, 0,
+        "Full never loses a commit that returned Ok: {t:?}"
+    );
 }
 
 #[test]
 fn power_cut_loads_under_savepoints_durability_normal() {
     let t = power_cut_test(Durability::Normal);
-    assert!(t.earlier > 0, "with Normal, some crash must lose unsynced commits: {t:?}");
+    assert!(
+        t.earlier > 0,
+        "with Normal, some crash must lose unsynced commits: {t:?}"
+    );
 }

@@ -233,7 +233,11 @@ mod tests {
             t = next;
         }
         assert!(worst <= height, "one insert copied {worst} nodes");
-        assert_eq!(total, 1000 * height, "every insert into a shared trie copies its path");
+        assert_eq!(
+            total,
+            1000 * height,
+            "every insert into a shared trie copies its path"
+        );
         // The path just copied belongs to `t` alone: changing it again copies nothing.
         let last = 999 * 997 % 1_000_003;
         let was = old.get(last);

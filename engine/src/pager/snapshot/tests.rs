@@ -64,7 +64,10 @@ type Visible = BTreeMap<PageNo, FrameNo>;
 /// Checks that `snap` reads exactly `model`, for every page either of them or
 /// `probes` mention.
 fn check(snap: &Snapshot, model: &Visible, probes: &[PageNo]) {
-    assert_eq!(snap.frames(), model.iter().map(|(&p, &f)| (p, f)).collect::<Vec<_>>());
+    assert_eq!(
+        snap.frames(),
+        model.iter().map(|(&p, &f)| (p, f)).collect::<Vec<_>>()
+    );
     assert_eq!(snap.has_frames(), !model.is_empty());
     for &p in probes.iter().chain(model.keys()) {
         assert_eq!(snap.frame_of(p), model.get(&p).copied(), "page {p}");
@@ -146,7 +149,10 @@ fn publishing_costs_the_commit_not_the_wal() {
             .collect();
         let (_, copied) = snap.extended_frames(frames.clone());
         // Four levels cover pages below 2^24: at most one path per changed page.
-        assert!(copied <= 4 * frames.len(), "commit {c}: {copied} nodes copied");
+        assert!(
+            copied <= 4 * frames.len(),
+            "commit {c}: {copied} nodes copied"
+        );
         total_copied += copied;
         let next = Arc::new(snap.extend(meta(1_001_000), frame, frames, true));
         // A long reader every 10,000 commits keeps an old version alive.
@@ -171,7 +177,11 @@ fn fallback_page_count_keeps_the_largest_state_since_the_last_sync() {
     let mut recovered = FastMap::default();
     recovered.insert(7, 1);
     let s = Snapshot::new(meta(100), 1, 0, header(1), recovered);
-    assert_eq!(s.fallback_page_count, PageNo::MAX, "recovered frames may be unsynced");
+    assert_eq!(
+        s.fallback_page_count,
+        PageNo::MAX,
+        "recovered frames may be unsynced"
+    );
     let s = s.extend(meta(100), 2, FastMap::default(), false);
     assert_eq!(s.fallback_page_count, PageNo::MAX);
     let s = s.extend(meta(90), 3, FastMap::default(), true);
