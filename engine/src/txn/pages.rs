@@ -70,6 +70,9 @@ pub(crate) struct TxnPages {
     last_frame: FrameNo,
 }
 
+/// Pages for the main file, and pages for the WAL.
+type DirectAndWal = (Vec<(PageNo, PageBuf)>, Vec<(PageNo, PageBuf)>);
+
 // Free-list trunk page: checksum (8), type (1), reserved (3), next trunk (4),
 // entry count (4), then u32 page numbers.
 const TRUNK_NEXT: usize = 12;
@@ -253,10 +256,7 @@ impl TxnPages {
     /// So inside savepoints a load still writes its new pages once: they lie past
     /// every savepoint's end, and a rollback forgets them. A page written here
     /// and changed again is simply written here again.
-    fn split_direct(
-        &self,
-        mut pages: Vec<(PageNo, PageBuf)>,
-    ) -> (Vec<(PageNo, PageBuf)>, Vec<(PageNo, PageBuf)>) {
+    fn split_direct(&self, mut pages: Vec<(PageNo, PageBuf)>) -> DirectAndWal {
         pages.sort_unstable_by_key(|p| p.0);
         let floor = self.direct_floor;
         pages.into_iter().partition(|(no, _)| {
@@ -487,10 +487,7 @@ impl TxnPages {
 
     /// Takes the dirty pages for commit: those written straight into the main
     /// file, and those for the WAL with page 0 (holding `meta`) last.
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn take_for_commit(
-        &mut self,
-    ) -> Result<(Vec<(PageNo, PageBuf)>, Vec<(PageNo, PageBuf)>)> {
+    pub(crate) fn take_for_commit(&mut self) -> Result<DirectAndWal> {
         let meta = self.meta;
         meta.encode(self.page_mut(crate::meta::HEADER_PAGE)?);
         // The commit ends every savepoint: no main-file version is needed any more.
