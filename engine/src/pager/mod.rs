@@ -20,6 +20,7 @@
 
 mod checkpoint;
 pub use checkpoint::CheckpointOutcome;
+mod frame_trie;
 mod open;
 pub(crate) use open::wal_path;
 pub(crate) mod snapshot;
@@ -76,6 +77,10 @@ pub enum Durability {
     /// There is no time bound: an idle database keeps its unsynced commits
     /// until the next checkpoint or close. The state after the cut is the state
     /// of one commit between the last synced one and the last that returned.
+    ///
+    /// A commit that wrote pages straight into the main file (a large one) syncs
+    /// the main file before it writes its commit frame, so that a power cut never
+    /// leaves a commit frame whose pages are missing.
     Normal,
     /// Nothing is ever synced. A process crash loses nothing; a power cut can
     /// lose or damage anything.
@@ -175,6 +180,15 @@ impl Pager {
     /// writer lock and so keeps it from being checkpointed away).
     pub(crate) fn current(&self) -> Arc<Snapshot> {
         self.shared.lock().current.clone()
+    }
+
+    /// The first page a transaction on `base` may write straight into the main
+    /// file: no reader of any live snapshot, and no recovery after a power cut,
+    /// reads a page at or past it (see [`Snapshot::fallback_page_count`]).
+    pub(crate) fn direct_floor(&self, base: &Snapshot) -> PageNo {
+        self.max_live_page_count()
+            .max(base.meta.page_count)
+            .max(base.fallback_page_count)
     }
 
     /// The largest page count of the newest state and of every live snapshot:
@@ -374,6 +388,12 @@ impl Pager {
         Ok(())
     }
 
+    /// Forgets the cached main-file versions of pages `from` and after (pages
+    /// the writer wrote past the end and then gave back).
+    pub(crate) fn forget_main_versions_from(&self, from: PageNo) {
+        self.cache.remove_where(|(no, v)| v == MAIN && no >= from);
+    }
+
     /// Caches a page written by [`Pager::write_direct`].
     pub(crate) fn cache_direct(&self, no: PageNo, page: Page) {
         self.cache.insert((no, MAIN), page);
@@ -400,10 +420,13 @@ impl Pager {
         self.check_poison()?;
         debug_assert_eq!(pages.last().map(|p| p.0), Some(crate::meta::HEADER_PAGE));
         // Pages past the old end go straight to the main file, and must be durable
-        // before the commit frame that makes them part of the database is.
+        // before the commit frame that makes them part of the database is, in
+        // every mode that promises no corruption on a power cut (`Normal` too:
+        // its WAL is written, and may reach the disk, without a sync). Only a
+        // transaction that wrote such pages (a large one) pays this sync.
         self.write_direct(&mut direct)?;
         sync_main |= !direct.is_empty();
-        if sync_main && self.config.durability == Durability::Full {
+        if sync_main && self.config.durability != Durability::Off {
             if let Err(e) = self.main.sync(crate::vfs::SyncKind::Data) {
                 self.poison();
                 return Err(Error::Io {
@@ -428,7 +451,8 @@ impl Pager {
                 }
             }
         };
-        if self.config.durability == Durability::Full {
+        let synced = self.config.durability == Durability::Full;
+        if synced {
             if let Err(e) = w.wal.sync() {
                 self.poison();
                 return Err(e);
@@ -440,7 +464,7 @@ impl Pager {
             frames.insert(no, frame);
             self.cache.insert((no, frame), Arc::new(page));
         }
-        let snap = Arc::new(base.extend(meta, commit, frames));
+        let snap = Arc::new(base.extend(meta, commit, frames, synced));
         self.shared.lock().current = snap;
         let in_wal = w.wal.next_frame() - w.wal.header().first_frame;
         if in_wal >= self.config.autocheckpoint_frames {

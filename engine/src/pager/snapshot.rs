@@ -2,19 +2,17 @@
 //!
 //! A snapshot says, for every page that has a version in the WAL, which frame
 //! holds the version visible at that commit; every other page is read from the
-//! main file. The map is split in two so that publishing a commit costs the size
-//! of the recent changes, not of the whole WAL: `base` is shared by many
-//! snapshots and rebuilt rarely, `delta` holds what changed since.
-
-use std::sync::Arc;
+//! main file. The map is a persistent trie ([`FrameTrie`]): publishing a commit
+//! copies only the paths to the pages it changed and shares everything else with
+//! the snapshot before it, so its cost is proportional to the commit, not to the
+//! WAL, and older snapshots keep reading their own versions.
 
 use crate::cache::FastMap;
 use crate::meta::Meta;
 use crate::page::PageNo;
 use crate::wal::{FrameNo, WalHeader};
 
-/// Past this many entries the delta is folded into a new base.
-const DELTA_LIMIT: usize = 256;
+use super::frame_trie::FrameTrie;
 
 /// One committed state.
 #[derive(Debug)]
@@ -27,12 +25,24 @@ pub(crate) struct Snapshot {
     pub gen: u64,
     /// That generation's header (where its frames are in the file).
     pub wal_header: WalHeader,
-    base: Arc<FastMap<PageNo, FrameNo>>,
-    delta: Arc<FastMap<PageNo, FrameNo>>,
+    /// The largest page count of this state and of every earlier state a power
+    /// cut may still fall back to (commits since the last sync of the WAL, with
+    /// `Durability::Normal`): pages below it may be read by recovery, so a
+    /// transaction never writes them straight into the main file.
+    pub fallback_page_count: PageNo,
+    frames: FrameTrie,
 }
 
 impl Snapshot {
-    /// A state whose visible WAL frames are `frames`.
+    /// A state whose visible WAL frames are `frames`: one just recovered, or
+    /// one just checkpointed into the main file (`frames` empty).
+    ///
+    /// A state with no frames is durable (the checkpoint synced the main file
+    /// before it emptied the WAL). Recovered frames may not be: a process crash
+    /// leaves unsynced frames that the next open replays, and a power cut after
+    /// it may still fall back to any earlier state of that WAL, whose page count
+    /// is unknown here. No page is then written straight into the main file until
+    /// a synced commit or a checkpoint makes the state durable.
     pub(crate) fn new(
         meta: Meta,
         commit: FrameNo,
@@ -40,65 +50,78 @@ impl Snapshot {
         wal_header: WalHeader,
         frames: FastMap<PageNo, FrameNo>,
     ) -> Snapshot {
+        let fallback_page_count = if frames.is_empty() {
+            meta.page_count
+        } else {
+            PageNo::MAX
+        };
+        let mut trie = FrameTrie::default();
+        let mut sorted: Vec<(PageNo, FrameNo)> = frames.into_iter().collect();
+        sorted.sort_unstable();
+        for (no, frame) in sorted {
+            trie.insert(no, frame);
+        }
         Snapshot {
             meta,
             commit,
             gen,
             wal_header,
-            base: Arc::new(frames),
-            delta: Arc::new(FastMap::default()),
+            fallback_page_count,
+            frames: trie,
         }
     }
 
     /// The frame holding page `no` in this state, if the page has one.
     #[inline]
     pub(crate) fn frame_of(&self, no: PageNo) -> Option<FrameNo> {
-        if !self.delta.is_empty() {
-            if let Some(&f) = self.delta.get(&no) {
-                return Some(f);
-            }
-        }
-        if self.base.is_empty() {
-            return None;
-        }
-        self.base.get(&no).copied()
+        self.frames.get(no)
     }
 
     /// Whether any page of this state lives in the WAL.
     pub(crate) fn has_frames(&self) -> bool {
-        !self.base.is_empty() || !self.delta.is_empty()
+        self.frames.len() != 0
     }
 
-    /// The state after a commit that wrote `frames`.
+    /// The state after a commit that wrote `frames`; `synced` says whether the
+    /// commit is durable (its WAL was synced), so that no power cut can fall back
+    /// to an earlier state.
     pub(crate) fn extend(
         &self,
         meta: Meta,
         commit: FrameNo,
         frames: FastMap<PageNo, FrameNo>,
+        synced: bool,
     ) -> Snapshot {
-        let mut delta = (*self.delta).clone();
-        delta.extend(frames);
-        let (base, delta) = if delta.len() > DELTA_LIMIT.max(self.base.len() / 2) {
-            let mut base = (*self.base).clone();
-            base.extend(delta);
-            (Arc::new(base), Arc::new(FastMap::default()))
-        } else {
-            (self.base.clone(), Arc::new(delta))
-        };
         Snapshot {
             meta,
             commit,
             gen: self.gen,
             wal_header: self.wal_header,
-            base,
-            delta,
+            fallback_page_count: if synced {
+                meta.page_count
+            } else {
+                meta.page_count.max(self.fallback_page_count)
+            },
+            frames: self.extended_frames(frames).0,
         }
     }
 
-    /// Every (page, frame) of this state, for the checkpoint.
+    /// This state's page map with `frames` added, and how many trie nodes that
+    /// copied (bounded by a constant times `frames.len()`).
+    fn extended_frames(&self, frames: FastMap<PageNo, FrameNo>) -> (FrameTrie, usize) {
+        let mut trie = self.frames.clone();
+        let mut sorted: Vec<(PageNo, FrameNo)> = frames.into_iter().collect();
+        // In page order, neighbouring pages share the nodes copied for the first.
+        sorted.sort_unstable();
+        let copied = sorted.into_iter().map(|(no, f)| trie.insert(no, f)).sum();
+        (trie, copied)
+    }
+
+    /// Every (page, frame) of this state, in page order, for the checkpoint.
     pub(crate) fn frames(&self) -> Vec<(PageNo, FrameNo)> {
-        let mut all: FastMap<PageNo, FrameNo> = (*self.base).clone();
-        all.extend(self.delta.iter().map(|(&p, &f)| (p, f)));
-        all.into_iter().collect()
+        self.frames.entries()
     }
 }
+
+#[cfg(test)]
+mod tests;

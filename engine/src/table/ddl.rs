@@ -91,6 +91,22 @@ impl TableWriter<'_> {
     fn build_index(&mut self, t: &Resolved, def: IndexDef) -> Result<()> {
         let tree_name = index_tree_name(&def.name);
         let itree = self.txn.create_tree(&tree_name)?;
+        self.fill_index(t, &def, &itree)?;
+        let mut rec = t.rec.clone();
+        catalog::store_owner(self.txn, &def.name, &def.table)?;
+        rec.indexes.push(IndexRecord {
+            def,
+            tree: tree_name,
+        });
+        catalog::store_table(self.txn, &rec)?;
+        self.txn.bump_schema_cookie();
+        Ok(())
+    }
+
+    /// Inserts the entry of every row of `t` into the empty index tree `itree` of
+    /// `def`, checking uniqueness. The caller runs it inside a savepoint: a unique
+    /// violation leaves entries behind.
+    pub(super) fn fill_index(&mut self, t: &Resolved, def: &IndexDef, itree: &Tree) -> Result<()> {
         let page_size = self.txn.page_size();
         let mut after: Option<Vec<u8>> = None;
         loop {
@@ -104,13 +120,13 @@ impl TableWriter<'_> {
             {
                 let entry = entry?;
                 let values = decode_stored_row(t, entry.value())?;
-                let (key, has_null) = keys::index_key(&def, &values, entry.key());
+                let (key, has_null) = keys::index_key(def, &values, entry.key());
                 let indexed_len = key.len() - entry.key().len();
                 batch.push((key, has_null, indexed_len));
                 after = Some(entry.key().to_vec());
             }
             for (key, has_null, indexed_len) in &batch {
-                if def.unique && !has_null && self.conflicts(&itree, &key[..*indexed_len], None)? {
+                if def.unique && !has_null && self.conflicts(itree, &key[..*indexed_len], None)? {
                     return Err(TableError::UniqueViolation {
                         index: def.name.clone(),
                         table: def.table.clone(),
@@ -118,20 +134,12 @@ impl TableWriter<'_> {
                     .into());
                 }
                 check_key(key, page_size)?;
-                self.txn.insert(&itree, key, &[])?;
+                self.txn.insert(itree, key, &[])?;
             }
             if batch.len() < BUILD_BATCH {
                 break;
             }
         }
-        let mut rec = t.rec.clone();
-        catalog::store_owner(self.txn, &def.name, &def.table)?;
-        rec.indexes.push(IndexRecord {
-            def,
-            tree: tree_name,
-        });
-        catalog::store_table(self.txn, &rec)?;
-        self.txn.bump_schema_cookie();
         Ok(())
     }
 

@@ -44,6 +44,7 @@ mod error;
 pub(crate) mod integrity;
 mod keys;
 mod kv;
+mod load;
 mod read;
 mod schema;
 mod write;

@@ -4,7 +4,13 @@
 //!
 //! Invariants:
 //! - A page's current version in the transaction is, in order of precedence, its
-//!   entry in `dirty`, its frame in `spilled`, or its version in `base`.
+//!   entry in `dirty`, its frame in `spilled`, its version in the main file if
+//!   it is at or past the base's page count (written there by this transaction,
+//!   see `split_direct`), or its version in `base`.
+//! - A page's main-file version that an open savepoint needs (its undo record
+//!   says `in_main`) is never overwritten: the page goes through the WAL instead.
+//! - A savepoint keeps no undo record for pages at or past its page count:
+//!   rolling back to it drops them all, wherever they are.
 //! - Every frame this transaction wrote for a page is older than the version the
 //!   commit writes for it, or is that version: recovery takes the newest frame of
 //!   each page. (`rollback_to` re-dirties restored pages to keep this true.)
@@ -25,6 +31,10 @@ use crate::wal::FrameNo;
 pub(crate) struct Prior {
     dirty: Option<Page>,
     spilled: Option<FrameNo>,
+    /// Neither: its version was the one this transaction wrote into the main
+    /// file (or it was free there). That version must stay until the savepoint
+    /// is gone.
+    in_main: bool,
 }
 
 /// What a savepoint needs to roll back to.
@@ -47,9 +57,8 @@ pub(crate) struct TxnPages {
     page_size: usize,
     /// Dirty pages last reported to the cache as reserved.
     reserved_pages: usize,
-    /// Whether pages past the committed end may bypass the WAL (see `split_direct`).
-    direct_ok: bool,
-    /// Pages from this number on are read by no snapshot (see `split_direct`).
+    /// Pages from this number on are read by no snapshot and by no recovery
+    /// (see `split_direct`).
     direct_floor: PageNo,
     /// Whether any page was written straight into the main file.
     pub wrote_direct: bool,
@@ -60,6 +69,9 @@ pub(crate) struct TxnPages {
     /// The last frame this transaction wrote (0: none).
     last_frame: FrameNo,
 }
+
+/// Pages for the main file, and pages for the WAL.
+type DirectAndWal = (Vec<(PageNo, PageBuf)>, Vec<(PageNo, PageBuf)>);
 
 // Free-list trunk page: checksum (8), type (1), reserved (3), next trunk (4),
 // entry count (4), then u32 page numbers.
@@ -73,8 +85,7 @@ impl TxnPages {
         // Dirty pages share the cache's bound with clean ones: up to three quarters
         // of it, so that a big transaction rewrites spilled pages rarely.
         let dirty_limit = (pager.cache_capacity() / 4 * 3 / page_size).max(64);
-        let direct_ok = pager.config.durability != crate::pager::Durability::Normal;
-        let direct_floor = base.meta.page_count.max(pager.max_live_page_count());
+        let direct_floor = pager.direct_floor(&base);
         TxnPages {
             meta: base.meta,
             pager,
@@ -85,7 +96,6 @@ impl TxnPages {
             dirty_limit,
             page_size,
             reserved_pages: 0,
-            direct_ok,
             direct_floor,
             wrote_direct: false,
             framed: FastMap::default(),
@@ -119,17 +129,33 @@ impl TxnPages {
         Ok(())
     }
 
-    /// Records how page `no` stood before its first change since the newest savepoint.
+    /// Records how page `no` stood before its first change since the newest
+    /// savepoint. Pages past the savepoint's end need no record (a rollback drops
+    /// them): a large load inside a savepoint keeps no undo for its new pages.
     fn remember(&mut self, no: PageNo) {
+        let base_count = self.base.meta.page_count;
         if let Some(sp) = self.savepoints.last_mut() {
-            if !sp.undo.contains_key(&no) {
-                let prior = Prior {
-                    dirty: self.dirty.get(&no).cloned(),
-                    spilled: self.spilled.get(&no).copied(),
-                };
-                sp.undo.insert(no, prior);
+            if no < sp.meta.page_count && !sp.undo.contains_key(&no) {
+                let dirty = self.dirty.get(&no).cloned();
+                let spilled = self.spilled.get(&no).copied();
+                let in_main = dirty.is_none() && spilled.is_none() && no >= base_count;
+                sp.undo.insert(
+                    no,
+                    Prior {
+                        dirty,
+                        spilled,
+                        in_main,
+                    },
+                );
             }
         }
+    }
+
+    /// Whether an open savepoint needs page `no`'s main-file version.
+    fn main_version_needed(&self, no: PageNo) -> bool {
+        self.savepoints
+            .iter()
+            .any(|sp| sp.undo.get(&no).is_some_and(|p| p.in_main))
     }
 
     /// Writes the dirty pages to the WAL when they exceed the budget.
@@ -214,8 +240,9 @@ impl TxnPages {
     /// a bulk load then writes its pages once instead of twice. "Every reader"
     /// includes those of older snapshots, which after VACUUM can be longer than
     /// the committed state and read their last pages from the main file: the
-    /// bound is the largest live page count (`direct_floor`). Not when:
-    /// - durability is `Normal` (the commit would then need a main-file sync);
+    /// bound is the largest live page count, and the largest page count of a
+    /// state a power cut may fall back to (`direct_floor`). The commit syncs the
+    /// main file before its commit frame (`Pager::commit`). Not when:
     /// - the page already has a WAL frame in this transaction, even one a rollback
     ///   to a savepoint made stale (recovery would take that frame over the main
     ///   file);
@@ -223,18 +250,20 @@ impl TxnPages {
     ///   stay mapped (frames a transaction spilled for pages that a rollback to a
     ///   savepoint gave back, which recovery maps like every frame before a
     ///   commit mark), and the stale frame would win over the main file;
-    /// - a savepoint is open (rolling back to it must find the old content).
-    fn split_direct(
-        &self,
-        mut pages: Vec<(PageNo, PageBuf)>,
-    ) -> (Vec<(PageNo, PageBuf)>, Vec<(PageNo, PageBuf)>) {
+    /// - an open savepoint needs the page's main-file version (rolling back to
+    ///   it must find that content).
+    ///
+    /// So inside savepoints a load still writes its new pages once: they lie past
+    /// every savepoint's end, and a rollback forgets them. A page written here
+    /// and changed again is simply written here again.
+    fn split_direct(&self, mut pages: Vec<(PageNo, PageBuf)>) -> DirectAndWal {
         pages.sort_unstable_by_key(|p| p.0);
-        if !self.direct_ok || !self.savepoints.is_empty() {
-            return (Vec::new(), pages);
-        }
-        let base_count = self.direct_floor;
+        let floor = self.direct_floor;
         pages.into_iter().partition(|(no, _)| {
-            *no >= base_count && !self.framed.contains_key(no) && self.base.frame_of(*no).is_none()
+            *no >= floor
+                && !self.framed.contains_key(no)
+                && self.base.frame_of(*no).is_none()
+                && !self.main_version_needed(*no)
         })
     }
 
@@ -280,6 +309,7 @@ impl TxnPages {
             self.meta = sp.meta;
         }
         self.savepoint(id);
+        self.forget_past_end();
         // Recovery takes the newest frame of each page: re-dirty the pages whose
         // newest frame is not their restored version, so that the commit writes
         // them last (through the WAL: they are in `framed`). Decided from the
@@ -308,6 +338,21 @@ impl TxnPages {
         Ok(())
     }
 
+    /// Drops every version of the pages past the end (after a rollback to a
+    /// savepoint: no undo record covers them). Their main-file versions, if this
+    /// transaction wrote any, are unreachable now; the cache forgets them too, so
+    /// that nothing can ever read them as a page of a later state. Their frames
+    /// stay in `framed`: recovery would take them.
+    fn forget_past_end(&mut self) {
+        let end = self.meta.page_count;
+        self.dirty.retain(|&no, _| no < end);
+        self.spilled.retain(|&no, _| no < end);
+        if self.wrote_direct {
+            let from = end.max(self.base.meta.page_count);
+            self.pager.forget_main_versions_from(from);
+        }
+    }
+
     /// The pages listed on the free list, not its trunk pages (whose content
     /// matters).
     fn free_entries(&self) -> Result<FastMap<PageNo, ()>> {
@@ -334,8 +379,11 @@ impl TxnPages {
         while self.savepoints.len() > pos {
             let sp = self.savepoints.pop().expect("len > pos");
             if let Some(parent) = self.savepoints.last_mut() {
+                let end = parent.meta.page_count;
                 for (no, prior) in sp.undo {
-                    parent.undo.entry(no).or_insert(prior);
+                    if no < end {
+                        parent.undo.entry(no).or_insert(prior);
+                    }
                 }
             }
         }
@@ -439,12 +487,11 @@ impl TxnPages {
 
     /// Takes the dirty pages for commit: those written straight into the main
     /// file, and those for the WAL with page 0 (holding `meta`) last.
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn take_for_commit(
-        &mut self,
-    ) -> Result<(Vec<(PageNo, PageBuf)>, Vec<(PageNo, PageBuf)>)> {
+    pub(crate) fn take_for_commit(&mut self) -> Result<DirectAndWal> {
         let meta = self.meta;
         meta.encode(self.page_mut(crate::meta::HEADER_PAGE)?);
+        // The commit ends every savepoint: no main-file version is needed any more.
+        self.savepoints.clear();
         let pages: Vec<(PageNo, PageBuf)> = self
             .dirty
             .drain()
