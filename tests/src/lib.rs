@@ -567,6 +567,10 @@ impl Vfs for IoCounter {
     fn remove(&self, path: &Path) -> io::Result<()> {
         self.inner.remove(path)
     }
+
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        self.inner.sync_dir(path)
+    }
 }
 
 #[derive(Debug)]
