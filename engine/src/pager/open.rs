@@ -43,6 +43,14 @@ pub(crate) fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Whether a WAL at `path` holds a complete commit (of any database).
+fn wal_holds_commit(vfs: &dyn Vfs, path: &Path) -> Result<bool> {
+    match open_if_exists(vfs, path, "open wal")? {
+        Some(f) => Ok(wal::scan(&*f)?.is_some_and(|s| s.has_commit())),
+        None => Ok(false),
+    }
+}
+
 /// Opens the existing file at `path`; `Ok(None)` if there is none.
 fn open_if_exists(
     vfs: &dyn Vfs,
@@ -67,12 +75,6 @@ impl Pager {
         config: PagerConfig,
     ) -> Result<Pager> {
         let wal_at = wal_path(path);
-        let wal_file = open_if_exists(vfs, &wal_at, "open wal")?;
-        let wal_scan = match &wal_file {
-            Some(f) => wal::scan(&**f)?,
-            None => None,
-        };
-        let wal_has_commit = wal_scan.as_ref().is_some_and(WalScan::has_commit);
         let mut created_a_file = false;
         let main = match open_if_exists(vfs, path, "open database file")? {
             Some(main) => main,
@@ -85,13 +87,13 @@ impl Pager {
                     ),
                 })
             }
-            None if wal_has_commit => {
-                return Err(Error::corrupt(
-                    HEADER_PAGE,
-                    "the main file is missing but its WAL holds commits; nothing was changed",
-                ))
-            }
             None => {
+                if wal_holds_commit(vfs, &wal_at)? {
+                    return Err(Error::corrupt(
+                        HEADER_PAGE,
+                        "the main file is missing but its WAL holds commits; nothing was changed",
+                    ));
+                }
                 created_a_file = true;
                 Arc::from(
                     vfs.open(path, OpenMode::CreateIfMissing)
@@ -105,6 +107,14 @@ impl Pager {
         {
             return Err(Error::Locked);
         }
+        // Read the WAL only under the lock: before it, another handle may still
+        // be checkpointing and truncating it.
+        let wal_file = open_if_exists(vfs, &wal_at, "open wal")?;
+        let wal_scan = match &wal_file {
+            Some(f) => wal::scan(&**f)?,
+            None => None,
+        };
+        let wal_has_commit = wal_scan.as_ref().is_some_and(WalScan::has_commit);
         let size = main.size().map_err(Error::io("size database file"))?;
         let state = match main_file::read_header(&*main, size)? {
             Header::Valid(meta) => MainState::of(meta),
