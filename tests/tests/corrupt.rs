@@ -246,13 +246,21 @@ enum Outcome {
 /// the read and whether the integrity check was clean (`None` if not run).
 fn open_and_read(main: Vec<u8>, wal: Option<Vec<u8>>, full: bool) -> (Outcome, Option<bool>) {
     let vfs = MemoryVfs::new();
-    vfs.set_file_bytes(PATH, main);
-    if let Some(wal) = wal {
-        vfs.set_file_bytes(WAL, wal);
+    vfs.set_file_bytes(PATH, main.clone());
+    if let Some(wal) = &wal {
+        vfs.set_file_bytes(WAL, wal.clone());
     }
-    let db = match Database::open_with_vfs(Arc::new(vfs), PATH, opts()) {
+    let db = match Database::open_with_vfs(Arc::new(vfs.clone()), PATH, opts()) {
         Ok(db) => db,
-        Err(e) => return (Outcome::Failed(e), None),
+        Err(e) => {
+            // A failed open writes nothing (DESIGN.md, "Opening never destroys
+            // data"): not the main file, not the WAL, and it creates no WAL.
+            assert!(
+                vfs.file_bytes(PATH).as_ref() == Some(&main) && vfs.file_bytes(WAL) == wal,
+                "the open failed ({e}) and changed the files"
+            );
+            return (Outcome::Failed(e), None);
+        }
     };
     let read = match read_state(&db) {
         Ok(m) => Outcome::Read(m),
