@@ -84,6 +84,13 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     /// Opens the database file at `path` (its WAL is `path` + `-wal`).
+    ///
+    /// Opening never destroys data: a damaged header is `Error::Corrupt` at page
+    /// 0 and a foreign file `Error::NotADatabase`, and then no file is changed.
+    /// With `create`, only a missing file, an empty one or a creation that never
+    /// finished is (re)created. A WAL that is not this database's current log
+    /// (another database's, or an old copy of its own) is never replayed; the
+    /// open overwrites it with a new, empty log generation.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Database> {
         Database::open_with_vfs(Arc::new(OsVfs), path, options)
     }

@@ -611,26 +611,56 @@ mod tests {
         assert!(!sc.applies_to(ID, 12, 1024), "another page size");
     }
 
+    /// A frame after the last one of `w`, with a valid chained checksum over
+    /// whatever `salt` it carries.
+    fn forged_frame(w: &WalWriter, page_no: PageNo, commit: u32, salt: u64) -> Vec<u8> {
+        let mut p = page(2);
+        p.seal(page_no);
+        let mut head = [0u8; 16];
+        head[0..4].copy_from_slice(&page_no.to_le_bytes());
+        head[4..8].copy_from_slice(&commit.to_le_bytes());
+        head[8..16].copy_from_slice(&salt.to_le_bytes());
+        let sum = frame_checksum(w.chain, &head, p.bytes());
+        let mut frame = head.to_vec();
+        frame.extend_from_slice(&sum.to_le_bytes());
+        frame.extend_from_slice(p.bytes());
+        frame
+    }
+
+    fn append_bytes(vfs: &MemoryVfs, more: &[u8]) {
+        let mut bytes = vfs.file_bytes("w").unwrap();
+        bytes.extend_from_slice(more);
+        vfs.set_file_bytes("w", bytes);
+    }
+
     #[test]
     fn a_commit_frame_that_is_not_page_0_ends_the_log() {
         let vfs = MemoryVfs::default();
         let mut w = new_writer(&vfs);
         let mut a = commit_page(1);
         w.append(&mut [(0, &mut a)], Some(2)).unwrap();
-        // Forge a chained commit frame of page 3 after it.
-        let mut b = page(2);
-        b.seal(3);
-        let mut head = [0u8; 16];
-        head[0..4].copy_from_slice(&3u32.to_le_bytes());
-        head[4..8].copy_from_slice(&4u32.to_le_bytes());
-        head[8..16].copy_from_slice(&w.header().salt.to_le_bytes());
-        let sum = frame_checksum(w.chain, &head, b.bytes());
-        let mut frame = head.to_vec();
-        frame.extend_from_slice(&sum.to_le_bytes());
-        frame.extend_from_slice(b.bytes());
-        let mut bytes = vfs.file_bytes("w").unwrap();
-        bytes.extend_from_slice(&frame);
-        vfs.set_file_bytes("w", bytes);
+        let salt = w.header().salt;
+        append_bytes(&vfs, &forged_frame(&w, 3, 4, salt));
+        let sc = rescan(&vfs);
+        assert_eq!(sc.recovered.last_commit, Some(1));
+        assert_eq!(sc.commit_txns, vec![1]);
+        // The same frame as page 0 is accepted: the forgery itself is sound.
+        let vfs2 = MemoryVfs::default();
+        let mut w2 = WalWriter::start(open(&vfs2), 512, ID, 0, 1).unwrap();
+        let mut a2 = commit_page(1);
+        w2.append(&mut [(0, &mut a2)], Some(2)).unwrap();
+        append_bytes(&vfs2, &forged_frame(&w2, 0, 2, w2.header().salt));
+        assert_eq!(rescan(&vfs2).recovered.last_commit, Some(2));
+    }
+
+    #[test]
+    fn the_salt_is_checked_in_every_frame() {
+        let vfs = MemoryVfs::default();
+        let mut w = new_writer(&vfs);
+        let mut a = commit_page(1);
+        w.append(&mut [(0, &mut a)], Some(2)).unwrap();
+        // Chained right, but with another generation's salt.
+        append_bytes(&vfs, &forged_frame(&w, 0, 2, w.header().salt ^ 1));
         let sc = rescan(&vfs);
         assert_eq!(sc.recovered.last_commit, Some(1));
         assert_eq!(sc.commit_txns, vec![1]);

@@ -203,3 +203,41 @@ fn backup_over_a_leftover_wal_opens_as_the_backup() {
     assert_same(&want, &contents(&copy), "the leftover WAL was replayed");
     assert!(copy.check_integrity().unwrap().is_ok());
 }
+
+/// With page 0 damaged (its id still readable), only the database's own, current
+/// WAL may stand in for it: another database's WAL or an old copy of its own is
+/// refused, and nothing is changed.
+#[test]
+fn damaged_header_is_not_covered_by_a_foreign_or_stale_wal() {
+    let vfs = MemoryVfs::new();
+    let a = open(&vfs, "a");
+    commit_rows(&a, "t", "a", 0..100);
+    let stale = vfs.file_bytes(wal_of("a")).unwrap();
+    a.checkpoint().unwrap();
+    commit_rows(&a, "t", "a2", 0..100);
+    a.checkpoint().unwrap();
+    commit_rows(&a, "t", "a3", 0..100);
+    let own = vfs.file_bytes(wal_of("a")).unwrap();
+    let mut main = vfs.file_bytes("a").unwrap();
+    drop(a);
+    let b = open(&vfs, "b");
+    commit_rows(&b, "t", "b", 0..100);
+    let foreign = vfs.file_bytes(wal_of("b")).unwrap();
+    drop(b);
+    main[..24].fill(0);
+    for (name, wal) in [("foreign", foreign), ("stale", stale)] {
+        vfs.set_file_bytes("a", main.clone());
+        vfs.set_file_bytes(wal_of("a"), wal.clone());
+        let res = Database::open_with_vfs(Arc::new(vfs.clone()), "a", opts());
+        assert!(
+            matches!(res, Err(covet_engine::Error::Corrupt { page: 0, .. })),
+            "{name}: {res:?}"
+        );
+        assert_eq!(vfs.file_bytes("a").unwrap(), main, "{name}");
+        assert_eq!(vfs.file_bytes(wal_of("a")).unwrap(), wal, "{name}");
+    }
+    // Its own WAL recovers it: 300 rows.
+    vfs.set_file_bytes("a", main);
+    vfs.set_file_bytes(wal_of("a"), own);
+    assert_eq!(contents(&open(&vfs, "a")).len(), 300);
+}

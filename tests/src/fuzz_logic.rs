@@ -1055,7 +1055,7 @@ pub fn open_input(data: &[u8]) {
         let (file, unit, header) = if e & 1 == 0 {
             (&mut db, page_size, 0)
         } else {
-            (&mut wal, 24 + page_size, 40)
+            (&mut wal, 24 + page_size, WAL_HEADER)
         };
         edit(file, unit, header, e >> 1, &mut input);
     }
@@ -1184,16 +1184,19 @@ pub fn reseal_main(db: &mut [u8], page_size: usize) {
     }
 }
 
+/// The WAL header's size; its checksum covers the bytes before the last 8.
+const WAL_HEADER: usize = 64;
+
 /// Recomputes a WAL's header checksum, and the page checksum and chained frame
 /// checksum of every whole frame (see `engine/FORMAT.md`).
 pub fn reseal_wal(wal: &mut [u8], page_size: usize) {
-    if wal.len() < 40 {
+    if wal.len() < WAL_HEADER {
         return;
     }
-    let sum = xxhash_rust::xxh3::xxh3_64(&wal[..32]);
-    wal[32..40].copy_from_slice(&sum.to_le_bytes());
+    let sum = xxhash_rust::xxh3::xxh3_64(&wal[..WAL_HEADER - 8]);
+    wal[WAL_HEADER - 8..WAL_HEADER].copy_from_slice(&sum.to_le_bytes());
     let mut chain = sum;
-    for frame in wal[40..].chunks_exact_mut(24 + page_size) {
+    for frame in wal[WAL_HEADER..].chunks_exact_mut(24 + page_size) {
         let no = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes"));
         let (head, page) = frame.split_at_mut(24);
         let page_sum = page_checksum(no, &page[8..]);

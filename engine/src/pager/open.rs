@@ -34,13 +34,21 @@ use crate::meta::{Meta, DIRECTORY_ROOT, HEADER_PAGE};
 use crate::page::PageBuf;
 use crate::vfs::{OpenMode, SyncKind, Vfs, VfsFile};
 use crate::wal::{self, WalScan, WalWriter};
-use main_file::Header;
+use main_file::{Header, MainState};
 
 /// The WAL's path for a database at `path`.
 pub(crate) fn wal_path(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push("-wal");
     PathBuf::from(s)
+}
+
+/// Whether a WAL at `path` holds a complete commit (of any database).
+fn wal_holds_commit(vfs: &dyn Vfs, path: &Path) -> Result<bool> {
+    match open_if_exists(vfs, path, "open wal")? {
+        Some(f) => Ok(wal::scan(&*f)?.is_some_and(|s| s.has_commit())),
+        None => Ok(false),
+    }
 }
 
 /// Opens the existing file at `path`; `Ok(None)` if there is none.
@@ -67,12 +75,6 @@ impl Pager {
         config: PagerConfig,
     ) -> Result<Pager> {
         let wal_at = wal_path(path);
-        let wal_file = open_if_exists(vfs, &wal_at, "open wal")?;
-        let wal_scan = match &wal_file {
-            Some(f) => wal::scan(&**f)?,
-            None => None,
-        };
-        let wal_has_commit = wal_scan.as_ref().is_some_and(WalScan::has_commit);
         let mut created_a_file = false;
         let main = match open_if_exists(vfs, path, "open database file")? {
             Some(main) => main,
@@ -85,13 +87,13 @@ impl Pager {
                     ),
                 })
             }
-            None if wal_has_commit => {
-                return Err(Error::corrupt(
-                    HEADER_PAGE,
-                    "the main file is missing but its WAL holds commits; nothing was changed",
-                ))
-            }
             None => {
+                if wal_holds_commit(vfs, &wal_at)? {
+                    return Err(Error::corrupt(
+                        HEADER_PAGE,
+                        "the main file is missing but its WAL holds commits; nothing was changed",
+                    ));
+                }
                 created_a_file = true;
                 Arc::from(
                     vfs.open(path, OpenMode::CreateIfMissing)
@@ -105,19 +107,35 @@ impl Pager {
         {
             return Err(Error::Locked);
         }
+        // Read the WAL only under the lock: before it, another handle may still
+        // be checkpointing and truncating it.
+        let wal_file = open_if_exists(vfs, &wal_at, "open wal")?;
+        let wal_scan = match &wal_file {
+            Some(f) => wal::scan(&**f)?,
+            None => None,
+        };
+        let wal_has_commit = wal_scan.as_ref().is_some_and(WalScan::has_commit);
         let size = main.size().map_err(Error::io("size database file"))?;
-        let main_meta = match main_file::read_header(&*main, size)? {
-            Header::Valid(meta) => meta,
+        let state = match main_file::read_header(&*main, size)? {
+            Header::Valid(meta) => MainState::of(meta),
             Header::Damaged(reason) => {
-                main_file::judge_damaged(&*main, size, &reason, create, wal_has_commit)?;
-                created_a_file = true;
-                create::initialize(&*main, create_page_size)?
+                let covered = match &wal_scan {
+                    Some(scan) => main_file::covered_by_wal(&*main, size, scan)?,
+                    None => None,
+                };
+                match covered {
+                    Some(state) => state,
+                    None => {
+                        main_file::judge_damaged(&*main, size, &reason, create, wal_has_commit)?;
+                        created_a_file = true;
+                        MainState::of(create::initialize(&*main, create_page_size)?)
+                    }
+                }
             }
         };
-        let page_size = main_meta.page_size as usize;
-        let wal_scan =
-            wal_scan.filter(|s| s.applies_to(main_meta.db_id, main_meta.txn_id, page_size));
-        if main_meta.txn_id == 0 && !wal_scan.as_ref().is_some_and(WalScan::has_commit) {
+        let page_size = state.page_size;
+        let wal_scan = wal_scan.filter(|s| s.applies_to(state.db_id, state.txn_id, page_size));
+        if state.txn_id == 0 && !wal_scan.as_ref().is_some_and(WalScan::has_commit) {
             finish_creation(&*main, page_size, create)?;
         }
 
@@ -138,13 +156,8 @@ impl Pager {
                         )
                     }
                 };
-                let writer = WalWriter::start(
-                    file.clone(),
-                    page_size,
-                    main_meta.db_id,
-                    main_meta.txn_id,
-                    1,
-                )?;
+                let writer =
+                    WalWriter::start(file.clone(), page_size, state.db_id, state.txn_id, 1)?;
                 let recovered = wal::Recovered {
                     frames: Default::default(),
                     last_commit: None,
@@ -165,7 +178,7 @@ impl Pager {
                 wal::read_frame_page(&*wal_file, &header, frame, &mut buf)?;
                 buf.verify(HEADER_PAGE)?;
                 let meta = Meta::decode(&buf)?;
-                if meta.db_id != main_meta.db_id {
+                if meta.db_id != state.db_id {
                     return Err(Error::corrupt(
                         HEADER_PAGE,
                         "the WAL's newest page 0 names another database",
@@ -173,7 +186,9 @@ impl Pager {
                 }
                 meta
             }
-            None => main_meta,
+            None => state.meta.ok_or_else(|| {
+                Error::corrupt(HEADER_PAGE, "page 0 is damaged and the WAL holds no copy")
+            })?,
         };
         let commit = recovered.last_commit.unwrap_or(header.first_frame - 1);
         let snap = Snapshot::new(meta, commit, 0, header, recovered.frames);

@@ -97,7 +97,8 @@ impl FaultConfig {
 }
 
 /// Which unsynced mutations a power cut lets through. Whatever the mode, synced
-/// data is always there.
+/// data is always there, in the files whose names are durable (see the module
+/// comment: every mode keeps exactly the durable names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CrashMode {
     /// Every file is its durable image: nothing unsynced survives.

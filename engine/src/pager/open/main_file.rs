@@ -3,9 +3,66 @@
 
 use super::create;
 use crate::error::{Error, Result};
-use crate::meta::{Meta, HEADER_PAGE, MAGIC};
+use crate::meta::{Meta, HEADER_FIELDS_END, HEADER_PAGE, MAGIC};
 use crate::page::{PageBuf, MAX_PAGE_SIZE};
 use crate::vfs::VfsFile;
+use crate::wal::WalScan;
+
+/// The state of the main file that a WAL must match to be replayed.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct MainState {
+    pub db_id: u128,
+    pub txn_id: u64,
+    pub page_size: usize,
+    /// Page 0's meta data; `None` when page 0 is torn and its newest committed
+    /// version is in the WAL ([`covered_by_wal`]).
+    pub meta: Option<Meta>,
+}
+
+impl MainState {
+    pub(super) fn of(meta: Meta) -> MainState {
+        MainState {
+            db_id: meta.db_id,
+            txn_id: meta.txn_id,
+            page_size: meta.page_size as usize,
+            meta: Some(meta),
+        }
+    }
+}
+
+/// A page 0 that fails its checksum is what a checkpoint leaves when the power
+/// goes out while it overwrites page 0 (a torn write): the WAL still holds every
+/// commit, page 0 among them, and recovery must use it, as SQLite does. Such a
+/// page is a mix of two versions of this database's page 0, so its database id
+/// (bytes 64..80) and transaction id (24..32) are still readable. The WAL is
+/// trusted only if it is that database's (same id), its generation includes that
+/// transaction (not stale), and it holds a committed page 0. Anything else (the
+/// id destroyed, another database's WAL, no WAL) falls through to
+/// [`judge_damaged`].
+pub(super) fn covered_by_wal(
+    main: &dyn VfsFile,
+    size: u64,
+    scan: &WalScan,
+) -> Result<Option<MainState>> {
+    if size < HEADER_FIELDS_END as u64 || !scan.recovered.frames.contains_key(&HEADER_PAGE) {
+        return Ok(None);
+    }
+    let mut raw = [0u8; HEADER_FIELDS_END];
+    main.read_at(&mut raw, 0)
+        .map_err(Error::io("read header"))?;
+    let db_id = u128::from_le_bytes(raw[64..80].try_into().expect("16"));
+    let txn_id = u64::from_le_bytes(raw[24..32].try_into().expect("8"));
+    let page_size = scan.header.page_size as usize;
+    if !scan.applies_to(db_id, txn_id, page_size) {
+        return Ok(None);
+    }
+    Ok(Some(MainState {
+        db_id,
+        txn_id,
+        page_size,
+        meta: None,
+    }))
+}
 
 /// What page 0 of the main file is.
 pub(super) enum Header {
