@@ -8,7 +8,7 @@ use crate::backup::BackupOutcome;
 use crate::cache::CacheStats;
 use crate::error::Result;
 use crate::integrity::IntegrityReport;
-use crate::pager::{CheckpointOutcome, Durability, Pager, PagerConfig};
+use crate::pager::{CheckpointMode, CheckpointOutcome, Durability, Pager, PagerConfig, WalStats};
 use crate::txn::{HandleScope, ReadTxn, WriteTxn};
 use crate::vacuum::VacuumOutcome;
 use crate::vfs::{MemoryVfs, OsVfs, Vfs};
@@ -146,9 +146,29 @@ impl Database {
     }
 
     /// Copies committed pages from the WAL into the main file, as far as open
-    /// readers allow, and empties the WAL if it can.
+    /// readers allow, and empties the WAL if it can (never waits for readers:
+    /// [`CheckpointMode::Passive`]).
     pub fn checkpoint(&self) -> Result<CheckpointOutcome> {
         self.inner.pager.checkpoint()
+    }
+
+    /// Checkpoints in `mode`: [`CheckpointMode::Restart`] and
+    /// [`CheckpointMode::Truncate`] wait a bounded time for readers of older
+    /// snapshots to end, so that the WAL can be emptied (the outcome says whether
+    /// it was and how many frames remain).
+    ///
+    /// A read transaction held open pins every frame committed after it began:
+    /// while it lives, automatic checkpoints copy what they can but cannot reset
+    /// the WAL, which grows with every commit. The first checkpoint after it ends
+    /// (the automatic one at the next commit, or this one) resets the WAL and cuts
+    /// the file to `wal_keep_bytes`. [`Database::wal_stats`] shows where it stands.
+    pub fn checkpoint_with(&self, mode: CheckpointMode) -> Result<CheckpointOutcome> {
+        self.inner.pager.checkpoint_with(mode)
+    }
+
+    /// The WAL's size (frames and bytes) and how far behind the oldest reader is.
+    pub fn wal_stats(&self) -> Result<WalStats> {
+        self.inner.pager.wal_stats()
     }
 
     /// The page cache's current use.

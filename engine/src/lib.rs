@@ -35,7 +35,7 @@ pub use cache::CacheStats;
 pub use db::{Database, Options};
 pub use error::{Error, Result};
 pub use integrity::{IntegrityReport, Problem};
-pub use pager::{CheckpointOutcome, Durability};
+pub use pager::{CheckpointMode, CheckpointOutcome, Durability, WalStats};
 pub use table::{TableError, TableRead, TableReader, TableWriter};
 pub use txn::{RangeIter, ReadTxn, Savepoint, Tree, WriteTxn};
 pub use vacuum::VacuumOutcome;

@@ -21,9 +21,11 @@ pub(crate) fn len(v: u64) -> usize {
 /// `b` ends first or the value does not fit 64 bits.
 #[inline]
 pub(crate) fn get(b: &[u8]) -> Option<(u64, usize)> {
-    // Almost every length in a page fits one byte.
-    match b.first() {
-        Some(&byte) if byte < 0x80 => Some((u64::from(byte), 1)),
+    // Almost every length in a page fits one byte; a value length (shifted left
+    // by one for the overflow bit) of 64 to 8191 bytes fits two.
+    match b {
+        [x, ..] if *x < 0x80 => Some((u64::from(*x), 1)),
+        [x, y, ..] if *y < 0x80 => Some((u64::from(x & 0x7f) | u64::from(*y) << 7, 2)),
         _ => get_long(b),
     }
 }

@@ -207,7 +207,8 @@ fn walk(main: &[u8], no: u32, directory: bool, kinds: &mut [Option<Kind>], roots
         (false, false) => Kind::Branch,
     });
     for i in 0..n {
-        let off = u16_at(p, 20 + 2 * i);
+        // Cell pointers follow the 28-byte node header (FORMAT.md, version 2).
+        let off = u16_at(p, 28 + 2 * i);
         if leaf {
             let (klen, a) = varint(p, off);
             let (code, b) = varint(p, a);

@@ -421,7 +421,8 @@ fn regression_overflow_value_with_a_damaged_length() {
         p[10..12].copy_from_slice(&1u16.to_le_bytes());
         p[12..14].copy_from_slice(&(start as u16).to_le_bytes());
         p[14..16].copy_from_slice(&0u16.to_le_bytes());
-        p[20..22].copy_from_slice(&(start as u16).to_le_bytes());
+        // Cell pointer 0, after the 28-byte node header (FORMAT.md version 2).
+        p[28..30].copy_from_slice(&(start as u16).to_le_bytes());
         if loops {
             let o = &mut db[first * PAGE..][..PAGE];
             o[12..16].copy_from_slice(&(first as u32).to_le_bytes());
@@ -532,16 +533,17 @@ fn regression_split_of_a_damaged_leaf() {
         let mut db = clean.clone();
         let p = &mut db[leaf..leaf + PAGE];
         if variant == 0 {
-            // No cells, and a content area starting right after the header.
+            // No cells, and a content area starting right after the header (28
+            // bytes, FORMAT.md version 2).
             p[10..12].copy_from_slice(&0u16.to_le_bytes());
-            p[12..14].copy_from_slice(&22u16.to_le_bytes());
+            p[12..14].copy_from_slice(&30u16.to_le_bytes());
             p[14..16].copy_from_slice(&0u16.to_le_bytes());
         } else {
             // 200 cell pointers, all to the first cell.
-            let first = [p[20], p[21]];
-            let cs = 20 + 2 * 200;
+            let first = [p[28], p[29]];
+            let cs = 28 + 2 * 200;
             for i in 0..200 {
-                p[20 + 2 * i..22 + 2 * i].copy_from_slice(&first);
+                p[28 + 2 * i..30 + 2 * i].copy_from_slice(&first);
             }
             p[10..12].copy_from_slice(&200u16.to_le_bytes());
             p[12..14].copy_from_slice(&(cs as u16).to_le_bytes());

@@ -20,15 +20,21 @@ pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: Root, key: &[u8])
     if let ValueLoc::Overflow { len, first } = loc {
         overflow::free(sink, first, len)?;
     }
-    NodeMut::new(sink.page_mut(no)?).remove(pos, size);
-    rebalance(sink, root.page, no, path)?;
+    let used = {
+        let mut m = NodeMut::new(sink.page_mut(no)?);
+        m.remove(pos, size);
+        m.used()
+    };
+    rebalance(sink, root.page, no, used, path)?;
     Ok(true)
 }
 
+/// Merges upwards from `no`, which holds `used` bytes of cells now.
 fn rebalance<S: PageSink + ?Sized>(
     sink: &mut S,
     root: PageNo,
     mut no: PageNo,
+    mut used: usize,
     mut path: Vec<(PageNo, usize)>,
 ) -> Result<()> {
     let page_size = sink.page_size();
@@ -37,10 +43,6 @@ fn rebalance<S: PageSink + ?Sized>(
         if no == root {
             return collapse_root(sink, root);
         }
-        let used = {
-            let page = sink.page(no)?;
-            Node::new(&page, no)?.used()
-        };
         if used >= capacity / 4 {
             return Ok(());
         }
@@ -52,6 +54,7 @@ fn rebalance<S: PageSink + ?Sized>(
         if pnode.len() == 0 {
             // A branch with one child has no sibling to merge with here; the parent
             // itself is underfull and merges one level up.
+            used = pnode.used();
             drop(parent_page);
             path.pop();
             no = parent;
@@ -59,19 +62,18 @@ fn rebalance<S: PageSink + ?Sized>(
         }
         // Merge the pair (left, right) separated by parent cell `sep_idx`.
         let sep_idx = if slot > 0 { slot - 1 } else { 0 };
-        let left = pnode.child(sep_idx)?;
+        let (left, sep_key, sep_size) = pnode.branch_cell(sep_idx)?;
         let right = pnode.child(sep_idx + 1)?;
-        let sep_key = pnode.branch_cell(sep_idx)?.1.to_vec();
-        let sep_size = pnode.branch_cell(sep_idx)?.2;
-        drop(parent_page);
-        if !merge(sink, left, right, &sep_key)? {
+        if !merge(sink, left, right, sep_key)? {
             return Ok(());
         }
-        {
+        drop(parent_page);
+        used = {
             let mut m = NodeMut::new(sink.page_mut(parent)?);
             m.remove(sep_idx, sep_size);
             m.set_child(sep_idx, left);
-        }
+            m.used()
+        };
         sink.free(right)?;
         path.pop();
         no = parent;
@@ -103,25 +105,28 @@ fn merge<S: PageSink + ?Sized>(
     if l.used() + r.used() + sep_size > capacity {
         return Ok(false);
     }
-    let mut cells: Vec<Vec<u8>> = Vec::with_capacity(l.len() + r.len() + 1);
-    for i in 0..l.len() {
-        cells.push(l.cell_bytes(i)?.to_vec());
-    }
+    // The cells are read where they are: `lpage` and `rpage` stay alive (shared
+    // pages), so writing `left` below works on its own copy.
     let leaf = l.is_leaf();
+    let mut sep_cell = Vec::new();
     if !leaf {
-        let mut c = Vec::new();
-        node::branch_cell(&mut c, l.right_child(), sep);
-        cells.push(c);
+        node::branch_cell(&mut sep_cell, l.right_child(), sep);
+    }
+    let mut cells: Vec<&[u8]> = Vec::with_capacity(l.len() + r.len() + 1);
+    for i in 0..l.len() {
+        cells.push(l.cell_bytes(i)?);
+    }
+    if !leaf {
+        cells.push(&sep_cell);
     }
     for i in 0..r.len() {
-        cells.push(r.cell_bytes(i)?.to_vec());
+        cells.push(r.cell_bytes(i)?);
     }
     let need: usize = cells.iter().map(|c| c.len() + 2).sum();
     if need > capacity {
         return Ok(false);
     }
     let right_child = r.right_child();
-    drop((lpage, rpage));
     let mut m = NodeMut::new(sink.page_mut(left)?);
     let t = if leaf {
         PageType::Leaf
@@ -131,7 +136,7 @@ fn merge<S: PageSink + ?Sized>(
     if !leaf {
         m.set_right_child(right_child);
     }
-    m.rebuild(t, cells.iter().map(|c| c.as_slice()));
+    m.rebuild(t, cells.iter().copied());
     Ok(true)
 }
 

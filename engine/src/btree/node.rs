@@ -171,6 +171,8 @@ impl<'a> Node<'a> {
         Ok(off)
     }
 
+    #[cold]
+    #[inline(never)]
     fn corrupt(&self, what: &str) -> Error {
         Error::corrupt(self.no, what.to_string())
     }
@@ -240,6 +242,23 @@ impl<'a> Node<'a> {
             .filter(|&e| e <= b.len())
             .ok_or_else(|| self.corrupt("key runs past the page"))?;
         Ok((child, &b[start..end], end - off))
+    }
+
+    /// Key of branch cell `i`, with the checks of [`Node::branch_cell`] (what the
+    /// binary search needs, without the child and the size).
+    #[inline]
+    fn branch_key(&self, i: usize) -> Result<&'a [u8]> {
+        let off = self.cell_offset(i)?;
+        let b = self.b;
+        if off + 5 > b.len() {
+            return Err(self.corrupt("branch cell runs past the page"));
+        }
+        let (klen, a) = varint::get(&b[off + 4..]).ok_or_else(|| self.corrupt("bad key length"))?;
+        let start = off + 4 + a;
+        match start.checked_add(klen as usize) {
+            Some(end) if end <= b.len() => Ok(&b[start..end]),
+            _ => Err(self.corrupt("key runs past the page")),
+        }
     }
 
     /// The child to follow at slot `i` (`i == len` is the right-most child).
@@ -314,10 +333,11 @@ impl<'a> Node<'a> {
 
     /// In a leaf: `Ok(i)` if cell `i` has `key`, else `Err(i)` where it would go.
     pub(crate) fn search_leaf(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+        let probe = Probe::new(key);
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match self.leaf_key(mid)?.cmp(key) {
+            match probe.cmp_with(self.leaf_key(mid)?) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Ok(Ok(mid)),
@@ -328,16 +348,64 @@ impl<'a> Node<'a> {
 
     /// In a branch: the slot of the child whose subtree holds `key`.
     pub(crate) fn search_branch(&self, key: &[u8]) -> Result<usize> {
+        let probe = Probe::new(key);
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
-            if self.branch_cell(mid)?.1 <= key {
+            if probe.cmp_with(self.branch_key(mid)?) != Ordering::Greater {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
         Ok(lo)
+    }
+}
+
+/// A key sought by a binary search, with its first 8 bytes as a big-endian
+/// number, so that most comparisons are one integer comparison instead of a call
+/// to `memcmp`.
+struct Probe<'k> {
+    key: &'k [u8],
+    head: u64,
+}
+
+/// The first 8 bytes of `k` as a big-endian number, zero-padded when shorter.
+///
+/// Why comparing heads first keeps byte order: if the heads differ, they differ
+/// first at some byte `j < 8`. If both keys have byte `j`, it decides, as in
+/// `memcmp`. If one key (say `a`) ends before `j`, its padding is 0 there and the
+/// other's byte is not, so `a` compares lower, and `a` is indeed a proper prefix
+/// of the other key (they agree before `j`), which orders first. Equal heads say
+/// nothing (`"a"` and `"a\0"`): then the whole keys are compared.
+#[inline]
+fn head(k: &[u8]) -> u64 {
+    if let Some(c) = k.first_chunk::<8>() {
+        return u64::from_be_bytes(*c);
+    }
+    let mut v = 0u64;
+    for (i, &x) in k.iter().enumerate() {
+        v |= u64::from(x) << (56 - 8 * i);
+    }
+    v
+}
+
+impl<'k> Probe<'k> {
+    #[inline]
+    fn new(key: &'k [u8]) -> Probe<'k> {
+        Probe {
+            key,
+            head: head(key),
+        }
+    }
+
+    /// How `other` compares with the sought key (`other.cmp(key)`).
+    #[inline]
+    fn cmp_with(&self, other: &[u8]) -> Ordering {
+        match head(other).cmp(&self.head) {
+            Ordering::Equal => other.cmp(self.key),
+            unequal => unequal,
+        }
     }
 }
 
@@ -355,6 +423,11 @@ impl<'a> NodeMut<'a> {
 
     fn view(&self) -> Node<'_> {
         Node { b: self.b, no: 0 }
+    }
+
+    /// Bytes used by cells and their pointers.
+    pub(crate) fn used(&self) -> usize {
+        self.view().used()
     }
 
     /// Makes the page an empty node of type `t`, keeping its tree identity.
@@ -621,6 +694,41 @@ mod tests {
         assert_eq!(n.search_branch(b"t").unwrap(), 2);
         assert_eq!(n.child(2).unwrap(), 99);
         assert_eq!(n.child(0).unwrap(), 10);
+    }
+
+    #[test]
+    fn probes_compare_as_memcmp() {
+        // Every pair of keys from short ones over a small alphabet (prefixes, zero
+        // bytes, equal heads) and a few longer than 8 bytes.
+        let mut keys: Vec<Vec<u8>> = vec![Vec::new()];
+        for len in 1..=3 {
+            let mut more = Vec::new();
+            for k in keys.iter().filter(|k| k.len() == len - 1) {
+                for b in [0u8, 1, 0x7f, 0xff] {
+                    let mut k = k.clone();
+                    k.push(b);
+                    more.push(k);
+                }
+            }
+            keys.extend(more);
+        }
+        for k in keys.clone() {
+            let mut long = k.clone();
+            long.resize(8, 0);
+            keys.push([long.as_slice(), &[0]].concat());
+            keys.push([long.as_slice(), &[9, 9]].concat());
+            keys.push(long);
+        }
+        for a in &keys {
+            let probe = Probe::new(a);
+            for b in &keys {
+                assert_eq!(
+                    probe.cmp_with(b),
+                    b.as_slice().cmp(a.as_slice()),
+                    "{b:?} vs {a:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //!    disk has; the pager is then poisoned and refuses writes until reopened.
 
 mod checkpoint;
-pub use checkpoint::CheckpointOutcome;
+pub use checkpoint::{CheckpointMode, CheckpointOutcome, WalStats};
 mod frame_trie;
 mod open;
 pub(crate) use open::wal_path;

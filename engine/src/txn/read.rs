@@ -26,10 +26,11 @@ pub struct ReadTxn {
     /// number. The top of every tree is read on every lookup; keeping it here
     /// spares the shared cache (its locks and the pages' reference counts, which
     /// threads would otherwise fight over) for all but the leaf.
-    memo: Mutex<Box<[Option<(PageNo, Page)>; MEMO]>>,
+    memo: Mutex<Memo>,
 }
 
 const MEMO: usize = 128;
+type Memo = Box<[Option<(PageNo, Page)>; MEMO]>;
 
 impl std::fmt::Debug for ReadTxn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
