@@ -366,3 +366,64 @@ fn normal_mode_load_after_an_unsynced_shrink_keeps_the_fallback_state() {
     let again = Database::open_with_vfs(Arc::new(lost), PATH, o.clone()).unwrap();
     assert_eq!(state(&again), durable_state);
 }
+
+/// With `Normal`, a small commit is one WAL write and no sync; a commit that
+/// wrote pages into the main file syncs the main file (its pages survive a power
+/// cut that drops every unsynced write) and still not the WAL.
+#[test]
+fn normal_mode_syncs_the_main_file_only_for_commits_that_wrote_it() {
+    use covet_engine::vfs::{CrashMode, FaultConfig, FaultVfs};
+    let vfs = FaultVfs::new(FaultConfig::default());
+    let o = opts(Durability::Normal);
+    let db = Database::open_with_vfs(Arc::new(vfs.clone()), PATH, o.clone()).unwrap();
+    let mut w = db.begin_write().unwrap();
+    w.create_tree("b").unwrap();
+    w.create_tree("c").unwrap();
+    w.commit().unwrap();
+    db.checkpoint().unwrap();
+    let durable = vfs.crash_image(CrashMode::DropUnsynced);
+    let main_durable = durable.file_bytes(PATH).unwrap();
+
+    let before = vfs.ops();
+    let mut w = db.begin_write().unwrap();
+    let c = w.open_tree("c").unwrap();
+    w.insert(&c, b"small", b"commit").unwrap();
+    w.commit().unwrap();
+    assert_eq!(
+        vfs.ops() - before,
+        1,
+        "a small commit: one WAL write, no sync"
+    );
+    let image = vfs.crash_image(CrashMode::DropUnsynced);
+    assert_eq!(image.file_bytes(PATH).unwrap(), main_durable);
+    assert_eq!(image.file_bytes(WAL), durable.file_bytes(WAL));
+
+    let mut w = db.begin_write().unwrap();
+    let b = w.open_tree("b").unwrap();
+    let sp = w.savepoint().unwrap();
+    w.bulk_load(&b, entries(0..20_000, 0)).unwrap();
+    w.release(sp).unwrap();
+    w.commit().unwrap();
+    let image = vfs.crash_image(CrashMode::DropUnsynced);
+    let main = image.file_bytes(PATH).unwrap();
+    assert!(
+        main.len() / PAGE > 550,
+        "the load's pages are durable before its commit frame: {} pages",
+        main.len() / PAGE
+    );
+    assert_eq!(&main[..main_durable.len()], &main_durable[..]);
+    assert_eq!(
+        image.file_bytes(WAL),
+        durable.file_bytes(WAL),
+        "the WAL is not synced"
+    );
+    // That power cut loses the unsynced commits, nothing else.
+    let again = Database::open_with_vfs(Arc::new(image), PATH, o).unwrap();
+    assert_eq!(
+        state(&again),
+        BTreeMap::from([
+            ("b".to_string(), Entries::new()),
+            ("c".to_string(), Entries::new())
+        ])
+    );
+}

@@ -275,3 +275,51 @@ fn large_table_loads_in_a_savepoint_go_to_the_main_file() {
         assert_eq!((names.len(), qty.len()), (60_000, 60_000));
     }
 }
+
+/// CREATE INDEX over a large table builds its index inside a savepoint (it rolls
+/// back on a unique violation): the index's pages go to the main file too.
+#[test]
+fn create_index_on_a_large_table_writes_its_pages_once() {
+    let vfs = Arc::new(MemoryVfs::new());
+    let db = Database::open_with_vfs(vfs.clone(), PATH, opts()).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(items(true)).unwrap();
+    for i in 1..=60_000 {
+        t.insert_row("items", item(i)).unwrap();
+    }
+    drop(t);
+    w.commit().unwrap();
+    let before = wal_frames(&vfs);
+    let pages_before = vfs.file_bytes(PATH).unwrap().len() / PAGE;
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_index(IndexDef::new("items_name", "items", vec![(1, SortOrder::Asc)]).unique())
+        .unwrap();
+    drop(t);
+    w.commit().unwrap();
+    let frames = wal_frames(&vfs) - before;
+    let new_pages = vfs.file_bytes(PATH).unwrap().len() / PAGE - pages_before;
+    assert!(
+        new_pages > 300,
+        "the index's pages go to the main file: {new_pages} new pages there, {frames} frames through the WAL"
+    );
+    assert!(
+        frames <= 12,
+        "{frames} frames through the WAL for an index of {new_pages} pages"
+    );
+    let r = db.begin_read().unwrap();
+    let t = r.tables();
+    let names: Vec<_> = t
+        .index_entries("items_name", &KeyRange::all())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    assert_eq!(names.len(), 60_000);
+    assert_eq!(
+        names[41].values,
+        vec![Value::Text(format!("item number {:07}", 42))]
+    );
+    assert_eq!(names[41].pk, vec![Value::Int(42)]);
+    assert_eq!(t.check_table("items").unwrap(), vec![]);
+}

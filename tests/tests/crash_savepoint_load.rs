@@ -131,6 +131,8 @@ struct Run {
     vfs: FaultVfs,
     opts: Options,
     clean: bool,
+    /// The armed fault is one EIO (the workload stops at the first error).
+    io_error: bool,
     db: Option<Database>,
     /// `states[i]`: after the i-th commit that returned `Ok` (`states[0]`: empty).
     states: Vec<Model>,
@@ -145,14 +147,28 @@ struct Run {
 impl Run {
     fn stop(&self, what: &str, e: Error) -> Stop {
         assert!(!self.clean, "{what} failed without a fault: {e}");
-        assert!(
-            self.vfs.is_dead(),
-            "{what} failed before the power cut: {e}"
-        );
-        assert!(
-            matches!(e, Error::Io { .. } | Error::NeedsRecovery),
-            "{what} after a power cut: unexpected error kind {e:?}"
-        );
+        if self.io_error {
+            // An injected EIO, reported as itself, or as what it made of the
+            // transaction (failed) or of the database (poisoned).
+            match &e {
+                Error::Io { source, .. } => assert_eq!(
+                    source.raw_os_error(),
+                    Some(5),
+                    "{what}: an I/O error that was not injected: {e:?}"
+                ),
+                Error::NeedsRecovery | Error::TransactionFailed => {}
+                other => panic!("{what}: unexpected error kind after an I/O fault: {other:?}"),
+            }
+        } else {
+            assert!(
+                self.vfs.is_dead(),
+                "{what} failed before the power cut: {e}"
+            );
+            assert!(
+                matches!(e, Error::Io { .. } | Error::NeedsRecovery),
+                "{what} after a power cut: unexpected error kind {e:?}"
+            );
+        }
         Stop
     }
 
@@ -352,11 +368,12 @@ fn options(durability: Durability) -> Options {
     }
 }
 
-fn run(opts: &Options, vfs: FaultVfs, clean: bool) -> Run {
+fn run(opts: &Options, vfs: FaultVfs, clean: bool, io_error: bool) -> Run {
     let mut r = Run {
         vfs,
         opts: opts.clone(),
         clean,
+        io_error,
         db: None,
         states: vec![Model::new()],
         inflight: None,
@@ -407,7 +424,7 @@ fn verify_image(image: MemoryVfs, r: &Run, what: &str) -> usize {
 
 fn power_cut_test(durability: Durability) -> Tally {
     let opts = options(durability);
-    let clean = run(&opts, FaultVfs::new(FaultConfig::default()), true);
+    let clean = run(&opts, FaultVfs::new(FaultConfig::default()), true, false);
     let n = clean.vfs.ops();
     // The loads went to the main file: the WAL got a few frames per load, while
     // the main file grew by the load's pages. (Commit 2 is the bulk load in a
@@ -439,7 +456,7 @@ fn power_cut_test(durability: Durability) -> Tally {
             torn_write: k % 2 == 0,
             sticky: false,
         });
-        let r = run(&opts, vfs, false);
+        let r = run(&opts, vfs, false, false);
         assert!(
             r.vfs.is_dead(),
             "the run with a cut at op {k} of {n} finished alive"
@@ -474,6 +491,43 @@ fn power_cut_test(durability: Durability) -> Tally {
     assert_eq!(tally.cuts, n, "every cut point ran");
     assert_eq!(tally.images, 4 * n);
     tally
+}
+
+/// One EIO at every write, sync and truncation in turn: the workload stops at
+/// the error it gets (the database then closes as usual), and the files hold a
+/// committed state, with unsynced writes kept or dropped.
+fn io_error_test(durability: Durability) -> u64 {
+    let opts = options(durability);
+    let clean = run(&opts, FaultVfs::new(FaultConfig::default()), true, false);
+    let (n, commits) = (clean.vfs.ops(), clean.states.len());
+    let mut stopped = 0;
+    for k in 1..=n {
+        let vfs = FaultVfs::new(FaultConfig {
+            fail_after_ops: Some(k),
+            fault: FaultKind::Eio,
+            torn_write: false,
+            sticky: false,
+        });
+        let r = run(&opts, vfs, false, true);
+        stopped += u64::from(r.states.len() < commits);
+        for mode in [CrashMode::KeepUnsynced, CrashMode::DropUnsynced] {
+            let what = format!("{durability:?}: EIO at op {k} of {n}, {mode:?}");
+            verify_image(r.vfs.crash_image(mode), &r, &what);
+        }
+    }
+    eprintln!("{durability:?} (N = {n} ops): {stopped} of {n} runs stopped by the error");
+    stopped
+}
+
+#[test]
+fn io_errors_during_loads_under_savepoints() {
+    for durability in [Durability::Full, Durability::Normal] {
+        let stopped = io_error_test(durability);
+        assert!(
+            stopped > 0,
+            "{durability:?}: no injected error reached the workload"
+        );
+    }
 }
 
 #[test]

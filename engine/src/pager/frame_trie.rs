@@ -41,19 +41,21 @@ const BITS: u32 = 6;
 const FANOUT: usize = 1 << BITS;
 const MASK: u64 = FANOUT as u64 - 1;
 
+/// A node holds its slots inline, so that each level of a lookup is one load
+/// through one pointer.
 #[derive(Clone)]
 enum Node {
-    Inner(Box<[Option<Arc<Node>>; FANOUT]>),
-    Leaf(Box<[FrameNo; FANOUT]>),
+    Inner([Option<Arc<Node>>; FANOUT]),
+    Leaf([FrameNo; FANOUT]),
 }
 
 impl Node {
     fn leaf() -> Node {
-        Node::Leaf(Box::new([0; FANOUT]))
+        Node::Leaf([0; FANOUT])
     }
 
     fn inner() -> Node {
-        Node::Inner(Box::new(std::array::from_fn(|_| None)))
+        Node::Inner(std::array::from_fn(|_| None))
     }
 }
 
