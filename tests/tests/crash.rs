@@ -1250,6 +1250,20 @@ fn workload_small_commits() -> Workload {
     }
 }
 
+/// Small commits with `Durability::Normal` and no explicit checkpoint: only
+/// the automatic checkpoints (every few commits: each writes two frames at
+/// least) and the close make commits durable.
+fn workload_small_commits_normal() -> Workload {
+    Workload {
+        name: "small commits, durability Normal",
+        opts: Options {
+            durability: Durability::Normal,
+            ..small_opts(64, 10)
+        },
+        run: small_commits,
+    }
+}
+
 fn workload_spilling() -> Workload {
     Workload {
         name: "spilling transactions",
@@ -1379,6 +1393,19 @@ fn power_cut_tree_create_drop() {
 fn power_cut_durability_normal() {
     let t = power_cut_test(&workload_checkpoints(Durability::Normal), ALL, ALL);
     assert_counts(&t, 50);
+    assert!(
+        t.earlier > 0,
+        "with Normal, some crash must lose unsynced commits: {t:?}"
+    );
+}
+
+/// Normal with only automatic checkpoints: at most `autocheckpoint_frames - 1`
+/// commits are ever unsynced, and each image holds exactly what the last WAL
+/// sync made durable.
+#[test]
+fn power_cut_small_commits_durability_normal() {
+    let t = power_cut_test(&workload_small_commits_normal(), ALL, ALL);
+    assert_counts(&t, 200);
     assert!(
         t.earlier > 0,
         "with Normal, some crash must lose unsynced commits: {t:?}"
