@@ -55,8 +55,11 @@ fn integrity_check_passes_on_a_busy_database() {
     assert_eq!(report.pages_checked, report.page_count);
 }
 
+/// Every tree by name, with its entries in order.
+type Contents = BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>>;
+
 /// Every tree and entry a read transaction sees.
-fn contents(r: &covet_engine::ReadTxn) -> BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>> {
+fn contents(r: &covet_engine::ReadTxn) -> Contents {
     r.list_trees()
         .unwrap()
         .into_iter()
@@ -73,19 +76,22 @@ fn contents(r: &covet_engine::ReadTxn) -> BTreeMap<String, Vec<(Vec<u8>, Vec<u8>
         .collect()
 }
 
+/// The two ends of a [`GatedVfs`]'s gate: "the backup is writing", "go on".
+type Gate = Arc<Mutex<Option<(mpsc::Sender<()>, mpsc::Receiver<()>)>>>;
+
 /// A backup destination that, at the backup's first write, lets another thread
 /// run (`at_first_write`) and waits for it: so the writer provably commits while
 /// the backup copies.
 #[derive(Debug)]
 struct GatedVfs {
     inner: MemoryVfs,
-    gate: Arc<Mutex<Option<(mpsc::Sender<()>, mpsc::Receiver<()>)>>>,
+    gate: Gate,
 }
 
 #[derive(Debug)]
 struct GatedFile {
     inner: Box<dyn VfsFile>,
-    gate: Arc<Mutex<Option<(mpsc::Sender<()>, mpsc::Receiver<()>)>>>,
+    gate: Gate,
 }
 
 impl Vfs for GatedVfs {
@@ -309,7 +315,7 @@ fn sorted_bulk_load_is_dense_and_sound() {
         w.insert(
             &t2,
             format!("key{j:08}").as_bytes(),
-            &vec![(j % 251) as u8; 100],
+            &[(j % 251) as u8; 100],
         )
         .unwrap();
     }

@@ -7,6 +7,9 @@
 //!   commit and of the commit in flight, and after the fault (or at the end)
 //!   reopens the database on the crash image or the live files and asserts that it
 //!   holds exactly one of those two states and passes the integrity check.
+//!   Every error after the fault must be of a kind the fault explains (as in
+//!   the crash tests), and reads through a read transaction never fail while
+//!   the VFS is alive: read errors on the live database fail the input.
 //! - [`open_bytes`]: opens arbitrary bytes as a database file (and WAL) and reads,
 //!   checks and writes whatever opens. Errors are fine; a panic is a bug.
 //! - [`open_input`]: the `open_arbitrary_file` target's decoder: raw bytes for

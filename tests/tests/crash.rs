@@ -6,10 +6,22 @@
 //! leaves (unsynced writes dropped, kept, a random subset of their sectors, the
 //! last one torn) are reopened, and the database must hold exactly the state of
 //! the last commit that returned `Ok`, or of the one commit in flight at the cut
-//! (DESIGN.md, "Tests and benchmarks"); with `Durability::Normal`, any committed
-//! state since the last explicit checkpoint. Every tree is compared in full
-//! against a model, the integrity check must pass, and one image per cut point
-//! also takes a new commit and is reopened once more.
+//! (DESIGN.md, "Tests and benchmarks"). With `Durability::Normal` it is held to
+//! the contract written on `Durability`: the image without unsynced writes holds
+//! exactly the last commit before the last successful sync of the WAL, the one
+//! with all of them the last commit, the others a commit in between. Every tree
+//! is compared in full against a model, the integrity check must pass, and one
+//! image per cut point also takes a new commit and is reopened once more.
+//!
+//! Crash during recovery: every distinct crash image is then reopened on a
+//! `FaultVfs` again, and the power is cut at every write and sync of the open,
+//! the recovery and the first commit after it; the two images each of those
+//! cuts leaves must hold the recovered state, or the new commit once it was
+//! durable (or in flight).
+//!
+//! Every test asserts its counts: cut points enumerated and run (none dropped;
+//! the one sampling, of the savepoints workload's recovery cuts, is stated and
+//! its count asserted), images verified, outcomes seen.
 //!
 //! The EIO/ENOSPC tests inject a failing call (once, or for good) instead: the
 //! error must reach the caller, the database must keep working or refuse with
@@ -471,7 +483,7 @@ fn verify_image(
     ctx: &Ctx,
     crash: Option<CrashMode>,
     post_write: bool,
-    mut recovery: Option<&mut RecoveryTally>,
+    recovery: Option<&mut RecoveryTally>,
     what: &str,
 ) -> Outcome {
     let pristine = recovery.as_ref().map(|_| copy_files(&image));
@@ -561,7 +573,7 @@ fn verify_image(
     } else {
         drop(db);
     }
-    if let (Some(tally), Some(pristine)) = (recovery.as_deref_mut(), pristine) {
+    if let (Some(tally), Some(pristine)) = (recovery, pristine) {
         if tally.first_time(&pristine) {
             recovery_crash_test(&pristine, &ctx.opts, &seen, tally, what);
         }
@@ -595,11 +607,18 @@ struct RecoveryTally {
     /// Hashes of the crash images already tested: the test of an image depends
     /// only on its bytes, so a repeated image is not run twice.
     done: std::collections::HashSet<u128>,
+    /// At most this many cut points are run per image, spread evenly over its
+    /// m (all of them when m is not above it).
+    cap: u64,
     /// Crash images whose recovery was cut (distinct ones).
     images: u64,
     /// Cut points enumerated over all of them (every mutating call of the open,
     /// the recovery and the first commit).
     enumerated: u64,
+    /// What the cap leaves of them: the sum of min(m, cap).
+    to_run: u64,
+    /// Images with more cut points than the cap.
+    sampled_images: u64,
     /// Cut points run.
     cuts: u64,
     /// Images of those second crashes that were verified.
@@ -613,8 +632,11 @@ struct RecoveryTally {
 impl std::fmt::Debug for RecoveryTally {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecoveryTally")
+            .field("cap", &self.cap)
             .field("images", &self.images)
             .field("enumerated", &self.enumerated)
+            .field("to_run", &self.to_run)
+            .field("sampled_images", &self.sampled_images)
             .field("cuts", &self.cuts)
             .field("verified", &self.verified)
             .field("before", &self.before)
@@ -641,7 +663,8 @@ impl RecoveryTally {
 
 /// Crash during recovery: `image` recovers to `seen`. Reopens it on a
 /// [`FaultVfs`] and cuts the power at every mutating call (m of them) of the
-/// open, the recovery and the first commit after it; each cut leaves two crash
+/// open, the recovery and the first commit after it (or at `tally.cap` of them,
+/// spread evenly, if m is larger); each cut leaves two crash
 /// images, which must show `seen`, or the new commit if it returned `Ok` (with
 /// `Full`) or was in flight. An image that kept no unsynced write must show
 /// exactly the last durable commit.
@@ -672,7 +695,9 @@ fn recovery_crash_test(
     };
     let (after, m) = after;
     tally.enumerated += m;
-    for j in 1..=m {
+    tally.to_run += m.min(tally.cap);
+    tally.sampled_images += u64::from(m > tally.cap);
+    for j in cut_points(m, tally.cap) {
         let vfs = FaultVfs::with_files(
             image,
             FaultConfig {
@@ -863,12 +888,18 @@ struct Tally {
 }
 
 /// The power-cut test of one workload: every cut point, four crash images each.
-fn power_cut_test(w: &Workload, max_cuts: u64) -> Tally {
+/// `max_cuts` bounds the cut points of the workload, `max_recovery_cuts` those
+/// of each recovery (see [`recovery_crash_test`]); both spread evenly.
+fn power_cut_test(w: &Workload, max_cuts: u64, max_recovery_cuts: u64) -> Tally {
     let clean = run(w, FaultVfs::new(FaultConfig::default()), Mode::Clean, None);
     let n = clean.vfs.ops();
     assert!(n > 0);
     let mut tally = Tally {
         enumerated: n,
+        recovery: RecoveryTally {
+            cap: max_recovery_cuts,
+            ..RecoveryTally::default()
+        },
         ..Tally::default()
     };
     // The clean run's files after close hold the last state.
@@ -933,7 +964,7 @@ fn power_cut_test(w: &Workload, max_cuts: u64) -> Tally {
 
 /// The I/O error test of one workload: the k-th call fails (EIO or ENOSPC, once
 /// or for good), for every k.
-fn io_error_test(w: &Workload, max_cuts: u64) -> (u64, u64, u64) {
+fn io_error_test(w: &Workload, max_cuts: u64) -> IoTally {
     let clean = run(w, FaultVfs::new(FaultConfig::default()), Mode::Clean, None);
     let n = clean.vfs.ops();
     let (mut runs, mut kept_working, mut poisoned) = (0, 0, 0);
@@ -990,11 +1021,27 @@ fn io_error_test(w: &Workload, max_cuts: u64) -> (u64, u64, u64) {
             );
         }
     }
-    eprintln!(
-        "{} (N = {n} ops): {runs} runs, {kept_working} kept working, {poisoned} refused writes",
-        w.name
-    );
-    (runs, kept_working, poisoned)
+    let tally = IoTally {
+        enumerated: n,
+        runs,
+        kept_working,
+        poisoned,
+    };
+    eprintln!("{}: {tally:?}", w.name);
+    tally
+}
+
+/// What the I/O error test of one workload did.
+#[derive(Debug)]
+struct IoTally {
+    /// Fault points the workload has: its mutating calls (N).
+    enumerated: u64,
+    /// Fault points run.
+    runs: u64,
+    /// Runs where a transient fault failed one call and the database went on.
+    kept_working: u64,
+    /// Runs where the database refused writes (`NeedsRecovery`).
+    poisoned: u64,
 }
 
 fn small_opts(cache_pages: usize, autocheckpoint_frames: u64) -> Options {
@@ -1208,6 +1255,20 @@ fn workload_small_commits() -> Workload {
     }
 }
 
+/// Small commits with `Durability::Normal` and no explicit checkpoint: only
+/// the automatic checkpoints (every few commits: each writes two frames at
+/// least) and the close make commits durable.
+fn workload_small_commits_normal() -> Workload {
+    Workload {
+        name: "small commits, durability Normal",
+        opts: Options {
+            durability: Durability::Normal,
+            ..small_opts(64, 10)
+        },
+        run: small_commits,
+    }
+}
+
 fn workload_spilling() -> Workload {
     Workload {
         name: "spilling transactions",
@@ -1252,10 +1313,46 @@ fn workload_trees() -> Workload {
 // ---------------------------------------------------------------------------
 // Tests
 
+/// No sampling: every cut point is run.
+const ALL: u64 = u64::MAX;
+
+/// The counts every power-cut test asserts: the workload has at least
+/// `min_cuts` cut points and none was dropped; four images per cut; every
+/// distinct image had its recovery cut at exactly the points the cap leaves
+/// (all of them with [`ALL`]), two images verified per recovery cut; and both
+/// outcomes of the commit after recovery were seen.
+fn assert_counts(t: &Tally, min_cuts: u64) {
+    if only_cut().is_some() {
+        return; // One cut point, to debug it.
+    }
+    assert!(t.enumerated >= min_cuts, "too few cut points: {t:?}");
+    assert_eq!(t.cuts, t.enumerated, "cut points were dropped: {t:?}");
+    assert_eq!(t.images, 4 * t.cuts, "{t:?}");
+    assert_eq!(t.last + t.earlier + t.inflight, t.images, "{t:?}");
+    let r = &t.recovery;
+    // The clean run's image too; identical images are run once.
+    assert!(r.images > 0 && r.images <= t.images + 1, "{t:?}");
+    assert_eq!(r.cuts, r.to_run, "recovery cut points were dropped: {t:?}");
+    if r.cap == ALL {
+        assert_eq!(r.cuts, r.enumerated, "{t:?}");
+        assert_eq!(r.sampled_images, 0, "{t:?}");
+    }
+    assert!(
+        r.cuts >= r.images,
+        "every recovery has a commit to cut: {t:?}"
+    );
+    assert_eq!(r.verified, 2 * r.cuts, "{t:?}");
+    assert_eq!(r.before + r.after, r.verified, "{t:?}");
+    assert!(
+        r.before > 0 && r.after > 0,
+        "the commit after recovery must be cut before and after it is durable: {t:?}"
+    );
+}
+
 #[test]
 fn power_cut_small_commits() {
-    let t = power_cut_test(&workload_small_commits(), 400);
-    assert!(t.cuts >= 200, "{t:?}");
+    let t = power_cut_test(&workload_small_commits(), ALL, ALL);
+    assert_counts(&t, 200);
     assert!(
         t.inflight > 0,
         "some cut must land between a commit's sync and its return"
@@ -1264,32 +1361,56 @@ fn power_cut_small_commits() {
 
 #[test]
 fn power_cut_spilling_transactions() {
-    let t = power_cut_test(&workload_spilling(), 400);
-    assert!(t.cuts >= 30, "{t:?}");
+    let t = power_cut_test(&workload_spilling(), ALL, ALL);
+    assert_counts(&t, 30);
 }
 
 #[test]
 fn power_cut_checkpoints() {
-    let t = power_cut_test(&workload_checkpoints(Durability::Full), 400);
-    assert!(t.cuts >= 150, "{t:?}");
+    let t = power_cut_test(&workload_checkpoints(Durability::Full), ALL, ALL);
+    assert_counts(&t, 150);
 }
 
+/// The first commit after recovering a savepoints image runs an automatic
+/// checkpoint of some 45 writes; its recovery cuts are sampled: 16 per image,
+/// spread evenly (the other workloads cut checkpoints at every write).
 #[test]
 fn power_cut_savepoints() {
-    let t = power_cut_test(&workload_savepoints(), 300);
-    assert!(t.cuts >= 50, "{t:?}");
+    let t = power_cut_test(&workload_savepoints(), ALL, 16);
+    assert_counts(&t, 50);
+    let r = &t.recovery;
+    assert!(r.sampled_images > 0, "{t:?}");
+    assert!(r.cuts <= 16 * r.images, "{t:?}");
 }
 
 #[test]
 fn power_cut_tree_create_drop() {
-    let t = power_cut_test(&workload_trees(), 400);
-    assert!(t.cuts >= 50, "{t:?}");
+    let t = power_cut_test(&workload_trees(), ALL, ALL);
+    assert_counts(&t, 50);
 }
 
+/// `Durability::Normal`, held to its contract (see [`Ctx::note_syncs`] and
+/// [`Ctx::durable`]): an image that kept no unsynced write holds exactly the
+/// last commit before the last sync of the WAL, one that kept every write the
+/// last commit, any other one a commit between the two; never more than
+/// `autocheckpoint_frames - 1` commits are unsynced.
 #[test]
 fn power_cut_durability_normal() {
-    let t = power_cut_test(&workload_checkpoints(Durability::Normal), 400);
-    assert!(t.cuts >= 50, "{t:?}");
+    let t = power_cut_test(&workload_checkpoints(Durability::Normal), ALL, ALL);
+    assert_counts(&t, 50);
+    assert!(
+        t.earlier > 0,
+        "with Normal, some crash must lose unsynced commits: {t:?}"
+    );
+}
+
+/// Normal with only automatic checkpoints: at most `autocheckpoint_frames - 1`
+/// commits are ever unsynced, and each image holds exactly what the last WAL
+/// sync made durable.
+#[test]
+fn power_cut_small_commits_durability_normal() {
+    let t = power_cut_test(&workload_small_commits_normal(), ALL, ALL);
+    assert_counts(&t, 200);
     assert!(
         t.earlier > 0,
         "with Normal, some crash must lose unsynced commits: {t:?}"
@@ -1298,29 +1419,25 @@ fn power_cut_durability_normal() {
 
 #[test]
 fn io_errors_checkpoints() {
-    let (runs, kept_working, poisoned) =
-        io_error_test(&workload_checkpoints(Durability::Full), 400);
-    assert!(runs >= 150);
-    assert!(
-        kept_working > 0 && poisoned > 0,
-        "{kept_working} {poisoned}"
-    );
+    let t = io_error_test(&workload_checkpoints(Durability::Full), ALL);
+    assert!(t.enumerated >= 150, "{t:?}");
+    assert_eq!(t.runs, t.enumerated, "fault points were dropped: {t:?}");
+    assert!(t.kept_working > 0 && t.poisoned > 0, "{t:?}");
 }
 
 #[test]
 fn io_errors_savepoints_and_spills() {
-    let (runs, kept_working, poisoned) = io_error_test(&workload_savepoints(), 300);
-    assert!(runs >= 50);
-    assert!(
-        kept_working > 0 && poisoned > 0,
-        "{kept_working} {poisoned}"
-    );
+    let t = io_error_test(&workload_savepoints(), ALL);
+    assert!(t.enumerated >= 50, "{t:?}");
+    assert_eq!(t.runs, t.enumerated, "fault points were dropped: {t:?}");
+    assert!(t.kept_working > 0 && t.poisoned > 0, "{t:?}");
 }
 
 #[test]
 fn io_errors_tree_create_drop() {
-    let (runs, _, _) = io_error_test(&workload_trees(), 400);
-    assert!(runs >= 50);
+    let t = io_error_test(&workload_trees(), ALL);
+    assert!(t.enumerated >= 50, "{t:?}");
+    assert_eq!(t.runs, t.enumerated, "fault points were dropped: {t:?}");
 }
 
 /// Regression: a transaction spills pages past the end inside a savepoint, rolls

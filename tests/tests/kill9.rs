@@ -44,6 +44,9 @@ struct Workload {
     /// The database after transactions 1..=c.
     state: fn(u64) -> Model,
     rounds: usize,
+    /// The longest delay after a `committing` line before a kill, in µs: about
+    /// the time a transaction takes to write, sync and read back.
+    max_kill_delay_us: u64,
     /// The child reports at least this many commits over all rounds.
     min_reported: usize,
 }
@@ -188,7 +191,7 @@ fn kill9_run(w: &Workload) -> Summary {
                     seen += usize::from(l.starts_with("committing "));
                     seen >= want
                 });
-                thread::sleep(Duration::from_micros(rng.gen_range(0..4000)));
+                thread::sleep(Duration::from_micros(rng.gen_range(0..w.max_kill_delay_us)));
             }
         }
         let exited_early = child.try_wait().expect("try_wait").is_some();
@@ -301,6 +304,7 @@ fn kill9_loses_no_reported_commit_and_keeps_no_partial_one() {
         spilling: false,
         state: numbered_state,
         rounds: 30,
+        max_kill_delay_us: 4_000,
         min_reported: 150,
     });
 }
@@ -311,7 +315,8 @@ fn kill9_during_spilling_transactions_that_grow_the_file() {
         name: "spilling",
         spilling: true,
         state: spilling_state,
-        rounds: 18,
+        rounds: 24,
+        max_kill_delay_us: 30_000,
         min_reported: 40,
     });
 }

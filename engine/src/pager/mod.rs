@@ -65,8 +65,8 @@ pub enum Durability {
     /// inside the commit that brings the WAL to
     /// [`Options::autocheckpoint_frames`](crate::Options) frames, an explicit
     /// [`Database::checkpoint`](crate::Database::checkpoint), and the one at
-    /// close. A power cut loses exactly the commits that returned after the last
-    /// such sync, at most:
+    /// close. A power cut can lose the commits that returned after the last such
+    /// sync (newest first: some, all or none of them) and no other, so at most:
     ///
     /// - the commits after the last checkpoint that returned `Ok` (a commit that
     ///   ran an automatic checkpoint is kept, unless that checkpoint failed,

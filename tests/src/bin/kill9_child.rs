@@ -83,4 +83,17 @@ fn read_back(db: &Database, ops: &[KvOp], n: u64) {
             "transaction {n} reads back wrong"
         );
     }
+    // And a full scan: 150 keys per transaction, half of them removed two
+    // transactions later.
+    let data = r.open_tree("data").expect("open_tree");
+    let mut count = 0u64;
+    for e in r.iter(&data) {
+        e.expect("scan");
+        count += 1;
+    }
+    assert_eq!(
+        count,
+        150 * n - 75 * n.saturating_sub(2),
+        "transaction {n}: entries"
+    );
 }
