@@ -30,8 +30,8 @@ pub fn string(s: &str) -> String {
 pub enum Value {
     /// A string.
     Str(String),
-    /// An integer.
-    Int(i64),
+    /// An integer (wide enough for every `i64` and `u64`).
+    Int(i128),
     /// A boolean.
     Bool(bool),
 }
@@ -66,19 +66,19 @@ impl From<bool> for Value {
 
 impl From<i64> for Value {
     fn from(i: i64) -> Value {
-        Value::Int(i)
+        Value::Int(i.into())
     }
 }
 
 impl From<u64> for Value {
     fn from(i: u64) -> Value {
-        Value::Int(i64::try_from(i).unwrap_or(i64::MAX))
+        Value::Int(i.into())
     }
 }
 
 impl From<usize> for Value {
     fn from(i: usize) -> Value {
-        Value::from(i as u64)
+        Value::Int(i as i128)
     }
 }
 
@@ -101,6 +101,14 @@ mod tests {
     #[test]
     fn strings_are_escaped() {
         assert_eq!(string("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\u0001é\"");
+    }
+
+    #[test]
+    fn integers_print_exactly() {
+        assert_eq!(Value::from(u64::MAX).to_string(), "18446744073709551615");
+        assert_eq!(Value::from(i64::MIN).to_string(), "-9223372036854775808");
+        assert_eq!(Value::from(true).to_string(), "true");
+        assert_eq!(Value::from("a").to_string(), "\"a\"");
     }
 
     #[test]

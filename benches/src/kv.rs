@@ -352,8 +352,10 @@ fn range_reads<E: KvEngine>(engine: &E, params: &KvParams) -> Result<f64> {
     let keys = KeyGen::new(params.seed);
     let order = Permutation::new(loaded_keys(params.n), params.seed ^ SCAN_ORDER);
     let starts = || (0..scans(params.n)).map(|position| keys.key(order.at(position)));
-    let sorted = SortedKeys::build(&keys, loaded_keys(params.n));
-    let expected = sorted.digest(starts(), SCAN_LEN)?;
+    // The sorted keys (32 bytes per key) are not kept through the timing; a mismatch rebuilds
+    // them to name the wrong scan.
+    let sorted_keys = || SortedKeys::build(&keys, loaded_keys(params.n));
+    let expected = sorted_keys().digest(starts(), SCAN_LEN)?;
 
     let mut reader = engine.reader()?;
     let mut digest = ScanDigest::new();
@@ -373,7 +375,7 @@ fn range_reads<E: KvEngine>(engine: &E, params: &KvParams) -> Result<f64> {
         return Err(format!("{miscounted} scans reported another count than they visited").into());
     }
     if digest != expected {
-        return Err(diagnose_scans(&mut reader, &sorted, starts())?.into());
+        return Err(diagnose_scans(&mut reader, &sorted_keys(), starts())?.into());
     }
     Ok(ms)
 }
@@ -427,4 +429,176 @@ pub fn dir_size(dir: &Path) -> Result<u64> {
         };
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::engines::Settings;
+    use crate::protocol::{parse, Message};
+
+    /// What a [`Memory`] engine gets wrong.
+    const RIGHT: u8 = 0;
+    const SCAN_SKIPS: u8 = 1;
+    const SCAN_SWAPS: u8 = 2;
+    const SCAN_SHORT: u8 = 3;
+    const GET_MISSES: u8 = 4;
+
+    type Map = BTreeMap<Vec<u8>, Vec<u8>>;
+
+    /// An in-memory engine, right or wrong in one way (`FAULT`), to test the harness's checks.
+    struct Memory<const FAULT: u8>(Mutex<Arc<Map>>);
+
+    /// Holds the map while a write runs (the harness never abandons a write in this suite).
+    struct MemoryWriter(Map);
+
+    impl KvWriter for MemoryWriter {
+        fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+            self.0.insert(key.to_vec(), value.to_vec());
+            Ok(())
+        }
+        fn remove(&mut self, key: &[u8]) -> Result<()> {
+            self.0.remove(key);
+            Ok(())
+        }
+    }
+
+    struct MemoryReader<const FAULT: u8>(Arc<Map>);
+
+    impl<const FAULT: u8> KvReader for MemoryReader<FAULT> {
+        fn get<R>(&mut self, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>> {
+            if FAULT == GET_MISSES && key.first().is_some_and(|&b| b < 8) {
+                return Ok(None);
+            }
+            Ok(self.0.get(key).map(|v| f(v)))
+        }
+
+        fn scan(
+            &mut self,
+            start: &[u8],
+            limit: usize,
+            mut f: impl FnMut(&[u8], &[u8]),
+        ) -> Result<usize> {
+            let mut entries: Vec<(&Vec<u8>, &Vec<u8>)> =
+                self.0.range(start.to_vec()..).take(limit + 1).collect();
+            let odd = start.first().is_some_and(|b| b % 2 == 1);
+            match FAULT {
+                SCAN_SKIPS if odd && entries.len() > 2 => drop(entries.remove(2)),
+                SCAN_SWAPS if odd && entries.len() > 2 => entries.swap(1, 2),
+                SCAN_SHORT if odd && entries.len() > 1 => drop(entries.pop()),
+                _ => {}
+            }
+            entries.truncate(limit);
+            if FAULT == SCAN_SHORT && odd {
+                entries.pop();
+            }
+            for (k, v) in &entries {
+                f(k, v);
+            }
+            Ok(entries.len())
+        }
+    }
+
+    impl<const FAULT: u8> KvEngine for Memory<FAULT> {
+        const NAME: &'static str = "memory";
+        type Reader<'a> = MemoryReader<FAULT>;
+
+        fn open(_dir: &Path, _config: &EngineConfig) -> Result<Self> {
+            Ok(Memory(Mutex::new(Arc::new(Map::new()))))
+        }
+
+        fn settings(&self) -> Result<Settings> {
+            Ok(Settings::new().passed("fault", u64::from(FAULT)))
+        }
+
+        fn write<F>(&self, body: F) -> Result<()>
+        where
+            F: FnOnce(&mut dyn KvWriter) -> Result<()>,
+        {
+            // No reader is alive during a write, so `make_mut` changes the map in place.
+            let mut guard = self.0.lock().unwrap();
+            let mut writer = MemoryWriter(std::mem::take(Arc::make_mut(&mut guard)));
+            let result = body(&mut writer);
+            *guard = Arc::new(writer.0);
+            result
+        }
+
+        fn reader(&self) -> Result<MemoryReader<FAULT>> {
+            Ok(MemoryReader(self.0.lock().unwrap().clone()))
+        }
+    }
+
+    /// The workloads reported by a run of `Memory<FAULT>` (None for a `null`), and whether
+    /// the report failed.
+    fn run<const FAULT: u8>() -> (Vec<(String, Option<f64>)>, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let params = KvParams {
+            n: 40,
+            seed: 3,
+            config: EngineConfig::durable(1 << 20),
+            workloads: Workload::ALL.to_vec(),
+        };
+        let mut report = Report::new(Vec::new());
+        run_child::<Memory<FAULT>, _>(&params, dir.path(), &mut report);
+        let failed = report.failed();
+        let text = String::from_utf8(report.into_inner()).unwrap();
+        let measured = text
+            .lines()
+            .filter_map(|l| match parse(l).unwrap() {
+                Message::Measure(m) => Some((m.line, m.value)),
+                Message::Settings(_) => None,
+            })
+            .collect();
+        (measured, failed)
+    }
+
+    fn names(measured: &[(String, Option<f64>)], null: bool) -> Vec<&str> {
+        measured
+            .iter()
+            .filter(|(_, v)| v.is_none() == null)
+            .map(|(l, _)| l.trim_start_matches("\"workload\":").trim_matches('"'))
+            .collect()
+    }
+
+    #[test]
+    fn a_right_engine_passes_every_check() {
+        let (measured, failed) = run::<RIGHT>();
+        assert!(!failed);
+        let mut all: Vec<&str> = Workload::ALL.iter().map(|w| w.name()).collect();
+        all.push("peak_rss");
+        assert_eq!(names(&measured, false), all);
+    }
+
+    #[test]
+    fn a_wrong_scan_or_read_fails_the_run_instead_of_giving_a_number() {
+        let reads_on = ["bulk_load", "individual_writes", "batch_writes"];
+        for (fault, first_null) in [
+            (run::<SCAN_SKIPS>(), "range_reads"),
+            (run::<SCAN_SWAPS>(), "range_reads"),
+            (run::<SCAN_SHORT>(), "range_reads"),
+            (run::<GET_MISSES>(), "random_reads"),
+        ] {
+            let (measured, failed) = fault;
+            assert!(failed, "{first_null}");
+            let ok = names(&measured, false);
+            let at = Workload::ALL
+                .iter()
+                .position(|w| w.name() == first_null)
+                .unwrap();
+            // Every workload before the failing one has a number; it and the rest are null.
+            assert_eq!(
+                ok[..at],
+                Workload::ALL[..at]
+                    .iter()
+                    .map(|w| w.name())
+                    .collect::<Vec<_>>()[..],
+                "{first_null}"
+            );
+            assert_eq!(names(&measured, true)[0], first_null);
+            assert!(reads_on.iter().all(|w| ok.contains(w)));
+        }
+    }
 }

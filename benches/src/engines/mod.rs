@@ -122,7 +122,8 @@ pub trait KvEngine: Sync + Sized {
     where
         Self: 'a;
 
-    /// Creates a new, empty database in the empty directory `dir`.
+    /// Creates a new, empty database in the empty directory `dir`, or opens the one an earlier
+    /// `open` made there (the space suite reopens).
     fn open(dir: &Path, config: &EngineConfig) -> Result<Self>;
 
     /// The settings in force: read back from the engine where its API allows, else the values
@@ -280,6 +281,22 @@ mod tests {
         assert_eq!(
             engine.reader().unwrap().scan(&[], 1, |_, _| {}).unwrap(),
             0,
+            "{name}"
+        );
+        engine.write(|w| w.insert(b"kept", b"after close")).unwrap();
+        engine.close().unwrap();
+
+        // Reopening (as the space suite does) finds what was committed.
+        let engine = E::open(dir.path(), &EngineConfig::durable(1 << 20))
+            .unwrap_or_else(|e| panic!("{name}: reopen: {e}"));
+        assert_eq!(
+            engine
+                .reader()
+                .unwrap()
+                .get(b"kept", |v| v.to_vec())
+                .unwrap()
+                .as_deref(),
+            Some(&b"after close"[..]),
             "{name}"
         );
         engine.close().unwrap();

@@ -106,7 +106,10 @@ impl KvEngine for SqliteEngine {
     fn open(dir: &Path, config: &EngineConfig) -> Result<Self> {
         let path = dir.join("db.sqlite");
         let conn = connect(&path, config, config.cache_bytes)?;
-        conn.execute_batch("CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB) WITHOUT ROWID")?;
+        // IF NOT EXISTS: the space suite reopens the database.
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB) WITHOUT ROWID",
+        )?;
         Ok(SqliteEngine {
             path,
             config: *config,
