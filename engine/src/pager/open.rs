@@ -5,7 +5,10 @@
 //! 1. Everything is read before anything is written: the main file's page 0
 //!    and the WAL (scanned read-only). A damaged page 0 is a `Corrupt` error
 //!    naming page 0, a foreign file `NotADatabase`, and a failed open leaves
-//!    both files (and the directory) exactly as they were.
+//!    both files (and the directory) exactly as they were. The one damaged
+//!    page 0 that opens is the one a power cut during a checkpoint can leave:
+//!    torn, still naming this database, with its newest version in this
+//!    database's current WAL (`main_file::covered_by_wal`).
 //! 2. Only a provably unfinished creation is written anew (`create.rs`).
 //! 3. The WAL is replayed only if it is this database's and matches the main
 //!    file's state (`WalScan::applies_to`). A WAL that does not (another
