@@ -14,7 +14,7 @@ const PAGE: u64 = 1024;
 /// A WAL frame: 24 bytes of frame header and a page.
 const FRAME: u64 = 24 + PAGE;
 /// The WAL header.
-const WAL_HEADER: u64 = 40;
+const WAL_HEADER: u64 = 64;
 const KEEP: u64 = 64 * 1024;
 const AUTOCHECKPOINT: u64 = 100;
 

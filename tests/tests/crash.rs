@@ -1287,7 +1287,7 @@ fn workload_checkpoints(durability: Durability) -> Workload {
         opts: Options {
             durability,
             // Keep room for a few frames after a reset: the WAL is truncated.
-            wal_keep_bytes: 40 + 5 * (24 + 512),
+            wal_keep_bytes: 64 + 5 * (24 + 512),
             ..small_opts(64, 14)
         },
         run: checkpoints,
