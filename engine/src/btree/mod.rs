@@ -61,17 +61,16 @@ enum GuardInner {
 }
 
 impl ValueGuard {
+    /// The value at `loc` of `page`, which the guard keeps (taken by value: the
+    /// caller's reference moves in, so a lookup costs no extra count on the
+    /// page's shared reference count).
     pub(crate) fn load<S: PageSource + ?Sized>(
         src: &S,
-        page: &Page,
+        page: Page,
         loc: ValueLoc,
     ) -> Result<ValueGuard> {
         let inner = match loc {
-            ValueLoc::Inline { start, end } => GuardInner::Page {
-                page: page.clone(),
-                start,
-                end,
-            },
+            ValueLoc::Inline { start, end } => GuardInner::Page { page, start, end },
             ValueLoc::Overflow { len, first } => {
                 GuardInner::Owned(overflow::read(src, first, len)?)
             }
@@ -133,7 +132,7 @@ pub(crate) fn get<S: PageSource + ?Sized>(
             return match node.search_leaf(key)? {
                 Ok(i) => {
                     let loc = node.leaf_cell(i)?.value;
-                    Ok(Some(ValueGuard::load(src, &page, loc)?))
+                    Ok(Some(ValueGuard::load(src, page.clone(), loc)?))
                 }
                 Err(_) => Ok(None),
             };

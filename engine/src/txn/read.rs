@@ -23,11 +23,15 @@ pub struct ReadTxn {
     /// Branch pages this transaction walked recently, direct-mapped by page
     /// number. The top of every tree is read on every lookup; keeping it here
     /// spares the shared cache (its locks and the pages' reference counts, which
-    /// threads would otherwise fight over) for all but the leaf.
-    memo: Mutex<Box<[Option<(PageNo, Page)>; MEMO]>>,
+    /// threads would otherwise fight over) for all but the leaf. Every page in it
+    /// passed [`Node::new`], so lookups do not check it again.
+    memo: Mutex<Memo>,
 }
 
 const MEMO: usize = 128;
+
+/// Direct-mapped: slot `page % MEMO`.
+type Memo = Box<[Option<(PageNo, Page)>; MEMO]>;
 
 impl std::fmt::Debug for ReadTxn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,22 +71,24 @@ impl ReadTxn {
             let slot = no as usize % MEMO;
             let hit = matches!(&memo[slot], Some((n, _)) if *n == no);
             let mut fetched: Option<Page> = None;
-            let page: &Page = if hit {
-                &memo[slot].as_ref().expect("hit").1
+            let node = if hit {
+                Node::accepted(&memo[slot].as_ref().expect("hit").1, no)
             } else {
-                fetched.insert(self.pager.read(&self.snap, no)?)
+                Node::new(fetched.insert(self.pager.read(&self.snap, no)?), no)?
             };
-            let node = Node::new(page, no)?;
             if node.is_leaf() {
-                return match node.search_leaf(key)? {
-                    Ok(i) => {
-                        let loc = node.leaf_cell(i)?.value;
-                        let page = page.clone();
-                        drop(memo);
-                        Ok(Some(ValueGuard::load(self, &page, loc)?))
-                    }
-                    Err(_) => Ok(None),
+                let loc = match node.search_leaf(key)? {
+                    Ok(i) => node.leaf_cell(i)?.value,
+                    Err(_) => return Ok(None),
                 };
+                // The guard takes the reference `pager.read` handed out, not a
+                // second one (the memo holds only branches: leaves come from the pager).
+                let page = match fetched.take() {
+                    Some(page) => page,
+                    None => memo[slot].as_ref().expect("hit").1.clone(),
+                };
+                drop(memo);
+                return Ok(Some(ValueGuard::load(self, page, loc)?));
             }
             let child = node.child(node.search_branch(key)?)?;
             if let Some(page) = fetched {
@@ -147,7 +153,7 @@ impl PageSource for ReadTxn {
             }
         }
         let page = self.pager.read(&self.snap, no)?;
-        if page.page_type() == Some(crate::page::PageType::Branch) {
+        if page.page_type() == Some(crate::page::PageType::Branch) && Node::new(&page, no).is_ok() {
             memo[slot] = Some((no, page.clone()));
         }
         Ok(page)
