@@ -79,8 +79,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
                 "tree deeper than the depth limit (cycle?)",
             ));
         }
-        let page = self.src.page(no)?;
-        Node::new(&page, no)?;
+        let page = self.src.node_page(no)?;
         self.stack.push((page, no, 0));
         Ok(())
     }

@@ -31,6 +31,13 @@ pub(crate) trait PageSource {
     fn page(&self, no: PageNo) -> Result<Page>;
     /// The database's page size.
     fn page_size(&self) -> usize;
+    /// Page `no`, which must be a B+tree node: it passed [`Node::new`]. A source
+    /// that knows a page passed before may skip the check.
+    fn node_page(&self, no: PageNo) -> Result<Page> {
+        let page = self.page(no)?;
+        Node::new(&page, no)?;
+        Ok(page)
+    }
 }
 
 /// Write access: the pages of a write transaction.

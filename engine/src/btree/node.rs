@@ -284,13 +284,20 @@ impl<'a> Node<'a> {
     /// [`Node::leaf_key`] of the cell at `off` (a checked cell offset).
     #[inline(always)]
     fn leaf_key_at(&self, off: usize) -> Result<&'a [u8]> {
+        Ok(self.leaf_key_span(off)?.1)
+    }
+
+    /// Where the key of the leaf cell at `off` starts, and the key.
+    #[inline(always)]
+    fn leaf_key_span(&self, off: usize) -> Result<(usize, &'a [u8])> {
         let (klen, a) = self
             .varint_at(off)
             .ok_or_else(|| self.corrupt("bad key length"))?;
         let c = self
             .varint_len_at(off + a)
             .ok_or_else(|| self.corrupt("bad value length"))?;
-        self.key_at(off + a + c, klen)
+        let start = off + a + c;
+        Ok((start, self.key_at(start, klen)?))
     }
 
     /// The `len` bytes at `start`, if they lie inside the page.
@@ -307,12 +314,39 @@ impl<'a> Node<'a> {
     /// Key of the branch cell at `off`, a checked cell offset (the child pointer
     /// before the key is not read).
     #[inline(always)]
-    fn branch_key_at(&self, off: usize) -> Result<&'a [u8]> {
+    fn branch_key_span(&self, off: usize) -> Result<(usize, &'a [u8])> {
         let at = off + 4;
         let (klen, a) = self
             .varint_at(at)
             .ok_or_else(|| self.corrupt("branch cell runs past the page"))?;
-        self.key_at(at + a, klen)
+        Ok((at + a, self.key_at(at + a, klen)?))
+    }
+
+    /// `key` (which starts at byte `start` of the page) compared with `probe`.
+    /// Most probes differ from the key sought in the first eight bytes: read
+    /// them as one number (bytes past the key masked off; a key ending less
+    /// than eight bytes before the end of the page is compared in full) and
+    /// compare that with the probe's head. Ties go to the full comparison.
+    #[inline(always)]
+    fn compare_probe(&self, start: usize, key: &[u8], probe: &Probe<'_>) -> Ordering {
+        if let Some(word) = self.b.get(start..start + 8) {
+            let word = u64::from_be_bytes(word.try_into().expect("8"));
+            let head = if key.len() >= 8 {
+                word
+            } else {
+                word & !(u64::MAX >> (8 * key.len()))
+            };
+            if head != probe.head {
+                // The first difference is a real one, or a zero of padding
+                // against a byte of the longer key, which is then greater too.
+                return head.cmp(&probe.head);
+            }
+            if key.len() <= 8 && probe.key.len() <= 8 {
+                // Equal heads of short keys: the shorter is a prefix.
+                return key.len().cmp(&probe.key.len());
+            }
+        }
+        compare(key, probe.key)
     }
 
     /// Child page and key of branch cell `i`, and the cell's size.
@@ -403,12 +437,14 @@ impl<'a> Node<'a> {
 
     /// In a leaf: `Ok(i)` if cell `i` has `key`, else `Err(i)` where it would go.
     pub(crate) fn search_leaf(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+        let probe = Probe::new(key);
         let pointers = self.pointers();
         let (mut lo, mut hi) = (0, pointers.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
             let off = self.check_offset(mid, u16::from_le_bytes(pointers[mid]) as usize)?;
-            match compare(self.leaf_key_at(off)?, key) {
+            let (start, cell_key) = self.leaf_key_span(off)?;
+            match self.compare_probe(start, cell_key, &probe) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Ok(Ok(mid)),
@@ -419,18 +455,40 @@ impl<'a> Node<'a> {
 
     /// In a branch: the slot of the child whose subtree holds `key`.
     pub(crate) fn search_branch(&self, key: &[u8]) -> Result<usize> {
+        let probe = Probe::new(key);
         let pointers = self.pointers();
         let (mut lo, mut hi) = (0, pointers.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
             let off = self.check_offset(mid, u16::from_le_bytes(pointers[mid]) as usize)?;
-            if compare(self.branch_key_at(off)?, key) != Ordering::Greater {
+            let (start, cell_key) = self.branch_key_span(off)?;
+            if self.compare_probe(start, cell_key, &probe) != Ordering::Greater {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
         Ok(lo)
+    }
+}
+
+/// A key being searched for, with its first eight bytes as a big-endian number
+/// (zero-padded), computed once per search.
+struct Probe<'k> {
+    key: &'k [u8],
+    head: u64,
+}
+
+impl<'k> Probe<'k> {
+    #[inline(always)]
+    fn new(key: &'k [u8]) -> Probe<'k> {
+        let mut head = [0u8; 8];
+        let n = key.len().min(8);
+        head[..n].copy_from_slice(&key[..n]);
+        Probe {
+            key,
+            head: u64::from_be_bytes(head),
+        }
     }
 }
 
@@ -748,6 +806,53 @@ mod tests {
             for b in &keys {
                 assert_eq!(compare(a, b), a.cmp(b), "{a:?} vs {b:?}");
             }
+        }
+    }
+
+    #[test]
+    fn searches_order_short_keys_and_zero_bytes_like_memcmp() {
+        // Keys that differ only in length or in zero bytes, around the 8 bytes
+        // compared at once, in a leaf and in a branch, the last cell ending at
+        // the very end of the page (no 8 bytes to read there).
+        let mut keys: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0],
+            vec![0, 0],
+            vec![0, 1],
+            vec![1],
+            vec![1, 0],
+            vec![1, 0, 0, 0, 0, 0, 0, 0],
+            vec![1, 0, 0, 0, 0, 0, 0, 0, 0],
+            vec![1, 0, 0, 0, 0, 0, 0, 0, 1],
+            vec![1, 0, 0, 0, 0, 0, 0, 1],
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+            vec![0xff; 7],
+            vec![0xff; 8],
+            vec![0xff; 9],
+        ];
+        keys.sort();
+        let mut probes = keys.clone();
+        probes.extend([vec![0, 0, 0], vec![1, 0, 0], vec![2], vec![0xff; 10]]);
+        let mut leaf_page = leaf(512);
+        let mut branch_page = PageBuf::zeroed(512);
+        NodeMut::new(&mut branch_page).init(PageType::Branch);
+        let mut cell = Vec::new();
+        // Inserted last first, so the last key's cell sits at the end of the page.
+        for (i, k) in keys.iter().enumerate().rev() {
+            leaf_cell_inline(&mut cell, k, &[]);
+            assert!(NodeMut::new(&mut leaf_page).insert(0, &cell).unwrap());
+            branch_cell(&mut cell, i as PageNo, k);
+            assert!(NodeMut::new(&mut branch_page).insert(0, &cell).unwrap());
+        }
+        let (l, b) = (
+            Node::new(&leaf_page, 1).unwrap(),
+            Node::new(&branch_page, 2).unwrap(),
+        );
+        for p in &probes {
+            let expect = keys.binary_search(p);
+            assert_eq!(l.search_leaf(p).unwrap(), expect, "leaf, {p:?}");
+            let after = keys.partition_point(|k| k <= p);
+            assert_eq!(b.search_branch(p).unwrap(), after, "branch, {p:?}");
         }
     }
 

@@ -162,6 +162,23 @@ impl PageSource for ReadTxn {
     fn page_size(&self) -> usize {
         self.pager.page_size()
     }
+
+    #[inline]
+    fn node_page(&self, no: PageNo) -> Result<Page> {
+        let slot = no as usize % MEMO;
+        let mut memo = self.memo.lock();
+        if let Some((n, page)) = &memo[slot] {
+            if *n == no {
+                return Ok(page.clone());
+            }
+        }
+        let page = self.pager.read(&self.snap, no)?;
+        if Node::new(&page, no)?.is_leaf() {
+            return Ok(page);
+        }
+        memo[slot] = Some((no, page.clone()));
+        Ok(page)
+    }
 }
 
 impl Drop for ReadTxn {
