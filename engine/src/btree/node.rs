@@ -284,20 +284,13 @@ impl<'a> Node<'a> {
     /// [`Node::leaf_key`] of the cell at `off` (a checked cell offset).
     #[inline(always)]
     fn leaf_key_at(&self, off: usize) -> Result<&'a [u8]> {
-        Ok(self.leaf_key_span(off)?.1)
-    }
-
-    /// Where the key of the leaf cell at `off` starts, and the key.
-    #[inline(always)]
-    fn leaf_key_span(&self, off: usize) -> Result<(usize, &'a [u8])> {
         let (klen, a) = self
             .varint_at(off)
             .ok_or_else(|| self.corrupt("bad key length"))?;
         let c = self
             .varint_len_at(off + a)
             .ok_or_else(|| self.corrupt("bad value length"))?;
-        let start = off + a + c;
-        Ok((start, self.key_at(start, klen)?))
+        self.key_at(off + a + c, klen)
     }
 
     /// The `len` bytes at `start`, if they lie inside the page.
@@ -314,39 +307,12 @@ impl<'a> Node<'a> {
     /// Key of the branch cell at `off`, a checked cell offset (the child pointer
     /// before the key is not read).
     #[inline(always)]
-    fn branch_key_span(&self, off: usize) -> Result<(usize, &'a [u8])> {
+    fn branch_key_at(&self, off: usize) -> Result<&'a [u8]> {
         let at = off + 4;
         let (klen, a) = self
             .varint_at(at)
             .ok_or_else(|| self.corrupt("branch cell runs past the page"))?;
-        Ok((at + a, self.key_at(at + a, klen)?))
-    }
-
-    /// `key` (which starts at byte `start` of the page) compared with `probe`.
-    /// Most probes differ from the key sought in the first eight bytes: read
-    /// them as one number (bytes past the key masked off; a key ending less
-    /// than eight bytes before the end of the page is compared in full) and
-    /// compare that with the probe's head. Ties go to the full comparison.
-    #[inline(always)]
-    fn compare_probe(&self, start: usize, key: &[u8], probe: &Probe<'_>) -> Ordering {
-        if let Some(word) = self.b.get(start..start + 8) {
-            let word = u64::from_be_bytes(word.try_into().expect("8"));
-            let head = if key.len() >= 8 {
-                word
-            } else {
-                word & !(u64::MAX >> (8 * key.len()))
-            };
-            if head != probe.head {
-                // The first difference is a real one, or a zero of padding
-                // against a byte of the longer key, which is then greater too.
-                return head.cmp(&probe.head);
-            }
-            if key.len() <= 8 && probe.key.len() <= 8 {
-                // Equal heads of short keys: the shorter is a prefix.
-                return key.len().cmp(&probe.key.len());
-            }
-        }
-        compare(key, probe.key)
+        self.key_at(at + a, klen)
     }
 
     /// Child page and key of branch cell `i`, and the cell's size.
@@ -437,14 +403,12 @@ impl<'a> Node<'a> {
 
     /// In a leaf: `Ok(i)` if cell `i` has `key`, else `Err(i)` where it would go.
     pub(crate) fn search_leaf(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
-        let probe = Probe::new(key);
         let pointers = self.pointers();
         let (mut lo, mut hi) = (0, pointers.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
             let off = self.check_offset(mid, u16::from_le_bytes(pointers[mid]) as usize)?;
-            let (start, cell_key) = self.leaf_key_span(off)?;
-            match self.compare_probe(start, cell_key, &probe) {
+            match compare(self.leaf_key_at(off)?, key) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Ok(Ok(mid)),
@@ -455,40 +419,18 @@ impl<'a> Node<'a> {
 
     /// In a branch: the slot of the child whose subtree holds `key`.
     pub(crate) fn search_branch(&self, key: &[u8]) -> Result<usize> {
-        let probe = Probe::new(key);
         let pointers = self.pointers();
         let (mut lo, mut hi) = (0, pointers.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
             let off = self.check_offset(mid, u16::from_le_bytes(pointers[mid]) as usize)?;
-            let (start, cell_key) = self.branch_key_span(off)?;
-            if self.compare_probe(start, cell_key, &probe) != Ordering::Greater {
+            if compare(self.branch_key_at(off)?, key) != Ordering::Greater {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
         Ok(lo)
-    }
-}
-
-/// A key being searched for, with its first eight bytes as a big-endian number
-/// (zero-padded), computed once per search.
-struct Probe<'k> {
-    key: &'k [u8],
-    head: u64,
-}
-
-impl<'k> Probe<'k> {
-    #[inline(always)]
-    fn new(key: &'k [u8]) -> Probe<'k> {
-        let mut head = [0u8; 8];
-        let n = key.len().min(8);
-        head[..n].copy_from_slice(&key[..n]);
-        Probe {
-            key,
-            head: u64::from_be_bytes(head),
-        }
     }
 }
 
