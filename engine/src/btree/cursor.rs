@@ -79,8 +79,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
                 "tree deeper than the depth limit (cycle?)",
             ));
         }
-        let page = self.src.page(no)?;
-        Node::new(&page, no)?;
+        let page = self.src.node_page(no)?;
         self.stack.push((page, no, 0));
         Ok(())
     }
@@ -201,32 +200,29 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         self.valid
     }
 
-    /// The key under the cursor.
-    pub(crate) fn key(&self) -> Result<&[u8]> {
-        debug_assert!(self.valid);
-        let (_, _, slot) = self.stack.last().expect("top");
-        self.top().leaf_key(*slot)
-    }
-
-    /// The entry under the cursor.
-    pub(crate) fn entry(&self) -> Result<Entry> {
+    /// The entry under the cursor, if its key passes `wanted` (the cell is
+    /// decoded once for both).
+    pub(crate) fn entry_if(&self, wanted: impl FnOnce(&[u8]) -> bool) -> Result<Option<Entry>> {
         let (page, no, slot) = self.stack.last().expect("top");
         let node = Node {
             b: page.bytes(),
             no: *no,
         };
         let cell = node.leaf_cell(*slot)?;
+        if !wanted(&page.bytes()[cell.key_start..cell.key_end]) {
+            return Ok(None);
+        }
         let value = match cell.value {
             ValueLoc::Inline { start, end } => EntryValue::Inline(start, end),
             ValueLoc::Overflow { len, first } => {
                 EntryValue::Owned(super::overflow::read(self.src, first, len)?)
             }
         };
-        Ok(Entry {
+        Ok(Some(Entry {
             page: page.clone(),
             key: (cell.key_start, cell.key_end),
             value,
-        })
+        }))
     }
 
     /// Steps to the next entry.
@@ -384,11 +380,13 @@ impl<'s, S: PageSource + ?Sized> Range<'s, S> {
         } else {
             self.cursor.next()?;
         }
-        if !self.cursor.valid() || !self.in_range(self.cursor.key()?) {
-            self.done = true;
-            return Ok(None);
-        }
-        self.cursor.entry().map(Some)
+        let entry = if self.cursor.valid() {
+            self.cursor.entry_if(|key| self.in_range(key))?
+        } else {
+            None
+        };
+        self.done = entry.is_none();
+        Ok(entry)
     }
 }
 

@@ -73,6 +73,13 @@ pub(crate) trait PageSource {
     fn page(&self, no: PageNo) -> Result<Page>;
     /// The database's page size.
     fn page_size(&self) -> usize;
+    /// Page `no`, which must be a B+tree node: it passed [`Node::new`]. A source
+    /// that knows a page passed before may skip the check.
+    fn node_page(&self, no: PageNo) -> Result<Page> {
+        let page = self.page(no)?;
+        Node::new(&page, no)?;
+        Ok(page)
+    }
 }
 
 /// Write access: the pages of a write transaction.
@@ -103,17 +110,16 @@ enum GuardInner {
 }
 
 impl ValueGuard {
+    /// The value at `loc` of `page`, which the guard keeps (taken by value: the
+    /// caller's reference moves in, so a lookup costs no extra count on the
+    /// page's shared reference count).
     pub(crate) fn load<S: PageSource + ?Sized>(
         src: &S,
-        page: &Page,
+        page: Page,
         loc: ValueLoc,
     ) -> Result<ValueGuard> {
         let inner = match loc {
-            ValueLoc::Inline { start, end } => GuardInner::Page {
-                page: page.clone(),
-                start,
-                end,
-            },
+            ValueLoc::Inline { start, end } => GuardInner::Page { page, start, end },
             ValueLoc::Overflow { len, first } => {
                 GuardInner::Owned(overflow::read(src, first, len)?)
             }
@@ -175,7 +181,7 @@ pub(crate) fn get<S: PageSource + ?Sized>(
             return match node.search_leaf(key)? {
                 Ok(i) => {
                     let loc = node.leaf_cell(i)?.value;
-                    Ok(Some(ValueGuard::load(src, &page, loc)?))
+                    Ok(Some(ValueGuard::load(src, page.clone(), loc)?))
                 }
                 Err(_) => Ok(None),
             };

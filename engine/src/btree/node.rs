@@ -118,6 +118,17 @@ impl<'a> Node<'a> {
         Ok(node)
     }
 
+    /// Wraps a page that [`Node::new`] accepted before: pages are immutable, so
+    /// it still would, and the check need not run again (for pages a read
+    /// transaction keeps in its memo).
+    #[inline(always)]
+    pub(crate) fn accepted(page: &'a PageBuf, no: PageNo) -> Node<'a> {
+        Node {
+            b: page.bytes(),
+            no,
+        }
+    }
+
     #[inline]
     pub(crate) fn is_leaf(&self) -> bool {
         self.b[8] == PageType::Leaf as u8
@@ -162,13 +173,29 @@ impl<'a> Node<'a> {
     fn cell_offset(&self, i: usize) -> Result<usize> {
         let p = HEADER + 2 * i;
         let off = u16::from_le_bytes([self.b[p], self.b[p + 1]]) as usize;
+        self.check_offset(i, off)
+    }
+
+    /// `off`, the offset of cell `i`, if it points into the cell area.
+    #[inline(always)]
+    fn check_offset(&self, i: usize, off: usize) -> Result<usize> {
         if off < HEADER || off >= self.b.len() {
-            return Err(Error::corrupt(
-                self.no,
-                format!("cell {i} points outside the page"),
-            ));
+            return Err(self.points_outside(i));
         }
         Ok(off)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn points_outside(&self, i: usize) -> Error {
+        Error::corrupt(self.no, format!("cell {i} points outside the page"))
+    }
+
+    /// The cell pointer array. [`Node::new`] checked that it lies in the page;
+    /// a search takes it once so its probes index a slice of known length.
+    #[inline(always)]
+    fn pointers(&self) -> &'a [[u8; 2]] {
+        self.b[HEADER..HEADER + 2 * self.len()].as_chunks().0
     }
 
     #[cold]
@@ -177,14 +204,53 @@ impl<'a> Node<'a> {
         Error::corrupt(self.no, what.to_string())
     }
 
+    /// The varint at `at` (`None` if it runs past the page). Lengths in cells are
+    /// one or two bytes (a 150-byte value's code is 300), so both are decoded
+    /// here, inline; anything longer goes to [`varint::get`].
+    #[inline(always)]
+    fn varint_at(&self, at: usize) -> Option<(u64, usize)> {
+        let b = self.b;
+        let first = *b.get(at)?;
+        if first < 0x80 {
+            return Some((u64::from(first), 1));
+        }
+        match b.get(at + 1) {
+            Some(&second) if second < 0x80 => {
+                Some((u64::from(first & 0x7f) | u64::from(second) << 7, 2))
+            }
+            _ => varint::get(b.get(at..)?),
+        }
+    }
+
+    /// How many bytes the varint at `at` takes, without decoding it (`None` if
+    /// it does not end within ten bytes or the page).
+    #[inline(always)]
+    fn varint_len_at(&self, at: usize) -> Option<usize> {
+        let b = self.b;
+        if *b.get(at)? < 0x80 {
+            return Some(1);
+        }
+        if *b.get(at + 1)? < 0x80 {
+            return Some(2);
+        }
+        b.get(at..)?
+            .iter()
+            .take(10)
+            .position(|&x| x < 0x80)
+            .map(|p| p + 1)
+    }
+
     /// Parses leaf cell `i`.
     #[inline]
     pub(crate) fn leaf_cell(&self, i: usize) -> Result<LeafCell> {
         let off = self.cell_offset(i)?;
         let b = self.b;
-        let (klen, a) = varint::get(&b[off..]).ok_or_else(|| self.corrupt("bad key length"))?;
-        let (code, c) =
-            varint::get(&b[off + a..]).ok_or_else(|| self.corrupt("bad value length"))?;
+        let (klen, a) = self
+            .varint_at(off)
+            .ok_or_else(|| self.corrupt("bad key length"))?;
+        let (code, c) = self
+            .varint_at(off + a)
+            .ok_or_else(|| self.corrupt("bad value length"))?;
         let key_start = off + a + c;
         let key_end = key_start
             .checked_add(klen as usize)
@@ -219,11 +285,46 @@ impl<'a> Node<'a> {
         })
     }
 
-    /// Key of leaf cell `i`.
+    /// Key of leaf cell `i`, decoding nothing else: a binary search probes many
+    /// cells and needs only their keys. The value's length is skipped, not
+    /// checked; [`Node::leaf_cell`] checks it for the cell that is then used.
     #[inline]
     pub(crate) fn leaf_key(&self, i: usize) -> Result<&'a [u8]> {
-        let c = self.leaf_cell(i)?;
-        Ok(&self.b[c.key_start..c.key_end])
+        self.leaf_key_at(self.cell_offset(i)?)
+    }
+
+    /// [`Node::leaf_key`] of the cell at `off` (a checked cell offset).
+    #[inline(always)]
+    fn leaf_key_at(&self, off: usize) -> Result<&'a [u8]> {
+        let (klen, a) = self
+            .varint_at(off)
+            .ok_or_else(|| self.corrupt("bad key length"))?;
+        let c = self
+            .varint_len_at(off + a)
+            .ok_or_else(|| self.corrupt("bad value length"))?;
+        self.key_at(off + a + c, klen)
+    }
+
+    /// The `len` bytes at `start`, if they lie inside the page.
+    #[inline(always)]
+    fn key_at(&self, start: usize, len: u64) -> Result<&'a [u8]> {
+        let b = self.b;
+        usize::try_from(len)
+            .ok()
+            .and_then(|len| start.checked_add(len))
+            .and_then(|end| b.get(start..end))
+            .ok_or_else(|| self.corrupt("key runs past the page"))
+    }
+
+    /// Key of the branch cell at `off`, a checked cell offset (the child pointer
+    /// before the key is not read).
+    #[inline(always)]
+    fn branch_key_at(&self, off: usize) -> Result<&'a [u8]> {
+        let at = off + 4;
+        let (klen, a) = self
+            .varint_at(at)
+            .ok_or_else(|| self.corrupt("branch cell runs past the page"))?;
+        self.key_at(at + a, klen)
     }
 
     /// Child page and key of branch cell `i`, and the cell's size.
@@ -235,30 +336,11 @@ impl<'a> Node<'a> {
             return Err(self.corrupt("branch cell runs past the page"));
         }
         let child = u32::from_le_bytes(b[off..off + 4].try_into().expect("4"));
-        let (klen, a) = varint::get(&b[off + 4..]).ok_or_else(|| self.corrupt("bad key length"))?;
-        let start = off + 4 + a;
-        let end = start
-            .checked_add(klen as usize)
-            .filter(|&e| e <= b.len())
-            .ok_or_else(|| self.corrupt("key runs past the page"))?;
-        Ok((child, &b[start..end], end - off))
-    }
-
-    /// Key of branch cell `i`, with the checks of [`Node::branch_cell`] (what the
-    /// binary search needs, without the child and the size).
-    #[inline]
-    fn branch_key(&self, i: usize) -> Result<&'a [u8]> {
-        let off = self.cell_offset(i)?;
-        let b = self.b;
-        if off + 5 > b.len() {
-            return Err(self.corrupt("branch cell runs past the page"));
-        }
-        let (klen, a) = varint::get(&b[off + 4..]).ok_or_else(|| self.corrupt("bad key length"))?;
-        let start = off + 4 + a;
-        match start.checked_add(klen as usize) {
-            Some(end) if end <= b.len() => Ok(&b[start..end]),
-            _ => Err(self.corrupt("key runs past the page")),
-        }
+        let (klen, a) = self
+            .varint_at(off + 4)
+            .ok_or_else(|| self.corrupt("bad key length"))?;
+        let key = self.key_at(off + 4 + a, klen)?;
+        Ok((child, key, 4 + a + key.len()))
     }
 
     /// The child to follow at slot `i` (`i == len` is the right-most child).
@@ -333,11 +415,12 @@ impl<'a> Node<'a> {
 
     /// In a leaf: `Ok(i)` if cell `i` has `key`, else `Err(i)` where it would go.
     pub(crate) fn search_leaf(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
-        let probe = Probe::new(key);
-        let (mut lo, mut hi) = (0, self.len());
+        let pointers = self.pointers();
+        let (mut lo, mut hi) = (0, pointers.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match probe.cmp_with(self.leaf_key(mid)?) {
+            let off = self.check_offset(mid, u16::from_le_bytes(pointers[mid]) as usize)?;
+            match compare(self.leaf_key_at(off)?, key) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Ok(Ok(mid)),
@@ -348,11 +431,12 @@ impl<'a> Node<'a> {
 
     /// In a branch: the slot of the child whose subtree holds `key`.
     pub(crate) fn search_branch(&self, key: &[u8]) -> Result<usize> {
-        let probe = Probe::new(key);
-        let (mut lo, mut hi) = (0, self.len());
+        let pointers = self.pointers();
+        let (mut lo, mut hi) = (0, pointers.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
-            if probe.cmp_with(self.branch_key(mid)?) != Ordering::Greater {
+            let off = self.check_offset(mid, u16::from_le_bytes(pointers[mid]) as usize)?;
+            if compare(self.branch_key_at(off)?, key) != Ordering::Greater {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -362,51 +446,27 @@ impl<'a> Node<'a> {
     }
 }
 
-/// A key sought by a binary search, with its first 8 bytes as a big-endian
-/// number, so that most comparisons are one integer comparison instead of a call
-/// to `memcmp`.
-struct Probe<'k> {
-    key: &'k [u8],
-    head: u64,
-}
-
-/// The first 8 bytes of `k` as a big-endian number, zero-padded when shorter.
-///
-/// Why comparing heads first keeps byte order: if the heads differ, they differ
-/// first at some byte `j < 8`. If both keys have byte `j`, it decides, as in
-/// `memcmp`. If one key (say `a`) ends before `j`, its padding is 0 there and the
-/// other's byte is not, so `a` compares lower, and `a` is indeed a proper prefix
-/// of the other key (they agree before `j`), which orders first. Equal heads say
-/// nothing (`"a"` and `"a\0"`): then the whole keys are compared.
-#[inline]
-fn head(k: &[u8]) -> u64 {
-    if let Some(c) = k.first_chunk::<8>() {
-        return u64::from_be_bytes(*c);
-    }
-    let mut v = 0u64;
-    for (i, &x) in k.iter().enumerate() {
-        v |= u64::from(x) << (56 - 8 * i);
-    }
-    v
-}
-
-impl<'k> Probe<'k> {
-    #[inline]
-    fn new(key: &'k [u8]) -> Probe<'k> {
-        Probe {
-            key,
-            head: head(key),
+/// `memcmp` order of two keys, inline: the keys in a search are short (branch
+/// separators are a few bytes), where a call to the C `memcmp` costs more than
+/// the comparison. Eight bytes at a time, then byte by byte.
+#[inline(always)]
+pub(crate) fn compare(a: &[u8], b: &[u8]) -> Ordering {
+    let common = a.len().min(b.len());
+    let (a8, b8) = (a[..common].chunks_exact(8), b[..common].chunks_exact(8));
+    let done = common - a8.remainder().len();
+    for (x, y) in a8.zip(b8) {
+        let x = u64::from_be_bytes(x.try_into().expect("8"));
+        let y = u64::from_be_bytes(y.try_into().expect("8"));
+        if x != y {
+            return x.cmp(&y);
         }
     }
-
-    /// How `other` compares with the sought key (`other.cmp(key)`).
-    #[inline]
-    fn cmp_with(&self, other: &[u8]) -> Ordering {
-        match head(other).cmp(&self.head) {
-            Ordering::Equal => other.cmp(self.key),
-            unequal => unequal,
+    for (x, y) in a[done..common].iter().zip(&b[done..common]) {
+        if x != y {
+            return x.cmp(y);
         }
     }
+    a.len().cmp(&b.len())
 }
 
 /// Write access to a node page.
@@ -697,37 +757,139 @@ mod tests {
     }
 
     #[test]
-    fn probes_compare_as_memcmp() {
-        // Every pair of keys from short ones over a small alphabet (prefixes, zero
-        // bytes, equal heads) and a few longer than 8 bytes.
-        let mut keys: Vec<Vec<u8>> = vec![Vec::new()];
-        for len in 1..=3 {
-            let mut more = Vec::new();
-            for k in keys.iter().filter(|k| k.len() == len - 1) {
-                for b in [0u8, 1, 0x7f, 0xff] {
-                    let mut k = k.clone();
-                    k.push(b);
-                    more.push(k);
-                }
-            }
-            keys.extend(more);
-        }
-        for k in keys.clone() {
-            let mut long = k.clone();
-            long.resize(8, 0);
-            keys.push([long.as_slice(), &[0]].concat());
-            keys.push([long.as_slice(), &[9, 9]].concat());
-            keys.push(long);
-        }
+    fn compare_is_memcmp_order() {
+        let keys: Vec<Vec<u8>> = [
+            &b""[..],
+            b"a",
+            b"ab",
+            b"abcdefgh",
+            b"abcdefgh\0",
+            b"abcdefgi",
+            b"abcdefghabcdefgh",
+            b"abcdefghabcdefgz",
+            b"abcdefghabcdefgha",
+            &[0xff; 9],
+            &[0x7f, 0xff, 0, 1, 2, 3, 4, 5, 6, 7, 8],
+        ]
+        .iter()
+        .map(|k| k.to_vec())
+        .collect();
         for a in &keys {
-            let probe = Probe::new(a);
             for b in &keys {
-                assert_eq!(
-                    probe.cmp_with(b),
-                    b.as_slice().cmp(a.as_slice()),
-                    "{b:?} vs {a:?}"
-                );
+                assert_eq!(compare(a, b), a.cmp(b), "{a:?} vs {b:?}");
             }
+        }
+    }
+
+    #[test]
+    fn searches_order_short_keys_and_zero_bytes_like_memcmp() {
+        // Keys that differ only in length or in zero bytes, around the 8 bytes
+        // compared at once, in a leaf and in a branch, the last cell ending at
+        // the very end of the page (no 8 bytes to read there).
+        let mut keys: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0],
+            vec![0, 0],
+            vec![0, 1],
+            vec![1],
+            vec![1, 0],
+            vec![1, 0, 0, 0, 0, 0, 0, 0],
+            vec![1, 0, 0, 0, 0, 0, 0, 0, 0],
+            vec![1, 0, 0, 0, 0, 0, 0, 0, 1],
+            vec![1, 0, 0, 0, 0, 0, 0, 1],
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+            vec![0xff; 7],
+            vec![0xff; 8],
+            vec![0xff; 9],
+        ];
+        keys.sort();
+        let mut probes = keys.clone();
+        probes.extend([vec![0, 0, 0], vec![1, 0, 0], vec![2], vec![0xff; 10]]);
+        let mut leaf_page = leaf(512);
+        let mut branch_page = PageBuf::zeroed(512);
+        NodeMut::new(&mut branch_page).init(PageType::Branch);
+        let mut cell = Vec::new();
+        // Inserted last first, so the last key's cell sits at the end of the page.
+        for (i, k) in keys.iter().enumerate().rev() {
+            leaf_cell_inline(&mut cell, k, &[]);
+            assert!(NodeMut::new(&mut leaf_page).insert(0, &cell).unwrap());
+            branch_cell(&mut cell, i as PageNo, k);
+            assert!(NodeMut::new(&mut branch_page).insert(0, &cell).unwrap());
+        }
+        let (l, b) = (
+            Node::new(&leaf_page, 1).unwrap(),
+            Node::new(&branch_page, 2).unwrap(),
+        );
+        for p in &probes {
+            let expect = keys.binary_search(p);
+            assert_eq!(l.search_leaf(p).unwrap(), expect, "leaf, {p:?}");
+            let after = keys.partition_point(|k| k <= p);
+            assert_eq!(b.search_branch(p).unwrap(), after, "branch, {p:?}");
+        }
+    }
+
+    #[test]
+    fn key_only_decode_matches_the_full_decode() {
+        // One- and two-byte key lengths, one-, two- and three-byte value codes,
+        // inline and overflow values.
+        let mut p = leaf(65536);
+        let mut cell = Vec::new();
+        let shapes = [(1, 0), (24, 150), (200, 10), (300, 9000), (5, 70)];
+        for (i, &(klen, vlen)) in shapes.iter().enumerate() {
+            let key = vec![i as u8; klen];
+            leaf_cell_inline(&mut cell, &key, &vec![7u8; vlen]);
+            assert!(NodeMut::new(&mut p).insert(2 * i, &cell).unwrap());
+            let key = vec![i as u8 | 0x80; klen];
+            leaf_cell_overflow(&mut cell, &key, 1 << 20, 77);
+            assert!(NodeMut::new(&mut p).insert(2 * i + 1, &cell).unwrap());
+        }
+        let n = Node::new(&p, 1).unwrap();
+        for i in 0..n.len() {
+            let c = n.leaf_cell(i).unwrap();
+            assert_eq!(n.leaf_key(i).unwrap(), &p.bytes()[c.key_start..c.key_end]);
+            assert_eq!(n.leaf_key(i).unwrap().len(), shapes[i / 2].0);
+            let expect = if i % 2 == 0 {
+                ValueLoc::Inline {
+                    start: c.key_end,
+                    end: c.key_end + shapes[i / 2].1,
+                }
+            } else {
+                ValueLoc::Overflow {
+                    len: 1 << 20,
+                    first: 77,
+                }
+            };
+            assert_eq!(c.value, expect);
+        }
+    }
+
+    #[test]
+    fn truncated_cells_give_errors_not_panics() {
+        // A cell at the very end of the page whose lengths or key run past it.
+        for tail in [&[0x85u8][..], &[0x05], &[0x05, 0x80], &[0x05, 0x02, 1, 2]] {
+            let mut p = PageBuf::zeroed(512);
+            p.set_page_type(PageType::Leaf);
+            let off = 512 - tail.len();
+            p.bytes_mut()[off..].copy_from_slice(tail);
+            p.bytes_mut()[10] = 1;
+            p.bytes_mut()[12..14].copy_from_slice(&(off as u16).to_le_bytes());
+            p.bytes_mut()[20..22].copy_from_slice(&(off as u16).to_le_bytes());
+            let n = Node::new(&p, 5).unwrap();
+            assert!(matches!(n.leaf_key(0), Err(Error::Corrupt { page: 5, .. })));
+            assert!(matches!(
+                n.leaf_cell(0),
+                Err(Error::Corrupt { page: 5, .. })
+            ));
+            assert!(matches!(
+                n.search_leaf(b"x"),
+                Err(Error::Corrupt { page: 5, .. })
+            ));
+            p.set_page_type(PageType::Branch);
+            let n = Node::new(&p, 5).unwrap();
+            assert!(matches!(
+                n.search_branch(b"x"),
+                Err(Error::Corrupt { page: 5, .. })
+            ));
         }
     }
 

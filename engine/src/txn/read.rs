@@ -25,11 +25,14 @@ pub struct ReadTxn {
     /// Branch pages this transaction walked recently, direct-mapped by page
     /// number. The top of every tree is read on every lookup; keeping it here
     /// spares the shared cache (its locks and the pages' reference counts, which
-    /// threads would otherwise fight over) for all but the leaf.
+    /// threads would otherwise fight over) for all but the leaf. Every page in it
+    /// passed [`Node::new`], so lookups do not check it again.
     memo: Mutex<Memo>,
 }
 
 const MEMO: usize = 128;
+
+/// Direct-mapped: slot `page % MEMO`.
 type Memo = Box<[Option<(PageNo, Page)>; MEMO]>;
 
 impl std::fmt::Debug for ReadTxn {
@@ -96,20 +99,29 @@ impl ReadTxn {
             } else {
                 fetched.insert(self.pager.read(&self.snap, no)?)
             };
+            // The root carries the tree's identity: a dropped tree's reused page
+            // is refused here (memo hits included).
             if depth == 0 {
                 root.check(page)?;
             }
-            let node = Node::new(page, no)?;
+            let node = if hit {
+                Node::accepted(page, no)
+            } else {
+                Node::new(page, no)?
+            };
             if node.is_leaf() {
-                return match node.search_leaf(key)? {
-                    Ok(i) => {
-                        let loc = node.leaf_cell(i)?.value;
-                        let page = page.clone();
-                        drop(memo);
-                        Ok(Some(ValueGuard::load(self, &page, loc)?))
-                    }
-                    Err(_) => Ok(None),
+                let loc = match node.search_leaf(key)? {
+                    Ok(i) => node.leaf_cell(i)?.value,
+                    Err(_) => return Ok(None),
                 };
+                // The guard takes the reference `pager.read` handed out, not a
+                // second one (the memo holds only branches: leaves come from the pager).
+                let page = match fetched.take() {
+                    Some(page) => page,
+                    None => memo[slot].as_ref().expect("hit").1.clone(),
+                };
+                drop(memo);
+                return Ok(Some(ValueGuard::load(self, page, loc)?));
             }
             let child = node.child(node.search_branch(key)?)?;
             if let Some(page) = fetched {
@@ -174,7 +186,7 @@ impl PageSource for ReadTxn {
             }
         }
         let page = self.pager.read(&self.snap, no)?;
-        if page.page_type() == Some(crate::page::PageType::Branch) {
+        if page.page_type() == Some(crate::page::PageType::Branch) && Node::new(&page, no).is_ok() {
             memo[slot] = Some((no, page.clone()));
         }
         Ok(page)
@@ -182,6 +194,23 @@ impl PageSource for ReadTxn {
 
     fn page_size(&self) -> usize {
         self.pager.page_size()
+    }
+
+    #[inline]
+    fn node_page(&self, no: PageNo) -> Result<Page> {
+        let slot = no as usize % MEMO;
+        let mut memo = self.memo.lock();
+        if let Some((n, page)) = &memo[slot] {
+            if *n == no {
+                return Ok(page.clone());
+            }
+        }
+        let page = self.pager.read(&self.snap, no)?;
+        if Node::new(&page, no)?.is_leaf() {
+            return Ok(page);
+        }
+        memo[slot] = Some((no, page.clone()));
+        Ok(page)
     }
 }
 
