@@ -219,11 +219,34 @@ impl<'a> Node<'a> {
         })
     }
 
-    /// Key of leaf cell `i`.
+    /// Key of leaf cell `i`, with the checks of [`Node::leaf_cell`] (the whole
+    /// cell inside the page). The common shape (a key shorter than 128 bytes, a
+    /// value code of one or two bytes) is decoded here, without building a
+    /// `LeafCell`; anything else goes through `leaf_cell`.
     #[inline]
     pub(crate) fn leaf_key(&self, i: usize) -> Result<&'a [u8]> {
+        let off = self.cell_offset(i)?;
+        let b = self.b;
+        if let Some(h) = b.get(off..off + 3) {
+            let (klen, c0, c1) = (h[0] as usize, h[1] as usize, h[2] as usize);
+            let code = if c0 < 0x80 {
+                Some((c0, 1))
+            } else if c1 < 0x80 {
+                Some(((c0 & 0x7f) | c1 << 7, 2))
+            } else {
+                None
+            };
+            if let (true, Some((code, clen))) = (klen < 0x80, code) {
+                let key_start = off + 1 + clen;
+                let key_end = key_start + klen;
+                let end = key_end + if code & 1 == 1 { 4 } else { code >> 1 };
+                if end <= b.len() {
+                    return Ok(&b[key_start..key_end]);
+                }
+            }
+        }
         let c = self.leaf_cell(i)?;
-        Ok(&self.b[c.key_start..c.key_end])
+        Ok(&b[c.key_start..c.key_end])
     }
 
     /// Child page and key of branch cell `i`, and the cell's size.
