@@ -20,10 +20,13 @@ pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: Root, key: &[u8])
     if let ValueLoc::Overflow { len, first } = loc {
         overflow::free(sink, first, len)?;
     }
+    // The leaf's new size, from the page in hand. `Node::new` checks its header
+    // again: a damaged page (a fragment count that the removal pushed past the
+    // content area) is `Corrupt` here, not an overflow in `used`.
     let used = {
-        let mut m = NodeMut::new(sink.page_mut(no)?);
-        m.remove(pos, size);
-        m.used()
+        let page = sink.page_mut(no)?;
+        NodeMut::new(page).remove(pos, size);
+        Node::new(page, no)?.used()
     };
     rebalance(sink, root.page, no, used, path)?;
     Ok(true)
@@ -69,10 +72,11 @@ fn rebalance<S: PageSink + ?Sized>(
         }
         drop(parent_page);
         used = {
-            let mut m = NodeMut::new(sink.page_mut(parent)?);
+            let page = sink.page_mut(parent)?;
+            let mut m = NodeMut::new(page);
             m.remove(sep_idx, sep_size);
             m.set_child(sep_idx, left);
-            m.used()
+            Node::new(page, parent)?.used()
         };
         sink.free(right)?;
         path.pop();

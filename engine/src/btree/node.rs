@@ -485,11 +485,6 @@ impl<'a> NodeMut<'a> {
         Node { b: self.b, no: 0 }
     }
 
-    /// Bytes used by cells and their pointers.
-    pub(crate) fn used(&self) -> usize {
-        self.view().used()
-    }
-
     /// Makes the page an empty node of type `t`, keeping its tree identity.
     pub(crate) fn init(&mut self, t: PageType) {
         self.b[8..TREE_ID].fill(0);
