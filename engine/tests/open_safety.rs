@@ -7,50 +7,15 @@
 //! finished (with `create: true`); everything else that is not a covet file is
 //! `NotADatabase`, untouched.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use covet_engine::vfs::{CrashMode, FaultConfig, FaultKind, FaultVfs, MemoryVfs};
 use covet_engine::{Database, Error, Options};
 
-/// Every entry of every tree: `(tree, key) -> value`.
-type Contents = BTreeMap<(String, Vec<u8>), Vec<u8>>;
+mod common;
+use common::{assert_same, contents, Contents};
 
-fn contents(db: &Database) -> Contents {
-    let r = db.begin_read().unwrap();
-    let mut out = Contents::new();
-    for (name, tree) in r.list_trees().unwrap() {
-        for e in r.iter(&tree) {
-            let e = e.unwrap();
-            out.insert((name.clone(), e.key().to_vec()), e.value().to_vec());
-        }
-    }
-    out
-}
-
-/// Panics with a short account of how `got` differs from `want`.
-fn assert_same(want: &Contents, got: &Contents, what: &str) {
-    if want == got {
-        return;
-    }
-    let missing = want.keys().filter(|k| !got.contains_key(*k)).count();
-    let extra = got.keys().filter(|k| !want.contains_key(*k)).count();
-    let changed = want
-        .iter()
-        .filter(|(k, v)| got.get(*k).is_some_and(|g| g != *v))
-        .count();
-    let first = want
-        .iter()
-        .find(|(k, v)| got.get(*k) != Some(*v))
-        .map(|(k, _)| format!("{}/{}", k.0, String::from_utf8_lossy(&k.1)));
-    panic!(
-        "{what}: {} entries expected, {} found: {missing} missing, {extra} extra, \
-         {changed} changed (first: {first:?})",
-        want.len(),
-        got.len()
-    );
-}
 
 fn key(i: u32) -> Vec<u8> {
     format!("key-{i:08}").into_bytes()

@@ -2,48 +2,14 @@
 //! 11, defect 4): the WAL of another database, an old copy of the database's own
 //! WAL, or a leftover `DEST-wal` next to a backup is never replayed.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use covet_engine::vfs::{MemoryVfs, Vfs};
 use covet_engine::{Database, Options};
 
-type Contents = BTreeMap<(String, Vec<u8>), Vec<u8>>;
+mod common;
+use common::{assert_same, contents};
 
-fn contents(db: &Database) -> Contents {
-    let r = db.begin_read().unwrap();
-    let mut out = Contents::new();
-    for (name, tree) in r.list_trees().unwrap() {
-        for e in r.iter(&tree) {
-            let e = e.unwrap();
-            out.insert((name.clone(), e.key().to_vec()), e.value().to_vec());
-        }
-    }
-    out
-}
-
-/// Panics with a short account of how `got` differs from `want`.
-fn assert_same(want: &Contents, got: &Contents, what: &str) {
-    if want == got {
-        return;
-    }
-    let missing = want.keys().filter(|k| !got.contains_key(*k)).count();
-    let extra = got.keys().filter(|k| !want.contains_key(*k)).count();
-    let changed = want
-        .iter()
-        .filter(|(k, v)| got.get(*k).is_some_and(|g| g != *v))
-        .count();
-    let first = want
-        .iter()
-        .find(|(k, v)| got.get(*k) != Some(*v))
-        .map(|(k, _)| format!("{}/{}", k.0, String::from_utf8_lossy(&k.1)));
-    panic!(
-        "{what}: {} entries expected, {} found: {missing} missing, {extra} extra, \
-         {changed} changed (first: {first:?})",
-        want.len(),
-        got.len()
-    );
-}
 
 fn opts() -> Options {
     Options {
