@@ -16,7 +16,6 @@ use covet_engine::{Database, Error, Options};
 mod common;
 use common::{assert_same, contents, Contents};
 
-
 fn key(i: u32) -> Vec<u8> {
     format!("key-{i:08}").into_bytes()
 }

@@ -10,7 +10,6 @@ use covet_engine::{Database, Options};
 mod common;
 use common::{assert_same, contents};
 
-
 fn opts() -> Options {
     Options {
         page_size: 1024,
