@@ -20,7 +20,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use covet_engine::vfs::{OpenMode, SyncKind, Vfs, VfsFile};
+use covet_engine::vfs::{CrashMode, OpenMode, SyncKind, Vfs, VfsFile};
 use covet_engine::{
     Database, Durability, Error, Options, ReadTxn, Result, Savepoint, Tree, WriteTxn,
 };
@@ -302,6 +302,23 @@ impl ModelTxn {
 pub fn spread_key(i: u64) -> Vec<u8> {
     let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
     format!("k{x:07}-{i:06}").into_bytes()
+}
+
+/// The four crash images taken after the power cut at operation `k`: unsynced
+/// writes dropped, kept, kept as a random subset of 512-byte sectors, and the
+/// last write torn (at an offset that varies with `k`).
+pub fn crash_modes(k: u64) -> [CrashMode; 4] {
+    [
+        CrashMode::DropUnsynced,
+        CrashMode::KeepUnsynced,
+        CrashMode::RandomSubset {
+            seed: k,
+            sector: 512,
+        },
+        CrashMode::TornLastWrite {
+            keep_bytes: (k as usize * 131) % 1500,
+        },
+    ]
 }
 
 /// A deterministic value of `len` bytes for number `i` and version `v`.

@@ -32,8 +32,8 @@ use std::sync::Arc;
 use covet_engine::vfs::{CrashMode, FaultConfig, FaultKind, FaultVfs, MemoryVfs, Vfs};
 use covet_engine::{Database, Durability, Error, Options, ReadTxn, Result};
 use covet_tests::{
-    assert_integrity, diff, read_state, read_txn_state, spread_key, value_for, IoCounter, Model,
-    ModelTxn,
+    assert_integrity, crash_modes, diff, read_state, read_txn_state, spread_key, value_for,
+    IoCounter, Model, ModelTxn,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -929,17 +929,7 @@ fn power_cut_test(w: &Workload, max_cuts: u64, max_recovery_cuts: u64) -> Tally 
             w.name
         );
         tally.cuts += 1;
-        let modes = [
-            CrashMode::DropUnsynced,
-            CrashMode::KeepUnsynced,
-            CrashMode::RandomSubset {
-                seed: k,
-                sector: 512,
-            },
-            CrashMode::TornLastWrite {
-                keep_bytes: (k as usize * 131) % 1500,
-            },
-        ];
+        let modes = crash_modes(k);
         for (i, mode) in modes.into_iter().enumerate() {
             let what = format!("{}: cut at op {k} of {n}, {mode:?}", w.name);
             let outcome = verify_image(

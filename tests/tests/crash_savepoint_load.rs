@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use covet_engine::vfs::{CrashMode, FaultConfig, FaultKind, FaultVfs, MemoryVfs};
 use covet_engine::{Database, Durability, Error, Options, Result, Savepoint, WriteTxn};
-use covet_tests::{assert_integrity, diff, read_state, value_for, Model, TreeModel};
+use covet_tests::{assert_integrity, crash_modes, diff, read_state, value_for, Model, TreeModel};
 
 const PATH: &str = "load.covet";
 const PAGE: usize = 512;
@@ -462,17 +462,7 @@ fn power_cut_test(durability: Durability) -> Tally {
             "the run with a cut at op {k} of {n} finished alive"
         );
         tally.cuts += 1;
-        let modes = [
-            CrashMode::DropUnsynced,
-            CrashMode::KeepUnsynced,
-            CrashMode::RandomSubset {
-                seed: k,
-                sector: 512,
-            },
-            CrashMode::TornLastWrite {
-                keep_bytes: (k as usize * 131) % 1500,
-            },
-        ];
+        let modes = crash_modes(k);
         let n_states = r.allowed().len() - usize::from(r.inflight.is_some());
         for mode in modes {
             let what = format!("{durability:?}: cut at op {k} of {n}, {mode:?}");

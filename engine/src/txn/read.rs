@@ -178,16 +178,13 @@ impl PageSource for ReadTxn {
     fn page(&self, no: PageNo) -> Result<Page> {
         // Cursors seek from the root every time: serve the top of the tree from the
         // memo too.
-        let slot = no as usize % MEMO;
         let mut memo = self.memo.lock();
-        if let Some((n, page)) = &memo[slot] {
-            if *n == no {
-                return Ok(page.clone());
-            }
+        if let Some(page) = memo_get(&memo, no) {
+            return Ok(page);
         }
         let page = self.pager.read(&self.snap, no)?;
         if page.page_type() == Some(crate::page::PageType::Branch) && Node::new(&page, no).is_ok() {
-            memo[slot] = Some((no, page.clone()));
+            memo[no as usize % MEMO] = Some((no, page.clone()));
         }
         Ok(page)
     }
@@ -198,18 +195,14 @@ impl PageSource for ReadTxn {
 
     #[inline]
     fn node_page(&self, no: PageNo) -> Result<Page> {
-        let slot = no as usize % MEMO;
         let mut memo = self.memo.lock();
-        if let Some((n, page)) = &memo[slot] {
-            if *n == no {
-                return Ok(page.clone());
-            }
-        }
-        let page = self.pager.read(&self.snap, no)?;
-        if Node::new(&page, no)?.is_leaf() {
+        if let Some(page) = memo_get(&memo, no) {
             return Ok(page);
         }
-        memo[slot] = Some((no, page.clone()));
+        let page = self.pager.read(&self.snap, no)?;
+        if !Node::new(&page, no)?.is_leaf() {
+            memo[no as usize % MEMO] = Some((no, page.clone()));
+        }
         Ok(page)
     }
 }
@@ -217,5 +210,15 @@ impl PageSource for ReadTxn {
 impl Drop for ReadTxn {
     fn drop(&mut self) {
         self.pager.end_read(&self.snap);
+    }
+}
+
+/// The memo's copy of page `no`, if it holds one (only branches that passed
+/// [`Node::new`] are put there).
+#[inline]
+fn memo_get(memo: &Memo, no: PageNo) -> Option<Page> {
+    match &memo[no as usize % MEMO] {
+        Some((n, page)) if *n == no => Some(page.clone()),
+        _ => None,
     }
 }
