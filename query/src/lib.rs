@@ -1,7 +1,25 @@
 //! covet-query: SQL text → bound plan → optimized plan → streaming execution.
 //!
-//! Nothing lives here yet: the SQL layer is a later issue (see `DESIGN.md`, "Query").
-//! The crate exists so that the workspace has its final shape and the dependency
-//! direction (engine ← query ← facade) is fixed from the start.
+//! The pipeline (see `ARCHITECTURE.md`): `sqlparser` AST (PostgreSQL dialect) →
+//! binder (names, types, SQLSTATE errors) → logical plan → physical plan (rules now,
+//! the cost-based optimizer later) → executor (batches of rows through operators).
+//!
+//! * [`Engine`] and [`Session`] (`session.rs`) are the entry points;
+//! * [`error`]: [`QueryError`] with its [`SqlState`];
+//! * [`types`]: [`DataType`], the type of an expression;
+//! * [`expr`]: scalar expressions, bound and evaluated;
+//! * [`functions`]: scalar, aggregate and window functions.
+
+pub mod error;
+pub mod expr;
+pub mod functions;
+mod session;
+pub mod types;
 
 pub use covet_engine as engine;
+pub use error::{QueryError, Result, SqlState};
+pub use session::{
+    Column, CommandTag, Engine, Outcome, Prepared, RowStream, Session, StatementText,
+    TransactionStatus,
+};
+pub use types::DataType;
