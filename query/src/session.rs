@@ -95,27 +95,31 @@ pub struct StatementText {
 }
 
 /// The outcome of executing a statement.
-pub enum Outcome<'s> {
+pub enum Outcome {
     /// Rows, streamed.
-    Rows(RowStream<'s>),
+    Rows(RowStream),
     /// A statement without rows.
     Done(CommandTag),
 }
 
 /// Rows of a running query, in batches underneath, one at a time here. Dropping it
 /// early ends the query (and, outside a transaction block, its snapshot).
-pub struct RowStream<'s> {
-    _session: &'s mut Session,
+///
+/// A stream owns what it reads through (its snapshot, or a shared handle on the
+/// session's transaction, locked per batch), so it borrows nothing: the facade's `Rows`
+/// can hold it next to its connection, and the server can keep it as a portal.
+pub struct RowStream {
+    _private: (),
 }
 
-impl RowStream<'_> {
+impl RowStream {
     /// The result columns.
     pub fn columns(&self) -> &[Column] {
         todo!("core branch")
     }
 }
 
-impl Iterator for RowStream<'_> {
+impl Iterator for RowStream {
     type Item = Result<Vec<Value>>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -148,13 +152,13 @@ impl Session {
 
     /// Runs a prepared statement with `params` (`$1` is `params[0]`); 08P01-style
     /// mismatches in the count are 42P02.
-    pub fn execute(&mut self, stmt: &Prepared, params: &[Value]) -> Result<Outcome<'_>> {
+    pub fn execute(&mut self, stmt: &Prepared, params: &[Value]) -> Result<Outcome> {
         let _ = (stmt, params);
         todo!("core branch")
     }
 
     /// Prepares and runs one statement (through the plan cache).
-    pub fn execute_sql(&mut self, sql: &str, params: &[Value]) -> Result<Outcome<'_>> {
+    pub fn execute_sql(&mut self, sql: &str, params: &[Value]) -> Result<Outcome> {
         let _ = (sql, params);
         todo!("core branch")
     }
