@@ -1,0 +1,3 @@
+//! DML: INSERT, UPDATE, DELETE, and the coercion of values to column types.
+
+pub(crate) mod coerce;
