@@ -146,9 +146,7 @@ fn schema_error(e: SchemaError) -> QueryError {
             )
         }
         SchemaError::RepeatedKeyColumn { .. } => SqlState::DUPLICATE_COLUMN,
-        SchemaError::BadDefault { column, source, .. } => {
-            return type_check_error(column, source)
-        }
+        SchemaError::BadDefault { column, source, .. } => return type_check_error(column, source),
         SchemaError::EmptyPrimaryKey { .. } | SchemaError::EmptyIndex { .. } => {
             SqlState::INVALID_TABLE_DEFINITION
         }
@@ -236,10 +234,16 @@ mod tests {
                 SqlState::DATA_CORRUPTED,
             ),
             (
-                Error::KeyTooLarge { len: 5000, max: 1000 },
+                Error::KeyTooLarge {
+                    len: 5000,
+                    max: 1000,
+                },
                 SqlState::PROGRAM_LIMIT_EXCEEDED,
             ),
-            (Error::TransactionFailed, SqlState::IN_FAILED_SQL_TRANSACTION),
+            (
+                Error::TransactionFailed,
+                SqlState::IN_FAILED_SQL_TRANSACTION,
+            ),
             (
                 Error::Table(TableError::TableNotFound { table: "x".into() }),
                 SqlState::UNDEFINED_TABLE,
@@ -253,7 +257,9 @@ mod tests {
             let text = e.to_string();
             assert_eq!(QueryError::from(e).code, code, "{text}");
         }
-        let e = QueryError::from(Error::Table(TableError::TableNotFound { table: "x".into() }));
+        let e = QueryError::from(Error::Table(TableError::TableNotFound {
+            table: "x".into(),
+        }));
         assert_eq!(e.message, "relation \"x\" does not exist");
     }
 }

@@ -214,14 +214,26 @@ mod tests {
     #[test]
     fn work_mem_round_trips() {
         let mut s = Settings::default();
-        assert_eq!(s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(), "64MB");
+        assert_eq!(
+            s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(),
+            "64MB"
+        );
         s.set("WORK_MEM", Some("4096")).unwrap();
         assert_eq!(s.work_mem, 4 << 20);
-        assert_eq!(s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(), "4MB");
+        assert_eq!(
+            s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(),
+            "4MB"
+        );
         s.set("work_mem", Some("100kB")).unwrap();
-        assert_eq!(s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(), "100kB");
+        assert_eq!(
+            s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(),
+            "100kB"
+        );
         s.set("work_mem", Some("1GB")).unwrap();
-        assert_eq!(s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(), "1GB");
+        assert_eq!(
+            s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(),
+            "1GB"
+        );
         assert_eq!(
             s.set("work_mem", Some("12 parsecs")).unwrap_err().code,
             SqlState::INVALID_PARAMETER_VALUE
@@ -241,7 +253,8 @@ mod tests {
             .unwrap();
         assert_eq!(s.default_isolation, IsolationLevel::RepeatableRead);
         assert_eq!(
-            s.set("transaction_isolation", Some("serializable")).unwrap(),
+            s.set("transaction_isolation", Some("serializable"))
+                .unwrap(),
             SetEffect::TransactionIsolation(IsolationLevel::Serializable)
         );
         assert_eq!(
@@ -262,7 +275,8 @@ mod tests {
         let mut s = Settings::default();
         s.set("search_path", Some("myschema, public")).unwrap();
         assert_eq!(
-            s.show("search_path", IsolationLevel::ReadCommitted).unwrap(),
+            s.show("search_path", IsolationLevel::ReadCommitted)
+                .unwrap(),
             "myschema, public"
         );
         let e = s.set("no_such_thing", Some("1")).unwrap_err();

@@ -70,7 +70,10 @@ fn outside_a_block_each_statement_commits() {
     // COMMIT and ROLLBACK outside a block warn in PostgreSQL and succeed.
     assert_eq!(command(&mut s, "COMMIT"), "COMMIT");
     assert_eq!(command(&mut s, "ROLLBACK"), "ROLLBACK");
-    assert_eq!(error(&mut s, "SAVEPOINT x"), SqlState::NO_ACTIVE_SQL_TRANSACTION);
+    assert_eq!(
+        error(&mut s, "SAVEPOINT x"),
+        SqlState::NO_ACTIVE_SQL_TRANSACTION
+    );
     assert_eq!(
         error(&mut s, "RELEASE SAVEPOINT x"),
         SqlState::NO_ACTIVE_SQL_TRANSACTION
@@ -84,14 +87,23 @@ fn failed_block_refuses_until_rollback() {
     command(&mut s, "CREATE TABLE a(x INT)");
     command(&mut s, "BEGIN");
     command(&mut s, "CREATE TABLE b(x INT)");
-    assert_eq!(error(&mut s, "CREATE TABLE a(y INT)"), SqlState::DUPLICATE_TABLE);
+    assert_eq!(
+        error(&mut s, "CREATE TABLE a(y INT)"),
+        SqlState::DUPLICATE_TABLE
+    );
     assert_eq!(s.transaction_status(), TransactionStatus::Failed);
     assert_eq!(
         error(&mut s, "CREATE TABLE c(x INT)"),
         SqlState::IN_FAILED_SQL_TRANSACTION
     );
-    assert_eq!(error(&mut s, "SAVEPOINT p"), SqlState::IN_FAILED_SQL_TRANSACTION);
-    assert_eq!(error(&mut s, "SHOW work_mem"), SqlState::IN_FAILED_SQL_TRANSACTION);
+    assert_eq!(
+        error(&mut s, "SAVEPOINT p"),
+        SqlState::IN_FAILED_SQL_TRANSACTION
+    );
+    assert_eq!(
+        error(&mut s, "SHOW work_mem"),
+        SqlState::IN_FAILED_SQL_TRANSACTION
+    );
     assert_eq!(command(&mut s, "ROLLBACK"), "ROLLBACK");
     assert_eq!(s.transaction_status(), TransactionStatus::Idle);
     assert_eq!(tables(&e), vec!["a"]);
@@ -193,7 +205,10 @@ fn read_only_blocks_refuse_writes() {
         SqlState::READ_ONLY_SQL_TRANSACTION
     );
     command(&mut s, "ROLLBACK");
-    command(&mut s, "START TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY");
+    command(
+        &mut s,
+        "START TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY",
+    );
     assert_eq!(
         error(&mut s, "CREATE TABLE a(x INT)"),
         SqlState::READ_ONLY_SQL_TRANSACTION
@@ -238,7 +253,10 @@ fn isolation_level_settings() {
     };
     assert_eq!(show(&mut s, "transaction_isolation"), "read committed");
     command(&mut s, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-    assert_eq!(show(&mut s, "transaction isolation level"), "repeatable read");
+    assert_eq!(
+        show(&mut s, "transaction isolation level"),
+        "repeatable read"
+    );
     // SHOW takes no snapshot: the level can still change.
     command(&mut s, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
     assert_eq!(show(&mut s, "transaction_isolation"), "serializable");
@@ -257,8 +275,14 @@ fn isolation_level_settings() {
     command(&mut s, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
     assert_eq!(show(&mut s, "transaction_isolation"), "read committed");
     command(&mut s, "COMMIT");
-    assert_eq!(show(&mut s, "default_transaction_isolation"), "serializable");
-    assert_eq!(error(&mut s, "SET nonsense = 1"), SqlState::UNDEFINED_OBJECT);
+    assert_eq!(
+        show(&mut s, "default_transaction_isolation"),
+        "serializable"
+    );
+    assert_eq!(
+        error(&mut s, "SET nonsense = 1"),
+        SqlState::UNDEFINED_OBJECT
+    );
     assert_eq!(command(&mut s, "SET search_path TO public"), "SET");
     assert_eq!(show(&mut s, "search_path"), "public");
     command(&mut s, "SET work_mem = '8MB'");

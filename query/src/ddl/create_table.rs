@@ -75,17 +75,11 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
                 ColumnOption::ForeignKey(_) => {
                     return Err(QueryError::unsupported("REFERENCES (foreign keys)"))
                 }
-                ColumnOption::Check(_) => {
-                    return Err(QueryError::unsupported("CHECK constraints"))
-                }
+                ColumnOption::Check(_) => return Err(QueryError::unsupported("CHECK constraints")),
                 ColumnOption::Generated { .. } => {
                     return Err(QueryError::unsupported("GENERATED columns (identity)"))
                 }
-                other => {
-                    return Err(QueryError::unsupported(format!(
-                        "column option {other}"
-                    )))
-                }
+                other => return Err(QueryError::unsupported(format!("column option {other}"))),
             }
         }
         columns.push(def);
@@ -98,23 +92,13 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
             }
             TableConstraint::Unique(u) => uniques.push(Unique {
                 name: u.name.as_ref().map(names::ident),
-                columns: u
-                    .columns
-                    .iter()
-                    .map(key_column)
-                    .collect::<Result<_>>()?,
+                columns: u.columns.iter().map(key_column).collect::<Result<_>>()?,
             }),
             TableConstraint::ForeignKey(_) => {
                 return Err(QueryError::unsupported("FOREIGN KEY constraints"))
             }
-            TableConstraint::Check(_) => {
-                return Err(QueryError::unsupported("CHECK constraints"))
-            }
-            other => {
-                return Err(QueryError::unsupported(format!(
-                    "table constraint {other}"
-                )))
-            }
+            TableConstraint::Check(_) => return Err(QueryError::unsupported("CHECK constraints")),
+            other => return Err(QueryError::unsupported(format!("table constraint {other}"))),
         }
     }
     let mut schema = TableSchema::new(table.clone(), columns);
@@ -175,4 +159,3 @@ fn column_position(schema: &TableSchema, name: &str) -> Result<usize> {
         )
     })
 }
-

@@ -9,7 +9,9 @@ use covet_engine::value::{SqlType, Value};
 use sqlparser::ast;
 
 use crate::error::{QueryError, Result, SqlState};
-use crate::expr::{bind_expr, evaluate, BindScope, NoContext, ScalarExpr, SubqueryId, SubqueryKind};
+use crate::expr::{
+    bind_expr, evaluate, BindScope, NoContext, ScalarExpr, SubqueryId, SubqueryKind,
+};
 use crate::types::DataType;
 
 /// The scope of a DEFAULT (or other column-free) expression.
@@ -46,7 +48,11 @@ impl BindScope for ConstScope {
         ))
     }
 
-    fn subquery(&mut self, _query: &ast::Query, _kind: SubqueryKind) -> Result<(SubqueryId, DataType)> {
+    fn subquery(
+        &mut self,
+        _query: &ast::Query,
+        _kind: SubqueryKind,
+    ) -> Result<(SubqueryId, DataType)> {
         Err(self.refuse("subquery"))
     }
 

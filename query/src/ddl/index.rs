@@ -81,7 +81,9 @@ pub(super) fn generated_name(
 
 pub(super) fn create_index(w: &mut TableWriter<'_>, ci: &CreateIndex) -> Result<Outcome> {
     if ci.predicate.is_some() {
-        return Err(QueryError::unsupported("partial indexes (CREATE INDEX … WHERE)"));
+        return Err(QueryError::unsupported(
+            "partial indexes (CREATE INDEX … WHERE)",
+        ));
     }
     if !ci.include.is_empty() {
         return Err(QueryError::unsupported("CREATE INDEX … INCLUDE"));

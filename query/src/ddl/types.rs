@@ -98,11 +98,16 @@ fn length(len: &Option<CharacterLength>) -> Result<Option<u32>> {
     match len {
         None | Some(CharacterLength::Max) => Ok(None),
         Some(CharacterLength::IntegerLength { length, .. }) => {
-            match u32::try_from(*length).ok().filter(|n| (1..=10_485_760).contains(n)) {
+            match u32::try_from(*length)
+                .ok()
+                .filter(|n| (1..=10_485_760).contains(n))
+            {
                 Some(n) => Ok(Some(n)),
                 None => Err(QueryError::new(
                     SqlState::INVALID_PARAMETER_VALUE,
-                    format!("length for type varchar must be between 1 and 10485760 (got {length})"),
+                    format!(
+                        "length for type varchar must be between 1 and 10485760 (got {length})"
+                    ),
                 )),
             }
         }
@@ -145,7 +150,9 @@ mod tests {
     /// The type of `x` in `CREATE TABLE t(x <ty>)`.
     fn of(ty: &str) -> Result<ColumnType> {
         let sql = format!("CREATE TABLE t(x {ty})");
-        let stmt = Parser::parse_sql(&PostgreSqlDialect {}, &sql).unwrap().remove(0);
+        let stmt = Parser::parse_sql(&PostgreSqlDialect {}, &sql)
+            .unwrap()
+            .remove(0);
         let sqlparser::ast::Statement::CreateTable(ct) = stmt else {
             panic!("not a CREATE TABLE: {sql}")
         };
@@ -186,7 +193,11 @@ mod tests {
             ("JSONB", SqlType::Json),
         ];
         for (name, ty) in cases {
-            assert_eq!(of(name).unwrap(), ColumnType { ty, serial: false }, "{name}");
+            assert_eq!(
+                of(name).unwrap(),
+                ColumnType { ty, serial: false },
+                "{name}"
+            );
         }
         assert_eq!(
             of("NUMERIC(10,2)").unwrap().ty,

@@ -57,7 +57,10 @@ pub(super) fn run(session: &mut Session, stmt: &Statement) -> Result<Outcome> {
                 let level = level.unwrap_or(session.settings.default_isolation);
                 session.txn.begin(level, read_only.unwrap_or(false));
             }
-            Ok(done(if *begin { "BEGIN" } else { "START TRANSACTION" }, None))
+            Ok(done(
+                if *begin { "BEGIN" } else { "START TRANSACTION" },
+                None,
+            ))
         }
         Statement::Set(Set::SetTransaction {
             modes: list,

@@ -18,7 +18,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::error::{QueryError, Result, SqlState};
-use crate::session::{Column, CommandTag, Outcome, Session};
+use crate::session::{Column, CommandTag, Outcome, RowStream, Session};
 use crate::types::DataType;
 
 mod control;
@@ -55,7 +55,10 @@ impl PreparedInner {
     pub fn cacheable(&self) -> bool {
         matches!(
             self.ast,
-            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Query(_)
+            Statement::Insert(_)
+                | Statement::Update(_)
+                | Statement::Delete(_)
+                | Statement::Query(_)
         )
     }
 }
@@ -137,9 +140,7 @@ fn starts_with_words(sql: &str, words: &[&str]) -> bool {
     let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
         return false;
     };
-    let mut seen = tokens.iter().filter(|t| {
-        !matches!(t, Token::Whitespace(_))
-    });
+    let mut seen = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_)));
     words.iter().all(|w| match seen.next() {
         Some(Token::Word(word)) => word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w),
         _ => false,
@@ -169,6 +170,9 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
     let kind = classify(&ast)?;
     let (columns, returns_rows) = match (&ast, kind) {
         (Statement::ShowVariable { variable }, _) => (utility::show_columns(variable), true),
+        (Statement::Insert(i), _) => (Vec::new(), i.returning.is_some()),
+        (Statement::Update(u), _) => (Vec::new(), u.returning.is_some()),
+        (Statement::Delete(d), _) => (Vec::new(), d.returning.is_some()),
         _ => (Vec::new(), false),
     };
     let param_types = vec![DataType::Unknown; count_params(sql)?];
@@ -194,7 +198,14 @@ fn classify(stmt: &Statement) -> Result<Kind> {
         S::Set(sqlparser::ast::Set::SetTransaction { .. }) => Kind::Control,
         S::Set(_) | S::ShowVariable { .. } => Kind::Setting,
         S::Vacuum(_) => Kind::Vacuum,
-        S::CreateTable(_) | S::CreateIndex(_) | S::Drop { .. } | S::Truncate(_) => Kind::Write,
+        S::CreateTable(_)
+        | S::CreateIndex(_)
+        | S::Drop { .. }
+        | S::Truncate(_)
+        | S::Insert(_)
+        | S::Update(_)
+        | S::Delete(_)
+        | S::Analyze(_) => Kind::Write,
         other => {
             let text = other.to_string();
             let words: Vec<&str> = text.split_whitespace().take(2).collect();
@@ -244,7 +255,6 @@ pub(crate) fn execute(
 }
 
 fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
-    let _ = params;
     match stmt.kind {
         Kind::Control => control::run(session, &stmt.ast),
         Kind::Setting => utility::run_setting(session, &stmt.ast),
@@ -252,16 +262,33 @@ fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<
             session.txn.vacuum()?;
             Ok(done("VACUUM", None))
         }
-        Kind::Write => run_write(session, stmt),
+        Kind::Write => run_write(session, stmt, params),
     }
 }
 
 /// Runs a writing statement under the transaction's write scope.
-fn run_write(session: &mut Session, stmt: &PreparedInner) -> Result<Outcome> {
+fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
     let scope = session.txn.begin_write()?;
-    let result = session
-        .txn
-        .with_write(|w| crate::ddl::execute(w, &stmt.ast));
+    let now = crate::dml::now_micros();
+    let result = session.txn.with_write(|w| {
+        let mut param_types = stmt.param_types.clone();
+        let dml = match &stmt.ast {
+            Statement::Insert(i) => crate::dml::insert(w, i, params, &mut param_types, now)?,
+            Statement::Update(u) => crate::dml::update(w, u, params, &mut param_types, now)?,
+            Statement::Delete(d) => crate::dml::delete(w, d, params, &mut param_types, now)?,
+            Statement::Analyze(a) => return utility::analyze(w, a),
+            other => return crate::ddl::execute(w, other),
+        };
+        let command = match &stmt.ast {
+            Statement::Insert(_) => "INSERT",
+            Statement::Update(_) => "UPDATE",
+            _ => "DELETE",
+        };
+        Ok(match dml.returning {
+            Some((columns, rows)) => Outcome::Rows(RowStream::materialized(columns, rows)),
+            None => done(command, Some(dml.count)),
+        })
+    });
     session.txn.end_write(scope, result.is_ok())?;
     result
 }

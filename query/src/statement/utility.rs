@@ -38,11 +38,7 @@ pub(super) fn show_columns(variable: &[Ident]) -> Vec<Column> {
 /// A parameter name as SET/SHOW write it (`transaction isolation level` is
 /// PostgreSQL's spelling of `transaction_isolation` in SHOW).
 fn setting_name(parts: &[Ident]) -> String {
-    let joined = parts
-        .iter()
-        .map(names::ident)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let joined = parts.iter().map(names::ident).collect::<Vec<_>>().join(" ");
     match joined.as_str() {
         "transaction isolation level" => "transaction_isolation".into(),
         "time zone" => "timezone".into(),
@@ -59,7 +55,9 @@ fn value_text(expr: &Expr) -> Result<Option<String>> {
             AstValue::Boolean(b) => (if *b { "on" } else { "off" }).to_string(),
             other => other.to_string(),
         },
-        Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") => {
+        Expr::Identifier(id)
+            if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") =>
+        {
             return Ok(None)
         }
         Expr::Identifier(id) => id.value.clone(),
@@ -122,4 +120,29 @@ fn apply(session: &mut Session, name: &str, value: Option<&str>) -> Result<Outco
         }
     }
     Ok(done("SET", None))
+}
+
+/// ANALYZE [table]: statistics of one table, or of every table.
+pub(super) fn analyze(
+    w: &mut covet_engine::table::TableWriter<'_>,
+    a: &sqlparser::ast::Analyze,
+) -> Result<Outcome> {
+    use covet_engine::table::TableRead;
+    if !a.columns.is_empty() {
+        return Err(QueryError::unsupported("ANALYZE of chosen columns"));
+    }
+    let tables = match &a.table_name {
+        Some(name) => {
+            let name = names::object(name)?;
+            if !w.table_exists(&name)? {
+                return Err(crate::ddl::undefined_table(&name));
+            }
+            vec![name]
+        }
+        None => w.list_tables()?,
+    };
+    for t in tables {
+        w.analyze(&t)?;
+    }
+    Ok(done("ANALYZE", None))
 }
