@@ -13,6 +13,7 @@
 pub mod error;
 pub mod expr;
 pub mod functions;
+pub mod ops;
 mod session;
 pub mod types;
 
