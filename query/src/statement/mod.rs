@@ -421,11 +421,15 @@ fn write_in_scope(
     params: &[Value],
 ) -> Result<Outcome> {
     let now = crate::dml::now_micros();
-    let catalog = match &stmt.ast {
-        Statement::Update(_) | Statement::Delete(_) => {
-            Some(query::catalog(session.engine(), &session.txn.write_reader())?.0)
-        }
-        _ => None,
+    let needs_catalog = match &stmt.ast {
+        Statement::Update(_) | Statement::Delete(_) => true,
+        Statement::Insert(i) => crate::dml::has_query_source(i),
+        Statement::CreateTable(ct) => ct.query.is_some(),
+        _ => false,
+    };
+    let catalog = match needs_catalog {
+        true => Some(query::catalog(session.engine(), &session.txn.write_reader())?.0),
+        false => None,
     };
     let work_mem = session.work_mem();
     session.txn.with_write(|w| {
@@ -444,7 +448,12 @@ fn write_in_scope(
             }
         }
         let dml = match (&stmt.ast, &catalog) {
-            (Statement::Insert(i), _) => crate::dml::insert(w, i, params, &mut param_types, now)?,
+            (Statement::Insert(i), c) => {
+                crate::dml::insert(w, i, c.as_deref(), params, &mut param_types, now, work_mem)?
+            }
+            (Statement::CreateTable(ct), Some(c)) if ct.query.is_some() => {
+                return crate::ddl::create_table_as(w, ct, c, params, work_mem)
+            }
             (Statement::Update(u), Some(c)) => {
                 crate::dml::update(w, u, &env(c, params, now, work_mem), &mut param_types)?
             }
