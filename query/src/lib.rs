@@ -20,6 +20,7 @@ pub mod exec;
 pub mod explain;
 pub mod expr;
 pub mod functions;
+pub mod ops;
 pub mod plan;
 mod session;
 pub mod types;
