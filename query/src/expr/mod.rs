@@ -511,3 +511,6 @@ impl EvalContext for NoContext {
         self.time_micros
     }
 }
+
+#[cfg(test)]
+mod tests;
