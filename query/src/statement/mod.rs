@@ -267,6 +267,38 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             }),
         });
     }
+    if let Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) = &ast {
+        // Bound once here for the statement's description (RETURNING columns and
+        // parameter types); bound again at each execution, against the schema then.
+        let reader = session.txn.peek_reader()?;
+        let (catalog, _) = query::catalog(session.engine(), &reader)?;
+        let columns = match &ast {
+            Statement::Insert(i) => crate::dml::describe_insert(i, &catalog, &mut param_types)?,
+            Statement::Update(u) => {
+                crate::dml::bind_update(u, &catalog, &mut param_types)?.columns()
+            }
+            Statement::Delete(d) => {
+                crate::dml::bind_delete(d, &catalog, &mut param_types)?.columns()
+            }
+            _ => Vec::new(),
+        };
+        let returns_rows = match &ast {
+            Statement::Insert(i) => i.returning.is_some(),
+            Statement::Update(u) => u.returning.is_some(),
+            Statement::Delete(d) => d.returning.is_some(),
+            _ => false,
+        };
+        return Ok(PreparedInner {
+            sql: sql.to_string(),
+            ast,
+            reindex: None,
+            kind,
+            columns,
+            param_types,
+            returns_rows,
+            plan: query::PlanSlot::default(),
+        });
+    }
     let (columns, returns_rows) = match (&ast, kind) {
         (Statement::Explain { .. }, _) => (
             vec![Column {
@@ -276,9 +308,6 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             true,
         ),
         (Statement::ShowVariable { variable }, _) => (utility::show_columns(variable), true),
-        (Statement::Insert(i), _) => (Vec::new(), i.returning.is_some()),
-        (Statement::Update(u), _) => (Vec::new(), u.returning.is_some()),
-        (Statement::Delete(d), _) => (Vec::new(), d.returning.is_some()),
         _ => (Vec::new(), false),
     };
     Ok(PreparedInner {
