@@ -89,3 +89,32 @@ fn joins_pushdown_and_top_n() {
         ]
     );
 }
+
+#[test]
+fn index_nested_loop_join_when_the_outer_side_is_a_seek() {
+    let db = db();
+    let sql = "SELECT t.a, u.v FROM t JOIN u ON u.id = t.b / 10 WHERE t.a = 2";
+    assert_eq!(
+        explain_sql(&db, sql),
+        vec![
+            "Project: t.a, u.v",
+            "  Index Nested Loop Join (Inner)",
+            "    Primary Key Seek on t: a = 2",
+            "    Primary Key Seek on u: id = outer1.#1 / 10",
+        ]
+    );
+    assert_eq!(rows(&db, sql), vec![vec![i(2), t("uno")]]);
+    // LEFT: a NULL key seeks nothing and pads the row.
+    assert_eq!(
+        rows(&db, "SELECT t.a, u.v FROM t LEFT JOIN u ON u.id = t.b WHERE t.a = 3"),
+        vec![vec![i(3), N]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT t.a, u.v FROM t LEFT JOIN u ON u.id = t.b / 10 AND u.v <> 'uno' WHERE t.a = 2"),
+        vec![vec![i(2), N]]
+    );
+    // An index on the inner side serves too.
+    let sql = "SELECT u.id, t.a FROM u JOIN t ON t.b = u.id * 10 WHERE u.id = 2 ORDER BY t.a";
+    assert!(explain_sql(&db, sql).iter().any(|l| l.contains("Index Seek on t(b) using idx_t_b")));
+    assert_eq!(rows(&db, sql), vec![vec![i(2), i(2)], vec![i(2), i(4)]]);
+}

@@ -328,6 +328,12 @@ pub fn build_node(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
             right,
             kind,
             condition,
+        }
+        | PhysicalNode::IndexNestedLoopJoin {
+            left,
+            right,
+            kind,
+            condition,
         } => Box::new(join::DependentJoinOp::new(
             build_node(left)?,
             (**right).clone(),
@@ -417,6 +423,9 @@ pub fn width_of(node: &PhysicalNode) -> usize {
             left, right, kind, ..
         }
         | PhysicalNode::DependentJoin {
+            left, right, kind, ..
+        }
+        | PhysicalNode::IndexNestedLoopJoin {
             left, right, kind, ..
         } => {
             if kind.left_only() {
