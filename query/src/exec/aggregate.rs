@@ -2,14 +2,16 @@
 //!
 //! Groups are found by the key encoding of their key values (`hash_key`), so NULLs
 //! group together and `1` and `1.0` are one group, as GROUP BY requires. Groups come out
-//! in the order they were first seen. An aggregate with `ORDER BY` in its call keeps its
-//! inputs per group and feeds them sorted at the end. Past `work_mem` the operator fails
-//! with 53200 naming it (it does not spill).
+//! in the order they were first seen (spilled groups after the others). An aggregate
+//! with `ORDER BY` in its call keeps its inputs per group and feeds them sorted at the
+//! end. Past `work_mem` the operator spills the rows of new groups to partition files
+//! (see [`HashAggregateOp::aggregate`]); 53200 when even that cannot bound it.
 
 use std::collections::HashMap;
 
 use covet_engine::value::Value;
 
+use super::spill::{SpillFile, SpillReader, SpillWriter};
 use super::{
     compare_sort_keys, hash_key, out_of_work_mem, row_bytes, Batch, ExecContext, Operator,
     BATCH_SIZE,
@@ -30,7 +32,10 @@ pub(super) struct HashAggregateOp {
     input: Box<dyn Operator>,
     group: Vec<ScalarExpr>,
     aggregates: Vec<AggregateCall>,
-    out: Option<std::vec::IntoIter<Vec<Value>>>,
+    started: bool,
+    out: std::vec::IntoIter<Vec<Value>>,
+    /// Spilled partitions still to aggregate, with the depth they were spilled at.
+    partitions: Vec<(SpillFile, u32)>,
 }
 
 impl HashAggregateOp {
@@ -43,7 +48,9 @@ impl HashAggregateOp {
             input,
             group,
             aggregates,
-            out: None,
+            started: false,
+            out: Vec::new().into_iter(),
+            partitions: Vec::new(),
         }
     }
 
@@ -99,13 +106,24 @@ impl HashAggregateOp {
         Ok(row)
     }
 
-    fn compute(&mut self, ctx: &mut ExecContext<'_>) -> Result<Vec<Vec<Value>>> {
+    /// Aggregates the rows of `source`. Groups first seen before the hash table passed
+    /// `work_mem` stay in memory to the end; rows of groups first seen after are written
+    /// to one of [`PARTITIONS`] spill files by their key's hash (salted by `depth`, so a
+    /// partition spilled again splits differently). So each group is wholly in memory
+    /// or wholly in one partition, and partitions are aggregated one at a time later.
+    fn aggregate(
+        &mut self,
+        mut source: Source,
+        depth: u32,
+        ctx: &mut ExecContext<'_>,
+    ) -> Result<Vec<Vec<Value>>> {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut groups: Vec<Group> = Vec::new();
         let mut bytes = 0usize;
         let work_mem = ctx.state.settings.work_mem;
-        while let Some(b) = self.input.next_batch(ctx)? {
-            for row in b.rows {
+        let mut spill: Option<Vec<SpillWriter>> = None;
+        while let Some(rows) = source.next(self, ctx)? {
+            for row in rows {
                 let mut keys = Vec::with_capacity(self.group.len());
                 for e in &self.group {
                     keys.push(ctx.eval(e, &row)?);
@@ -114,15 +132,33 @@ impl HashAggregateOp {
                 let gi = match index.get(&k) {
                     Some(&i) => i,
                     None => {
+                        if let Some(parts) = &mut spill {
+                            let p = partition_of(&k, depth);
+                            parts[p].write(&row)?;
+                            ctx.state.stats.spilled_rows += 1;
+                            continue;
+                        }
                         bytes += k.len() + row_bytes(&keys) + 64 * self.aggregates.len();
-                        let g = self.new_group(keys);
-                        groups.push(g);
+                        groups.push(self.new_group(keys));
                         index.insert(k, groups.len() - 1);
                         groups.len() - 1
                     }
                 };
                 bytes += self.accumulate(&mut groups[gi], &row, ctx)?;
-                if bytes > work_mem {
+                if bytes > work_mem && spill.is_none() && !self.group.is_empty() {
+                    if depth >= MAX_SPILL_DEPTH {
+                        return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
+                    }
+                    let mut parts = Vec::with_capacity(PARTITIONS);
+                    for _ in 0..PARTITIONS {
+                        parts.push(SpillWriter::create(&ctx.state.settings.temp_dir)?);
+                    }
+                    ctx.state.stats.spill_files += PARTITIONS as u64;
+                    spill = Some(parts);
+                }
+                // Groups kept in memory still grow (DISTINCT, ordered inputs): past twice
+                // the bound there is nothing left to spill.
+                if bytes > work_mem.saturating_mul(2) {
                     return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
                 }
             }
@@ -130,24 +166,76 @@ impl HashAggregateOp {
         if groups.is_empty() && self.group.is_empty() {
             groups.push(self.new_group(Vec::new()));
         }
+        if let Some(parts) = spill {
+            for w in parts {
+                let file = w.finish()?;
+                if file.rows() > 0 {
+                    self.partitions.push((file, depth + 1));
+                }
+            }
+        }
         groups.into_iter().map(|g| self.finish(g)).collect()
+    }
+}
+
+/// How many files a spilling aggregate splits its late groups into.
+const PARTITIONS: usize = 16;
+
+/// How many times a partition may spill again before the aggregate gives up (53200).
+const MAX_SPILL_DEPTH: u32 = 4;
+
+fn partition_of(key: &[u8], depth: u32) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    depth.hash(&mut h);
+    key.hash(&mut h);
+    (h.finish() % PARTITIONS as u64) as usize
+}
+
+/// Where an aggregation pass reads its rows.
+enum Source {
+    Input,
+    File(SpillReader),
+}
+
+impl Source {
+    fn next(&mut self, op: &mut HashAggregateOp, ctx: &mut ExecContext<'_>) -> Result<Option<Vec<Vec<Value>>>> {
+        match self {
+            Source::Input => Ok(op.input.next_batch(ctx)?.map(|b| b.rows)),
+            Source::File(r) => {
+                let mut rows = Vec::new();
+                while rows.len() < BATCH_SIZE {
+                    match r.next_row()? {
+                        Some(row) => rows.push(row),
+                        None => break,
+                    }
+                }
+                Ok((!rows.is_empty()).then_some(rows))
+            }
+        }
     }
 }
 
 impl Operator for HashAggregateOp {
     fn next_batch(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<Batch>> {
-        if self.out.is_none() {
-            let rows = self.compute(ctx)?;
-            self.out = Some(rows.into_iter());
+        loop {
+            if !self.started {
+                self.started = true;
+                let rows = self.aggregate(Source::Input, 0, ctx)?;
+                self.out = rows.into_iter();
+            }
+            let rows: Vec<_> = self.out.by_ref().take(BATCH_SIZE).collect();
+            if !rows.is_empty() {
+                return Ok(Some(Batch { rows }));
+            }
+            // The in-memory groups are out; aggregate the next spilled partition.
+            let Some((file, depth)) = self.partitions.pop() else {
+                return Ok(None);
+            };
+            let reader = file.reader()?;
+            let rows = self.aggregate(Source::File(reader), depth, ctx)?;
+            drop(file);
+            self.out = rows.into_iter();
         }
-        let Some(out) = &mut self.out else {
-            return Ok(None);
-        };
-        let rows: Vec<_> = out.by_ref().take(BATCH_SIZE).collect();
-        Ok(if rows.is_empty() {
-            None
-        } else {
-            Some(Batch { rows })
-        })
     }
 }
