@@ -118,3 +118,33 @@ fn index_nested_loop_join_when_the_outer_side_is_a_seek() {
     assert!(explain_sql(&db, sql).iter().any(|l| l.contains("Index Seek on t(b) using idx_t_b")));
     assert_eq!(rows(&db, sql), vec![vec![i(2), i(2)], vec![i(2), i(4)]]);
 }
+
+#[test]
+fn sort_aggregate_over_a_scan_in_group_key_order() {
+    let db = db();
+    let sql = "SELECT b, count(*) FROM t WHERE b > 0 GROUP BY b";
+    assert_eq!(
+        explain_sql(&db, sql),
+        vec![
+            "Project: t.b, count(*)",
+            "  Sort Aggregate: group by t.b; count(*)",
+            "    Index Range Scan on t(b) using idx_t_b: b > 0",
+        ]
+    );
+    assert_eq!(
+        rows(&db, sql),
+        vec![vec![i(10), i(1)], vec![i(20), i(2)], vec![i(30), i(1)]]
+    );
+    assert!(explain_sql(&db, "SELECT a, sum(b) FROM t GROUP BY a")
+        .iter()
+        .any(|l| l.starts_with("  Sort Aggregate")));
+    assert_eq!(
+        rows(&db, "SELECT a, sum(b) FROM t WHERE a >= 4 GROUP BY a"),
+        vec![vec![i(4), i(20)], vec![i(5), i(30)]]
+    );
+    assert_eq!(rows(&db, "SELECT a, count(*) FROM t WHERE a > 9 GROUP BY a"), Vec::<Vec<_>>::new());
+    // Not in key order: hashing.
+    assert!(explain_sql(&db, "SELECT c, count(*) FROM t GROUP BY c")
+        .iter()
+        .any(|l| l.starts_with("  Hash Aggregate")));
+}

@@ -28,10 +28,15 @@ struct Group {
     ordered: Vec<Vec<Vec<Value>>>,
 }
 
-pub(super) struct HashAggregateOp {
-    input: Box<dyn Operator>,
+/// The group keys and calls of an aggregation, and the per-group work.
+struct Spec {
     group: Vec<ScalarExpr>,
     aggregates: Vec<AggregateCall>,
+}
+
+pub(super) struct HashAggregateOp {
+    input: Box<dyn Operator>,
+    spec: Spec,
     started: bool,
     out: std::vec::IntoIter<Vec<Value>>,
     /// Spilled partitions still to aggregate, with the depth they were spilled at.
@@ -46,14 +51,86 @@ impl HashAggregateOp {
     ) -> HashAggregateOp {
         HashAggregateOp {
             input,
-            group,
-            aggregates,
+            spec: Spec { group, aggregates },
             started: false,
             out: Vec::new().into_iter(),
             partitions: Vec::new(),
         }
     }
 
+    /// Aggregates the rows of `source`. Groups first seen before the hash table passed
+    /// `work_mem` stay in memory to the end; rows of groups first seen after are written
+    /// to one of [`PARTITIONS`] spill files by their key's hash (salted by `depth`, so a
+    /// partition spilled again splits differently). So each group is wholly in memory
+    /// or wholly in one partition, and partitions are aggregated one at a time later.
+    fn aggregate(
+        &mut self,
+        mut source: Source,
+        depth: u32,
+        ctx: &mut ExecContext<'_>,
+    ) -> Result<Vec<Vec<Value>>> {
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut bytes = 0usize;
+        let work_mem = ctx.state.settings.work_mem;
+        let mut spill: Option<Vec<SpillWriter>> = None;
+        while let Some(rows) = source.next(self, ctx)? {
+            for row in rows {
+                let mut keys = Vec::with_capacity(self.spec.group.len());
+                for e in &self.spec.group {
+                    keys.push(ctx.eval(e, &row)?);
+                }
+                let k = hash_key(&keys);
+                let gi = match index.get(&k) {
+                    Some(&i) => i,
+                    None => {
+                        if let Some(parts) = &mut spill {
+                            let p = partition_of(&k, depth);
+                            parts[p].write(&row)?;
+                            ctx.state.stats.spilled_rows += 1;
+                            continue;
+                        }
+                        bytes += k.len() + row_bytes(&keys) + 64 * self.spec.aggregates.len();
+                        groups.push(self.spec.new_group(keys));
+                        index.insert(k, groups.len() - 1);
+                        groups.len() - 1
+                    }
+                };
+                bytes += self.spec.accumulate(&mut groups[gi], &row, ctx)?;
+                if bytes > work_mem && spill.is_none() && !self.spec.group.is_empty() {
+                    if depth >= MAX_SPILL_DEPTH {
+                        return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
+                    }
+                    let mut parts = Vec::with_capacity(PARTITIONS);
+                    for _ in 0..PARTITIONS {
+                        parts.push(SpillWriter::create(&ctx.state.settings.temp_dir)?);
+                    }
+                    ctx.state.stats.spill_files += PARTITIONS as u64;
+                    spill = Some(parts);
+                }
+                // Groups kept in memory still grow (DISTINCT, ordered inputs): past twice
+                // the bound there is nothing left to spill.
+                if bytes > work_mem.saturating_mul(2) {
+                    return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
+                }
+            }
+        }
+        if groups.is_empty() && self.spec.group.is_empty() {
+            groups.push(self.spec.new_group(Vec::new()));
+        }
+        if let Some(parts) = spill {
+            for w in parts {
+                let file = w.finish()?;
+                if file.rows() > 0 {
+                    self.partitions.push((file, depth + 1));
+                }
+            }
+        }
+        groups.into_iter().map(|g| self.spec.finish(g)).collect()
+    }
+}
+
+impl Spec {
     fn new_group(&self, keys: Vec<Value>) -> Group {
         Group {
             keys,
@@ -104,77 +181,6 @@ impl HashAggregateOp {
             row.push(acc.evaluate()?);
         }
         Ok(row)
-    }
-
-    /// Aggregates the rows of `source`. Groups first seen before the hash table passed
-    /// `work_mem` stay in memory to the end; rows of groups first seen after are written
-    /// to one of [`PARTITIONS`] spill files by their key's hash (salted by `depth`, so a
-    /// partition spilled again splits differently). So each group is wholly in memory
-    /// or wholly in one partition, and partitions are aggregated one at a time later.
-    fn aggregate(
-        &mut self,
-        mut source: Source,
-        depth: u32,
-        ctx: &mut ExecContext<'_>,
-    ) -> Result<Vec<Vec<Value>>> {
-        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut groups: Vec<Group> = Vec::new();
-        let mut bytes = 0usize;
-        let work_mem = ctx.state.settings.work_mem;
-        let mut spill: Option<Vec<SpillWriter>> = None;
-        while let Some(rows) = source.next(self, ctx)? {
-            for row in rows {
-                let mut keys = Vec::with_capacity(self.group.len());
-                for e in &self.group {
-                    keys.push(ctx.eval(e, &row)?);
-                }
-                let k = hash_key(&keys);
-                let gi = match index.get(&k) {
-                    Some(&i) => i,
-                    None => {
-                        if let Some(parts) = &mut spill {
-                            let p = partition_of(&k, depth);
-                            parts[p].write(&row)?;
-                            ctx.state.stats.spilled_rows += 1;
-                            continue;
-                        }
-                        bytes += k.len() + row_bytes(&keys) + 64 * self.aggregates.len();
-                        groups.push(self.new_group(keys));
-                        index.insert(k, groups.len() - 1);
-                        groups.len() - 1
-                    }
-                };
-                bytes += self.accumulate(&mut groups[gi], &row, ctx)?;
-                if bytes > work_mem && spill.is_none() && !self.group.is_empty() {
-                    if depth >= MAX_SPILL_DEPTH {
-                        return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
-                    }
-                    let mut parts = Vec::with_capacity(PARTITIONS);
-                    for _ in 0..PARTITIONS {
-                        parts.push(SpillWriter::create(&ctx.state.settings.temp_dir)?);
-                    }
-                    ctx.state.stats.spill_files += PARTITIONS as u64;
-                    spill = Some(parts);
-                }
-                // Groups kept in memory still grow (DISTINCT, ordered inputs): past twice
-                // the bound there is nothing left to spill.
-                if bytes > work_mem.saturating_mul(2) {
-                    return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
-                }
-            }
-        }
-        if groups.is_empty() && self.group.is_empty() {
-            groups.push(self.new_group(Vec::new()));
-        }
-        if let Some(parts) = spill {
-            for w in parts {
-                let file = w.finish()?;
-                if file.rows() > 0 {
-                    self.partitions.push((file, depth + 1));
-                }
-            }
-        }
-        groups.into_iter().map(|g| self.finish(g)).collect()
     }
 }
 
@@ -237,5 +243,71 @@ impl Operator for HashAggregateOp {
             drop(file);
             self.out = rows.into_iter();
         }
+    }
+}
+
+/// Sort aggregation: the input arrives ordered (or at least grouped) by the group keys,
+/// so one group is held at a time and memory stays constant.
+pub(super) struct SortAggregateOp {
+    input: Box<dyn Operator>,
+    spec: Spec,
+    current: Option<(Vec<u8>, Group)>,
+    done: bool,
+}
+
+impl SortAggregateOp {
+    pub(super) fn new(
+        input: Box<dyn Operator>,
+        group: Vec<ScalarExpr>,
+        aggregates: Vec<AggregateCall>,
+    ) -> SortAggregateOp {
+        SortAggregateOp {
+            input,
+            spec: Spec { group, aggregates },
+            current: None,
+            done: false,
+        }
+    }
+}
+
+impl Operator for SortAggregateOp {
+    fn next_batch(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<Batch>> {
+        let mut out = Vec::new();
+        while !self.done && out.len() < BATCH_SIZE {
+            let Some(b) = self.input.next_batch(ctx)? else {
+                self.done = true;
+                match self.current.take() {
+                    Some((_, g)) => out.push(self.spec.finish(g)?),
+                    // No input and no group keys: the one group of an empty input.
+                    None if self.spec.group.is_empty() => {
+                        out.push(self.spec.finish(self.spec.new_group(Vec::new()))?)
+                    }
+                    None => {}
+                }
+                break;
+            };
+            for row in b.rows {
+                let mut keys = Vec::with_capacity(self.spec.group.len());
+                for e in &self.spec.group {
+                    keys.push(ctx.eval(e, &row)?);
+                }
+                let k = hash_key(&keys);
+                let same = self.current.as_ref().is_some_and(|(ck, _)| *ck == k);
+                if !same {
+                    let next = (k, self.spec.new_group(keys));
+                    if let Some((_, g)) = self.current.replace(next) {
+                        out.push(self.spec.finish(g)?);
+                    }
+                }
+                if let Some((_, g)) = &mut self.current {
+                    self.spec.accumulate(g, &row, ctx)?;
+                }
+            }
+        }
+        Ok(if out.is_empty() {
+            None
+        } else {
+            Some(Batch { rows: out })
+        })
     }
 }

@@ -345,12 +345,16 @@ pub fn build_node(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
             input,
             group,
             aggregates,
-        }
-        | PhysicalNode::SortAggregate {
+        } => Box::new(aggregate::HashAggregateOp::new(
+            build_node(input)?,
+            group.clone(),
+            aggregates.clone(),
+        )),
+        PhysicalNode::SortAggregate {
             input,
             group,
             aggregates,
-        } => Box::new(aggregate::HashAggregateOp::new(
+        } => Box::new(aggregate::SortAggregateOp::new(
             build_node(input)?,
             group.clone(),
             aggregates.clone(),

@@ -74,11 +74,22 @@ pub(super) fn lower(plan: LogicalPlan) -> Result<PhysicalNode> {
             input,
             group,
             aggregates,
-        } => PhysicalNode::HashAggregate {
-            input: b(input)?,
-            group,
-            aggregates,
-        },
+        } => {
+            let input = b(input)?;
+            if grouped_input(&input, &group) {
+                PhysicalNode::SortAggregate {
+                    input,
+                    group,
+                    aggregates,
+                }
+            } else {
+                PhysicalNode::HashAggregate {
+                    input,
+                    group,
+                    aggregates,
+                }
+            }
+        }
         LogicalPlan::Window { input, functions } => PhysicalNode::Window {
             input: b(input)?,
             functions,
@@ -131,6 +142,40 @@ pub(super) fn lower(plan: LogicalPlan) -> Result<PhysicalNode> {
         },
         LogicalPlan::WorkTable { id, width } => PhysicalNode::WorkTable { id, width },
     })
+}
+
+/// Whether `input` yields rows grouped by `group`: a scan in the order of a key (the
+/// primary key, or the index it reads through) whose leading columns are exactly the
+/// group keys, in any order, or any scan when the group keys include the whole primary
+/// key. Equal keys are then adjacent.
+fn grouped_input(input: &PhysicalNode, group: &[ScalarExpr]) -> bool {
+    if group.is_empty() {
+        return false;
+    }
+    let PhysicalNode::Scan { table, access, .. } = input else {
+        return false;
+    };
+    let key: Vec<usize> = match access {
+        AccessPath::FullScan | AccessPath::PrimaryKey(_) => match &table.primary_key {
+            Some(pk) => pk.clone(),
+            None => return false,
+        },
+        AccessPath::Index { index, .. } => index.columns.iter().map(|&(c, _)| c).collect(),
+    };
+    let mut cols = Vec::with_capacity(group.len());
+    for g in group {
+        match g {
+            ScalarExpr::Column(c) if !cols.contains(c) => cols.push(*c),
+            _ => return false,
+        }
+    }
+    let prefix = cols.len() <= key.len() && key[..cols.len()].iter().all(|k| cols.contains(k));
+    // Grouping by the whole primary key (and more): every row is its own group.
+    let unique = table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.iter().all(|k| cols.contains(k)));
+    prefix || unique
 }
 
 fn literal_count(e: &ScalarExpr) -> Option<u64> {

@@ -185,8 +185,8 @@ pub enum PhysicalNode {
         /// Aggregate calls.
         aggregates: Vec<AggregateCall>,
     },
-    /// Sort aggregation over input already ordered by the group keys (used when there
-    /// is exactly one group: no group keys).
+    /// Sort aggregation over input already grouped by the group keys (a scan in the
+    /// order of a key whose leading columns are the group keys): one group in memory.
     SortAggregate {
         /// The input.
         input: Box<PhysicalNode>,
