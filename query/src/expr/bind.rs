@@ -974,19 +974,18 @@ fn bind_unary(op: UnaryOperator, e: &ast::Expr, scope: &mut dyn BindScope) -> Re
             }
         }
         UnaryOperator::Plus => {
+            // SQLite's `+x` is the identity on any type (PostgreSQL has it for numbers
+            // only); returning the operand unchanged can never be a wrong answer, and
+            // the SQLite corpus writes `+ col` on text columns. See COMPAT.md.
             let b = coerce_to(bind(e, scope)?, DataType::Unknown, scope)?;
-            match b.ty {
-                t if t.is_numeric() || t == DataType::Interval || t == DataType::Unknown => {
-                    Ok(Bound::typed(
-                        ScalarExpr::Unary {
-                            op: UnaryOp::Plus,
-                            expr: boxed(b),
-                        },
-                        t,
-                    ))
-                }
-                t => Err(ops::no_unary_operator("+", t.name())),
-            }
+            let t = b.visible_type();
+            Ok(Bound::typed(
+                ScalarExpr::Unary {
+                    op: UnaryOp::Plus,
+                    expr: boxed(b),
+                },
+                t,
+            ))
         }
         UnaryOperator::Not | UnaryOperator::BangNot => {
             let b = coerce_to(bind(e, scope)?, DataType::Bool, scope)?;

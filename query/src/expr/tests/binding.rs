@@ -90,6 +90,11 @@ fn operator_types_and_mismatches() {
     );
     assert_eq!(bind("NOT a").unwrap_err().code, SqlState::DATATYPE_MISMATCH);
     assert_eq!(bind("-c").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
+    // Unary plus is the identity on any type, as in SQLite.
+    assert_eq!(type_of("+ + c"), DataType::Text);
+    assert_eq!(val("+ + c"), txt("hello"));
+    assert_eq!(type_of("+'x'"), DataType::Text);
+    assert_eq!(val("NOT + + c IS NOT NULL"), Value::Bool(false));
     assert_eq!(
         bind("c LIKE 1").unwrap_err().code,
         SqlState::UNDEFINED_FUNCTION
