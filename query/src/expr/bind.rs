@@ -571,9 +571,39 @@ fn bind_node(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound> {
             }
             bind_call::call(name, args, scope)
         }
-        E::Overlay { .. } => Err(QueryError::unsupported("OVERLAY")),
-        E::Collate { .. } => Err(QueryError::unsupported("COLLATE")),
-        E::AtTimeZone { .. } => Err(QueryError::unsupported("AT TIME ZONE")),
+        E::Overlay {
+            expr: e,
+            overlay_what,
+            overlay_from,
+            overlay_for,
+        } => {
+            let mut args = vec![
+                bind(e, scope)?,
+                bind(overlay_what, scope)?,
+                bind(overlay_from, scope)?,
+            ];
+            if let Some(f) = overlay_for {
+                args.push(bind(f, scope)?);
+            }
+            bind_call::call("overlay", args, scope)
+        }
+        E::Collate { expr: e, collation } => {
+            // covet compares text by code point: the collations that mean exactly that
+            // are accepted, any other is 0A000.
+            let name = collation.to_string().trim_matches('"').to_ascii_lowercase();
+            if matches!(
+                name.as_str(),
+                "c" | "posix" | "default" | "ucs_basic" | "binary"
+            ) {
+                bind(e, scope)
+            } else {
+                Err(QueryError::unsupported(format!("COLLATE {collation}")))
+            }
+        }
+        E::AtTimeZone {
+            timestamp,
+            time_zone,
+        } => bind_at_time_zone(timestamp, time_zone, scope),
         E::Convert { .. } => Err(QueryError::unsupported("CONVERT")),
         E::Tuple(_) => Err(QueryError::unsupported("row constructors")),
         E::Array(_) => Err(QueryError::unsupported("arrays")),
@@ -654,6 +684,52 @@ fn bind_value(v: &ast::Value, scope: &mut dyn BindScope) -> Result<Bound> {
         }
         other => Err(QueryError::unsupported(format!("the literal {other}"))),
     }
+}
+
+/// `x AT TIME ZONE zone` for the zones that are UTC (covet's only zone): a timestamp
+/// becomes the timestamptz of that UTC wall time, a timestamptz the timestamp of its
+/// UTC wall time. Other zones are 0A000.
+fn bind_at_time_zone(ts: &ast::Expr, zone: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound> {
+    let zone_name = match zone {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            other => return Err(QueryError::unsupported(format!("AT TIME ZONE {other}"))),
+        },
+        _ => return Err(QueryError::unsupported("AT TIME ZONE of an expression")),
+    };
+    let utc = matches!(
+        zone_name.to_ascii_uppercase().as_str(),
+        "UTC" | "Z" | "GMT" | "ZULU" | "UCT" | "+00" | "+00:00" | "-00" | "ETC/UTC" | "ETC/GMT"
+    );
+    if !utc {
+        return Err(QueryError::unsupported(format!(
+            "AT TIME ZONE '{zone_name}' (covet's only time zone is UTC)"
+        )));
+    }
+    // An unknown literal is read as timestamptz (PostgreSQL's choice); a timestamp
+    // keeps its type.
+    let b = bind(ts, scope)?;
+    let target = if b.is_unknown() {
+        DataType::TimestampTz
+    } else {
+        DataType::Unknown
+    };
+    let b = coerce_to(b, target, scope)?;
+    let to = match b.ty {
+        DataType::Timestamp | DataType::Date => covet_engine::value::SqlType::TimestampTz,
+        DataType::TimestampTz => covet_engine::value::SqlType::Timestamp,
+        other => {
+            return Err(ops::no_operator("AT TIME ZONE", other.name(), "text"));
+        }
+    };
+    let ty = DataType::of_sql_type(&to);
+    Ok(Bound::typed(
+        ScalarExpr::Cast {
+            expr: Box::new(b.expr),
+            to,
+        },
+        ty,
+    ))
 }
 
 /// A numeric literal: an integer that fits `i64` is Int, a longer one or one with a

@@ -33,8 +33,8 @@ pub(crate) fn bind_cast(
         }
         Origin::Null => Ok(Bound::typed(ScalarExpr::Literal(Value::Null), ty)),
         Origin::Param(i) => {
-            let t = scope.param(*i, Some(ty))?;
-            let _ = t;
+            // Records the cast's type as the parameter's, if it has none yet.
+            scope.param(*i, Some(ty))?;
             Ok(Bound::typed(
                 ScalarExpr::Cast {
                     expr: Box::new(b.expr),

@@ -300,8 +300,8 @@ fn exotic_syntax_is_unsupported() {
         "ARRAY[1, 2]",
         "(1, 2)",
         "c SIMILAR TO 'x'",
-        "ts AT TIME ZONE 'UTC'",
-        "c COLLATE \"C\"",
+        "ts AT TIME ZONE 'Europe/Paris'",
+        "c COLLATE \"de_DE\"",
         "a = ANY(ARRAY[1])",
     ] {
         assert_eq!(
@@ -337,4 +337,21 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         fold_constants(bind(&sql).unwrap().0),
         ScalarExpr::Literal(int(250))
     );
+}
+
+#[test]
+fn utc_time_zone_and_byte_collations() {
+    assert_eq!(type_of("ts AT TIME ZONE 'UTC'"), DataType::TimestampTz);
+    assert_eq!(text("ts AT TIME ZONE 'UTC'"), "2024-02-29 13:45:00+00");
+    assert_eq!(type_of("now() AT TIME ZONE 'utc'"), DataType::Timestamp);
+    assert_eq!(
+        text("TIMESTAMPTZ '2024-01-01 10:00:00+02' AT TIME ZONE 'GMT'"),
+        "2024-01-01 08:00:00"
+    );
+    assert_eq!(
+        bind("a AT TIME ZONE 'UTC'").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(val("c COLLATE \"C\" < 'z'"), Value::Bool(true));
+    assert_eq!(type_of("c COLLATE \"default\""), DataType::Text);
 }

@@ -34,6 +34,12 @@ fn string_functions() {
         ("btrim('xyaxy', 'xy')", txt("a")),
         ("replace('abcabc', 'b', 'XX')", txt("aXXcaXXc")),
         ("replace('abc', '', 'X')", txt("abc")),
+        (
+            "overlay('Txxxxas' placing 'hom' from 2 for 4)",
+            txt("Thomas"),
+        ),
+        ("overlay('abcdef' placing 'XY' from 3)", txt("abXYef")),
+        ("overlay('abc' placing 'XY' from 5)", txt("abcXY")),
         ("position('l' in c)", int(3)),
         ("position('z' in c)", int(0)),
         ("strpos('héllo', 'l')", int(3)),
