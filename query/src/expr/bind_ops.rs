@@ -154,6 +154,11 @@ pub(super) fn bind_binary_ast(
         B::LongArrow => BinaryOp::JsonGetText,
         B::HashArrow => BinaryOp::JsonPath,
         B::HashLongArrow => BinaryOp::JsonPathText,
+        B::MyIntegerDivide | B::DuckIntegerDivide => {
+            // MySQL's `a DIV b`: PostgreSQL's div(a, b), division truncated to an integer.
+            let args = vec![bind(left, scope)?, bind(right, scope)?];
+            return bind_call::call("div", args, scope);
+        }
         B::PGExp => {
             let args = vec![bind(left, scope)?, bind(right, scope)?];
             return bind_call::call("power", args, scope);

@@ -4,6 +4,7 @@ use covet_engine::value::{SqlType, Value};
 
 use super::*;
 use crate::expr::{bind_condition, bind_expr_as, fold_constants, ScalarExpr};
+use sqlparser::parser::Parser;
 
 #[test]
 fn literal_types() {
@@ -354,4 +355,22 @@ fn utc_time_zone_and_byte_collations() {
     );
     assert_eq!(val("c COLLATE \"C\" < 'z'"), Value::Bool(true));
     assert_eq!(type_of("c COLLATE \"default\""), DataType::Text);
+}
+
+#[test]
+fn mysql_div_is_integer_division() {
+    use sqlparser::dialect::MySqlDialect;
+    let stmts = Parser::parse_sql(&MySqlDialect {}, "SELECT -7 DIV 2").unwrap();
+    let ast::Statement::Query(q) = &stmts[0] else {
+        panic!("not a query")
+    };
+    let ast::SetExpr::Select(s) = q.body.as_ref() else {
+        panic!("not a select")
+    };
+    let ast::SelectItem::UnnamedExpr(e) = &s.projection[0] else {
+        panic!("not an expression")
+    };
+    let (e, t) = bind_expr(e, &mut TestScope::default()).unwrap();
+    assert_eq!(t, DataType::Int);
+    assert_eq!(evaluate(&e, &[], &mut TestContext::new()).unwrap(), int(-3));
 }

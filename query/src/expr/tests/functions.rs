@@ -143,6 +143,9 @@ fn math_functions() {
         ("mod(7, 3)", int(1)),
         ("mod(-7, 3)", int(-1)),
         ("mod(7.5, 2)", dec("1.5")),
+        ("div(7, 2)", int(3)),
+        ("div(-7, 2)", int(-3)),
+        ("div(7.5, 2)", dec("3")),
         ("power(2, 10)", f(1024.0)),
         ("pow(2.0, 3)", dec("8.000")),
         ("power(2.0, -1)", dec("0.50000000000000000000")),
@@ -186,6 +189,7 @@ fn math_functions() {
         SqlState::INVALID_ARGUMENT_FOR_POWER
     );
     assert_eq!(err("mod(1, 0)"), SqlState::DIVISION_BY_ZERO);
+    assert_eq!(err("div(1, 0)"), SqlState::DIVISION_BY_ZERO);
     assert_eq!(err("exp(1000)"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
     assert_eq!(
         err("greatest(1, 'x')"),
