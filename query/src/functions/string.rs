@@ -5,7 +5,7 @@ use covet_engine::value::Value;
 use super::registry::{func, int_arg, lenient, signature, text_arg, Resolved};
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::EvalContext;
-use crate::ops::to_text;
+use crate::ops::output_text as to_text;
 use crate::types::DataType::{self, *};
 
 /// The string function `name(args)`, if `name` is one.

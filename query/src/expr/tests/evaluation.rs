@@ -252,6 +252,9 @@ fn concatenation() {
     assert_eq!(val("a || c"), txt("7hello"));
     assert_eq!(val("c || b"), txt("hello2.5"));
     assert_eq!(val("c || n"), N);
+    // The output function's text: a boolean is t/f, unlike its cast to text.
+    assert_eq!(val("c || flag"), txt("hellot"));
+    assert_eq!(val("flag::text"), txt("true"));
     assert_eq!(val("'x' || NULL"), N);
     assert_eq!(val("X'01' || X'02'"), Value::Blob(vec![1, 2]));
 }
