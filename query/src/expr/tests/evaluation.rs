@@ -287,6 +287,10 @@ fn json_operators() {
     assert_eq!(val("j #> '{k,0}'"), Value::Json("1".into()));
     assert_eq!(val("j #>> '{k,1}'"), txt("two"));
     assert_eq!(val("j #>> '{nope}'"), N);
+    assert_eq!(val("j -> NULL"), N);
+    assert_eq!(val("NULL::json -> 'k'"), N);
+    assert_eq!(val("j #> NULL"), N);
+    assert_eq!(val("j ->> 's' = 'str'"), Value::Bool(true));
     assert_eq!(
         bind("c -> 'k'").unwrap_err().code,
         SqlState::UNDEFINED_FUNCTION

@@ -264,6 +264,11 @@ fn date_functions() {
         ),
         ("to_char(ts, 'DD Mon YYYY HH12 AM')", "29 Feb 2024 01 PM"),
         ("to_char(ts, 'Day')", "Thursday "),
+        (
+            "to_char(ts, 'FMDay, FMDD FMMonth YYYY')",
+            "Thursday, 29 February 2024",
+        ),
+        ("to_char(DATE '2024-03-05', 'FMMM/FMDD')", "3/5"),
         ("to_char(dt, '\"Q\"Q YY')", "Q1 24"),
         ("make_date(2024, 2, 29)", "2024-02-29"),
         ("to_timestamp(0)", "1970-01-01 00:00:00+00"),
