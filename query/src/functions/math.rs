@@ -237,14 +237,12 @@ fn gcd_lcm(a: &[Value], lcm: bool) -> Result<Value> {
     while q != 0 {
         (p, q) = (q, p % q);
     }
-    let r = if !lcm {
-        p
-    } else if p == 0 {
-        0
-    } else {
-        (x.unsigned_abs() / p)
+    let r = match (lcm, x.unsigned_abs().checked_div(p)) {
+        (false, _) => p,
+        (true, None) => 0, // a gcd of 0: both are 0
+        (true, Some(k)) => k
             .checked_mul(y.unsigned_abs())
-            .ok_or_else(|| out_of_range("bigint"))?
+            .ok_or_else(|| out_of_range("bigint"))?,
     };
     i64::try_from(r)
         .map(Value::Int)
