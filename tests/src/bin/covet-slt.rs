@@ -1,0 +1,292 @@
+//! `covet-slt FILE_OR_DIR…`: runs sqllogictest files (SQLite's corpus format) on covet,
+//! each file on a fresh in-memory database, files in parallel.
+//!
+//! Prints each failure with file:line, the SQL, what was expected and what came; one
+//! line per file with its counts and time; and last, alone on its line,
+//! `N passed, N failed, N skipped` (records). Exits 1 when any record failed, 2 on a
+//! usage error.
+//!
+//! Options:
+//! - `--jobs N`: files run at once (default: the number of cores);
+//! - `--timeout SECS`: the longest one record may take (default 60);
+//! - `--time-budget SECS`: start no file after this long (files not started are listed
+//!   and not counted), for CI;
+//! - `--skips PATH`: the skip list (default `tests/slt/skips.txt` of this crate);
+//! - `--max-failures N`: print at most N failures per file (all are counted);
+//! - `--failures-tsv PATH`: also write every failure as a tab-separated line (file,
+//!   line, kind, sql, expected, actual; newlines as `\n`), for triage;
+//! - `--quiet`: no failure details, only the per-file lines and the total.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use covet_tests::slt::covet_db::CovetDb;
+use covet_tests::slt::{run_file, DbFactory, FileReport, RunOptions, SkipList, SltDatabase};
+use rayon::prelude::*;
+
+struct Args {
+    paths: Vec<PathBuf>,
+    jobs: usize,
+    timeout: Duration,
+    budget: Option<Duration>,
+    skips: PathBuf,
+    max_failures: usize,
+    tsv: Option<PathBuf>,
+    quiet: bool,
+}
+
+const USAGE: &str = "usage: covet-slt [--jobs N] [--timeout SECS] [--time-budget SECS] \
+                     [--skips PATH] [--max-failures N] [--failures-tsv PATH] [--quiet] FILE_OR_DIR...";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        paths: Vec::new(),
+        jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        timeout: Duration::from_secs(60),
+        budget: None,
+        skips: Path::new(env!("CARGO_MANIFEST_DIR")).join("slt/skips.txt"),
+        max_failures: usize::MAX,
+        tsv: None,
+        quiet: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        let secs = |v: String, name: &str| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|s| *s > 0.0)
+                .map(Duration::from_secs_f64)
+                .ok_or(format!("{name} needs a positive number of seconds"))
+        };
+        match a.as_str() {
+            "--jobs" => {
+                args.jobs = value("--jobs")?
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("--jobs needs a positive number")?
+            }
+            "--timeout" => args.timeout = secs(value("--timeout")?, "--timeout")?,
+            "--time-budget" => args.budget = Some(secs(value("--time-budget")?, "--time-budget")?),
+            "--skips" => args.skips = value("--skips")?.into(),
+            "--max-failures" => {
+                args.max_failures = value("--max-failures")?
+                    .parse()
+                    .map_err(|_| "--max-failures needs a number")?
+            }
+            "--failures-tsv" => args.tsv = Some(value("--failures-tsv")?.into()),
+            "--quiet" => args.quiet = true,
+            "-h" | "--help" => return Err(USAGE.into()),
+            s if s.starts_with("--") => return Err(format!("unknown option {s}\n{USAGE}")),
+            _ => args.paths.push(a.into()),
+        }
+    }
+    if args.paths.is_empty() {
+        return Err(USAGE.into());
+    }
+    Ok(args)
+}
+
+/// Every `.test` file under the paths (a file named directly is taken whatever its
+/// name), sorted within each directory so that runs are comparable.
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else if p.extension().is_some_and(|e| e == "test") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn print_report(r: &FileReport, args: &Args) {
+    let mut out = String::new();
+    if !args.quiet {
+        for f in r.failures.iter().take(args.max_failures) {
+            out.push_str(&format!(
+                "FAIL {}:{}: {}\n  sql:\n{}\n  expected:\n{}\n  actual:\n{}\n",
+                r.path.display(),
+                f.line,
+                f.kind.name(),
+                indent(&f.sql),
+                indent(&f.expected),
+                indent(&f.actual)
+            ));
+        }
+        if r.failures.len() > args.max_failures {
+            out.push_str(&format!(
+                "  ({} more failures in {} not shown)\n",
+                r.failures.len() - args.max_failures,
+                r.path.display()
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "{}: {} passed, {} failed, {} skipped in {:.2} s{}\n",
+        r.path.display(),
+        r.passed,
+        r.failed,
+        r.skipped,
+        r.elapsed.as_secs_f64(),
+        r.note
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    ));
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+}
+
+fn tsv_field(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('\t', "\\t")
+        .replace('\n', "\\n")
+}
+
+fn write_tsv(path: &Path, reports: &[Option<FileReport>]) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(w, "file\tline\tkind\tsql\texpected\tactual")?;
+    for r in reports.iter().flatten() {
+        for f in &r.failures {
+            writeln!(
+                w,
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                r.path.display(),
+                f.line,
+                f.kind.name(),
+                tsv_field(&f.sql),
+                tsv_field(&f.expected),
+                tsv_field(&f.actual)
+            )?;
+        }
+    }
+    w.flush()
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let skips = match std::fs::read_to_string(&args.skips) {
+        Ok(text) => match SkipList::parse(&text) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{}: {e}", args.skips.display());
+                return ExitCode::from(2);
+            }
+        },
+        Err(e) => {
+            eprintln!("{}: {e}", args.skips.display());
+            return ExitCode::from(2);
+        }
+    };
+    let files = match collect(&args.paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs)
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("cannot start {} threads: {e}", args.jobs);
+            return ExitCode::from(2);
+        }
+    };
+    let factory: Arc<DbFactory> =
+        Arc::new(|| CovetDb::new().map(|db| Box::new(db) as Box<dyn SltDatabase>));
+    let skips = Arc::new(skips);
+    let options = RunOptions {
+        engine: "covet".into(),
+        record_timeout: args.timeout,
+    };
+    let start = Instant::now();
+    let not_started = Mutex::new(Vec::new());
+    // One file a task; `with_max_len(1)` so that no worker takes a run of files at once
+    // (the corpus files differ a hundredfold in size).
+    let reports: Vec<Option<FileReport>> = pool.install(|| {
+        files
+            .par_iter()
+            .with_max_len(1)
+            .map(|path| {
+                if args.budget.is_some_and(|b| start.elapsed() >= b) {
+                    not_started.lock().unwrap().push(path.clone());
+                    return None;
+                }
+                let r = run_file(path, Arc::clone(&factory), Arc::clone(&skips), &options);
+                print_report(&r, &args);
+                Some(r)
+            })
+            .collect()
+    });
+    let not_started = not_started.into_inner().unwrap();
+    for p in &not_started {
+        println!("{}: not run (time budget spent)", p.display());
+    }
+    if let Some(tsv) = &args.tsv {
+        if let Err(e) = write_tsv(tsv, &reports) {
+            eprintln!("{}: {e}", tsv.display());
+        }
+    }
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for r in reports.iter().flatten() {
+        passed += r.passed;
+        failed += r.failed;
+        skipped += r.skipped;
+    }
+    println!(
+        "{} files in {:.1} s{}",
+        reports.iter().flatten().count(),
+        start.elapsed().as_secs_f64(),
+        if not_started.is_empty() {
+            String::new()
+        } else {
+            format!(", {} not started within the time budget", not_started.len())
+        }
+    );
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
