@@ -15,7 +15,11 @@
 //! - `--max-failures N`: print at most N failures per file (all are counted);
 //! - `--failures-tsv PATH`: also write every failure as a tab-separated line (file,
 //!   line, kind, sql, expected, actual; newlines as `\n`), for triage;
-//! - `--quiet`: no failure details, only the per-file lines and the total.
+//! - `--quiet`: no failure details, only the per-file lines and the total;
+//! - `--engine covet|sqlite`: the database under test (default covet; `sqlite`, with
+//!   feature `sqlite-check`, runs SQLite itself as engine `sqlite`, to check the runner);
+//! - `--parse-only`: run nothing; per file, the records and the malformed ones (each
+//!   printed as a failure), to check the parser on a corpus.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,6 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use covet_tests::slt::covet_db::CovetDb;
+use covet_tests::slt::parser::parse;
 use covet_tests::slt::{run_file, DbFactory, FileReport, RunOptions, SkipList, SltDatabase};
 use rayon::prelude::*;
 
@@ -36,10 +41,13 @@ struct Args {
     max_failures: usize,
     tsv: Option<PathBuf>,
     quiet: bool,
+    parse_only: bool,
+    engine: String,
 }
 
 const USAGE: &str = "usage: covet-slt [--jobs N] [--timeout SECS] [--time-budget SECS] \
-                     [--skips PATH] [--max-failures N] [--failures-tsv PATH] [--quiet] FILE_OR_DIR...";
+                     [--skips PATH] [--max-failures N] [--failures-tsv PATH] [--quiet] [--parse-only] [--engine covet|sqlite] \
+                     FILE_OR_DIR...";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -51,6 +59,8 @@ fn parse_args() -> Result<Args, String> {
         max_failures: usize::MAX,
         tsv: None,
         quiet: false,
+        parse_only: false,
+        engine: "covet".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -80,6 +90,8 @@ fn parse_args() -> Result<Args, String> {
             }
             "--failures-tsv" => args.tsv = Some(value("--failures-tsv")?.into()),
             "--quiet" => args.quiet = true,
+            "--parse-only" => args.parse_only = true,
+            "--engine" => args.engine = value("--engine")?,
             "-h" | "--help" => return Err(USAGE.into()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}\n{USAGE}")),
             _ => args.paths.push(a.into()),
@@ -194,6 +206,67 @@ fn write_tsv(path: &Path, reports: &[Option<FileReport>]) -> std::io::Result<()>
     w.flush()
 }
 
+/// The databases of `--engine`.
+fn factory(engine: &str) -> Result<Arc<DbFactory>, String> {
+    match engine {
+        "covet" => Ok(Arc::new(|| {
+            CovetDb::new().map(|db| Box::new(db) as Box<dyn SltDatabase>)
+        })),
+        #[cfg(feature = "sqlite-check")]
+        "sqlite" => Ok(Arc::new(|| {
+            covet_tests::slt::sqlite_db::SqliteDb::new()
+                .map(|db| Box::new(db) as Box<dyn SltDatabase>)
+        })),
+        #[cfg(not(feature = "sqlite-check"))]
+        "sqlite" => Err("--engine sqlite needs the sqlite-check feature".into()),
+        other => Err(format!("unknown engine {other} (covet or sqlite)")),
+    }
+}
+
+/// `--parse-only`: every file parsed, malformed records printed; exit 1 if any.
+fn parse_only(files: &[PathBuf]) -> ExitCode {
+    let (mut records, mut malformed) = (0, 0);
+    for path in files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                println!("FAIL {}: {e}", path.display());
+                malformed += 1;
+                continue;
+            }
+        };
+        let items = parse(&text);
+        let bad: Vec<_> = items.iter().filter_map(|i| i.as_ref().err()).collect();
+        for e in &bad {
+            println!("FAIL {}:{}: {}", path.display(), e.line, e.message);
+        }
+        let counted = items
+            .iter()
+            .filter(|i| i.as_ref().map_or(true, |r| r.is_counted()))
+            .count();
+        let conditional = items
+            .iter()
+            .filter(|i| {
+                i.as_ref()
+                    .is_ok_and(|r| r.is_counted() && !r.runs_on("covet"))
+            })
+            .count();
+        println!(
+            "{}: {counted} records, {conditional} not for covet, {} malformed",
+            path.display(),
+            bad.len()
+        );
+        records += counted;
+        malformed += bad.len();
+    }
+    println!("{} records, {malformed} malformed", records);
+    if malformed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -222,6 +295,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.parse_only {
+        return parse_only(&files);
+    }
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs)
         .build()
@@ -232,11 +308,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let factory: Arc<DbFactory> =
-        Arc::new(|| CovetDb::new().map(|db| Box::new(db) as Box<dyn SltDatabase>));
+    let factory = match factory(&args.engine) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let skips = Arc::new(skips);
     let options = RunOptions {
-        engine: "covet".into(),
+        engine: args.engine.clone(),
         record_timeout: args.timeout,
     };
     let start = Instant::now();

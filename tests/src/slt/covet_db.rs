@@ -33,10 +33,7 @@ impl SltDatabase for CovetDb {
         match self.session.execute_sql(sql, &[]).map_err(text)? {
             Outcome::Done(_) => Ok(()),
             // Rows of a statement are read to the end: an error in any of them fails it.
-            Outcome::Rows(rows) => rows
-                .map(|r| r.map(drop))
-                .collect::<Result<(), _>>()
-                .map_err(text),
+            Outcome::Rows(mut rows) => rows.try_for_each(|r| r.map(drop)).map_err(text),
         }
     }
 

@@ -165,8 +165,9 @@ fn leading_f64(s: &str) -> f64 {
     s[..good].parse().unwrap_or(0.0)
 }
 
-/// `%.3f` with ties (an exact half at the fourth decimal) rounded away from zero, as
-/// SQLite's printf rounds; Rust's formatter rounds them to even.
+/// `%.3f` as SQLite's own printf renders it: at most 16 significant digits (zeros
+/// after them: 2^63 is `9223372036854776000.000`), and ties (an exact half at the
+/// fourth decimal) rounded away from zero, where Rust's formatter rounds them to even.
 pub fn format_real(f: f64) -> String {
     if f.is_nan() {
         return "NaN".into();
@@ -174,6 +175,10 @@ pub fn format_real(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "Inf".into() } else { "-Inf".into() };
     }
+    if f.abs() >= 1e13 {
+        return format_real_16_digits(f);
+    }
+    // Below 1e13 the three decimals need at most 16 digits: a plain %.3f.
     // A tie is exactly k/1000 + 1/2000; as a binary fraction that is an odd multiple of
     // 1/16 (2000 = 16 * 125), whose decimal form has exactly four digits, the last a 5.
     let is_tie = (f * 16.0).fract() == 0.0 && format!("{f:.4}").ends_with('5');
@@ -187,6 +192,23 @@ pub fn format_real(f: f64) -> String {
         f
     };
     format!("{f:.3}")
+}
+
+/// `%.3f` of a magnitude of 1e13 or more: its 16 significant digits, zeros past them.
+fn format_real_16_digits(f: f64) -> String {
+    let e = format!("{:.15e}", f.abs());
+    let (mantissa, exp) = e.split_once('e').expect("exponent form has an e");
+    let exp: usize = exp
+        .parse()
+        .expect("a magnitude of 1e13 or more has exponent >= 13");
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut all = digits.into_bytes();
+    // exp + 1 integer digits, then three decimals.
+    all.resize((exp + 1 + 3).max(all.len()), b'0');
+    let int = std::str::from_utf8(&all[..exp + 1]).expect("digits");
+    let frac = std::str::from_utf8(&all[exp + 1..exp + 4]).expect("digits");
+    let sign = if f < 0.0 { "-" } else { "" };
+    format!("{sign}{int}.{frac}")
 }
 
 /// SQLite's text of a REAL, `%!.15g`: 15 significant digits, trailing zeros dropped
@@ -281,6 +303,17 @@ mod tests {
         // Near-ties are not ties: 1.0005 is stored just below the half, 0.0015 above.
         assert_eq!(format_real(1.0005), "1.000");
         assert_eq!(format_real(0.0015), "0.002");
+        // SQLite's printf stops at 16 significant digits (slt_lang_aggfunc.test:484).
+        assert_eq!(
+            format_real(-9223372036854775808.0),
+            "-9223372036854776000.000"
+        );
+        assert_eq!(
+            format_real(-18446744073709551616.0),
+            "-18446744073709550000.000"
+        );
+        assert_eq!(format_real(12345678901234.567), "12345678901234.570");
+        assert_eq!(format_real(1e13), "10000000000000.000");
         assert_eq!(format_value(&Value::Text("4.5xyz".into()), 'R'), "4.500");
         assert_eq!(format_value(&Value::Text("x".into()), 'R'), "0.000");
         let d: Decimal = "12.3456".parse().unwrap();

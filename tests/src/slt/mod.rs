@@ -14,7 +14,9 @@
 //!   labels, conditions, the skip list);
 //! - [`skips`]: the documented skip list;
 //! - [`driver`]: whole files on worker threads, with a watchdog and panic capture;
-//! - [`covet_db`]: the [`SltDatabase`] over covet's SQL session.
+//! - [`covet_db`]: the [`SltDatabase`] over covet's SQL session;
+//! - `sqlite_db` (tests and feature `sqlite-check`): SQLite itself, to check the runner
+//!   on the corpus against the engine that wrote its answers.
 
 pub mod covet_db;
 pub mod driver;
@@ -22,6 +24,8 @@ pub mod format;
 pub mod parser;
 pub mod runner;
 pub mod skips;
+#[cfg(any(test, feature = "sqlite-check"))]
+pub mod sqlite_db;
 
 pub use driver::{run_file, DbFactory, FileReport, RunOptions};
 pub use runner::{Failure, FailureKind, QueryOutput, SltDatabase};
