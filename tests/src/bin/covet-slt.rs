@@ -18,6 +18,8 @@
 //! - `--quiet`: no failure details, only the per-file lines and the total;
 //! - `--engine covet|sqlite`: the database under test (default covet; `sqlite`, with
 //!   feature `sqlite-check`, runs SQLite itself as engine `sqlite`, to check the runner);
+//! - `--categories`: after the files, the failures grouped by kind and error message
+//!   (numbers as `N`), most records first, for triage;
 //! - `--parse-only`: run nothing; per file, the records and the malformed ones (each
 //!   printed as a failure), to check the parser on a corpus.
 
@@ -43,10 +45,12 @@ struct Args {
     quiet: bool,
     parse_only: bool,
     engine: String,
+    categories: bool,
 }
 
 const USAGE: &str = "usage: covet-slt [--jobs N] [--timeout SECS] [--time-budget SECS] \
-                     [--skips PATH] [--max-failures N] [--failures-tsv PATH] [--quiet] [--parse-only] [--engine covet|sqlite] \
+                     [--skips PATH] [--max-failures N] [--failures-tsv PATH] [--quiet] [--parse-only] [--categories] \
+                     [--engine covet|sqlite] \
                      FILE_OR_DIR...";
 
 fn parse_args() -> Result<Args, String> {
@@ -61,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
         quiet: false,
         parse_only: false,
         engine: "covet".into(),
+        categories: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -91,6 +96,7 @@ fn parse_args() -> Result<Args, String> {
             "--failures-tsv" => args.tsv = Some(value("--failures-tsv")?.into()),
             "--quiet" => args.quiet = true,
             "--parse-only" => args.parse_only = true,
+            "--categories" => args.categories = true,
             "--engine" => args.engine = value("--engine")?,
             "-h" | "--help" => return Err(USAGE.into()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}\n{USAGE}")),
@@ -204,6 +210,57 @@ fn write_tsv(path: &Path, reports: &[Option<FileReport>]) -> std::io::Result<()>
         }
     }
     w.flush()
+}
+
+/// A failure's category: its kind, and for errors the SQLSTATE and the first words
+/// of the message with numbers as `N` (messages that quote the SQL stay together).
+fn category(f: &covet_tests::slt::Failure) -> String {
+    use covet_tests::slt::FailureKind as K;
+    match f.kind {
+        K::StatementFailed | K::QueryFailed | K::Panic | K::Parse => {
+            let first = f.actual.lines().next().unwrap_or("");
+            let (code, message) = match first.split_once(": ") {
+                Some((c, m)) if c.len() == 5 && c.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                    (format!("{c} "), m)
+                }
+                _ => (String::new(), first),
+            };
+            let mut norm = String::new();
+            let mut in_number = false;
+            for c in message.chars() {
+                if c.is_ascii_digit() {
+                    if !in_number {
+                        norm.push('N');
+                    }
+                    in_number = true;
+                } else {
+                    in_number = false;
+                    norm.push(c);
+                }
+            }
+            let words: Vec<&str> = norm.split_whitespace().take(6).collect();
+            format!("{}: {code}{}", f.kind.name(), words.join(" "))
+        }
+        other => other.name().to_string(),
+    }
+}
+
+fn print_categories(reports: &[Option<FileReport>]) {
+    let mut by: std::collections::HashMap<String, (usize, String)> = Default::default();
+    for r in reports.iter().flatten() {
+        for f in &r.failures {
+            let e = by
+                .entry(category(f))
+                .or_insert_with(|| (0, format!("{}:{}", r.path.display(), f.line)));
+            e.0 += 1;
+        }
+    }
+    let mut rows: Vec<_> = by.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    println!("failure categories (records, category, first example):");
+    for (cat, (n, example)) in rows {
+        println!("{n:>8}  {cat}  [{example}]");
+    }
 }
 
 /// The databases of `--engine`.
@@ -347,6 +404,9 @@ fn main() -> ExitCode {
         if let Err(e) = write_tsv(tsv, &reports) {
             eprintln!("{}: {e}", tsv.display());
         }
+    }
+    if args.categories {
+        print_categories(&reports);
     }
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for r in reports.iter().flatten() {
