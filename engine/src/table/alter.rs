@@ -3,7 +3,8 @@
 //!
 //! * ADD COLUMN gives the column the next slot and records its default as the value
 //!   rows written before read for it (`layout.rs`).
-//! * DROP COLUMN removes the column from the record; its slot stays in old rows, unread.
+//! * DROP COLUMN removes the column from the record (and its default expression text);
+//!   its slot stays in old rows, unread.
 //!   A column the primary key, an index or a foreign key (of the table, or of a table
 //!   referencing it) uses cannot be dropped (`ColumnInUse`): keys name slots, and
 //!   nothing that names the dropped slot may remain.
@@ -91,6 +92,8 @@ impl TableWriter<'_> {
             return Err(in_use(by));
         }
         let mut rec = t.rec.clone();
+        let slot = rec.slots[p].to_string();
+        catalog::scoped_remove(self.txn, catalog::DEFAULT_SQL, table, &slot)?;
         rec.schema.columns.remove(p);
         rec.slots.remove(p);
         rec.missing.remove(p);
@@ -148,7 +151,7 @@ impl TableWriter<'_> {
             ix.def.table = new.to_owned();
             catalog::store_owner(self.txn, &ix.def.name, new)?;
         }
-        catalog::remove(self.txn, b'T', old)?;
+        catalog::remove_table_record(self.txn, old)?;
         catalog::store_table(self.txn, &rec)?;
         catalog::move_table_records(self.txn, old, new)?;
         for (table, name, mut fk) in referencing {

@@ -126,13 +126,18 @@ pub fn rows(db: &Database, sql: &str) -> Vec<Vec<Value>> {
     run(db, sql).unwrap_or_else(|e| panic!("{sql}: {e} ({})", e.code))
 }
 
-/// Runs `sql`, sorting the rows (for queries without ORDER BY).
+/// Runs `sql`, sorting the rows (for queries without ORDER BY), NULLs last.
 pub fn sorted(db: &Database, sql: &str) -> Vec<Vec<Value>> {
     let mut r = rows(db, sql);
     r.sort_by(|a, b| {
         a.iter()
             .zip(b)
-            .map(|(x, y)| x.sql_cmp(y))
+            .map(|(x, y)| match (x.is_null(), y.is_null()) {
+                (true, true) => std::cmp::Ordering::Equal,
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ => x.sql_cmp(y),
+            })
             .find(|o| o.is_ne())
             .unwrap_or(std::cmp::Ordering::Equal)
     });
