@@ -19,8 +19,8 @@ mod wide;
 
 pub use arith::{binary_arith, negate, ArithOp};
 pub use cast::{cast, cast_explicit, parse_bool};
-pub use text::{format_float, to_text};
 pub use compare::{compare, values_equal};
+pub use text::{format_float, to_text};
 
 use crate::error::{QueryError, SqlState};
 
