@@ -14,12 +14,20 @@ pub struct CovetDb {
 }
 
 impl CovetDb {
-    /// A fresh in-memory database and a session on it.
-    pub fn new() -> Result<CovetDb, String> {
+    /// A fresh in-memory database and a session on it. With `statement_timeout`, the
+    /// session's `statement_timeout` setting is set to it, so that an engine that
+    /// enforces the setting cancels a runaway statement (57014) before the runner's
+    /// watchdog has to abandon the file; pass less than the watchdog's limit.
+    pub fn new(statement_timeout: Option<std::time::Duration>) -> Result<CovetDb, String> {
         let db = covet_engine::Database::memory().map_err(|e| e.to_string())?;
-        Ok(CovetDb {
+        let mut covet = CovetDb {
             session: Session::new(Engine::new(db)),
-        })
+        };
+        if let Some(t) = statement_timeout {
+            let ms = t.as_millis().max(1);
+            covet.statement(&format!("SET statement_timeout = {ms}"))?;
+        }
+        Ok(covet)
     }
 }
 
