@@ -528,3 +528,120 @@ fn foreign_keys_are_enforced_with_their_actions() {
         vec![vec![i(4), t("three")], vec![i(5), t("two")]]
     );
 }
+
+#[test]
+fn insert_select_and_create_table_as() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE src(a INT, b TEXT)");
+    tag(
+        &mut s,
+        "INSERT INTO src VALUES (1, 'x'), (2, 'y'), (3, 'z')",
+    );
+    tag(
+        &mut s,
+        "CREATE TABLE dst(k INT PRIMARY KEY, v TEXT DEFAULT 'dflt')",
+    );
+    assert_eq!(
+        err(
+            &mut s,
+            "INSERT INTO dst (k) SELECT a * 10 FROM src WHERE a > $1"
+        )
+        .0,
+        SqlState::UNDEFINED_PARAMETER
+    );
+    let stmt = s
+        .prepare("INSERT INTO dst (k) SELECT a * 10 FROM src WHERE a > $1")
+        .unwrap();
+    let Outcome::Done(tg) = s.execute(&stmt, &[i(1)]).unwrap() else {
+        panic!("rows")
+    };
+    assert_eq!(tg.rows, Some(2));
+    assert_eq!(
+        contents(&e, "dst"),
+        vec![vec![i(20), t("dflt")], vec![i(30), t("dflt")]]
+    );
+    // Reading the table it inserts into: each source row once.
+    tag(&mut s, "INSERT INTO src SELECT a + 100, b FROM src");
+    assert_eq!(contents(&e, "src").len(), 6);
+    assert_eq!(
+        err(&mut s, "INSERT INTO dst SELECT a FROM src WHERE a = 1").0,
+        SqlState::SYNTAX_ERROR
+    );
+    assert_eq!(
+        err(&mut s, "INSERT INTO dst SELECT b, b FROM src").0,
+        SqlState::DATATYPE_MISMATCH
+    );
+    let tg = tag(
+        &mut s,
+        "CREATE TABLE copy AS SELECT a, b || '!' AS bang FROM src WHERE a < 100",
+    );
+    assert_eq!(
+        tg,
+        CommandTag {
+            command: "SELECT".into(),
+            rows: Some(3)
+        }
+    );
+    assert_eq!(
+        rows(&mut s, "SELECT a, bang FROM copy ORDER BY a", &[]),
+        vec![
+            vec![i(1), t("x!")],
+            vec![i(2), t("y!")],
+            vec![i(3), t("z!")]
+        ]
+    );
+    assert_eq!(
+        err(&mut s, "CREATE TABLE copy AS SELECT 1").0,
+        SqlState::DUPLICATE_TABLE
+    );
+}
+
+#[test]
+fn update_from_and_delete_using() {
+    let (_e, mut s) = session();
+    s.execute_batch(
+        "CREATE TABLE t(id INT PRIMARY KEY, v INT);
+         CREATE TABLE u(id INT, delta INT);
+         INSERT INTO t VALUES (1, 10), (2, 20), (3, 30);
+         INSERT INTO u VALUES (1, 5), (3, 7), (3, 100);",
+    )
+    .unwrap();
+    // Row 3 joins two rows of u: it is updated once.
+    assert_eq!(
+        count(
+            &mut s,
+            "UPDATE t SET v = t.v + u.delta FROM u WHERE t.id = u.id"
+        ),
+        2
+    );
+    let got = rows(&mut s, "SELECT id, v FROM t ORDER BY id", &[]);
+    assert_eq!(got[0], vec![i(1), i(15)]);
+    assert_eq!(got[1], vec![i(2), i(20)]);
+    assert!(
+        got[2] == vec![i(3), i(37)] || got[2] == vec![i(3), i(130)],
+        "{got:?}"
+    );
+    assert_eq!(
+        count(
+            &mut s,
+            "DELETE FROM t USING u WHERE t.id = u.id AND u.delta = 5"
+        ),
+        1
+    );
+    assert_eq!(
+        count(&mut s, "DELETE FROM t WHERE id IN (SELECT id FROM u)"),
+        1
+    );
+    assert_eq!(
+        rows(&mut s, "SELECT id, v FROM t ORDER BY id", &[]),
+        vec![vec![i(2), i(20)]]
+    );
+    assert_eq!(
+        count(
+            &mut s,
+            "UPDATE t SET v = (SELECT max(delta) FROM u) WHERE id = 2"
+        ),
+        1
+    );
+    assert_eq!(rows(&mut s, "SELECT v FROM t", &[]), vec![vec![i(100)]]);
+}

@@ -172,3 +172,58 @@ fn column_position(schema: &TableSchema, name: &str) -> Result<usize> {
         )
     })
 }
+
+/// CREATE TABLE … AS query: a table with the query's column names and types (a rowid
+/// table, as PostgreSQL's has no key), filled from the query's rows as they stream.
+/// Tagged `SELECT n`, as PostgreSQL tags it.
+pub(crate) fn create_table_as(
+    w: &mut TableWriter<'_>,
+    ct: &CreateTable,
+    catalog: &crate::catalog::Catalog,
+    params: &[covet_engine::value::Value],
+    work_mem: usize,
+) -> Result<Outcome> {
+    refuse_unsupported(ct)?;
+    let Some(query) = &ct.query else {
+        return Err(QueryError::internal("CREATE TABLE AS without a query"));
+    };
+    let table = names::object(&ct.name)?;
+    if w.table_exists(&table)? || w.index_exists(&table)? || w.view(&table)?.is_some() {
+        if ct.if_not_exists {
+            return Ok(done("CREATE TABLE AS", None));
+        }
+        return Err(QueryError::new(
+            SqlState::DUPLICATE_TABLE,
+            format!("relation \"{table}\" already exists"),
+        ));
+    }
+    let (plan, _) = crate::statement::query::plan(query, catalog)?;
+    let names: Vec<String> = if ct.columns.is_empty() {
+        plan.columns.iter().map(|c| c.name.clone()).collect()
+    } else {
+        if ct.columns.len() > plan.columns.len() {
+            return Err(QueryError::syntax(
+                "CREATE TABLE AS specifies too many column names",
+            ));
+        }
+        let mut names: Vec<String> = ct.columns.iter().map(|c| names::ident(&c.name)).collect();
+        names.extend(plan.columns[names.len()..].iter().map(|c| c.name.clone()));
+        names
+    };
+    let columns = names
+        .into_iter()
+        .zip(&plan.columns)
+        .map(|(name, c)| ColumnDef::new(name, c.ty.default_sql_type()))
+        .collect();
+    w.create_table(TableSchema::new(table.clone(), columns))?;
+    let mut running = crate::statement::query::Running::new(&plan, params, work_mem)?;
+    let mut count = 0u64;
+    while let Some(batch) = running.next_with(&*w)? {
+        for row in batch {
+            w.insert_row(&table, row)?;
+            count += 1;
+        }
+    }
+    w.set_table_sql(&table, Some(&ct.to_string()))?;
+    Ok(done("SELECT", Some(count)))
+}

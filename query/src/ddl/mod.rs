@@ -12,6 +12,7 @@ use crate::statement::{done, names};
 mod alter;
 mod constraint;
 mod create_table;
+pub(crate) use create_table::create_table_as;
 mod default;
 mod index;
 pub(crate) mod types;
