@@ -65,7 +65,8 @@ fn create_table_with_types_keys_and_unique() {
         ]
     );
     assert_eq!(schema.primary_key, Some(vec![0]));
-    let mut idx: Vec<(String, Vec<(usize, SortOrder)>, bool)> = t
+    type Index = (String, Vec<(usize, SortOrder)>, bool);
+    let mut idx: Vec<Index> = t
         .indexes("t")
         .unwrap()
         .into_iter()
@@ -187,7 +188,8 @@ fn foreign_keys_are_stored_with_their_actions_and_restrict_drops() {
         let r = e.database().begin_read().unwrap();
         let mut fks = r.tables().foreign_keys("c").unwrap();
         fks.sort_by(|a, b| a.name.cmp(&b.name));
-        let got: Vec<(&str, Vec<usize>, &str, Vec<usize>, FkAction, FkAction)> = fks
+        type Fk<'a> = (&'a str, Vec<usize>, &'a str, Vec<usize>, FkAction, FkAction);
+        let got: Vec<Fk> = fks
             .iter()
             .map(|f| {
                 (
