@@ -7,7 +7,8 @@
 //!   `COALESCE` stops at the first non-NULL argument;
 //! * `x IN (list)` is TRUE if any element equals, else NULL if `x` or any element is
 //!   NULL, else FALSE (and `NOT IN` the negation of that);
-//! * a scalar subquery with no row is NULL and with more than one is 21000.
+//! * a scalar subquery with no row is NULL and with more than one is 21000; IN, ANY
+//!   and ALL over no rows do not evaluate their left operand.
 
 use std::cmp::Ordering;
 
@@ -240,11 +241,21 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
             expr,
             negated,
         } => {
+            // The subquery's rows first: over no rows IN/ANY are FALSE and ALL is TRUE
+            // whatever the left operand is, so it is not evaluated (PostgreSQL does
+            // the same; an error in it is never raised for an empty set).
+            let rows = ctx.subquery(*id, row)?;
+            if rows.is_empty() {
+                match kind {
+                    SubqueryKind::In | SubqueryKind::Any(_) => return Ok(Value::Bool(*negated)),
+                    SubqueryKind::All(_) => return Ok(Value::Bool(!*negated)),
+                    SubqueryKind::Scalar | SubqueryKind::Exists => {}
+                }
+            }
             let left = match expr {
                 Some(e) => Some(evaluate(e, row, ctx)?),
                 None => None,
             };
-            let rows = ctx.subquery(*id, row)?;
             match kind {
                 SubqueryKind::Scalar => match rows.len() {
                     0 => Ok(Value::Null),
