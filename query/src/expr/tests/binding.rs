@@ -32,7 +32,7 @@ fn literal_types() {
     assert_eq!(type_of("INTERVAL '1 day'"), DataType::Interval);
     assert_eq!(text("INTERVAL '2' DAY"), "2 days");
     assert_eq!(text("INTERVAL '1 year 2 months'"), "1 year 2 mons");
-    assert_eq!(err("DATE '2024-13-01'"), SqlState::INVALID_DATETIME_FORMAT);
+    assert_eq!(err("DATE '2024-13-01'"), SqlState::DATETIME_FIELD_OVERFLOW);
     assert_eq!(err("INTERVAL 'soon'"), SqlState::INVALID_DATETIME_FORMAT);
     assert_eq!(val("X'0aff'"), Value::Blob(vec![0x0a, 0xff]));
 }
