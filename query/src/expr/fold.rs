@@ -52,6 +52,76 @@ fn null_by_strictness(expr: &ScalarExpr) -> bool {
     }
 }
 
+/// `COALESCE` without its NULL literals and without what follows its first non-NULL
+/// literal (never evaluated); one argument left is that argument.
+fn simplify_coalesce(args: Vec<ScalarExpr>) -> ScalarExpr {
+    let mut kept = Vec::with_capacity(args.len());
+    for a in args {
+        if is_null_literal(&a) {
+            continue;
+        }
+        let stop = matches!(a, ScalarExpr::Literal(_));
+        kept.push(a);
+        if stop {
+            break;
+        }
+    }
+    match kept.len() {
+        0 => ScalarExpr::Literal(Value::Null),
+        1 => kept.pop().unwrap_or(ScalarExpr::Literal(Value::Null)),
+        _ => ScalarExpr::Coalesce(kept),
+    }
+}
+
+/// Whether a WHEN arm is decided now: `Some(true)` taken, `Some(false)` never taken,
+/// `None` only known per row (or its comparison would fail: left for the row).
+fn arm_decided(operand: Option<&ScalarExpr>, when: &ScalarExpr) -> Option<bool> {
+    match operand {
+        None => match when {
+            ScalarExpr::Literal(Value::Bool(b)) => Some(*b),
+            ScalarExpr::Literal(Value::Null) => Some(false),
+            _ => None,
+        },
+        Some(ScalarExpr::Literal(o)) => match when {
+            ScalarExpr::Literal(w) => crate::ops::values_equal(o, w).ok().map(|e| e == Some(true)),
+            _ => None,
+        },
+        Some(_) => None,
+    }
+}
+
+/// `CASE` without its arms that are never taken; an arm taken for sure ends it (its
+/// result, if no undecided arm comes before); no arm left is the ELSE.
+fn simplify_case(
+    operand: Option<Box<ScalarExpr>>,
+    branches: Vec<(ScalarExpr, ScalarExpr)>,
+    else_expr: Option<Box<ScalarExpr>>,
+) -> ScalarExpr {
+    let mut kept: Vec<(ScalarExpr, ScalarExpr)> = Vec::with_capacity(branches.len());
+    let mut else_expr = else_expr;
+    for (when, then) in branches {
+        match arm_decided(operand.as_deref(), &when) {
+            Some(false) => continue,
+            Some(true) => {
+                // Taken whenever the row gets here: it is the ELSE of what is kept.
+                else_expr = Some(Box::new(then));
+                break;
+            }
+            None => kept.push((when, then)),
+        }
+    }
+    // With a constant operand, dropping the operand is only allowed when no arm is
+    // left to compare it with.
+    if kept.is_empty() {
+        return else_expr.map_or(ScalarExpr::Literal(Value::Null), |e| *e);
+    }
+    ScalarExpr::Case {
+        operand,
+        branches: kept,
+        else_expr,
+    }
+}
+
 /// Replaces constant subexpressions by their values. Never fails: a subexpression whose
 /// evaluation errors is left as it is, so the error is raised only if the row actually
 /// reaches it (`CASE WHEN false THEN 1/0 END` is never an error).
@@ -68,7 +138,10 @@ fn null_by_strictness(expr: &ScalarExpr) -> bool {
 /// * a strict node with a NULL-literal child is NULL (`x / NULL`, `f(NULL, y)`,
 ///   `CAST(NULL AS t)`, `NULL IN (…)`);
 /// * `x AND FALSE` and `FALSE AND x` are FALSE, `x OR TRUE` and `TRUE OR x` are TRUE,
-///   and `x AND TRUE`, `x OR FALSE` are `x` (for a boolean `x`, exactly the same).
+///   and `x AND TRUE`, `x OR FALSE` are `x` (for a boolean `x`, exactly the same);
+/// * `COALESCE` drops NULL literals and everything after a non-NULL literal; `CASE` drops
+///   arms that are never taken and ends at an arm that is always taken
+///   (`COALESCE(-86, x)` is -86, `CASE WHEN 1 = 1 THEN a ELSE b END` is `a`).
 pub fn fold_constants(mut expr: ScalarExpr) -> ScalarExpr {
     expr.for_each_child_mut(&mut |child| {
         let taken = std::mem::replace(child, ScalarExpr::Literal(Value::Null));
@@ -98,6 +171,15 @@ pub fn fold_constants(mut expr: ScalarExpr) -> ScalarExpr {
             _ => {}
         }
     }
+    let expr = match expr {
+        ScalarExpr::Coalesce(args) => simplify_coalesce(args),
+        ScalarExpr::Case {
+            operand,
+            branches,
+            else_expr,
+        } => simplify_case(operand, branches, else_expr),
+        other => other,
+    };
     if matches!(expr, ScalarExpr::Literal(_)) || !expr.is_constant() || reads_param(&expr) {
         return expr;
     }
