@@ -478,6 +478,16 @@ fn aggregates() {
         .unwrap(),
         val("INTERVAL '1 day 2 hours'")
     );
+    assert_eq!(
+        agg_of(
+            "avg",
+            Interval,
+            false,
+            &[val("INTERVAL '1 day'"), N, val("INTERVAL '2 days'")]
+        )
+        .unwrap(),
+        val("INTERVAL '1 day 12:00:00'")
+    );
     let avg = resolve_aggregate("avg", &[Int], false).unwrap();
     assert_eq!(avg.return_type, Decimal);
     assert_eq!(agg(&avg, &ints).unwrap(), dec("2.2500000000000000"));
