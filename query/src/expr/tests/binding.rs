@@ -62,6 +62,8 @@ fn operator_types_and_mismatches() {
     assert_eq!(type_of("dt + 1"), DataType::Date);
     assert_eq!(type_of("dt - dt"), DataType::Int);
     assert_eq!(type_of("ts - ts"), DataType::Interval);
+    assert_eq!(type_of("ts - dt"), DataType::Interval);
+    assert_eq!(text("ts - dt"), "13:45:00");
     assert_eq!(type_of("ts + INTERVAL '1 day'"), DataType::Timestamp);
     assert_eq!(type_of("c || a"), DataType::Text);
     assert_eq!(type_of("j -> 'k'"), DataType::Json);
