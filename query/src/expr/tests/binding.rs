@@ -35,6 +35,30 @@ fn literal_types() {
     assert_eq!(err("DATE '2024-13-01'"), SqlState::DATETIME_FIELD_OVERFLOW);
     assert_eq!(err("INTERVAL 'soon'"), SqlState::INVALID_DATETIME_FORMAT);
     assert_eq!(val("X'0aff'"), Value::Blob(vec![0x0a, 0xff]));
+    assert_eq!(
+        super::super::bind::number_literal("1_000").unwrap().expr,
+        ScalarExpr::Literal(int(1000))
+    );
+    assert_eq!(
+        super::super::bind::number_literal("0x1F").unwrap().expr,
+        ScalarExpr::Literal(int(31))
+    );
+    assert_eq!(
+        super::super::bind::number_literal("-0b101").unwrap().expr,
+        ScalarExpr::Literal(int(-5))
+    );
+    assert_eq!(
+        super::super::bind::number_literal("0xFFFFFFFFFFFFFFFFFF")
+            .unwrap_err()
+            .code,
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+    );
+    assert_eq!(
+        super::super::bind::number_literal("1.2.3")
+            .unwrap_err()
+            .code,
+        SqlState::SYNTAX_ERROR
+    );
 }
 
 #[test]
