@@ -4,9 +4,14 @@
 //! Leaves are written left to right; each finished leaf adds its first key (as a
 //! separator) and page number to the level above, which is built the same way.
 //! The top level is finally moved into the tree's root page, which never moves.
+//!
+//! Long keys get their chains as their leaf cells are built; a separator as long
+//! as a long key gets a chain of its own, owned by the one branch cell that ends
+//! up holding it (the last cell of a closed branch page is not written: its
+//! separator moves up a level, chain and all).
 
-use super::node::{self, Node, NodeMut};
-use super::{check_key, overflow, separator, PageSink, Root};
+use super::node::{self, KeyRef, Node, NodeMut, StoredKey};
+use super::{check_key, key, overflow, separator, PageSink, Root};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
@@ -51,14 +56,16 @@ where
                 "bulk load keys must be strictly ascending".into(),
             ));
         }
-        if node::leaf_cell_inline_size(key.len(), value.len()) <= node::max_cell(page_size) {
-            node::leaf_cell_inline(&mut cell, key, value);
+        let stored = key::store(sink, key)?;
+        if node::leaf_cell_inline_size(stored, value.len()) <= node::max_cell(page_size) {
+            node::leaf_cell_inline(&mut cell, stored, value);
         } else {
             let first = overflow::write(sink, value)?;
-            node::leaf_cell_overflow(&mut cell, key, value.len() as u64, first);
+            node::leaf_cell_overflow(&mut cell, stored, value.len() as u64, first);
         }
         if levels[0].bytes + cell.len() + 2 > capacity {
             let sep = separator(last_key.as_deref().expect("a full leaf has a key"), key);
+            let sep = key::store(sink, &sep)?.to_stored();
             flush(sink, &mut levels, 0, Some(sep))?;
         }
         levels[0].bytes += cell.len() + 2;
@@ -76,7 +83,7 @@ fn flush<S: PageSink + ?Sized>(
     sink: &mut S,
     levels: &mut Vec<Level>,
     i: usize,
-    sep: Option<Vec<u8>>,
+    sep: Option<StoredKey>,
 ) -> Result<()> {
     let page_size = sink.page_size();
     let capacity = page_size - node::HEADER;
@@ -106,14 +113,14 @@ fn flush<S: PageSink + ?Sized>(
     // The parent holds (child, separator-after-child); the separator of the last
     // child is never needed (it becomes the right-most child).
     let mut parent_cell = Vec::new();
-    node::branch_cell(&mut parent_cell, no, sep.as_deref().unwrap_or(&[]));
+    let sep_ref = sep.as_ref().map_or(KeyRef::short(&[]), |s| s.as_ref());
+    node::branch_cell(&mut parent_cell, no, sep_ref);
     let needed = parent_cell.len() + 2;
     if sep.is_some() && levels[i + 1].bytes + needed > capacity && !levels[i + 1].cells.is_empty() {
         // The parent page is full: its last child closes it. The separator between
         // that page and the next is this child's separator, which moves up.
         levels[i + 1].cells.push(parent_cell);
-        let up = sep.clone();
-        flush(sink, levels, i + 1, up)?;
+        flush(sink, levels, i + 1, sep)?;
         return Ok(());
     }
     levels[i + 1].bytes += needed;
