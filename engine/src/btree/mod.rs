@@ -310,4 +310,6 @@ pub(crate) fn separator(left: &[u8], right: &[u8]) -> Vec<u8> {
 }
 
 #[cfg(test)]
+mod long_key_tests;
+#[cfg(test)]
 pub(crate) mod tests;
