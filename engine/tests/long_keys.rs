@@ -231,7 +231,7 @@ fn run_model(page_size: usize, ops: Vec<Op>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
     fn long_keys_like_a_btreemap_at_512(ops in prop::collection::vec(op(), 1..200)) {
         run_model(512, ops);

@@ -242,7 +242,7 @@ fn run_model(page_size: usize, ops: Vec<Op>) -> std::result::Result<(), TestCase
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
     #[test]
     fn long_keys_behave_like_btreemap_at_512(ops in prop::collection::vec(op(), 1..300)) {
         run_model(512, ops)?;
