@@ -13,6 +13,7 @@ use covet_engine::{Database, Error, Options, ReadTxn, MAX_KEY_LEN};
 use proptest::prelude::*;
 
 type Map = BTreeMap<Vec<u8>, Vec<u8>>;
+type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 fn opts(page_size: usize) -> Options {
     Options {
@@ -93,11 +94,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn bounds(
-    a: Option<Vec<u8>>,
-    b: Option<Vec<u8>>,
-    inclusive: bool,
-) -> Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)> {
+fn bounds(a: Option<Vec<u8>>, b: Option<Vec<u8>>, inclusive: bool) -> Option<KeyRange> {
     let start = a.map_or(Bound::Unbounded, Bound::Included);
     let end = b.map_or(Bound::Unbounded, |k| {
         if inclusive {
@@ -114,7 +111,7 @@ fn bounds(
     valid.then_some((start, end))
 }
 
-fn expect_range(model: &Map, range: &(Bound<Vec<u8>>, Bound<Vec<u8>>), rev: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn expect_range(model: &Map, range: &KeyRange, rev: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out: Vec<_> = model
         .range(range.clone())
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -205,7 +202,7 @@ fn run_model(page_size: usize, ops: Vec<Op>) {
     }
     w.commit().unwrap();
     check_committed(&db, &model);
-    let out = db.vacuum().unwrap();
+    db.vacuum().unwrap();
     assert_integrity(&db, "after VACUUM");
     check_committed(&db, &model);
     // A backup holds the same, and is sound.
@@ -290,9 +287,17 @@ fn short_key_lookups_read_no_extra_page() {
     assert!(path >= 2, "a tree of {path} levels below the root");
     let chain = (3006 - key_prefix(512)).div_ceil(512 - 16);
     for i in (0..300).step_by(37) {
-        assert_eq!(pages_loaded_by_get(&vfs, &short(i)), (path, true), "short {i}");
+        assert_eq!(
+            pages_loaded_by_get(&vfs, &short(i)),
+            (path, true),
+            "short {i}"
+        );
         assert_eq!(pages_loaded_by_get(&vfs, &short(i + 500)), (path, false));
-        assert_eq!(pages_loaded_by_get(&vfs, &long(i)), (path + chain, true), "long {i}");
+        assert_eq!(
+            pages_loaded_by_get(&vfs, &long(i)),
+            (path + chain, true),
+            "long {i}"
+        );
         assert_eq!(pages_loaded_by_get(&vfs, &long(i + 500)), (path, false));
     }
 }
@@ -427,7 +432,12 @@ fn workload(vfs: Arc<dyn Vfs>) -> (Vec<Map>, Option<Map>) {
             model.insert(k, v);
         }
         // Remove every third key so far (merges drop and move separators).
-        let gone: Vec<Vec<u8>> = model.keys().skip(round as usize % 3).step_by(3).cloned().collect();
+        let gone: Vec<Vec<u8>> = model
+            .keys()
+            .skip(round as usize % 3)
+            .step_by(3)
+            .cloned()
+            .collect();
         for k in gone.iter().take(3) {
             if w.remove(&t, k).is_err() {
                 return (done, None);

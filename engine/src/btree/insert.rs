@@ -113,7 +113,15 @@ fn split_leaf<S: PageSink + ?Sized>(
     // A separator as long as a long key gets a chain of its own.
     let sep = key::store(sink, &sep)?.to_stored();
     if no == root {
-        return split_root(sink, root, PageType::Leaf, &left, &right, sep.as_ref(), (0, 0));
+        return split_root(
+            sink,
+            root,
+            PageType::Leaf,
+            &left,
+            &right,
+            sep.as_ref(),
+            (0, 0),
+        );
     }
     let new = sink.allocate()?;
     NodeMut::new(sink.page_mut(no)?).rebuild(PageType::Leaf, left.iter().map(|c| c.as_slice()));

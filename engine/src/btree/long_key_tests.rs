@@ -21,7 +21,16 @@ pub(crate) fn check_tree(m: &MemPages, root: Root) -> usize {
     let mut used = BTreeSet::new();
     let mut entries = 0;
     let mut depths = BTreeSet::new();
-    walk(m, root.page, None, None, 0, &mut used, &mut entries, &mut depths);
+    walk(
+        m,
+        root.page,
+        None,
+        None,
+        0,
+        &mut used,
+        &mut entries,
+        &mut depths,
+    );
     assert_eq!(depths.len(), 1, "leaves at depths {depths:?}");
     let live: BTreeSet<PageNo> = (0..m.pages.len() as PageNo)
         .filter(|&p| m.pages[p as usize].is_some())
@@ -88,8 +97,16 @@ fn walk(
         return;
     }
     for slot in 0..=n.len() {
-        let clo = if slot == 0 { lo } else { Some(keys[slot - 1].as_slice()) };
-        let chi = if slot == n.len() { hi } else { Some(keys[slot].as_slice()) };
+        let clo = if slot == 0 {
+            lo
+        } else {
+            Some(keys[slot - 1].as_slice())
+        };
+        let chi = if slot == n.len() {
+            hi
+        } else {
+            Some(keys[slot].as_slice())
+        };
         let child = n.child(slot).unwrap();
         walk(m, child, clo, chi, depth + 1, used, entries, depths);
     }
@@ -192,7 +209,10 @@ fn run_model(page_size: usize, ops: Vec<Op>) -> std::result::Result<(), TestCase
                 prop_assert_eq!(had, model.insert(k, v).is_some());
             }
             Op::Remove(k) => {
-                prop_assert_eq!(remove(&mut m, root, &k).unwrap(), model.remove(&k).is_some());
+                prop_assert_eq!(
+                    remove(&mut m, root, &k).unwrap(),
+                    model.remove(&k).is_some()
+                );
             }
             Op::Get(k) => {
                 let got = get(&m, root, &k).unwrap().map(|g| g.to_vec());
@@ -377,7 +397,10 @@ fn long_separators_get_chains_and_are_freed() {
     assert!((0..n.len()).all(|i| n.key(i).unwrap().is_long()));
     drop(page);
     for i in 0..600 {
-        assert_eq!(get(&m, root, &key(i)).unwrap().unwrap().value(), &[i as u8; 10]);
+        assert_eq!(
+            get(&m, root, &key(i)).unwrap().unwrap().value(),
+            &[i as u8; 10]
+        );
     }
     for i in (0..600).step_by(2) {
         assert!(remove(&mut m, root, &key(i)).unwrap());
@@ -432,7 +455,9 @@ fn bulk_load_refuses_a_key_past_the_maximum() {
     let root = create(&mut m, 1).unwrap();
     let key = vec![1u8; MAX_KEY_LEN + 1];
     match bulk_load(&mut m, root, [(key.as_slice(), b"v".as_slice())]) {
-        Err(Error::KeyTooLarge { len, max }) => assert_eq!((len, max), (MAX_KEY_LEN + 1, MAX_KEY_LEN)),
+        Err(Error::KeyTooLarge { len, max }) => {
+            assert_eq!((len, max), (MAX_KEY_LEN + 1, MAX_KEY_LEN))
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(m.live(), 1);

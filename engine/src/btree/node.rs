@@ -376,7 +376,12 @@ impl<'a> Node<'a> {
     /// The stored key of length `klen` whose bytes start at `start`, and the
     /// offset just past it (past a long key's chain pointer).
     #[inline(always)]
-    fn stored_key_at(&self, start: usize, klen: u64, inline_max: u64) -> Result<(KeyRef<'a>, usize)> {
+    fn stored_key_at(
+        &self,
+        start: usize,
+        klen: u64,
+        inline_max: u64,
+    ) -> Result<(KeyRef<'a>, usize)> {
         if klen <= inline_max {
             let inline = self.key_at(start, klen)?;
             return Ok((
@@ -626,7 +631,11 @@ impl<'a> Node<'a> {
 
     /// In a branch: the slot of the child whose subtree holds `key` (`src` as
     /// for [`Node::search_leaf`]).
-    pub(crate) fn search_branch<S: PageSource + ?Sized>(&self, src: &S, key: &[u8]) -> Result<usize> {
+    pub(crate) fn search_branch<S: PageSource + ?Sized>(
+        &self,
+        src: &S,
+        key: &[u8],
+    ) -> Result<usize> {
         let pointers = self.pointers();
         let inline_max = self.inline_max();
         let (mut lo, mut hi) = (0, pointers.len());
@@ -916,7 +925,9 @@ mod tests {
             assert!(NodeMut::new(&mut p).insert(pos, &cell).unwrap());
         }
         let n = Node::new(&p, 1).unwrap();
-        let keys: Vec<&[u8]> = (0..n.len()).map(|i| n.leaf_key(i).unwrap().inline).collect();
+        let keys: Vec<&[u8]> = (0..n.len())
+            .map(|i| n.leaf_key(i).unwrap().inline)
+            .collect();
         assert_eq!(keys, vec![b"a", b"b", b"c", b"d"]);
         assert_eq!(n.search_leaf(&NoChains, b"c").unwrap(), Ok(2));
         assert_eq!(n.search_leaf(&NoChains, b"bb").unwrap(), Err(2));
@@ -1048,7 +1059,11 @@ mod tests {
             let expect = keys.binary_search(p);
             assert_eq!(l.search_leaf(&NoChains, p).unwrap(), expect, "leaf, {p:?}");
             let after = keys.partition_point(|k| k <= p);
-            assert_eq!(b.search_branch(&NoChains, p).unwrap(), after, "branch, {p:?}");
+            assert_eq!(
+                b.search_branch(&NoChains, p).unwrap(),
+                after,
+                "branch, {p:?}"
+            );
         }
     }
 
@@ -1070,7 +1085,10 @@ mod tests {
         let n = Node::new(&p, 1).unwrap();
         for i in 0..n.len() {
             let c = n.leaf_cell(i).unwrap();
-            assert_eq!(n.leaf_key(i).unwrap().inline, &p.bytes()[c.key_start..c.key_end]);
+            assert_eq!(
+                n.leaf_key(i).unwrap().inline,
+                &p.bytes()[c.key_start..c.key_end]
+            );
             assert_eq!(n.leaf_key(i).unwrap().inline.len(), shapes[i / 2].0);
             let expect = if i % 2 == 0 {
                 ValueLoc::Inline {
