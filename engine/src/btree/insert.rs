@@ -8,6 +8,7 @@
 //! new children.
 
 use super::node::{self, KeyRef, Node, NodeMut, StoredKey, ValueLoc};
+use super::split::{self, check_split, split_point};
 use super::{check_key, find_leaf, key, overflow, PageSink, Root};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
@@ -99,10 +100,12 @@ fn split_leaf<S: PageSink + ?Sized>(
             .and_then(|pg| Node::new(&pg, p).ok().map(|nd| nd.len() == slot))
             .unwrap_or(false)
     });
+    let capacity = sink.page_size() - node::HEADER;
+    let long_at = |i: usize| split::separator_may_be_long(keys[i - 1], keys[i]);
     let at = if pos == n && is_last_leaf && no != root {
-        n
+        split::append_cut(&cells, n, capacity, long_at)
     } else {
-        split_point(&cells)
+        split::leaf_cut(&cells, split_point(&cells), capacity, long_at)
     };
     let sep = key::separator(&*sink, keys[at - 1], keys[at])?;
     let left: Vec<Vec<u8>> = cells[..at].iter().map(|c| c.to_vec()).collect();
@@ -127,37 +130,6 @@ fn split_leaf<S: PageSink + ?Sized>(
     NodeMut::new(sink.page_mut(no)?).rebuild(PageType::Leaf, left.iter().map(|c| c.as_slice()));
     NodeMut::new(sink.page_mut(new)?).rebuild(PageType::Leaf, right.iter().map(|c| c.as_slice()));
     insert_separator(sink, root, path, no, sep, new)
-}
-
-/// Checks that a full node's cells plus the new one (`new_len` bytes) can be
-/// split in two. A sound node always can: its cells fit in one page and none is
-/// over `max_cell`, so each half fits. A damaged one (a header claiming less
-/// room than the page has, overlapping cells) is refused here rather than split
-/// into pages too small for their halves.
-fn check_split(no: PageNo, cells: &[&[u8]], new_len: usize, page_size: usize) -> Result<()> {
-    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
-    let largest = cells.iter().map(|c| c.len()).max().unwrap_or(0);
-    if cells.len() < 2
-        || largest > node::max_cell(page_size)
-        || total - (new_len + 2) > page_size - node::HEADER
-    {
-        return Err(Error::corrupt(no, "full node whose cells do not add up"));
-    }
-    Ok(())
-}
-
-/// Index at which to cut `cells` so that both halves hold about the same bytes.
-fn split_point(cells: &[&[u8]]) -> usize {
-    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
-    let mut acc = 0;
-    for (i, c) in cells.iter().enumerate() {
-        acc += c.len() + 2;
-        if acc * 2 >= total {
-            // Keep at least one cell on each side.
-            return (i + 1).clamp(1, cells.len() - 1);
-        }
-    }
-    cells.len() - 1
 }
 
 /// Turns the root into a branch over two new pages holding `left` and `right`.
@@ -239,7 +211,10 @@ fn insert_separator<S: PageSink + ?Sized>(
         let old_right = node.right_child();
         let refs: Vec<&[u8]> = cells.iter().map(|c| c.as_slice()).collect();
         check_split(parent, &refs, cell.len(), sink.page_size())?;
-        let mid = split_point(&refs);
+        let capacity = sink.page_size() - node::HEADER;
+        let mid = split::branch_cut(&refs, split_point(&refs), capacity, |i| {
+            parsed[i].1.is_long()
+        });
         let (mid_child, mid_key) = (parsed[mid].0, parsed[mid].1.to_stored());
         drop(parsed);
         drop(refs);

@@ -462,3 +462,55 @@ fn bulk_load_refuses_a_key_past_the_maximum() {
     }
     assert_eq!(m.live(), 1);
 }
+
+/// The separators of every branch of the tree: (stored keys that need a chain,
+/// all of them).
+fn separators(m: &MemPages, root: Root) -> (usize, usize) {
+    let (mut long, mut all) = (0, 0);
+    let mut todo = vec![root.page];
+    while let Some(no) = todo.pop() {
+        let page = m.page(no).unwrap();
+        let n = Node::new(&page, no).unwrap();
+        if n.is_leaf() {
+            continue;
+        }
+        for i in 0..n.len() {
+            all += 1;
+            long += usize::from(n.key(i).unwrap().is_long());
+        }
+        todo.extend((0..=n.len()).map(|s| n.child(s).unwrap()));
+    }
+    (long, all)
+}
+
+/// Splits cut where the separator can be short: keys come in groups of three
+/// that share a 2,000-byte prefix, so a cut inside a group needs a long
+/// separator and a cut between groups a one-byte one; every split finds a group
+/// boundary in the middle half of its page, so no separator needs a chain.
+#[test]
+fn splits_prefer_cuts_with_short_separators() {
+    for page_size in [512, 4096] {
+        let mut m = MemPages::new(page_size);
+        let root = create(&mut m, 1).unwrap();
+        let key = |g: u32, i: u32| {
+            let mut k = vec![(g % 251) as u8; 2000];
+            k[1] = (g / 251) as u8;
+            k.push(i as u8);
+            k
+        };
+        let mut n = 0;
+        for g in (0..1500u32).map(|g| g.wrapping_mul(7919) % 1500) {
+            for i in 0..3 {
+                insert(&mut m, root, &key(g, i), b"v").unwrap();
+                n += 1;
+            }
+        }
+        assert_eq!(check_tree(&m, root), n);
+        let (long, all) = separators(&m, root);
+        assert!(all > 100, "{all} separators");
+        assert_eq!(
+            long, 0,
+            "page size {page_size}: {long} of {all} separators are long"
+        );
+    }
+}

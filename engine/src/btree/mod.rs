@@ -17,6 +17,7 @@ mod insert;
 pub(crate) mod key;
 pub(crate) mod node;
 pub(crate) mod overflow;
+mod split;
 
 pub(crate) use bulk::bulk_load;
 pub(crate) use delete::remove;
