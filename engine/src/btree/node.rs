@@ -1115,7 +1115,7 @@ mod tests {
             p.bytes_mut()[off..].copy_from_slice(tail);
             p.bytes_mut()[10] = 1;
             p.bytes_mut()[12..14].copy_from_slice(&(off as u16).to_le_bytes());
-            p.bytes_mut()[20..22].copy_from_slice(&(off as u16).to_le_bytes());
+            p.bytes_mut()[HEADER..HEADER + 2].copy_from_slice(&(off as u16).to_le_bytes());
             let n = Node::new(&p, 5).unwrap();
             assert!(matches!(n.leaf_key(0), Err(Error::Corrupt { page: 5, .. })));
             assert!(matches!(
@@ -1132,6 +1132,102 @@ mod tests {
                 n.search_branch(&NoChains, b"x"),
                 Err(Error::Corrupt { page: 5, .. })
             ));
+        }
+    }
+
+    #[test]
+    fn long_keys_decode_as_prefix_and_chain_in_both_cell_kinds() {
+        // At 512-byte pages keys over 103 bytes are long, with a 51-byte prefix.
+        assert_eq!((max_inline_key(512), key_prefix(512)), (103, 51));
+        assert_eq!((max_inline_key(4096), key_prefix(4096)), (999, 499));
+        let prefix = [9u8; 51];
+        let long = KeyRef {
+            inline: &prefix,
+            len: 5000,
+            first: 77,
+        };
+        let mut p = leaf(512);
+        let mut cell = Vec::new();
+        leaf_cell_inline(&mut cell, long, b"value");
+        assert_eq!(cell.len(), leaf_cell_inline_size(long, 5));
+        assert!(NodeMut::new(&mut p).insert(0, &cell).unwrap());
+        leaf_cell_overflow(&mut cell, long, 9000, 78);
+        assert!(NodeMut::new(&mut p).insert(1, &cell).unwrap());
+        let n = Node::new(&p, 1).unwrap();
+        for i in 0..2 {
+            let c = n.leaf_cell(i).unwrap();
+            assert_eq!(n.leaf_key(i).unwrap(), long);
+            assert_eq!(c.key(&p.bytes()[..]), long);
+            assert_eq!(c.payload_start(), c.key_end + 4);
+        }
+        let c = n.leaf_cell(0).unwrap();
+        assert_eq!(
+            &p.bytes()[c.payload_start()..c.payload_start() + 5],
+            b"value"
+        );
+        assert_eq!(
+            n.leaf_cell(1).unwrap().value,
+            ValueLoc::Overflow {
+                len: 9000,
+                first: 78
+            }
+        );
+        let mut b = PageBuf::zeroed(512);
+        NodeMut::new(&mut b).init(PageType::Branch);
+        branch_cell(&mut cell, 5, long);
+        assert_eq!(cell.len(), branch_cell_size(long));
+        assert!(NodeMut::new(&mut b).insert(0, &cell).unwrap());
+        let n = Node::new(&b, 2).unwrap();
+        let bc = n.branch_cell(0).unwrap();
+        assert_eq!((bc.child, bc.key, bc.size), (5, long, cell.len()));
+        assert_eq!(&b.bytes()[bc.key_ptr..bc.key_ptr + 4], &77u32.to_le_bytes());
+    }
+
+    #[test]
+    fn damaged_long_keys_give_errors_not_panics() {
+        let cases: [(&str, Vec<u8>); 4] = [
+            // key_len 200: long, but the page ends inside its prefix.
+            ("prefix cut", vec![0xc8, 0x01, 0x00, 1, 2, 3]),
+            // The prefix is there, its chain pointer is not.
+            (
+                "pointer cut",
+                [&[0xc8, 0x01, 0x00][..], &[7; 51], &[1, 0]].concat(),
+            ),
+            // A chain pointer of 0.
+            (
+                "no chain",
+                [&[0xc8, 0x01, 0x00][..], &[7; 51], &[0; 4]].concat(),
+            ),
+            // Longer than MAX_KEY_LEN.
+            (
+                "too long",
+                [&[0x81, 0x80, 0x40, 0x00][..], &[7; 51], &[5, 0, 0, 0]].concat(),
+            ),
+        ];
+        for (what, tail) in cases {
+            let mut p = PageBuf::zeroed(512);
+            p.set_page_type(PageType::Leaf);
+            let off = 512 - tail.len();
+            p.bytes_mut()[off..].copy_from_slice(&tail);
+            p.bytes_mut()[10] = 1;
+            p.bytes_mut()[12..14].copy_from_slice(&(off as u16).to_le_bytes());
+            p.bytes_mut()[28..30].copy_from_slice(&(off as u16).to_le_bytes());
+            let n = Node::new(&p, 5).unwrap();
+            assert!(
+                matches!(n.leaf_key(0), Err(Error::Corrupt { page: 5, .. })),
+                "{what}"
+            );
+            assert!(
+                matches!(n.leaf_cell(0), Err(Error::Corrupt { page: 5, .. })),
+                "{what}"
+            );
+            assert!(
+                matches!(
+                    n.search_leaf(&NoChains, &[7; 60]),
+                    Err(Error::Corrupt { page: 5, .. })
+                ),
+                "{what}"
+            );
         }
     }
 
