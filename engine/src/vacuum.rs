@@ -80,14 +80,13 @@ impl Walk {
         if node.is_leaf() {
             for i in 0..node.len() {
                 let cell = node.leaf_cell(i)?;
-                if cell.key_first != 0 {
+                if let Some((first, len)) = cell.key_chain() {
                     self.refs.push(Ref {
                         holder: no,
                         at: RefAt::LeafKey(i),
-                        target: cell.key_first,
+                        target: first,
                     });
-                    let rest = cell.key_len - (cell.key_end - cell.key_start) as u64;
-                    self.chain(src, cell.key_first, rest)?;
+                    self.chain(src, first, len)?;
                 }
                 match cell.value {
                     ValueLoc::Overflow { len, first } => {

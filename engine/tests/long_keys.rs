@@ -512,3 +512,93 @@ fn power_cut_at_every_operation_leaves_a_committed_state() {
     }
     assert_eq!(images, 3 * n);
 }
+
+// ---- tables: unique indexes and primary keys on long text -----------------------
+
+/// What long keys are for: a UNIQUE index and a primary key on TEXT values of
+/// kilobytes that share long prefixes, at a 4 KiB page (where a key over 999
+/// bytes used to be `KeyTooLarge`).
+#[test]
+fn unique_index_and_primary_key_on_long_text() {
+    use covet_engine::table::{ColumnDef, IndexDef, KeyRange, TableError, TableRead, TableSchema};
+    use covet_engine::value::{SortOrder, SqlType, Value};
+
+    let db = Database::memory_with(opts(4096)).unwrap();
+    let body = |i: u32| {
+        // A 5,000-byte shared prefix, a number, a tail of up to 7 KB.
+        let mut s = "lorem ipsum ".repeat(417);
+        s.push_str(&format!("{:05}", i.wrapping_mul(7919) % 10_000));
+        s.push_str(&"x".repeat((i as usize * 131) % 7000));
+        s
+    };
+    let title = |i: u32| format!("{}{i:04}", "t".repeat(6000));
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(
+        TableSchema::new(
+            "docs",
+            vec![
+                ColumnDef::new("title", SqlType::Text).not_null(),
+                ColumnDef::new("body", SqlType::Text),
+            ],
+        )
+        .with_primary_key(vec![0]),
+    )
+    .unwrap();
+    t.create_index(IndexDef::new("docs_body", "docs", vec![(1, SortOrder::Asc)]).unique())
+        .unwrap();
+    for i in 0..150 {
+        t.insert_row("docs", vec![Value::Text(title(i)), Value::Text(body(i))])
+            .unwrap();
+    }
+    // The same long body again, under another title: a unique violation.
+    let err = t
+        .insert_row("docs", vec![Value::Text(title(999)), Value::Text(body(7))])
+        .unwrap_err();
+    match err {
+        Error::Table(TableError::UniqueViolation { index, table }) => {
+            assert_eq!((index.as_str(), table.as_str()), ("docs_body", "docs"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same long title: a duplicate primary key.
+    assert!(matches!(
+        t.insert_row(
+            "docs",
+            vec![Value::Text(title(3)), Value::Text("new".into())]
+        ),
+        Err(Error::Table(TableError::DuplicateKey { .. }))
+    ));
+    for i in (0..150).step_by(3) {
+        assert!(t.delete_row("docs", &[Value::Text(title(i))]).unwrap());
+    }
+    let kept: Vec<u32> = (0..150).filter(|i| i % 3 != 0).collect();
+    // The index orders the rows by body, each found by its whole body.
+    let mut by_body: Vec<(String, String)> = kept.iter().map(|&i| (body(i), title(i))).collect();
+    by_body.sort();
+    let scanned: Vec<Value> = t
+        .index_scan("docs_body", &KeyRange::all())
+        .unwrap()
+        .map(|r| r.unwrap().values[0].clone())
+        .collect();
+    let want: Vec<Value> = by_body
+        .iter()
+        .map(|(_, t)| Value::Text(t.clone()))
+        .collect();
+    assert_eq!(scanned, want);
+    for &i in kept.iter().step_by(7) {
+        let found: Vec<Vec<Value>> = t
+            .index_scan("docs_body", &KeyRange::prefix(vec![Value::Text(body(i))]))
+            .unwrap()
+            .map(|r| r.unwrap().pk)
+            .collect();
+        assert_eq!(found, vec![vec![Value::Text(title(i))]]);
+        assert_eq!(
+            t.get_row("docs", &[Value::Text(title(i))]).unwrap(),
+            Some(vec![Value::Text(title(i)), Value::Text(body(i))])
+        );
+    }
+    assert_eq!(t.check_table("docs").unwrap(), vec![]);
+    w.commit().unwrap();
+    assert_integrity(&db, "long text keys");
+}

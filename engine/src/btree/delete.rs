@@ -20,12 +20,8 @@ pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: Root, key: &[u8])
     if let ValueLoc::Overflow { len, first } = cell.value {
         overflow::free(sink, first, len)?;
     }
-    if cell.key_first != 0 {
-        overflow::free(
-            sink,
-            cell.key_first,
-            cell.key_len - (cell.key_end - cell.key_start) as u64,
-        )?;
+    if let Some((first, len)) = cell.key_chain() {
+        overflow::free(sink, first, len)?;
     }
     // The leaf's new size, from the page in hand. `Node::new` checks its header
     // again: a damaged page (a fragment count that the removal pushed past the

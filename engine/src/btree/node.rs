@@ -188,6 +188,17 @@ impl LeafCell {
         }
     }
 
+    /// A long key's chain: its first page and length in bytes.
+    #[inline]
+    pub(crate) fn key_chain(&self) -> Option<(PageNo, u64)> {
+        (self.key_first != 0).then(|| {
+            (
+                self.key_first,
+                self.key_len - (self.key_end - self.key_start) as u64,
+            )
+        })
+    }
+
     /// Offset of the value, or of its chain's u32 first page.
     #[inline]
     pub(crate) fn payload_start(&self) -> usize {
@@ -1157,7 +1168,7 @@ mod tests {
         for i in 0..2 {
             let c = n.leaf_cell(i).unwrap();
             assert_eq!(n.leaf_key(i).unwrap(), long);
-            assert_eq!(c.key(&p.bytes()[..]), long);
+            assert_eq!(c.key(p.bytes()), long);
             assert_eq!(c.payload_start(), c.key_end + 4);
         }
         let c = n.leaf_cell(0).unwrap();
