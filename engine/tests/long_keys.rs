@@ -145,6 +145,14 @@ fn check_committed(db: &Database, model: &Map) {
     }
 }
 
+fn collect_entries(it: covet_engine::RangeIter<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    it.map(|e| {
+        let e = e.unwrap();
+        (e.key().to_vec(), e.value().to_vec())
+    })
+    .collect()
+}
+
 fn assert_integrity(db: &Database, what: &str) {
     let report = db.check_integrity().unwrap();
     assert!(report.is_ok(), "{what}: {:?}", report.problems);
@@ -156,6 +164,8 @@ fn run_model(page_size: usize, ops: Vec<Op>) {
     let mut w = db.begin_write().unwrap();
     let mut t = w.create_tree("t").unwrap();
     let mut model = Map::new();
+    // What the last commit holds (before the first, there is no tree).
+    let mut committed = Map::new();
     for op in ops {
         match op {
             Op::Insert(k, v) => {
@@ -178,10 +188,19 @@ fn run_model(page_size: usize, ops: Vec<Op>) {
                     })
                     .collect();
                     assert_eq!(got, expect_range(&model, &range, rev));
+                    // The same range in a read transaction: the last commit.
+                    let r = db.begin_read().unwrap();
+                    let got: Vec<(Vec<u8>, Vec<u8>)> = match r.open_tree("t") {
+                        Ok(rt) if rev => collect_entries(r.range_rev(&rt, range.clone())),
+                        Ok(rt) => collect_entries(r.range(&rt, range.clone())),
+                        Err(_) => Vec::new(),
+                    };
+                    assert_eq!(got, expect_range(&committed, &range, rev));
                 }
             }
             Op::Commit => {
                 w.commit().unwrap();
+                committed = model.clone();
                 check_committed(&db, &model);
                 w = db.begin_write().unwrap();
                 t = w.open_tree("t").unwrap();
