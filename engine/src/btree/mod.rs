@@ -1,5 +1,9 @@
 //! B+trees over pages: variable-length byte keys and values, ordered by `memcmp`.
 //!
+//! Keys go up to [`MAX_KEY_LEN`] at every page size: a key too long for a cell
+//! keeps a prefix there and the rest in an overflow chain (`key.rs`), values too
+//! large for a cell go to chains (`overflow.rs`).
+//!
 //! A tree is named by its root page, which never moves for the life of the tree
 //! (a root split moves the root's content into a new child instead), so a handle
 //! to a tree stays valid across transactions. The root page also carries the
