@@ -514,3 +514,33 @@ fn splits_prefer_cuts_with_short_separators() {
         );
     }
 }
+
+/// Bulk loads end leaves where the separator is short: the groups of
+/// `splits_prefer_cuts_with_short_separators`, loaded in order, give no long
+/// separator either, and the tree is sound.
+#[test]
+fn bulk_loads_prefer_short_separators() {
+    for page_size in [512, 4096] {
+        let mut m = MemPages::new(page_size);
+        let root = create(&mut m, 1).unwrap();
+        let mut model = BTreeMap::new();
+        for g in 0..1500u32 {
+            for i in 0..3u8 {
+                let mut k = vec![(g % 251) as u8; 2000];
+                k[1] = (g / 251) as u8;
+                k.push(i);
+                model.insert(k, vec![i; 20]);
+            }
+        }
+        assert_eq!(bulk_load(&mut m, root, model.iter()).unwrap(), 4500);
+        assert_eq!(check_tree(&m, root), 4500);
+        let (long, all) = separators(&m, root);
+        assert!(all > 100, "{all} separators");
+        assert_eq!(
+            long, 0,
+            "page size {page_size}: {long} of {all} separators are long"
+        );
+        let got = collect(&m, root, Bound::Unbounded, Bound::Unbounded, false);
+        assert_eq!(got, model.into_iter().collect::<Vec<_>>());
+    }
+}
