@@ -491,8 +491,9 @@ fn read_tree(db: &Database) -> Map {
 }
 
 /// A power cut at every mutating file operation (writes, syncs, truncations)
-/// of the workload: every crash image opens to the last committed state or
-/// the one in flight, with a sound file.
+/// of the workload: every crash image (unsynced writes dropped, kept, the last
+/// one torn, a random subset of their sectors) opens to the last committed
+/// state or the one in flight, with a sound file.
 #[test]
 fn power_cut_at_every_operation_leaves_a_committed_state() {
     let clean = FaultVfs::new(FaultConfig::default());
@@ -513,7 +514,11 @@ fn power_cut_at_every_operation_leaves_a_committed_state() {
         let (done, in_flight) = workload(Arc::new(fault.clone()));
         assert!(fault.is_dead(), "cut {k} of {n} happened");
         let last = done.last().expect("the empty state");
-        for mode in modes {
+        let random = CrashMode::RandomSubset {
+            seed: k,
+            sector: 512,
+        };
+        for mode in modes.into_iter().chain([random]) {
             let image = Arc::new(fault.crash_image(mode));
             let db = Database::open_with_vfs(image, PATH, crash_opts())
                 .unwrap_or_else(|e| panic!("cut {k}, {mode:?}: {e}"));
@@ -529,7 +534,7 @@ fn power_cut_at_every_operation_leaves_a_committed_state() {
             images += 1;
         }
     }
-    assert_eq!(images, 3 * n);
+    assert_eq!(images, 4 * n);
 }
 
 // ---- tables: unique indexes and primary keys on long text -----------------------
