@@ -48,12 +48,12 @@ pub enum Error {
     /// unreliable; the database must be closed and reopened (recovery runs then).
     #[error("database needs to be reopened after an earlier I/O failure")]
     NeedsRecovery,
-    /// A key is larger than a page can hold.
+    /// A key is longer than [`MAX_KEY_LEN`](crate::MAX_KEY_LEN).
     #[error("key of {len} bytes exceeds the maximum of {max} bytes")]
     KeyTooLarge {
         /// The key's length.
         len: usize,
-        /// The largest key this page size allows.
+        /// The longest key allowed (`MAX_KEY_LEN`, at every page size).
         max: usize,
     },
     /// A value is larger than the engine stores.

@@ -2,16 +2,18 @@
 //! it finds, without stopping at the first.
 //!
 //! Checked: every page's checksum (by reading it), node structure, key order
-//! inside each node and against the separators above it, equal leaf depth,
-//! overflow chains, the free list, and that every page is used exactly once
+//! inside each node and against the separators above it (whole keys: long
+//! keys are read from their chains), equal leaf depth, overflow chains (of
+//! values and of long keys and separators), the free list, and that every page is used exactly once
 //! (a page used twice, or neither used nor free, is reported). Then the table layer's
 //! check: every row against its index entries and the catalog against itself
 //! (`table/integrity.rs`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::btree::node::{self, Node, ValueLoc};
-use crate::btree::{overflow, PageSource, MAX_DEPTH};
+use crate::btree::{key, overflow, PageSource, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::meta::{DIRECTORY_ROOT, HEADER_PAGE};
 use crate::page::PageNo;
@@ -172,14 +174,32 @@ impl Checker<'_> {
             );
         }
         let n = node.len();
-        let mut prev: Option<&[u8]> = None;
+        // Whole keys: a long key's chain is read (and its pages claimed) here.
+        let mut keys: Vec<Option<Cow<'_, [u8]>>> = Vec::with_capacity(n);
         for i in 0..n {
-            let key = match node.key(i) {
+            let stored = match node.key(i) {
                 Ok(k) => k,
                 Err(e) => {
                     self.problem(no, e.to_string());
                     return None;
                 }
+            };
+            if stored.is_long() {
+                self.overflow(no, stored.first, stored.rest_len());
+            }
+            match key::load(self.src, stored) {
+                Ok(k) => keys.push(Some(k)),
+                Err(e) => {
+                    self.problem(no, format!("key at cell {i}: {e}"));
+                    keys.push(None);
+                }
+            }
+        }
+        let mut prev: Option<&[u8]> = None;
+        for (i, key) in keys.iter().enumerate() {
+            let Some(key) = key.as_deref() else {
+                prev = None;
+                continue;
             };
             if prev.is_some_and(|p| p >= key) {
                 self.problem(no, format!("keys out of order at cell {i}"));
@@ -215,9 +235,9 @@ impl Checker<'_> {
             let clo = if slot == 0 {
                 lo
             } else {
-                node.key(slot - 1).ok()
+                keys[slot - 1].as_deref()
             };
-            let chi = if slot == n { hi } else { node.key(slot).ok() };
+            let chi = if slot == n { hi } else { keys[slot].as_deref() };
             if let Some(d) = self.walk(child, id, clo, chi, depth + 1) {
                 depths.push(d);
             }

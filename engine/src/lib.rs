@@ -30,7 +30,7 @@ mod wal;
 
 pub use backup::BackupOutcome;
 pub use btree::cursor::Entry;
-pub use btree::ValueGuard;
+pub use btree::{ValueGuard, MAX_KEY_LEN};
 pub use cache::CacheStats;
 pub use db::{Database, Options};
 pub use error::{Error, Result};

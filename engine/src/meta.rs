@@ -32,11 +32,18 @@ use crate::page::{validate_page_size, PageBuf, PageNo, PageType};
 
 /// The magic bytes at offset 9.
 pub(crate) const MAGIC: &[u8; 7] = b"covetDB";
-/// The on-disk format version this build reads and writes. Version 2 added the
+/// The on-disk format version this build writes. Version 2 added the
 /// database id (page 0) and the WAL header's id and base commit, and tree
 /// identities (node header 28 bytes, directory entries carry the identity,
-/// page 0 the tree counter).
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// page 0 the tree counter). Version 3 added long keys (B+tree cells whose key
+/// length exceeds the inline limit keep the key's tail in an overflow chain).
+pub(crate) const FORMAT_VERSION: u32 = 3;
+/// The oldest version this build reads. Version 2 files read the same way (no
+/// version 2 cell has a key past the inline limit); every commit writes page 0
+/// with [`FORMAT_VERSION`], so a version 2 file becomes version 3 at its first
+/// commit by this build, and a build that only knows version 2 refuses it
+/// from then on instead of misreading a long key.
+pub(crate) const OLDEST_READABLE_VERSION: u32 = 2;
 /// The end of the meta data fields in page 0; the rest of the page is zeros.
 pub(crate) const HEADER_FIELDS_END: usize = 88;
 
@@ -94,9 +101,10 @@ impl Meta {
             return Err(not_db("wrong magic bytes"));
         }
         let version = u32::from_le_bytes(first_bytes[16..20].try_into().expect("4"));
-        if version != FORMAT_VERSION {
+        if !(OLDEST_READABLE_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(not_db(format!(
-                "format version {version}, this build reads version {FORMAT_VERSION}"
+                "format version {version}, this build reads versions \
+                 {OLDEST_READABLE_VERSION} to {FORMAT_VERSION}"
             )));
         }
         let size = u32::from_le_bytes(first_bytes[20..24].try_into().expect("4")) as usize;

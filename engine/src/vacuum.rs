@@ -32,8 +32,12 @@ pub struct VacuumOutcome {
 enum RefAt {
     /// Child `slot` of a branch.
     Child(usize),
-    /// The overflow pointer of leaf cell `i`.
+    /// The value overflow pointer of leaf cell `i`.
     Overflow(usize),
+    /// The key overflow pointer of leaf cell `i` (a long key).
+    LeafKey(usize),
+    /// The key overflow pointer of branch cell `i` (a long separator).
+    BranchKey(usize),
     /// The root page in the value of directory cell `i`.
     Root(usize),
     /// The next pointer of an overflow page.
@@ -76,6 +80,14 @@ impl Walk {
         if node.is_leaf() {
             for i in 0..node.len() {
                 let cell = node.leaf_cell(i)?;
+                if let Some((first, len)) = cell.key_chain() {
+                    self.refs.push(Ref {
+                        holder: no,
+                        at: RefAt::LeafKey(i),
+                        target: first,
+                    });
+                    self.chain(src, first, len)?;
+                }
                 match cell.value {
                     ValueLoc::Overflow { len, first } => {
                         self.refs.push(Ref {
@@ -102,6 +114,17 @@ impl Walk {
                 }
             }
             return Ok(());
+        }
+        for i in 0..node.len() {
+            let key = node.branch_cell(i)?.key;
+            if key.is_long() {
+                self.refs.push(Ref {
+                    holder: no,
+                    at: RefAt::BranchKey(i),
+                    target: key.first,
+                });
+                self.chain(src, key.first, key.rest_len())?;
+            }
         }
         for slot in 0..=node.len() {
             let child = node.child(slot)?;
@@ -170,11 +193,15 @@ pub(crate) fn vacuum(pages: &mut TxnPages) -> Result<VacuumOutcome> {
             RefAt::Next => page.put_u32(12, to),
             RefAt::Overflow(i) | RefAt::Root(i) => {
                 let node = Node::new(page, holder)?;
-                let cell = node.leaf_cell(i)?;
-                let off = match cell.value {
-                    ValueLoc::Overflow { .. } => cell.key_end,
-                    ValueLoc::Inline { start, .. } => start,
-                };
+                let off = node.leaf_cell(i)?.payload_start();
+                page.put_u32(off, to);
+            }
+            RefAt::LeafKey(i) => {
+                let off = Node::new(page, holder)?.leaf_cell(i)?.key_end;
+                page.put_u32(off, to);
+            }
+            RefAt::BranchKey(i) => {
+                let off = Node::new(page, holder)?.branch_cell(i)?.key_ptr;
                 page.put_u32(off, to);
             }
         }

@@ -16,31 +16,39 @@ use crate::page::{Page, PageNo};
 #[derive(Clone)]
 pub struct Entry {
     page: Page,
-    key: (usize, usize),
-    value: EntryValue,
+    key: Bytes,
+    value: Bytes,
 }
 
-/// Where an entry's value is: in the entry's page, or copied out of an overflow chain.
+/// Where an entry's key or value is: in the entry's page, or copied out of an
+/// overflow chain (a long key's whole bytes, or a large value).
 #[derive(Clone)]
-enum EntryValue {
+enum Bytes {
     Inline(usize, usize),
     Owned(Vec<u8>),
+}
+
+impl Bytes {
+    #[inline]
+    fn get<'a>(&'a self, page: &'a Page) -> &'a [u8] {
+        match self {
+            Bytes::Inline(start, end) => &page.bytes()[*start..*end],
+            Bytes::Owned(v) => v,
+        }
+    }
 }
 
 impl Entry {
     /// The key.
     #[inline]
     pub fn key(&self) -> &[u8] {
-        &self.page.bytes()[self.key.0..self.key.1]
+        self.key.get(&self.page)
     }
 
     /// The value.
     #[inline]
     pub fn value(&self) -> &[u8] {
-        match &self.value {
-            EntryValue::Inline(start, end) => &self.page.bytes()[*start..*end],
-            EntryValue::Owned(v) => v,
-        }
+        self.value.get(&self.page)
     }
 }
 
@@ -147,7 +155,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         loop {
             let node = self.top();
             if node.is_leaf() {
-                let i = match node.search_leaf(key)? {
+                let i = match node.search_leaf(self.src, key)? {
                     Ok(i) if exclusive => i + 1,
                     Ok(i) => i,
                     Err(i) => i,
@@ -160,7 +168,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
                 }
                 return Ok(());
             }
-            let slot = node.search_branch(key)?;
+            let slot = node.search_branch(self.src, key)?;
             let child = node.child(slot)?;
             self.stack.last_mut().expect("top").2 = slot;
             self.push(child)?;
@@ -174,7 +182,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
             let node = self.top();
             if node.is_leaf() {
                 // Index of the last cell ≤ key (or < key), as i + 1.
-                let after = match node.search_leaf(key)? {
+                let after = match node.search_leaf(self.src, key)? {
                     Ok(i) if exclusive => i,
                     Ok(i) => i + 1,
                     Err(i) => i,
@@ -188,7 +196,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
                 self.valid = true;
                 return Ok(());
             }
-            let slot = node.search_branch(key)?;
+            let slot = node.search_branch(self.src, key)?;
             let child = node.child(slot)?;
             self.stack.last_mut().expect("top").2 = slot;
             self.push(child)?;
@@ -209,18 +217,23 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
             no: *no,
         };
         let cell = node.leaf_cell(*slot)?;
-        if !wanted(&page.bytes()[cell.key_start..cell.key_end]) {
+        let key = if cell.key_first == 0 {
+            Bytes::Inline(cell.key_start, cell.key_end)
+        } else {
+            Bytes::Owned(super::key::load(self.src, cell.key(page.bytes()))?.into_owned())
+        };
+        if !wanted(key.get(page)) {
             return Ok(None);
         }
         let value = match cell.value {
-            ValueLoc::Inline { start, end } => EntryValue::Inline(start, end),
+            ValueLoc::Inline { start, end } => Bytes::Inline(start, end),
             ValueLoc::Overflow { len, first } => {
-                EntryValue::Owned(super::overflow::read(self.src, first, len)?)
+                Bytes::Owned(super::overflow::read(self.src, first, len)?)
             }
         };
         Ok(Some(Entry {
             page: page.clone(),
-            key: (cell.key_start, cell.key_end),
+            key,
             value,
         }))
     }

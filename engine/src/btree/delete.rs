@@ -5,19 +5,22 @@
 //! and is checked in turn. A root branch left with a single child absorbs that
 //! child (the root never moves). Pages freed by merges go to the free list.
 
-use super::node::{self, Node, NodeMut, ValueLoc};
-use super::{find_leaf, overflow, PageSink, Root, MAX_DEPTH};
+use super::node::{self, KeyRef, Node, NodeMut, ValueLoc};
+use super::{find_leaf, key, overflow, PageSink, Root, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
 /// Removes `key`. Returns true if it was present.
 pub(crate) fn remove<S: PageSink + ?Sized>(sink: &mut S, root: Root, key: &[u8]) -> Result<bool> {
     let at = find_leaf(sink, root, key)?;
-    let Some((size, loc)) = at.existing else {
+    let Some(cell) = at.existing else {
         return Ok(false);
     };
-    let (no, pos, path) = (at.leaf, at.index, at.path);
-    if let ValueLoc::Overflow { len, first } = loc {
+    let (no, pos, path, size) = (at.leaf, at.index, at.path, cell.size);
+    if let ValueLoc::Overflow { len, first } = cell.value {
+        overflow::free(sink, first, len)?;
+    }
+    if let Some((first, len)) = cell.key_chain() {
         overflow::free(sink, first, len)?;
     }
     // The leaf's new size, from the page in hand. `Node::new` checks its header
@@ -65,10 +68,15 @@ fn rebalance<S: PageSink + ?Sized>(
         }
         // Merge the pair (left, right) separated by parent cell `sep_idx`.
         let sep_idx = if slot > 0 { slot - 1 } else { 0 };
-        let (left, sep_key, sep_size) = pnode.branch_cell(sep_idx)?;
+        let sep = pnode.branch_cell(sep_idx)?;
+        let (left, sep_size) = (sep.child, sep.size);
         let right = pnode.child(sep_idx + 1)?;
-        if !merge(sink, left, right, sep_key)? {
-            return Ok(());
+        match merge(sink, left, right, sep.key)? {
+            Merged::No => return Ok(()),
+            // The separator's chain went down with it into the merged branch.
+            Merged::Branches => {}
+            // Leaves take no separator: it is dropped, with its chain.
+            Merged::Leaves => key::free(sink, sep.key)?,
         }
         drop(parent_page);
         used = {
@@ -84,14 +92,21 @@ fn rebalance<S: PageSink + ?Sized>(
     }
 }
 
+/// What [`merge`] did.
+enum Merged {
+    No,
+    Leaves,
+    Branches,
+}
+
 /// Moves everything of `right` into `left` if it fits. `sep` is the parent's key
-/// between them (it comes down into a merged branch).
+/// between them (it comes down into a merged branch, its chain with it).
 fn merge<S: PageSink + ?Sized>(
     sink: &mut S,
     left: PageNo,
     right: PageNo,
-    sep: &[u8],
-) -> Result<bool> {
+    sep: KeyRef<'_>,
+) -> Result<Merged> {
     let lpage = sink.page(left)?;
     let rpage = sink.page(right)?;
     let l = Node::new(&lpage, left)?;
@@ -104,10 +119,10 @@ fn merge<S: PageSink + ?Sized>(
     let sep_size = if l.is_leaf() {
         0
     } else {
-        4 + crate::varint::len(sep.len() as u64) + sep.len() + 2
+        node::branch_cell_size(sep) + 2
     };
     if l.used() + r.used() + sep_size > capacity {
-        return Ok(false);
+        return Ok(Merged::No);
     }
     // The cells are read where they are: `lpage` and `rpage` stay alive (shared
     // pages), so writing `left` below works on its own copy.
@@ -128,7 +143,7 @@ fn merge<S: PageSink + ?Sized>(
     }
     let need: usize = cells.iter().map(|c| c.len() + 2).sum();
     if need > capacity {
-        return Ok(false);
+        return Ok(Merged::No);
     }
     let right_child = r.right_child();
     let mut m = NodeMut::new(sink.page_mut(left)?);
@@ -141,7 +156,11 @@ fn merge<S: PageSink + ?Sized>(
         m.set_right_child(right_child);
     }
     m.rebuild(t, cells.iter().copied());
-    Ok(true)
+    Ok(if leaf {
+        Merged::Leaves
+    } else {
+        Merged::Branches
+    })
 }
 
 /// While the root is a branch with a single child, pulls that child up into it.

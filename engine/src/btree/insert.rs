@@ -7,8 +7,9 @@
 //! pages completely. The root never moves: a root split copies the root into two
 //! new children.
 
-use super::node::{self, Node, NodeMut, ValueLoc};
-use super::{check_key, find_leaf, overflow, separator, PageSink, Root};
+use super::node::{self, KeyRef, Node, NodeMut, StoredKey, ValueLoc};
+use super::split::{self, check_split, split_point};
+use super::{check_key, find_leaf, key, overflow, PageSink, Root};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
@@ -30,51 +31,67 @@ pub(crate) fn insert<S: PageSink + ?Sized>(
     let at = find_leaf(sink, root, key)?;
     let (no, pos, path, old) = (at.leaf, at.index, at.path, at.existing);
     let replaced = old.is_some();
-    if let Some((_, ValueLoc::Overflow { len, first })) = old {
-        overflow::free(sink, first, len)?;
-    }
-    let mut cell = Vec::with_capacity(key.len() + value.len() + 8);
-    if node::leaf_cell_inline_size(key.len(), value.len()) <= node::max_cell(page_size) {
-        node::leaf_cell_inline(&mut cell, key, value);
+    // The key as its cell stores it. A replaced entry keeps its key's chain (its
+    // stored prefix is `key`'s: the keys compared equal).
+    let stored = match old {
+        Some(cell) => {
+            if let ValueLoc::Overflow { len, first } = cell.value {
+                overflow::free(sink, first, len)?;
+            }
+            KeyRef {
+                inline: &key[..cell.key_end - cell.key_start],
+                len: key.len() as u64,
+                first: cell.key_first,
+            }
+        }
+        None => key::store(sink, key)?,
+    };
+    let mut cell = Vec::with_capacity(stored.stored_size() + value.len().min(page_size) + 8);
+    if node::leaf_cell_inline_size(stored, value.len()) <= node::max_cell(page_size) {
+        node::leaf_cell_inline(&mut cell, stored, value);
     } else {
         let first = overflow::write(sink, value)?;
-        node::leaf_cell_overflow(&mut cell, key, value.len() as u64, first);
+        node::leaf_cell_overflow(&mut cell, stored, value.len() as u64, first);
     }
     {
         let page = sink.page_mut(no)?;
         let mut m = NodeMut::new(page);
-        if let Some((size, _)) = old {
-            m.remove(pos, size);
+        if let Some(old) = old {
+            m.remove(pos, old.size);
         }
         if m.insert(pos, &cell)? {
             return Ok(replaced);
         }
     }
-    split_leaf(sink, root.page, no, path, pos, &cell)?;
+    split_leaf(sink, root.page, no, path, pos, (&cell, stored))?;
     Ok(replaced)
 }
 
-/// Splits leaf `no`, which has no room for `cell` at `pos`.
+/// Splits leaf `no`, which has no room for `cell` (whose key is `new_key`) at `pos`.
 fn split_leaf<S: PageSink + ?Sized>(
     sink: &mut S,
     root: PageNo,
     no: PageNo,
     path: Vec<(PageNo, usize)>,
     pos: usize,
-    cell: &[u8],
+    (cell, new_key): (&[u8], KeyRef<'_>),
 ) -> Result<()> {
     let page = sink.page(no)?;
     let node = Node::new(&page, no)?;
     let n = node.len();
     let mut cells: Vec<&[u8]> = Vec::with_capacity(n + 1);
+    let mut keys: Vec<KeyRef<'_>> = Vec::with_capacity(n + 1);
     for i in 0..n {
         if i == pos {
             cells.push(cell);
+            keys.push(new_key);
         }
         cells.push(node.cell_bytes(i)?);
+        keys.push(node.leaf_key(i)?);
     }
     if pos == n {
         cells.push(cell);
+        keys.push(new_key);
     }
     check_split(no, &cells, cell.len(), sink.page_size())?;
     let is_last_leaf = path.iter().all(|&(p, slot)| {
@@ -83,60 +100,36 @@ fn split_leaf<S: PageSink + ?Sized>(
             .and_then(|pg| Node::new(&pg, p).ok().map(|nd| nd.len() == slot))
             .unwrap_or(false)
     });
+    let capacity = sink.page_size() - node::HEADER;
+    let long_at = |i: usize| split::separator_may_be_long(keys[i - 1], keys[i]);
     let at = if pos == n && is_last_leaf && no != root {
-        n
+        split::append_cut(&cells, n, capacity, long_at)
     } else {
-        split_point(&cells)
+        split::leaf_cut(&cells, split_point(&cells), capacity, long_at)
     };
-    let key_of = |c: &[u8]| -> Vec<u8> {
-        // Leaf cell: varint key_len, varint code, key …
-        let (klen, a) = crate::varint::get(c).expect("cell built or validated above");
-        let (_, b) = crate::varint::get(&c[a..]).expect("cell built or validated above");
-        c[a + b..a + b + klen as usize].to_vec()
-    };
-    let sep = separator(&key_of(cells[at - 1]), &key_of(cells[at]));
+    let sep = key::separator(&*sink, keys[at - 1], keys[at])?;
     let left: Vec<Vec<u8>> = cells[..at].iter().map(|c| c.to_vec()).collect();
     let right: Vec<Vec<u8>> = cells[at..].iter().map(|c| c.to_vec()).collect();
+    drop(keys);
     drop(cells);
     drop(page);
+    // A separator as long as a long key gets a chain of its own.
+    let sep = key::store(sink, &sep)?.to_stored();
     if no == root {
-        return split_root(sink, root, PageType::Leaf, &left, &right, &sep, (0, 0));
+        return split_root(
+            sink,
+            root,
+            PageType::Leaf,
+            &left,
+            &right,
+            sep.as_ref(),
+            (0, 0),
+        );
     }
     let new = sink.allocate()?;
     NodeMut::new(sink.page_mut(no)?).rebuild(PageType::Leaf, left.iter().map(|c| c.as_slice()));
     NodeMut::new(sink.page_mut(new)?).rebuild(PageType::Leaf, right.iter().map(|c| c.as_slice()));
     insert_separator(sink, root, path, no, sep, new)
-}
-
-/// Checks that a full node's cells plus the new one (`new_len` bytes) can be
-/// split in two. A sound node always can: its cells fit in one page and none is
-/// over `max_cell`, so each half fits. A damaged one (a header claiming less
-/// room than the page has, overlapping cells) is refused here rather than split
-/// into pages too small for their halves.
-fn check_split(no: PageNo, cells: &[&[u8]], new_len: usize, page_size: usize) -> Result<()> {
-    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
-    let largest = cells.iter().map(|c| c.len()).max().unwrap_or(0);
-    if cells.len() < 2
-        || largest > node::max_cell(page_size)
-        || total - (new_len + 2) > page_size - node::HEADER
-    {
-        return Err(Error::corrupt(no, "full node whose cells do not add up"));
-    }
-    Ok(())
-}
-
-/// Index at which to cut `cells` so that both halves hold about the same bytes.
-fn split_point(cells: &[&[u8]]) -> usize {
-    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
-    let mut acc = 0;
-    for (i, c) in cells.iter().enumerate() {
-        acc += c.len() + 2;
-        if acc * 2 >= total {
-            // Keep at least one cell on each side.
-            return (i + 1).clamp(1, cells.len() - 1);
-        }
-    }
-    cells.len() - 1
 }
 
 /// Turns the root into a branch over two new pages holding `left` and `right`.
@@ -147,7 +140,7 @@ fn split_root<S: PageSink + ?Sized>(
     t: PageType,
     left: &[Vec<u8>],
     right: &[Vec<u8>],
-    sep: &[u8],
+    sep: KeyRef<'_>,
     rights: (PageNo, PageNo),
 ) -> Result<()> {
     let l = sink.allocate()?;
@@ -174,18 +167,20 @@ fn split_root<S: PageSink + ?Sized>(
 }
 
 /// After `child` split into `child` (lower keys) and `new` (keys ≥ `sep`), records
-/// the split in the parent, splitting branches upwards as needed.
+/// the split in the parent, splitting branches upwards as needed. `sep`'s chain,
+/// if it has one, passes to the cell that stores it (the middle cell of a split
+/// branch moves up with its chain).
 fn insert_separator<S: PageSink + ?Sized>(
     sink: &mut S,
     root: PageNo,
     mut path: Vec<(PageNo, usize)>,
     mut child: PageNo,
-    mut sep: Vec<u8>,
+    mut sep: StoredKey,
     mut new: PageNo,
 ) -> Result<()> {
     let mut cell = Vec::new();
     while let Some((parent, slot)) = path.pop() {
-        node::branch_cell(&mut cell, child, &sep);
+        node::branch_cell(&mut cell, child, sep.as_ref());
         {
             let mut m = NodeMut::new(sink.page_mut(parent)?);
             m.set_child(slot, new);
@@ -198,26 +193,32 @@ fn insert_separator<S: PageSink + ?Sized>(
         let node = Node::new(&page, parent)?;
         let n = node.len();
         let mut cells: Vec<Vec<u8>> = Vec::with_capacity(n + 1);
+        // Each cell's (child, key), for the middle one.
+        let mut parsed: Vec<(PageNo, KeyRef<'_>)> = Vec::with_capacity(n + 1);
         for i in 0..n {
             if i == slot {
                 cells.push(cell.clone());
+                parsed.push((child, sep.as_ref()));
             }
             cells.push(node.cell_bytes(i)?.to_vec());
+            let c = node.branch_cell(i)?;
+            parsed.push((c.child, c.key));
         }
         if slot == n {
             cells.push(cell.clone());
+            parsed.push((child, sep.as_ref()));
         }
         let old_right = node.right_child();
-        drop(page);
         let refs: Vec<&[u8]> = cells.iter().map(|c| c.as_slice()).collect();
         check_split(parent, &refs, cell.len(), sink.page_size())?;
-        let mid = split_point(&refs);
-        let (mid_child, mid_key) = {
-            let c = &cells[mid];
-            let ch = u32::from_le_bytes(c[0..4].try_into().expect("4"));
-            let (klen, a) = crate::varint::get(&c[4..]).expect("cell built or validated above");
-            (ch, c[4 + a..4 + a + klen as usize].to_vec())
-        };
+        let capacity = sink.page_size() - node::HEADER;
+        let mid = split::branch_cut(&refs, split_point(&refs), capacity, |i| {
+            parsed[i].1.is_long()
+        });
+        let (mid_child, mid_key) = (parsed[mid].0, parsed[mid].1.to_stored());
+        drop(parsed);
+        drop(refs);
+        drop(page);
         let left = &cells[..mid];
         let right = &cells[mid + 1..];
         if parent == root {
@@ -227,7 +228,7 @@ fn insert_separator<S: PageSink + ?Sized>(
                 PageType::Branch,
                 left,
                 right,
-                &mid_key,
+                mid_key.as_ref(),
                 (mid_child, old_right),
             );
         }

@@ -1,5 +1,9 @@
 //! B+trees over pages: variable-length byte keys and values, ordered by `memcmp`.
 //!
+//! Keys go up to [`MAX_KEY_LEN`] at every page size: a key too long for a cell
+//! keeps a prefix there and the rest in an overflow chain (`key.rs`), values too
+//! large for a cell go to chains (`overflow.rs`).
+//!
 //! A tree is named by its root page, which never moves for the life of the tree
 //! (a root split moves the root's content into a new child instead), so a handle
 //! to a tree stays valid across transactions. The root page also carries the
@@ -14,8 +18,10 @@ mod bulk;
 pub(crate) mod cursor;
 mod delete;
 mod insert;
+pub(crate) mod key;
 pub(crate) mod node;
 pub(crate) mod overflow;
+mod split;
 
 pub(crate) use bulk::bulk_load;
 pub(crate) use delete::remove;
@@ -23,7 +29,9 @@ pub(crate) use insert::insert;
 
 use crate::error::{Error, Result};
 use crate::page::{Page, PageBuf, PageNo, PageType};
-use node::{Node, NodeMut, ValueLoc};
+use node::{LeafCell, Node, NodeMut, ValueLoc};
+
+pub use node::MAX_KEY_LEN;
 
 /// Deepest tree the engine walks; deeper means a cycle in a damaged file.
 pub(crate) const MAX_DEPTH: usize = 48;
@@ -178,7 +186,7 @@ pub(crate) fn get<S: PageSource + ?Sized>(
         }
         let node = Node::new(&page, no)?;
         if node.is_leaf() {
-            return match node.search_leaf(key)? {
+            return match node.search_leaf(src, key)? {
                 Ok(i) => {
                     let loc = node.leaf_cell(i)?.value;
                     Ok(Some(ValueGuard::load(src, page.clone(), loc)?))
@@ -186,7 +194,7 @@ pub(crate) fn get<S: PageSource + ?Sized>(
                 Err(_) => Ok(None),
             };
         }
-        let slot = node.search_branch(key)?;
+        let slot = node.search_branch(src, key)?;
         no = node.child(slot)?;
     }
     Err(Error::corrupt(
@@ -221,16 +229,24 @@ fn clear_below<S: PageSink + ?Sized>(sink: &mut S, no: PageNo, depth: usize) -> 
     let page = sink.page(no)?;
     let node = Node::new(&page, no)?;
     if node.is_leaf() {
-        for i in 0..node.len() {
-            if let ValueLoc::Overflow { len, first } = node.leaf_cell(i)?.value {
+        let cells: Vec<LeafCell> = (0..node.len())
+            .map(|i| node.leaf_cell(i))
+            .collect::<Result<_>>()?;
+        for cell in cells {
+            if let ValueLoc::Overflow { len, first } = cell.value {
                 overflow::free(sink, first, len)?;
             }
+            key::free(sink, cell.key(page.bytes()))?;
         }
         return Ok(());
     }
-    let children: Vec<PageNo> = (0..=node.len())
-        .map(|i| node.child(i))
-        .collect::<Result<_>>()?;
+    let mut children: Vec<PageNo> = Vec::with_capacity(node.len() + 1);
+    for i in 0..node.len() {
+        let cell = node.branch_cell(i)?;
+        key::free(sink, cell.key)?;
+        children.push(cell.child);
+    }
+    children.push(node.right_child());
     drop(page);
     for child in children {
         clear_below(sink, child, depth + 1)?;
@@ -240,13 +256,12 @@ fn clear_below<S: PageSink + ?Sized>(sink: &mut S, no: PageNo, depth: usize) -> 
 }
 
 /// Where a key is, or would go, in a tree: the leaf, the path of (branch, slot)
-/// above it, the cell index, and the existing cell's size and value if the key is
-/// there.
+/// above it, the cell index, and the existing cell if the key is there.
 pub(crate) struct LeafPosition {
     pub leaf: PageNo,
     pub path: Vec<(PageNo, usize)>,
     pub index: usize,
-    pub existing: Option<(usize, ValueLoc)>,
+    pub existing: Option<LeafCell>,
 }
 
 /// Descends from `root` to the leaf for `key`.
@@ -264,11 +279,8 @@ pub(crate) fn find_leaf<S: PageSource + ?Sized>(
         }
         let node = Node::new(&page, no)?;
         if node.is_leaf() {
-            let (index, existing) = match node.search_leaf(key)? {
-                Ok(i) => {
-                    let c = node.leaf_cell(i)?;
-                    (i, Some((c.size, c.value)))
-                }
+            let (index, existing) = match node.search_leaf(src, key)? {
+                Ok(i) => (i, Some(node.leaf_cell(i)?)),
                 Err(i) => (i, None),
             };
             return Ok(LeafPosition {
@@ -278,7 +290,7 @@ pub(crate) fn find_leaf<S: PageSource + ?Sized>(
                 existing,
             });
         }
-        let slot = node.search_branch(key)?;
+        let slot = node.search_branch(src, key)?;
         path.push((no, slot));
         no = node.child(slot)?;
     }
@@ -288,16 +300,11 @@ pub(crate) fn find_leaf<S: PageSource + ?Sized>(
     ))
 }
 
-/// Checks a key's length against the page size.
-pub(crate) fn check_key(key: &[u8], page_size: usize) -> Result<()> {
-    let max = node::max_key(page_size);
-    if key.len() > max {
-        return Err(Error::KeyTooLarge {
-            len: key.len(),
-            max,
-        });
-    }
-    Ok(())
+/// Checks a key's length: at most [`MAX_KEY_LEN`] bytes at every page size
+/// (`page_size` no longer matters: long keys go to overflow chains; it stays
+/// so that callers need not change).
+pub(crate) fn check_key(key: &[u8], _page_size: usize) -> Result<()> {
+    key::check_len(key)
 }
 
 /// The shortest key `s` with `left < s <= right` (both keys of leaves, `left < right`):
@@ -307,5 +314,7 @@ pub(crate) fn separator(left: &[u8], right: &[u8]) -> Vec<u8> {
     right[..(common + 1).min(right.len())].to_vec()
 }
 
+#[cfg(test)]
+mod long_key_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -19,6 +19,13 @@
 //! where payload is the value, or (overflow) the u32 first page of its chain.
 //! Branch cell: `u32 child, varint key_len, key`.
 //!
+//! Long keys: a key longer than [`max_inline_key`] (a function of the page size)
+//! is stored as its first [`key_prefix`] bytes, then the u32 first page of an
+//! overflow chain holding the rest of the key, in place of `key` in both cell
+//! kinds. No key of an older file is that long (the old limit was
+//! `max_inline_key`), so the length alone says which form a cell has: the
+//! change is additive.
+//!
 //! Branch invariant: child *i* holds keys `< key i` (and ≥ key *i − 1*); the
 //! right-most child holds keys `≥` the last key. So a lookup descends into the
 //! first child whose key is greater than the one sought.
@@ -31,6 +38,8 @@ use std::cmp::Ordering;
 use crate::error::{Error, Result};
 use crate::page::{PageBuf, PageNo, PageType};
 use crate::varint;
+
+use super::PageSource;
 
 pub(crate) const HEADER: usize = 28;
 const N_CELLS: usize = 10;
@@ -54,11 +63,94 @@ pub(crate) fn max_cell(page_size: usize) -> usize {
     (page_size - HEADER) / 4 - 2
 }
 
-/// Largest key a tree accepts at this page size.
-pub(crate) fn max_key(page_size: usize) -> usize {
+/// Largest key stored whole in its cell at this page size; longer keys keep
+/// a prefix in the cell and the rest in an overflow chain. (This was the
+/// largest key of any kind in format 2, so no older cell is in long form.)
+pub(crate) fn max_inline_key(page_size: usize) -> usize {
     // A branch cell is 4 + varint + key; a leaf cell with an overflow value is
     // two varints + key + 4. 16 bytes cover the worst case of both.
     max_cell(page_size) - 16
+}
+
+/// Bytes of a long key kept in its cell (the rest is in its chain): half the
+/// inline maximum, so a leaf holds at least eight long keys and comparisons of
+/// keys that differ in their first `key_prefix` bytes read no chain.
+pub(crate) fn key_prefix(page_size: usize) -> usize {
+    max_inline_key(page_size) / 2
+}
+
+/// The longest key a tree accepts, at any page size (`KeyTooLarge` past it).
+pub const MAX_KEY_LEN: usize = 1 << 20;
+
+/// A key as a cell stores it: its first bytes, its full length, and the first
+/// page of the chain holding the rest (0, with `inline` the whole key, for a
+/// key short enough to be inline).
+///
+/// Invariant: `first != 0` exactly when `len > max_inline_key(page_size)`,
+/// and then `inline.len() == key_prefix(page_size)`. [`super::key::store`]
+/// makes keys so, and the decoders read them so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyRef<'a> {
+    pub inline: &'a [u8],
+    pub len: u64,
+    pub first: PageNo,
+}
+
+impl<'a> KeyRef<'a> {
+    /// A key stored whole in its cell (it must not exceed `max_inline_key`).
+    #[inline]
+    pub(crate) fn short(key: &'a [u8]) -> KeyRef<'a> {
+        KeyRef {
+            inline: key,
+            len: key.len() as u64,
+            first: 0,
+        }
+    }
+
+    /// Whether the key has an overflow chain.
+    #[inline]
+    pub(crate) fn is_long(&self) -> bool {
+        self.first != 0
+    }
+
+    /// Bytes in the key's chain.
+    #[inline]
+    pub(crate) fn rest_len(&self) -> u64 {
+        self.len - self.inline.len() as u64
+    }
+
+    /// Bytes the key takes in a cell after its length varint.
+    #[inline]
+    pub(crate) fn stored_size(&self) -> usize {
+        self.inline.len() + if self.is_long() { 4 } else { 0 }
+    }
+
+    /// An owned copy (same chain: the copy does not own a second one).
+    pub(crate) fn to_stored(self) -> StoredKey {
+        StoredKey {
+            inline: self.inline.to_vec(),
+            len: self.len,
+            first: self.first,
+        }
+    }
+}
+
+/// An owned [`KeyRef`]: the cell form of a key, held while cells are rebuilt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredKey {
+    pub inline: Vec<u8>,
+    pub len: u64,
+    pub first: PageNo,
+}
+
+impl StoredKey {
+    pub(crate) fn as_ref(&self) -> KeyRef<'_> {
+        KeyRef {
+            inline: &self.inline,
+            len: self.len,
+            first: self.first,
+        }
+    }
 }
 
 /// Where a leaf cell's value is.
@@ -73,9 +165,55 @@ pub(crate) enum ValueLoc {
 /// A parsed leaf cell.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LeafCell {
+    /// The key's bytes in the page: the whole key, or a long key's prefix.
     pub key_start: usize,
     pub key_end: usize,
+    /// The key's full length.
+    pub key_len: u64,
+    /// A long key's chain (0: the key is inline); its u32 pointer is at `key_end`.
+    pub key_first: PageNo,
     pub value: ValueLoc,
+    /// Total size of the cell in bytes.
+    pub size: usize,
+}
+
+impl LeafCell {
+    /// The key, as stored, in `b` (the page the cell was parsed from).
+    #[inline]
+    pub(crate) fn key<'a>(&self, b: &'a [u8]) -> KeyRef<'a> {
+        KeyRef {
+            inline: &b[self.key_start..self.key_end],
+            len: self.key_len,
+            first: self.key_first,
+        }
+    }
+
+    /// A long key's chain: its first page and length in bytes.
+    #[inline]
+    pub(crate) fn key_chain(&self) -> Option<(PageNo, u64)> {
+        (self.key_first != 0).then(|| {
+            (
+                self.key_first,
+                self.key_len - (self.key_end - self.key_start) as u64,
+            )
+        })
+    }
+
+    /// Offset of the value, or of its chain's u32 first page.
+    #[inline]
+    pub(crate) fn payload_start(&self) -> usize {
+        self.key_end + if self.key_first != 0 { 4 } else { 0 }
+    }
+}
+
+/// A parsed branch cell.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BranchCell<'a> {
+    pub child: PageNo,
+    pub key: KeyRef<'a>,
+    /// Offset of a long key's u32 chain pointer in the page (meaningless for
+    /// an inline key).
+    pub key_ptr: usize,
     /// Total size of the cell in bytes.
     pub size: usize,
 }
@@ -240,6 +378,61 @@ impl<'a> Node<'a> {
             .map(|p| p + 1)
     }
 
+    /// The inline-key limit of this page (see [`max_inline_key`]).
+    #[inline(always)]
+    fn inline_max(&self) -> u64 {
+        max_inline_key(self.b.len()) as u64
+    }
+
+    /// The stored key of length `klen` whose bytes start at `start`, and the
+    /// offset just past it (past a long key's chain pointer).
+    #[inline(always)]
+    fn stored_key_at(
+        &self,
+        start: usize,
+        klen: u64,
+        inline_max: u64,
+    ) -> Result<(KeyRef<'a>, usize)> {
+        if klen <= inline_max {
+            let inline = self.key_at(start, klen)?;
+            return Ok((
+                KeyRef {
+                    inline,
+                    len: klen,
+                    first: 0,
+                },
+                start + inline.len(),
+            ));
+        }
+        self.long_key_at(start, klen)
+    }
+
+    /// [`Node::stored_key_at`] for a long key: its prefix, then its chain's first page.
+    #[inline(never)]
+    fn long_key_at(&self, start: usize, klen: u64) -> Result<(KeyRef<'a>, usize)> {
+        if klen > MAX_KEY_LEN as u64 {
+            return Err(self.corrupt("key longer than the maximum"));
+        }
+        let inline = self.key_at(start, key_prefix(self.b.len()) as u64)?;
+        let ptr = start + inline.len();
+        let first = self
+            .b
+            .get(ptr..ptr + 4)
+            .map(|p| u32::from_le_bytes(p.try_into().expect("4")))
+            .ok_or_else(|| self.corrupt("key overflow pointer runs past the page"))?;
+        if first == 0 {
+            return Err(self.corrupt("long key without an overflow chain"));
+        }
+        Ok((
+            KeyRef {
+                inline,
+                len: klen,
+                first,
+            },
+            ptr + 4,
+        ))
+    }
+
     /// Parses leaf cell `i`.
     #[inline]
     pub(crate) fn leaf_cell(&self, i: usize) -> Result<LeafCell> {
@@ -252,26 +445,23 @@ impl<'a> Node<'a> {
             .varint_at(off + a)
             .ok_or_else(|| self.corrupt("bad value length"))?;
         let key_start = off + a + c;
-        let key_end = key_start
-            .checked_add(klen as usize)
-            .filter(|&e| e <= b.len())
-            .ok_or_else(|| self.corrupt("key runs past the page"))?;
+        let (key, payload) = self.stored_key_at(key_start, klen, self.inline_max())?;
         let vlen = code >> 1;
         let (value, end) = if code & 1 == 1 {
-            let end = key_end + 4;
+            let end = payload + 4;
             if end > b.len() {
                 return Err(self.corrupt("overflow pointer runs past the page"));
             }
-            let first = u32::from_le_bytes(b[key_end..end].try_into().expect("4"));
+            let first = u32::from_le_bytes(b[payload..end].try_into().expect("4"));
             (ValueLoc::Overflow { len: vlen, first }, end)
         } else {
-            let end = key_end
+            let end = payload
                 .checked_add(vlen as usize)
                 .filter(|&e| e <= b.len())
                 .ok_or_else(|| self.corrupt("value runs past the page"))?;
             (
                 ValueLoc::Inline {
-                    start: key_end,
+                    start: payload,
                     end,
                 },
                 end,
@@ -279,7 +469,9 @@ impl<'a> Node<'a> {
         };
         Ok(LeafCell {
             key_start,
-            key_end,
+            key_end: key_start + key.inline.len(),
+            key_len: klen,
+            key_first: key.first,
             value,
             size: end - off,
         })
@@ -289,20 +481,20 @@ impl<'a> Node<'a> {
     /// cells and needs only their keys. The value's length is skipped, not
     /// checked; [`Node::leaf_cell`] checks it for the cell that is then used.
     #[inline]
-    pub(crate) fn leaf_key(&self, i: usize) -> Result<&'a [u8]> {
-        self.leaf_key_at(self.cell_offset(i)?)
+    pub(crate) fn leaf_key(&self, i: usize) -> Result<KeyRef<'a>> {
+        self.leaf_key_at(self.cell_offset(i)?, self.inline_max())
     }
 
     /// [`Node::leaf_key`] of the cell at `off` (a checked cell offset).
     #[inline(always)]
-    fn leaf_key_at(&self, off: usize) -> Result<&'a [u8]> {
+    fn leaf_key_at(&self, off: usize, inline_max: u64) -> Result<KeyRef<'a>> {
         let (klen, a) = self
             .varint_at(off)
             .ok_or_else(|| self.corrupt("bad key length"))?;
         let c = self
             .varint_len_at(off + a)
             .ok_or_else(|| self.corrupt("bad value length"))?;
-        self.key_at(off + a + c, klen)
+        Ok(self.stored_key_at(off + a + c, klen, inline_max)?.0)
     }
 
     /// The `len` bytes at `start`, if they lie inside the page.
@@ -319,17 +511,17 @@ impl<'a> Node<'a> {
     /// Key of the branch cell at `off`, a checked cell offset (the child pointer
     /// before the key is not read).
     #[inline(always)]
-    fn branch_key_at(&self, off: usize) -> Result<&'a [u8]> {
+    fn branch_key_at(&self, off: usize, inline_max: u64) -> Result<KeyRef<'a>> {
         let at = off + 4;
         let (klen, a) = self
             .varint_at(at)
             .ok_or_else(|| self.corrupt("branch cell runs past the page"))?;
-        self.key_at(at + a, klen)
+        Ok(self.stored_key_at(at + a, klen, inline_max)?.0)
     }
 
-    /// Child page and key of branch cell `i`, and the cell's size.
+    /// Branch cell `i`: its child page, key and size.
     #[inline]
-    pub(crate) fn branch_cell(&self, i: usize) -> Result<(PageNo, &'a [u8], usize)> {
+    pub(crate) fn branch_cell(&self, i: usize) -> Result<BranchCell<'a>> {
         let off = self.cell_offset(i)?;
         let b = self.b;
         if off + 5 > b.len() {
@@ -339,8 +531,14 @@ impl<'a> Node<'a> {
         let (klen, a) = self
             .varint_at(off + 4)
             .ok_or_else(|| self.corrupt("bad key length"))?;
-        let key = self.key_at(off + 4 + a, klen)?;
-        Ok((child, key, 4 + a + key.len()))
+        let start = off + 4 + a;
+        let (key, end) = self.stored_key_at(start, klen, self.inline_max())?;
+        Ok(BranchCell {
+            child,
+            key,
+            key_ptr: start + key.inline.len(),
+            size: end - off,
+        })
     }
 
     /// The child to follow at slot `i` (`i == len` is the right-most child).
@@ -349,17 +547,17 @@ impl<'a> Node<'a> {
         if i == self.len() {
             Ok(self.right_child())
         } else {
-            Ok(self.branch_cell(i)?.0)
+            Ok(self.branch_cell(i)?.child)
         }
     }
 
-    /// Key of cell `i`, leaf or branch.
+    /// Key of cell `i`, leaf or branch, as stored.
     #[inline]
-    pub(crate) fn key(&self, i: usize) -> Result<&'a [u8]> {
+    pub(crate) fn key(&self, i: usize) -> Result<KeyRef<'a>> {
         if self.is_leaf() {
             self.leaf_key(i)
         } else {
-            Ok(self.branch_cell(i)?.1)
+            Ok(self.branch_cell(i)?.key)
         }
     }
 
@@ -369,7 +567,7 @@ impl<'a> Node<'a> {
         let size = if self.is_leaf() {
             self.leaf_cell(i)?.size
         } else {
-            self.branch_cell(i)?.2
+            self.branch_cell(i)?.size
         };
         Ok(&self.b[off..off + size])
     }
@@ -414,13 +612,26 @@ impl<'a> Node<'a> {
     }
 
     /// In a leaf: `Ok(i)` if cell `i` has `key`, else `Err(i)` where it would go.
-    pub(crate) fn search_leaf(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+    /// `src` serves the chains of long keys, read only when a long key's prefix
+    /// equals the start of `key`.
+    pub(crate) fn search_leaf<S: PageSource + ?Sized>(
+        &self,
+        src: &S,
+        key: &[u8],
+    ) -> Result<std::result::Result<usize, usize>> {
         let pointers = self.pointers();
+        let inline_max = self.inline_max();
         let (mut lo, mut hi) = (0, pointers.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
             let off = self.check_offset(mid, u16::from_le_bytes(pointers[mid]) as usize)?;
-            match compare(self.leaf_key_at(off)?, key) {
+            let k = self.leaf_key_at(off, inline_max)?;
+            let ord = if k.is_long() {
+                super::key::compare(src, k, key)?
+            } else {
+                compare(k.inline, key)
+            };
+            match ord {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Ok(Ok(mid)),
@@ -429,14 +640,26 @@ impl<'a> Node<'a> {
         Ok(Err(lo))
     }
 
-    /// In a branch: the slot of the child whose subtree holds `key`.
-    pub(crate) fn search_branch(&self, key: &[u8]) -> Result<usize> {
+    /// In a branch: the slot of the child whose subtree holds `key` (`src` as
+    /// for [`Node::search_leaf`]).
+    pub(crate) fn search_branch<S: PageSource + ?Sized>(
+        &self,
+        src: &S,
+        key: &[u8],
+    ) -> Result<usize> {
         let pointers = self.pointers();
+        let inline_max = self.inline_max();
         let (mut lo, mut hi) = (0, pointers.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
             let off = self.check_offset(mid, u16::from_le_bytes(pointers[mid]) as usize)?;
-            if compare(self.branch_key_at(off)?, key) != Ordering::Greater {
+            let k = self.branch_key_at(off, inline_max)?;
+            let ord = if k.is_long() {
+                super::key::compare(src, k, key)?
+            } else {
+                compare(k.inline, key)
+            };
+            if ord != Ordering::Greater {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -632,40 +855,66 @@ impl<'a> NodeMut<'a> {
     }
 }
 
+/// Appends a stored key's bytes: the key, or a long key's prefix and chain pointer.
+fn put_key(out: &mut Vec<u8>, key: KeyRef<'_>) {
+    out.extend_from_slice(key.inline);
+    if key.is_long() {
+        out.extend_from_slice(&key.first.to_le_bytes());
+    }
+}
+
 /// Encodes a leaf cell with an inline value.
-pub(crate) fn leaf_cell_inline(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
+pub(crate) fn leaf_cell_inline(out: &mut Vec<u8>, key: KeyRef<'_>, value: &[u8]) {
     out.clear();
-    varint::put(out, key.len() as u64);
+    varint::put(out, key.len);
     varint::put(out, (value.len() as u64) << 1);
-    out.extend_from_slice(key);
+    put_key(out, key);
     out.extend_from_slice(value);
 }
 
 /// Encodes a leaf cell whose value lives in an overflow chain.
-pub(crate) fn leaf_cell_overflow(out: &mut Vec<u8>, key: &[u8], len: u64, first: PageNo) {
+pub(crate) fn leaf_cell_overflow(out: &mut Vec<u8>, key: KeyRef<'_>, len: u64, first: PageNo) {
     out.clear();
-    varint::put(out, key.len() as u64);
+    varint::put(out, key.len);
     varint::put(out, (len << 1) | 1);
-    out.extend_from_slice(key);
+    put_key(out, key);
     out.extend_from_slice(&first.to_le_bytes());
 }
 
 /// Size of a leaf cell with an inline value.
-pub(crate) fn leaf_cell_inline_size(key: usize, value: usize) -> usize {
-    varint::len(key as u64) + varint::len((value as u64) << 1) + key + value
+pub(crate) fn leaf_cell_inline_size(key: KeyRef<'_>, value: usize) -> usize {
+    varint::len(key.len) + varint::len((value as u64) << 1) + key.stored_size() + value
 }
 
 /// Encodes a branch cell.
-pub(crate) fn branch_cell(out: &mut Vec<u8>, child: PageNo, key: &[u8]) {
+pub(crate) fn branch_cell(out: &mut Vec<u8>, child: PageNo, key: KeyRef<'_>) {
     out.clear();
     out.extend_from_slice(&child.to_le_bytes());
-    varint::put(out, key.len() as u64);
-    out.extend_from_slice(key);
+    varint::put(out, key.len);
+    put_key(out, key);
+}
+
+/// Size of a branch cell with this key.
+pub(crate) fn branch_cell_size(key: KeyRef<'_>) -> usize {
+    4 + varint::len(key.len) + key.stored_size()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::page::Page;
+
+    /// A page source for searches that must read no chain (all keys short).
+    struct NoChains;
+
+    impl PageSource for NoChains {
+        fn page(&self, no: PageNo) -> Result<Page> {
+            Err(Error::corrupt(no, "this test reads no page"))
+        }
+        fn page_size(&self) -> usize {
+            512
+        }
+    }
 
     fn leaf(size: usize) -> PageBuf {
         let mut p = PageBuf::zeroed(size);
@@ -680,17 +929,19 @@ mod tests {
         for (i, k) in [b"b", b"d", b"a", b"c"].iter().enumerate() {
             let pos = Node::new(&p, 1)
                 .unwrap()
-                .search_leaf(*k)
+                .search_leaf(&NoChains, *k)
                 .unwrap()
                 .unwrap_err();
-            leaf_cell_inline(&mut cell, *k, &[i as u8; 10]);
+            leaf_cell_inline(&mut cell, KeyRef::short(*k), &[i as u8; 10]);
             assert!(NodeMut::new(&mut p).insert(pos, &cell).unwrap());
         }
         let n = Node::new(&p, 1).unwrap();
-        let keys: Vec<&[u8]> = (0..n.len()).map(|i| n.leaf_key(i).unwrap()).collect();
+        let keys: Vec<&[u8]> = (0..n.len())
+            .map(|i| n.leaf_key(i).unwrap().inline)
+            .collect();
         assert_eq!(keys, vec![b"a", b"b", b"c", b"d"]);
-        assert_eq!(n.search_leaf(b"c").unwrap(), Ok(2));
-        assert_eq!(n.search_leaf(b"bb").unwrap(), Err(2));
+        assert_eq!(n.search_leaf(&NoChains, b"c").unwrap(), Ok(2));
+        assert_eq!(n.search_leaf(&NoChains, b"bb").unwrap(), Err(2));
         let c = n.leaf_cell(0).unwrap();
         let ValueLoc::Inline { start, end } = c.value else {
             panic!()
@@ -700,7 +951,7 @@ mod tests {
         NodeMut::new(&mut p).remove(0, size);
         let n = Node::new(&p, 1).unwrap();
         assert_eq!(n.len(), 3);
-        assert_eq!(n.leaf_key(0).unwrap(), b"b");
+        assert_eq!(n.leaf_key(0).unwrap().inline, b"b");
     }
 
     #[test]
@@ -709,7 +960,7 @@ mod tests {
         let mut cell = Vec::new();
         let mut count = 0u32;
         loop {
-            leaf_cell_inline(&mut cell, &count.to_be_bytes(), &[7u8; 40]);
+            leaf_cell_inline(&mut cell, KeyRef::short(&count.to_be_bytes()), &[7u8; 40]);
             let pos = Node::new(&p, 1).unwrap().len();
             if !NodeMut::new(&mut p).insert(pos, &cell).unwrap() {
                 break;
@@ -722,13 +973,13 @@ mod tests {
             let size = Node::new(&p, 1).unwrap().leaf_cell(i * 2).unwrap().size;
             NodeMut::new(&mut p).remove(i * 2, size);
         }
-        leaf_cell_inline(&mut cell, b"zz", &[1u8; 150]);
+        leaf_cell_inline(&mut cell, KeyRef::short(b"zz"), &[1u8; 150]);
         let pos = Node::new(&p, 1).unwrap().len();
         assert!(NodeMut::new(&mut p).insert(pos, &cell).unwrap());
         let n = Node::new(&p, 1).unwrap();
         assert_eq!(n.len(), 6);
-        assert_eq!(n.leaf_key(5).unwrap(), b"zz");
-        assert_eq!(n.leaf_key(0).unwrap(), &1u32.to_be_bytes());
+        assert_eq!(n.leaf_key(5).unwrap().inline, b"zz");
+        assert_eq!(n.leaf_key(0).unwrap().inline, &1u32.to_be_bytes());
     }
 
     #[test]
@@ -738,15 +989,15 @@ mod tests {
         m.init(PageType::Branch);
         m.set_right_child(99);
         let mut cell = Vec::new();
-        branch_cell(&mut cell, 10, b"m");
+        branch_cell(&mut cell, 10, KeyRef::short(b"m"));
         assert!(m.insert(0, &cell).unwrap());
-        branch_cell(&mut cell, 11, b"t");
+        branch_cell(&mut cell, 11, KeyRef::short(b"t"));
         assert!(m.insert(1, &cell).unwrap());
         let n = Node::new(&p, 1).unwrap();
-        assert_eq!(n.search_branch(b"a").unwrap(), 0);
-        assert_eq!(n.search_branch(b"m").unwrap(), 1);
-        assert_eq!(n.search_branch(b"s").unwrap(), 1);
-        assert_eq!(n.search_branch(b"t").unwrap(), 2);
+        assert_eq!(n.search_branch(&NoChains, b"a").unwrap(), 0);
+        assert_eq!(n.search_branch(&NoChains, b"m").unwrap(), 1);
+        assert_eq!(n.search_branch(&NoChains, b"s").unwrap(), 1);
+        assert_eq!(n.search_branch(&NoChains, b"t").unwrap(), 2);
         assert_eq!(n.child(2).unwrap(), 99);
         assert_eq!(n.child(0).unwrap(), 10);
     }
@@ -806,9 +1057,9 @@ mod tests {
         let mut cell = Vec::new();
         // Inserted last first, so the last key's cell sits at the end of the page.
         for (i, k) in keys.iter().enumerate().rev() {
-            leaf_cell_inline(&mut cell, k, &[]);
+            leaf_cell_inline(&mut cell, KeyRef::short(k), &[]);
             assert!(NodeMut::new(&mut leaf_page).insert(0, &cell).unwrap());
-            branch_cell(&mut cell, i as PageNo, k);
+            branch_cell(&mut cell, i as PageNo, KeyRef::short(k));
             assert!(NodeMut::new(&mut branch_page).insert(0, &cell).unwrap());
         }
         let (l, b) = (
@@ -817,9 +1068,13 @@ mod tests {
         );
         for p in &probes {
             let expect = keys.binary_search(p);
-            assert_eq!(l.search_leaf(p).unwrap(), expect, "leaf, {p:?}");
+            assert_eq!(l.search_leaf(&NoChains, p).unwrap(), expect, "leaf, {p:?}");
             let after = keys.partition_point(|k| k <= p);
-            assert_eq!(b.search_branch(p).unwrap(), after, "branch, {p:?}");
+            assert_eq!(
+                b.search_branch(&NoChains, p).unwrap(),
+                after,
+                "branch, {p:?}"
+            );
         }
     }
 
@@ -832,17 +1087,20 @@ mod tests {
         let shapes = [(1, 0), (24, 150), (200, 10), (300, 9000), (5, 70)];
         for (i, &(klen, vlen)) in shapes.iter().enumerate() {
             let key = vec![i as u8; klen];
-            leaf_cell_inline(&mut cell, &key, &vec![7u8; vlen]);
+            leaf_cell_inline(&mut cell, KeyRef::short(&key), &vec![7u8; vlen]);
             assert!(NodeMut::new(&mut p).insert(2 * i, &cell).unwrap());
             let key = vec![i as u8 | 0x80; klen];
-            leaf_cell_overflow(&mut cell, &key, 1 << 20, 77);
+            leaf_cell_overflow(&mut cell, KeyRef::short(&key), 1 << 20, 77);
             assert!(NodeMut::new(&mut p).insert(2 * i + 1, &cell).unwrap());
         }
         let n = Node::new(&p, 1).unwrap();
         for i in 0..n.len() {
             let c = n.leaf_cell(i).unwrap();
-            assert_eq!(n.leaf_key(i).unwrap(), &p.bytes()[c.key_start..c.key_end]);
-            assert_eq!(n.leaf_key(i).unwrap().len(), shapes[i / 2].0);
+            assert_eq!(
+                n.leaf_key(i).unwrap().inline,
+                &p.bytes()[c.key_start..c.key_end]
+            );
+            assert_eq!(n.leaf_key(i).unwrap().inline.len(), shapes[i / 2].0);
             let expect = if i % 2 == 0 {
                 ValueLoc::Inline {
                     start: c.key_end,
@@ -868,7 +1126,7 @@ mod tests {
             p.bytes_mut()[off..].copy_from_slice(tail);
             p.bytes_mut()[10] = 1;
             p.bytes_mut()[12..14].copy_from_slice(&(off as u16).to_le_bytes());
-            p.bytes_mut()[20..22].copy_from_slice(&(off as u16).to_le_bytes());
+            p.bytes_mut()[HEADER..HEADER + 2].copy_from_slice(&(off as u16).to_le_bytes());
             let n = Node::new(&p, 5).unwrap();
             assert!(matches!(n.leaf_key(0), Err(Error::Corrupt { page: 5, .. })));
             assert!(matches!(
@@ -876,15 +1134,111 @@ mod tests {
                 Err(Error::Corrupt { page: 5, .. })
             ));
             assert!(matches!(
-                n.search_leaf(b"x"),
+                n.search_leaf(&NoChains, b"x"),
                 Err(Error::Corrupt { page: 5, .. })
             ));
             p.set_page_type(PageType::Branch);
             let n = Node::new(&p, 5).unwrap();
             assert!(matches!(
-                n.search_branch(b"x"),
+                n.search_branch(&NoChains, b"x"),
                 Err(Error::Corrupt { page: 5, .. })
             ));
+        }
+    }
+
+    #[test]
+    fn long_keys_decode_as_prefix_and_chain_in_both_cell_kinds() {
+        // At 512-byte pages keys over 103 bytes are long, with a 51-byte prefix.
+        assert_eq!((max_inline_key(512), key_prefix(512)), (103, 51));
+        assert_eq!((max_inline_key(4096), key_prefix(4096)), (999, 499));
+        let prefix = [9u8; 51];
+        let long = KeyRef {
+            inline: &prefix,
+            len: 5000,
+            first: 77,
+        };
+        let mut p = leaf(512);
+        let mut cell = Vec::new();
+        leaf_cell_inline(&mut cell, long, b"value");
+        assert_eq!(cell.len(), leaf_cell_inline_size(long, 5));
+        assert!(NodeMut::new(&mut p).insert(0, &cell).unwrap());
+        leaf_cell_overflow(&mut cell, long, 9000, 78);
+        assert!(NodeMut::new(&mut p).insert(1, &cell).unwrap());
+        let n = Node::new(&p, 1).unwrap();
+        for i in 0..2 {
+            let c = n.leaf_cell(i).unwrap();
+            assert_eq!(n.leaf_key(i).unwrap(), long);
+            assert_eq!(c.key(p.bytes()), long);
+            assert_eq!(c.payload_start(), c.key_end + 4);
+        }
+        let c = n.leaf_cell(0).unwrap();
+        assert_eq!(
+            &p.bytes()[c.payload_start()..c.payload_start() + 5],
+            b"value"
+        );
+        assert_eq!(
+            n.leaf_cell(1).unwrap().value,
+            ValueLoc::Overflow {
+                len: 9000,
+                first: 78
+            }
+        );
+        let mut b = PageBuf::zeroed(512);
+        NodeMut::new(&mut b).init(PageType::Branch);
+        branch_cell(&mut cell, 5, long);
+        assert_eq!(cell.len(), branch_cell_size(long));
+        assert!(NodeMut::new(&mut b).insert(0, &cell).unwrap());
+        let n = Node::new(&b, 2).unwrap();
+        let bc = n.branch_cell(0).unwrap();
+        assert_eq!((bc.child, bc.key, bc.size), (5, long, cell.len()));
+        assert_eq!(&b.bytes()[bc.key_ptr..bc.key_ptr + 4], &77u32.to_le_bytes());
+    }
+
+    #[test]
+    fn damaged_long_keys_give_errors_not_panics() {
+        let cases: [(&str, Vec<u8>); 4] = [
+            // key_len 200: long, but the page ends inside its prefix.
+            ("prefix cut", vec![0xc8, 0x01, 0x00, 1, 2, 3]),
+            // The prefix is there, its chain pointer is not.
+            (
+                "pointer cut",
+                [&[0xc8, 0x01, 0x00][..], &[7; 51], &[1, 0]].concat(),
+            ),
+            // A chain pointer of 0.
+            (
+                "no chain",
+                [&[0xc8, 0x01, 0x00][..], &[7; 51], &[0; 4]].concat(),
+            ),
+            // Longer than MAX_KEY_LEN.
+            (
+                "too long",
+                [&[0x81, 0x80, 0x40, 0x00][..], &[7; 51], &[5, 0, 0, 0]].concat(),
+            ),
+        ];
+        for (what, tail) in cases {
+            let mut p = PageBuf::zeroed(512);
+            p.set_page_type(PageType::Leaf);
+            let off = 512 - tail.len();
+            p.bytes_mut()[off..].copy_from_slice(&tail);
+            p.bytes_mut()[10] = 1;
+            p.bytes_mut()[12..14].copy_from_slice(&(off as u16).to_le_bytes());
+            p.bytes_mut()[28..30].copy_from_slice(&(off as u16).to_le_bytes());
+            let n = Node::new(&p, 5).unwrap();
+            assert!(
+                matches!(n.leaf_key(0), Err(Error::Corrupt { page: 5, .. })),
+                "{what}"
+            );
+            assert!(
+                matches!(n.leaf_cell(0), Err(Error::Corrupt { page: 5, .. })),
+                "{what}"
+            );
+            assert!(
+                matches!(
+                    n.search_leaf(&NoChains, &[7; 60]),
+                    Err(Error::Corrupt { page: 5, .. })
+                ),
+                "{what}"
+            );
         }
     }
 

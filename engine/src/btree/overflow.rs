@@ -1,14 +1,15 @@
-//! Overflow chains: values too large for a leaf cell live in a linked list of
-//! overflow pages.
+//! Overflow chains: values too large for a leaf cell, and the tails of keys
+//! too long for one (see `key.rs`), live in a linked list of overflow pages.
 //!
 //! Overflow page: checksum (8), type (1), reserved (3), next page (4, 0 = last),
 //! then data. The chain's length in pages follows from the value length stored in
 //! the leaf cell, which also bounds the walk; a page met twice (a loop in a
 //! damaged file) is an error.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use super::{PageSink, PageSource};
+use super::{node, PageSink, PageSource};
 use crate::error::{Error, Result};
 use crate::page::{PageNo, PageType};
 
@@ -143,4 +144,43 @@ pub(crate) fn pages<S: PageSource + ?Sized>(
         no = page.u32_at(NEXT);
     }
     Ok(out)
+}
+
+/// The `memcmp` order of the `len` bytes of the chain at `first` against
+/// `other`, reading pages only until the first difference (a long key that
+/// differs from the key sought early in its chain costs one page).
+pub(crate) fn compare<S: PageSource + ?Sized>(
+    src: &S,
+    first: PageNo,
+    len: u64,
+    other: &[u8],
+) -> Result<Ordering> {
+    let cap = capacity(src.page_size());
+    chain_pages(first, len, cap)?;
+    let mut visited = Visited::default();
+    let (mut no, mut pos) = (first, 0usize);
+    while (pos as u64) < len {
+        if pos >= other.len() {
+            // Equal so far and the chain goes on: it is the longer one.
+            return Ok(Ordering::Greater);
+        }
+        if no == 0 {
+            return Err(Error::corrupt(first, "overflow chain ends early"));
+        }
+        visited.visit(no)?;
+        let page = src.page(no)?;
+        if page.page_type() != Some(PageType::Overflow) {
+            return Err(Error::corrupt(no, "expected an overflow page"));
+        }
+        let take = cap.min((len - pos as u64) as usize);
+        let chunk = &page.bytes()[DATA..DATA + take];
+        let theirs = &other[pos..other.len().min(pos + take)];
+        match node::compare(chunk, theirs) {
+            Ordering::Equal => {}
+            ord => return Ok(ord),
+        }
+        pos += take;
+        no = page.u32_at(NEXT);
+    }
+    Ok(len.cmp(&(other.len() as u64)))
 }

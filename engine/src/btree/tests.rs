@@ -149,15 +149,22 @@ fn large_values_use_overflow_chains_and_are_freed() {
 }
 
 #[test]
-fn key_too_large_is_a_typed_error() {
+fn keys_up_to_the_maximum_work_and_longer_ones_are_a_typed_error() {
     let mut m = MemPages::new(512);
     let root = create(&mut m, 1).unwrap();
-    let max = node::max_key(512);
-    insert(&mut m, root, &vec![1u8; max], b"v").unwrap();
-    assert!(matches!(
-        insert(&mut m, root, &vec![1u8; max + 1], b"v"),
-        Err(Error::KeyTooLarge { .. })
-    ));
+    let max: Vec<u8> = (0..MAX_KEY_LEN).map(|i| (i % 253) as u8).collect();
+    insert(&mut m, root, &max, b"v").unwrap();
+    assert_eq!(get(&m, root, &max).unwrap().unwrap().value(), b"v");
+    let mut longer = max.clone();
+    longer.push(0);
+    match insert(&mut m, root, &longer, b"v") {
+        Err(Error::KeyTooLarge { len, max }) => {
+            assert_eq!((len, max), (MAX_KEY_LEN + 1, MAX_KEY_LEN));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(remove(&mut m, root, &max).unwrap());
+    assert_eq!(m.live(), 1, "the key's chain is freed");
 }
 
 #[derive(Debug, Clone)]

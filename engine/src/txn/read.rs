@@ -109,8 +109,10 @@ impl ReadTxn {
             } else {
                 Node::new(page, no)?
             };
+            // Long keys' chains are read past the memo, whose lock is held here.
+            let chains = Unmemoized(self);
             if node.is_leaf() {
-                let loc = match node.search_leaf(key)? {
+                let loc = match node.search_leaf(&chains, key)? {
                     Ok(i) => node.leaf_cell(i)?.value,
                     Err(_) => return Ok(None),
                 };
@@ -123,7 +125,7 @@ impl ReadTxn {
                 drop(memo);
                 return Ok(Some(ValueGuard::load(self, page, loc)?));
             }
-            let child = node.child(node.search_branch(key)?)?;
+            let child = node.child(node.search_branch(&chains, key)?)?;
             if let Some(page) = fetched {
                 memo[slot] = Some((no, page));
             }
@@ -204,6 +206,21 @@ impl PageSource for ReadTxn {
             memo[no as usize % MEMO] = Some((no, page.clone()));
         }
         Ok(page)
+    }
+}
+
+/// The snapshot's pages read straight from the pager, not through the memo: for
+/// the overflow chains of long keys met during a lookup that holds the memo's
+/// lock (overflow pages never go into the memo anyway).
+struct Unmemoized<'a>(&'a ReadTxn);
+
+impl PageSource for Unmemoized<'_> {
+    fn page(&self, no: PageNo) -> Result<Page> {
+        self.0.pager.read(&self.0.snap, no)
+    }
+
+    fn page_size(&self) -> usize {
+        self.0.pager.page_size()
     }
 }
 
