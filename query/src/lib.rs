@@ -15,6 +15,9 @@
 
 pub mod binder;
 pub mod catalog;
+mod convert;
+mod ddl;
+mod dml;
 pub mod error;
 pub mod exec;
 pub mod explain;
@@ -22,7 +25,11 @@ pub mod expr;
 pub mod functions;
 pub mod ops;
 pub mod plan;
+mod script;
 mod session;
+pub mod settings;
+mod statement;
+mod txn;
 pub mod types;
 
 pub use covet_engine as engine;
@@ -36,4 +43,5 @@ pub use session::{
     Column, CommandTag, Engine, Outcome, Prepared, RowStream, Session, StatementText,
     TransactionStatus,
 };
+pub use txn::IsolationLevel;
 pub use types::DataType;

@@ -1,0 +1,521 @@
+//! Statements: parsing one statement, classifying it, and running it with the
+//! session's transaction (dispatch by kind to `control.rs`, `utility.rs`, the DDL and
+//! DML modules and the query path).
+//!
+//! Every statement other than transaction control runs in the failed-block check
+//! (25P02) and marks the block failed when it errors. A statement that writes runs
+//! under [`Transaction::begin_write`](crate::txn::Transaction::begin_write) /
+//! `end_write`: its own transaction outside a block, a savepoint inside one, so that
+//! it is atomic either way.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use covet_engine::value::Value;
+use sqlparser::ast::Statement;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::error::{QueryError, Result, SqlState};
+use crate::session::{Column, CommandTag, Outcome, RowStream, Session};
+use crate::types::DataType;
+
+mod control;
+pub(crate) mod names;
+pub(crate) mod query;
+mod utility;
+
+/// What kind of statement it is, for dispatch and for the failed-block rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, ROLLBACK TO, SET TRANSACTION.
+    Control,
+    /// SET / SHOW / RESET.
+    Setting,
+    /// A query: SELECT, VALUES, WITH, set operations.
+    Query,
+    /// EXPLAIN [ANALYZE].
+    Explain,
+    /// Writes the database (DDL, DML, ANALYZE).
+    Write,
+    /// VACUUM (its own transaction, outside blocks only).
+    Vacuum,
+}
+
+/// A prepared statement's state (shared by the clones of a [`Prepared`](crate::Prepared)
+/// and by the plan cache).
+pub(crate) struct PreparedInner {
+    pub sql: String,
+    pub ast: Statement,
+    pub kind: Kind,
+    pub columns: Vec<Column>,
+    pub param_types: Vec<DataType>,
+    pub returns_rows: bool,
+    /// A query's plan, with the schema it was made for.
+    pub plan: query::PlanSlot,
+}
+
+impl PreparedInner {
+    /// Whether the plan cache keeps it: statements that run often with the same text
+    /// (DML and queries), not DDL or transaction control.
+    pub fn cacheable(&self) -> bool {
+        matches!(
+            self.ast,
+            Statement::Insert(_)
+                | Statement::Update(_)
+                | Statement::Delete(_)
+                | Statement::Query(_)
+        )
+    }
+}
+
+/// The per-database plan cache, keyed by SQL text. A cached statement checks the
+/// schema cookie when it runs and re-plans itself, so DDL never leaves a stale plan in
+/// use; the cache holds at most [`PlanCache::CAPACITY`] statements.
+#[derive(Default)]
+pub(crate) struct PlanCache {
+    entries: Mutex<HashMap<String, Arc<PreparedInner>>>,
+}
+
+impl PlanCache {
+    /// Most statements kept; past it the cache starts over (the statements that run
+    /// often come back at once).
+    pub const CAPACITY: usize = 512;
+
+    pub fn get(&self, sql: &str) -> Option<Arc<PreparedInner>> {
+        self.lock().get(sql).cloned()
+    }
+
+    pub fn put(&self, sql: &str, stmt: Arc<PreparedInner>) {
+        let mut entries = self.lock();
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert(sql.to_string(), stmt);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<PreparedInner>>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Parses `sql` as exactly one statement (42601 for none, several, or bad syntax).
+pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
+    if starts_with_words(sql, &["create", "trigger"])
+        || starts_with_words(sql, &["create", "temp", "trigger"])
+        || starts_with_words(sql, &["create", "temporary", "trigger"])
+    {
+        return Err(QueryError::unsupported("CREATE TRIGGER"));
+    }
+    if starts_with_words(sql, &["drop", "trigger"]) {
+        return Err(QueryError::unsupported("DROP TRIGGER"));
+    }
+    // SQLite's REPLACE INTO is INSERT OR REPLACE INTO; the PostgreSQL dialect only
+    // parses the latter.
+    let rewritten;
+    let text = if starts_with_words(sql, &["replace"]) {
+        let skip = sql.len() - sql.trim_start().len() + "replace".len();
+        rewritten = format!("INSERT OR REPLACE{}", &sql[skip..]);
+        rewritten.as_str()
+    } else {
+        sql
+    };
+    let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, text)
+        .map_err(|e| QueryError::syntax(parser_message(e)))?;
+    match stmts.len() {
+        1 => Ok(stmts.remove(0)),
+        0 => Err(QueryError::syntax("empty statement")),
+        n => Err(QueryError::syntax(format!(
+            "a prepared statement holds one statement, not {n}"
+        ))),
+    }
+}
+
+fn parser_message(e: sqlparser::parser::ParserError) -> String {
+    match e {
+        sqlparser::parser::ParserError::ParserError(m)
+        | sqlparser::parser::ParserError::TokenizerError(m) => m,
+        sqlparser::parser::ParserError::RecursionLimitExceeded => {
+            "statement nested too deeply".to_string()
+        }
+    }
+}
+
+/// Whether the first words of `sql` (past blanks and comments) are `words`, in any case.
+fn starts_with_words(sql: &str, words: &[&str]) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
+        return false;
+    };
+    let mut seen = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_)));
+    words.iter().all(|w| match seen.next() {
+        Some(Token::Word(word)) => word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w),
+        _ => false,
+    })
+}
+
+/// The number of parameters `$1…$n` the text uses (the highest `n`).
+fn count_params(sql: &str) -> Result<usize> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize()
+        .map_err(|e| QueryError::syntax(e.to_string()))?;
+    let mut n = 0;
+    for t in tokens {
+        if let Token::Placeholder(p) = t {
+            if let Some(k) = p.strip_prefix('$').and_then(|d| d.parse::<usize>().ok()) {
+                n = n.max(k);
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Prepares one statement for `session`.
+pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner> {
+    let ast = parse_one(sql)?;
+    let kind = classify(&ast)?;
+    let mut param_types = vec![DataType::Unknown; count_params(sql)?];
+    if let Statement::Query(q) = &ast {
+        let reader = session.txn.peek_reader()?;
+        let (catalog, key) = query::catalog(session.engine(), &reader)?;
+        let (plan, types) = query::plan(q, &catalog)?;
+        for (slot, ty) in param_types.iter_mut().zip(types) {
+            *slot = ty;
+        }
+        return Ok(PreparedInner {
+            sql: sql.to_string(),
+            columns: plan.columns.clone(),
+            ast,
+            kind,
+            param_types,
+            returns_rows: true,
+            plan: query::PlanSlot::with(query::CachedPlan {
+                key,
+                plan: Arc::new(plan),
+            }),
+        });
+    }
+    let (columns, returns_rows) = match (&ast, kind) {
+        (Statement::Explain { .. }, _) => (
+            vec![Column {
+                name: "QUERY PLAN".into(),
+                ty: DataType::Text,
+            }],
+            true,
+        ),
+        (Statement::ShowVariable { variable }, _) => (utility::show_columns(variable), true),
+        (Statement::Insert(i), _) => (Vec::new(), i.returning.is_some()),
+        (Statement::Update(u), _) => (Vec::new(), u.returning.is_some()),
+        (Statement::Delete(d), _) => (Vec::new(), d.returning.is_some()),
+        _ => (Vec::new(), false),
+    };
+    Ok(PreparedInner {
+        sql: sql.to_string(),
+        ast,
+        kind,
+        columns,
+        param_types,
+        returns_rows,
+        plan: query::PlanSlot::default(),
+    })
+}
+
+/// The kind of `stmt`, or 0A000 for statements covet does not run.
+fn classify(stmt: &Statement) -> Result<Kind> {
+    use Statement as S;
+    Ok(match stmt {
+        S::StartTransaction { .. }
+        | S::Commit { .. }
+        | S::Rollback { .. }
+        | S::Savepoint { .. }
+        | S::ReleaseSavepoint { .. } => Kind::Control,
+        S::Set(sqlparser::ast::Set::SetTransaction { .. }) => Kind::Control,
+        S::Set(_) | S::ShowVariable { .. } => Kind::Setting,
+        S::Vacuum(_) => Kind::Vacuum,
+        S::Query(_) => Kind::Query,
+        S::Explain { .. } => Kind::Explain,
+        S::CreateTable(_)
+        | S::CreateIndex(_)
+        | S::Drop { .. }
+        | S::Truncate(_)
+        | S::Insert(_)
+        | S::Update(_)
+        | S::Delete(_)
+        | S::Analyze(_)
+        | S::AlterTable(_)
+        | S::CreateView(_) => Kind::Write,
+        other => {
+            let text = other.to_string();
+            let words: Vec<&str> = text.split_whitespace().take(2).collect();
+            return Err(QueryError::unsupported(format!(
+                "statement {}",
+                words.join(" ")
+            )));
+        }
+    })
+}
+
+fn check_params(stmt: &PreparedInner, params: &[Value]) -> Result<()> {
+    let wanted = stmt.param_types.len();
+    if params.len() < wanted {
+        return Err(QueryError::new(
+            SqlState::UNDEFINED_PARAMETER,
+            format!("there is no parameter ${}", params.len() + 1),
+        ));
+    }
+    if params.len() > wanted {
+        return Err(QueryError::new(
+            SqlState::UNDEFINED_PARAMETER,
+            format!(
+                "bind message supplies {} parameters, but prepared statement requires {wanted}",
+                params.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `stmt` with `params` in `session`.
+pub(crate) fn execute(
+    session: &mut Session,
+    stmt: &PreparedInner,
+    params: &[Value],
+) -> Result<Outcome> {
+    if stmt.kind == Kind::Control {
+        return control::run(session, &stmt.ast);
+    }
+    session.txn.check_not_failed()?;
+    let result = check_params(stmt, params).and_then(|()| run(session, stmt, params));
+    if result.is_err() {
+        session.txn.mark_failed();
+    }
+    result
+}
+
+fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    match stmt.kind {
+        Kind::Control => control::run(session, &stmt.ast),
+        Kind::Setting => utility::run_setting(session, &stmt.ast),
+        Kind::Vacuum => {
+            session.txn.vacuum()?;
+            Ok(done("VACUUM", None))
+        }
+        Kind::Write => run_write(session, stmt, params),
+        Kind::Query => run_query(session, stmt, params),
+        Kind::Explain => run_explain(session, stmt, params),
+    }
+}
+
+/// Runs a query: a stream through the reader the isolation level gives.
+fn run_query(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    let Statement::Query(q) = &stmt.ast else {
+        return Err(QueryError::internal("a query kind without a query"));
+    };
+    let reader = session.txn.reader()?;
+    let key = reader.catalog_key()?;
+    let engine = session.engine().clone();
+    let plan = stmt.plan.get_or_plan(key, || {
+        let (catalog, _) = query::catalog(&engine, &reader)?;
+        Ok(query::plan(q, &catalog)?.0)
+    })?;
+    let fail_mark = session.txn.in_block().then(|| session.txn.slot());
+    let stream = query::stream(plan, reader, params, session.work_mem(), fail_mark)?;
+    Ok(Outcome::Rows(stream))
+}
+
+/// Runs EXPLAIN [ANALYZE] [(FORMAT TEXT|JSON)].
+fn run_explain(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    let Statement::Explain {
+        analyze,
+        statement,
+        format,
+        options,
+        verbose,
+        ..
+    } = &stmt.ast
+    else {
+        return Err(QueryError::internal("an EXPLAIN kind without EXPLAIN"));
+    };
+    let mut json = matches!(
+        format,
+        Some(sqlparser::ast::AnalyzeFormatKind::Keyword(
+            sqlparser::ast::AnalyzeFormat::JSON
+        )) | Some(sqlparser::ast::AnalyzeFormatKind::Assignment(
+            sqlparser::ast::AnalyzeFormat::JSON
+        ))
+    );
+    let mut analyze = *analyze;
+    for opt in options.iter().flatten() {
+        let name = opt.name.value.to_ascii_lowercase();
+        let arg = opt.arg.as_ref().map(|a| a.to_string().to_ascii_lowercase());
+        match (name.as_str(), arg.as_deref()) {
+            ("format", Some("json")) => json = true,
+            ("format", Some("text")) => json = false,
+            ("analyze", None | Some("true") | Some("on")) => analyze = true,
+            ("analyze", Some("false") | Some("off")) => analyze = false,
+            ("verbose" | "costs", _) => {}
+            _ => return Err(QueryError::unsupported(format!("EXPLAIN option {opt}"))),
+        }
+    }
+    let _ = verbose;
+    if analyze && !matches!(statement.as_ref(), Statement::Query(_)) {
+        return Err(QueryError::unsupported(
+            "EXPLAIN ANALYZE of a statement that writes",
+        ));
+    }
+    let reader = session.txn.reader()?;
+    let (catalog, _) = query::catalog(session.engine(), &reader)?;
+    let plan = query::plan_explained(statement, &catalog)?;
+    let mut lines = crate::explain::explain(&plan);
+    if analyze {
+        let mut running = query::Running::new(&plan, params, session.work_mem())?;
+        let mut rows = 0u64;
+        while let Some(batch) = running.next(&reader)? {
+            rows += batch.len() as u64;
+        }
+        lines.push(format!("Actual rows: {rows}"));
+    }
+    let rows = if json {
+        let items: Vec<String> = lines.iter().map(|l| json_string(l)).collect();
+        vec![vec![Value::Text(format!(
+            "[{{\"Plan\": [{}]}}]",
+            items.join(", ")
+        ))]]
+    } else {
+        lines.into_iter().map(|l| vec![Value::Text(l)]).collect()
+    };
+    Ok(Outcome::Rows(RowStream::materialized(
+        stmt.columns.clone(),
+        rows,
+    )))
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Runs a writing statement under the transaction's write scope.
+fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    let scope = session.txn.begin_write()?;
+    let result = write_in_scope(session, stmt, params);
+    session.txn.end_write(scope, result.is_ok())?;
+    result
+}
+
+/// The body of a writing statement, inside its write scope.
+fn write_in_scope(
+    session: &mut Session,
+    stmt: &PreparedInner,
+    params: &[Value],
+) -> Result<Outcome> {
+    let now = crate::dml::now_micros();
+    let needs_catalog = match &stmt.ast {
+        Statement::Update(_) | Statement::Delete(_) => true,
+        Statement::Insert(i) => crate::dml::has_query_source(i),
+        Statement::CreateTable(ct) => ct.query.is_some(),
+        _ => false,
+    };
+    let catalog = match needs_catalog {
+        true => Some(query::catalog(session.engine(), &session.txn.write_reader())?.0),
+        false => None,
+    };
+    let work_mem = session.work_mem();
+    session.txn.with_write(|w| {
+        let mut param_types = stmt.param_types.clone();
+        fn env<'a>(
+            catalog: &'a crate::catalog::Catalog,
+            params: &'a [Value],
+            time_micros: i64,
+            work_mem: usize,
+        ) -> crate::dml::DmlEnv<'a> {
+            crate::dml::DmlEnv {
+                catalog,
+                params,
+                time_micros,
+                work_mem,
+            }
+        }
+        let dml = match (&stmt.ast, &catalog) {
+            (Statement::Insert(i), c) => {
+                crate::dml::insert(w, i, c.as_deref(), params, &mut param_types, now, work_mem)?
+            }
+            (Statement::CreateTable(ct), Some(c)) if ct.query.is_some() => {
+                return crate::ddl::create_table_as(w, ct, c, params, work_mem)
+            }
+            (Statement::Update(u), Some(c)) => {
+                crate::dml::update(w, u, &env(c, params, now, work_mem), &mut param_types)?
+            }
+            (Statement::Delete(d), Some(c)) => {
+                crate::dml::delete(w, d, &env(c, params, now, work_mem), &mut param_types)?
+            }
+            (Statement::Analyze(a), _) => return utility::analyze(w, a),
+            (other, _) => return crate::ddl::execute(w, other),
+        };
+        let command = match &stmt.ast {
+            Statement::Insert(_) => "INSERT",
+            Statement::Update(_) => "UPDATE",
+            _ => "DELETE",
+        };
+        Ok(match dml.returning {
+            Some((columns, rows)) => Outcome::Rows(RowStream::materialized(columns, rows)),
+            None => done(command, Some(dml.count)),
+        })
+    })
+}
+
+/// A [`Outcome::Done`] with this tag.
+pub(crate) fn done(command: &str, rows: Option<u64>) -> Outcome {
+    Outcome::Done(CommandTag {
+        command: command.to_string(),
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_are_42601_with_the_parsers_message() {
+        let e = parse_one("SELEC 1").unwrap_err();
+        assert_eq!(e.code, SqlState::SYNTAX_ERROR);
+        assert!(e.message.contains("SELEC"), "{}", e.message);
+        assert_eq!(parse_one("").unwrap_err().code, SqlState::SYNTAX_ERROR);
+        assert_eq!(
+            parse_one("SELECT 1; SELECT 2").unwrap_err().message,
+            "a prepared statement holds one statement, not 2"
+        );
+    }
+
+    #[test]
+    fn sqlite_spellings() {
+        let Statement::Insert(i) = parse_one("REPLACE INTO t VALUES (1)").unwrap() else {
+            panic!("not an insert")
+        };
+        assert_eq!(i.or, Some(sqlparser::ast::SqliteOnConflict::Replace));
+        assert_eq!(
+            parse_one("create trigger t1 after insert on t begin select 1; end")
+                .unwrap_err()
+                .code,
+            SqlState::FEATURE_NOT_SUPPORTED
+        );
+    }
+
+    #[test]
+    fn parameters_are_counted_by_the_highest_number() {
+        assert_eq!(count_params("SELECT $1, $3, '$4'").unwrap(), 3);
+        assert_eq!(count_params("SELECT 1").unwrap(), 0);
+    }
+}
