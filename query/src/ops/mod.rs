@@ -17,6 +17,9 @@ pub mod numeric;
 pub mod text;
 mod wide;
 
+#[cfg(test)]
+mod proptests;
+
 pub use arith::{binary_arith, negate, ArithOp};
 pub use cast::{cast, cast_explicit, parse_bool};
 pub use compare::{compare, values_equal};
