@@ -588,3 +588,37 @@ fn default_expressions_follow_their_columns() {
     );
     assert_eq!(db.check_integrity().unwrap().problems, vec![]);
 }
+
+#[test]
+fn referencing_foreign_keys_come_by_table_then_name() {
+    let db = Database::memory_with(opts()).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(one_column("p").with_primary_key(vec![0]))
+        .unwrap();
+    for name in ["zz", "b", "aa"] {
+        t.create_table(one_column(name)).unwrap();
+        for fk in ["y", "x"] {
+            t.add_foreign_key(ForeignKeyDef::new(fk, name, vec![0], "p", vec![0]))
+                .unwrap();
+        }
+    }
+    let got: Vec<(String, String)> = t
+        .foreign_keys_referencing("p")
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.table, f.name))
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("aa", "x"),
+        ("aa", "y"),
+        ("b", "x"),
+        ("b", "y"),
+        ("zz", "x"),
+        ("zz", "y"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}

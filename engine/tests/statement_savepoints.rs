@@ -18,7 +18,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use covet_engine::table::{ColumnDef, TableSchema, TableWriter};
+use covet_engine::table::{ColumnDef, TableRead, TableSchema, TableWriter};
 use covet_engine::value::{SqlType, Value};
 use covet_engine::{Database, Options};
 
@@ -168,4 +168,64 @@ fn a_statement_savepoint_costs_the_same_in_a_small_and_a_large_transaction() {
     // A rollback to the savepoint re-resolves the table afterwards (the writer forgets
     // its cache) but does not grow with the transaction either.
     assert!(large.insert_then_rollback <= small.insert_then_rollback + PAGE as u64);
+}
+
+/// Statements that allocate pages (splits), small and large, in a transaction that
+/// spilled to the WAL, some rolled back to their savepoints: a rollback forgets exactly
+/// the pages allocated since its savepoint (`TxnPages::forget_past_end`), and the
+/// transaction goes on to commit exactly what it kept.
+#[test]
+fn rolled_back_statements_forget_exactly_their_pages() {
+    let db = Database::memory_with(Options {
+        page_size: 1024,
+        cache_bytes: 128 * 1024,
+        ..Options::default()
+    })
+    .unwrap();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(
+        TableSchema::new(
+            "t",
+            vec![
+                ColumnDef::new("k", SqlType::BigInt).not_null(),
+                ColumnDef::new("v", SqlType::Text),
+            ],
+        )
+        .with_primary_key(vec![0]),
+    )
+    .unwrap();
+    let row = |k: i64| vec![Value::Int(k), Value::Text(format!("{k:0>60}"))];
+    let mut kept = 0i64;
+    for (statement, rows) in [(0, 3000), (1, 40), (2, 500), (3, 5000), (4, 7)] {
+        let sp = t.savepoint().unwrap();
+        for i in 0..rows {
+            t.insert_row("t", row(statement * 100_000 + i)).unwrap();
+        }
+        if statement % 2 == 1 {
+            t.rollback_to(sp).unwrap();
+        } else {
+            kept += rows;
+        }
+        t.release(sp).unwrap();
+    }
+    let keys: Vec<i64> = t
+        .scan("t")
+        .unwrap()
+        .map(|r| match r.unwrap().pk[..] {
+            [Value::Int(k)] => k,
+            _ => panic!(),
+        })
+        .collect();
+    let want: Vec<i64> = [(0, 3000), (2, 500), (4, 7)]
+        .into_iter()
+        .flat_map(|(s, n)| (0..n).map(move |i| s * 100_000 + i))
+        .collect();
+    assert_eq!(keys.len() as i64, kept);
+    assert_eq!(keys, want);
+    drop(t);
+    w.commit().unwrap();
+    assert_eq!(db.check_integrity().unwrap().problems, vec![]);
+    let r = db.begin_read().unwrap();
+    assert_eq!(r.tables().scan("t").unwrap().count(), 3507);
 }

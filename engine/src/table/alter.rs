@@ -64,6 +64,9 @@ impl TableWriter<'_> {
     /// Drops column `column` of `table`. Stored rows keep its value, unread, until they
     /// are next written.
     ///
+    /// CHECK constraints and views are SQL text: the SQL layer decides about those
+    /// naming the column (PostgreSQL drops such a CHECK with the column).
+    ///
     /// Refusals: `ColumnNotFound`, `ColumnInUse` (primary key, index, foreign key),
     /// `SchemaError::EmptyTable` (the table's only column).
     pub fn drop_column(&mut self, table: &str, column: &str) -> Result<()> {

@@ -1,5 +1,6 @@
 //! The catalog: the tree `__covet_catalog`, which records every table, index, rowid
-//! counter and statistics, and the per-transaction [`Cache`] of resolved tables.
+//! floor, statistics, view, sequence and constraint, and the per-transaction [`Cache`]
+//! of resolved tables.
 //!
 //! Keys are one kind byte then a name (UTF-8); values are the records of `codec.rs`:
 //!
@@ -194,10 +195,10 @@ pub(crate) fn index_owner(kv: &dyn Kv, name: &str) -> Result<Option<String>> {
     }
 }
 
-/// The next rowid of table `name` (1 before its first row).
+/// The rowid floor of table `name`: the next rowid is at least this (1 when absent).
 pub(crate) fn next_rowid(kv: &dyn Kv, name: &str) -> Result<i64> {
     match get(kv, ROWID, name)? {
-        Some(bytes) => codec::decode_rowid(&bytes).map_err(|e| corrupt("rowid counter", name, e)),
+        Some(bytes) => codec::decode_rowid(&bytes).map_err(|e| corrupt("rowid floor", name, e)),
         None => Ok(1),
     }
 }
@@ -414,7 +415,7 @@ pub(crate) fn remove_owner(w: &mut WriteTxn, index: &str) -> Result<()> {
     remove(w, OWNER, index)
 }
 
-/// Stores the next rowid of `table`.
+/// Stores the rowid floor of `table`.
 pub(crate) fn store_next_rowid(w: &mut WriteTxn, table: &str, next: i64) -> Result<()> {
     put(w, ROWID, table, &codec::encode_rowid(next))
 }

@@ -509,8 +509,10 @@ impl Access<'_> {
 
     pub(crate) fn foreign_keys_referencing(&self, table: &str) -> Result<Vec<ForeignKeyDef>> {
         self.table(table)?;
-        referencing_raw(self.kv, table)?
-            .into_iter()
+        let mut raw = referencing_raw(self.kv, table)?;
+        // Catalog keys order by the table name's length first: sort by name.
+        raw.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        raw.into_iter()
             .map(|(t, name, fk)| self.fk_def(&t, name, fk))
             .collect()
     }
