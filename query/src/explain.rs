@@ -316,7 +316,8 @@ fn names(n: &PhysicalNode) -> Vec<String> {
         }
         PhysicalNode::HashJoin { left, right, kind, .. }
         | PhysicalNode::NestedLoopJoin { left, right, kind, .. }
-        | PhysicalNode::DependentJoin { left, right, kind, .. } => {
+        | PhysicalNode::DependentJoin { left, right, kind, .. }
+        | PhysicalNode::IndexNestedLoopJoin { left, right, kind, .. } => {
             let mut v = names(left);
             if !kind.left_only() {
                 v.extend(names(right));
@@ -446,11 +447,17 @@ fn line(n: &PhysicalNode) -> String {
             right,
             kind,
             condition,
+        }
+        | PhysicalNode::IndexNestedLoopJoin {
+            left,
+            right,
+            kind,
+            condition,
         } => {
-            let what = if matches!(n, PhysicalNode::DependentJoin { .. }) {
-                "Dependent Join"
-            } else {
-                "Nested Loop Join"
+            let what = match n {
+                PhysicalNode::DependentJoin { .. } => "Dependent Join",
+                PhysicalNode::IndexNestedLoopJoin { .. } => "Index Nested Loop Join",
+                _ => "Nested Loop Join",
             };
             let mut all = names(left);
             all.extend(names(right));

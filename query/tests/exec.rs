@@ -94,13 +94,35 @@ fn window_and_aggregate_over_a_spilled_sort() {
     assert_eq!(spilled, plain);
     // v repeats every 1000 k: k = 1, 2, 3 are the first of three rows of their v, last by k DESC.
     assert_eq!(spilled, vec![vec![i(1), i(3)], vec![i(2), i(3)], vec![i(3), i(3)]]);
-    // A hash aggregate that outgrows work_mem fails with 53200 naming work_mem.
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hash_aggregate_spills_partitions_past_work_mem() {
+    let db = big();
+    let dir = temp_dir("aggregate");
+    let sql = "SELECT v, count(*), sum(k) FROM big GROUP BY v";
+    let mut plain = run_with(&db, sql, vec![], ExecSettings::default()).unwrap().0;
     let tiny = ExecSettings {
         work_mem: 4 * 1024,
         temp_dir: dir.clone(),
     };
-    let Err(err) = run_with(&db, "SELECT s, count(*) FROM big GROUP BY s", vec![], tiny) else {
-        panic!("the aggregate fit in 4 KiB");
+    let (mut spilled, state) = run_with(&db, sql, vec![], tiny).unwrap();
+    assert!(state.stats.spill_files > 0);
+    plain.sort_by(|a, b| a[0].sql_cmp(&b[0]));
+    spilled.sort_by(|a, b| a[0].sql_cmp(&b[0]));
+    assert_eq!(spilled.len(), 1000);
+    assert_eq!(spilled, plain);
+    // v = 0 for k = 1000, 2000, 3000 (7919 * 1000 ends in 000).
+    assert_eq!(spilled[0], vec![i(0), i(3), i(6000)]);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // With no memory at all, repartitioning cannot help: 53200 naming work_mem.
+    let none = ExecSettings {
+        work_mem: 1,
+        temp_dir: dir.clone(),
+    };
+    let Err(err) = run_with(&db, sql, vec![], none) else {
+        panic!("the aggregate fit in 1 byte");
     };
     assert_eq!(err.code.as_str(), "53200");
     assert!(err.message.contains("work_mem"), "{}", err.message);

@@ -146,3 +146,36 @@ fn common_table_expressions() {
         vec![vec![i(1)], vec![i(2)], vec![i(3)]]
     );
 }
+
+#[test]
+fn views_expand_their_stored_query() {
+    use covet_engine::table::ViewDef;
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    {
+        let mut tw = w.tables();
+        tw.create_view(ViewDef {
+            name: "big_b".into(),
+            sql: "SELECT a, b FROM t WHERE b >= 20".into(),
+            columns: vec!["k".into(), "bb".into()],
+        })
+        .unwrap();
+        tw.create_view(ViewDef {
+            name: "of_view".into(),
+            sql: "SELECT k FROM big_b WHERE bb = 20".into(),
+            columns: vec![],
+        })
+        .unwrap();
+    }
+    w.commit().unwrap();
+    assert_eq!(
+        rows(&db, "SELECT k, bb FROM big_b ORDER BY k"),
+        vec![vec![i(2), i(20)], vec![i(4), i(20)], vec![i(5), i(30)]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT v.k, u.v FROM of_view AS v JOIN u ON u.id = v.k ORDER BY 1"),
+        vec![vec![i(2), t("uno")], vec![i(4), t("nine")]]
+    );
+    // The view's names do not leak into the query: its table is not in scope.
+    assert_eq!(error_code(&db, "SELECT t.a FROM big_b"), "42P01");
+}

@@ -16,6 +16,9 @@ use sqlparser::ast;
 
 use super::scope::{Binder, BlockKind, Clause, Relation, RelColumn};
 use super::{ident_name, object_table_name};
+use crate::catalog::ViewInfo;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::{BinaryOp, ScalarExpr};
 use crate::plan::{JoinKind, LogicalPlan};
@@ -275,6 +278,11 @@ impl Binder<'_> {
                 return Ok((plan, Relation::item(&qualifier, None, cols)));
             }
         }
+        if let Some(view) = self.catalog.view(&table_name).cloned() {
+            let (plan, cols) = self.bind_view(&view)?;
+            let cols = rename_columns(cols, alias, &qualifier)?;
+            return Ok((plan, Relation::item(&qualifier, None, cols)));
+        }
         let Some(table) = self.catalog.table(&table_name).cloned() else {
             return Err(QueryError::new(
                 SqlState::UNDEFINED_TABLE,
@@ -296,6 +304,53 @@ impl Binder<'_> {
             },
             rel,
         ))
+    }
+}
+
+/// How many views may nest inside each other (a guard against a view that reads
+/// itself through others).
+const MAX_VIEW_DEPTH: usize = 32;
+
+impl Binder<'_> {
+    /// Binds a view's query where it is used: on its own (no outer blocks, no CTEs of
+    /// the referencing query), inlined like a derived table.
+    fn bind_view(&mut self, view: &ViewInfo) -> Result<(LogicalPlan, Vec<(String, DataType)>)> {
+        if self.view_depth >= MAX_VIEW_DEPTH {
+            return Err(QueryError::new(
+                SqlState::STATEMENT_TOO_COMPLEX,
+                format!("view \"{}\" nests more than {MAX_VIEW_DEPTH} views deep (does it read itself?)", view.name),
+            ));
+        }
+        let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, &view.sql).map_err(|e| {
+            QueryError::new(
+                SqlState::DATA_CORRUPTED,
+                format!("the stored query of view \"{}\" does not parse: {e}", view.name),
+            )
+        })?;
+        let query = match (stmts.len(), stmts.pop()) {
+            (1, Some(ast::Statement::Query(q))) => q,
+            _ => {
+                return Err(QueryError::new(
+                    SqlState::DATA_CORRUPTED,
+                    format!("the stored text of view \"{}\" is not one query", view.name),
+                ))
+            }
+        };
+        let blocks = std::mem::take(&mut self.blocks);
+        let ctes = std::mem::take(&mut self.ctes);
+        let frames = self.take_frames();
+        self.view_depth += 1;
+        let bound = self.bind_query(&query, BlockKind::Subquery);
+        self.view_depth -= 1;
+        self.blocks = blocks;
+        self.ctes = ctes;
+        self.restore_frames(frames);
+        let (plan, columns) = bound?;
+        let mut cols: Vec<(String, DataType)> = columns.into_iter().map(|c| (c.name, c.ty)).collect();
+        for (c, name) in cols.iter_mut().zip(&view.columns) {
+            c.0 = name.clone();
+        }
+        Ok((plan, cols))
     }
 }
 

@@ -263,6 +263,8 @@ pub(crate) struct Binder<'a> {
     pub next_work_table: usize,
     /// Work tables a recursive part actually read (else the CTE is a plain UNION).
     pub used_work_tables: std::collections::HashSet<usize>,
+    /// How many views are being expanded inside each other.
+    pub view_depth: usize,
 }
 
 impl<'a> Binder<'a> {
@@ -276,6 +278,7 @@ impl<'a> Binder<'a> {
             ctes: Vec::new(),
             next_work_table: 0,
             used_work_tables: Default::default(),
+            view_depth: 0,
         }
     }
 
@@ -405,6 +408,16 @@ impl<'a> Binder<'a> {
             correlated,
         });
         Ok((SubqueryId(self.subqueries.len() - 1), ty))
+    }
+
+    /// Sets the open subquery frames aside (while a view binds on its own).
+    pub fn take_frames(&mut self) -> Vec<(usize, bool)> {
+        std::mem::take(&mut self.frames)
+    }
+
+    /// Puts frames set aside back.
+    pub fn restore_frames(&mut self, frames: Vec<(usize, bool)>) {
+        self.frames = frames;
     }
 
     /// Finds CTE `name` in scope.

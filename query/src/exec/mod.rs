@@ -328,6 +328,12 @@ pub fn build_node(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
             right,
             kind,
             condition,
+        }
+        | PhysicalNode::IndexNestedLoopJoin {
+            left,
+            right,
+            kind,
+            condition,
         } => Box::new(join::DependentJoinOp::new(
             build_node(left)?,
             (**right).clone(),
@@ -339,12 +345,16 @@ pub fn build_node(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
             input,
             group,
             aggregates,
-        }
-        | PhysicalNode::SortAggregate {
+        } => Box::new(aggregate::HashAggregateOp::new(
+            build_node(input)?,
+            group.clone(),
+            aggregates.clone(),
+        )),
+        PhysicalNode::SortAggregate {
             input,
             group,
             aggregates,
-        } => Box::new(aggregate::HashAggregateOp::new(
+        } => Box::new(aggregate::SortAggregateOp::new(
             build_node(input)?,
             group.clone(),
             aggregates.clone(),
@@ -417,6 +427,9 @@ pub fn width_of(node: &PhysicalNode) -> usize {
             left, right, kind, ..
         }
         | PhysicalNode::DependentJoin {
+            left, right, kind, ..
+        }
+        | PhysicalNode::IndexNestedLoopJoin {
             left, right, kind, ..
         } => {
             if kind.left_only() {

@@ -133,7 +133,8 @@ fn prune(node: &mut PhysicalNode, needed: &Needed) {
             prune(left, &l);
             prune(right, &r);
         }
-        PhysicalNode::DependentJoin { left, right, .. } => {
+        PhysicalNode::DependentJoin { left, right, .. }
+        | PhysicalNode::IndexNestedLoopJoin { left, right, .. } => {
             prune(left, &None);
             prune(right, &None);
         }
