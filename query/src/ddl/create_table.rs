@@ -5,14 +5,16 @@
 //! failure part-way leaves nothing.
 
 use covet_engine::table::{ColumnDef, IndexDef, TableRead, TableSchema, TableWriter};
-use covet_engine::value::SortOrder;
+use covet_engine::value::{SortOrder, SqlType};
 use sqlparser::ast::{
-    ColumnOption, CreateTable, Expr, ForeignKeyConstraint, Ident, IndexColumn, TableConstraint,
+    ColumnOption, CreateTable, Expr, ForeignKeyConstraint, GeneratedAs, Ident, IndexColumn,
+    SequenceOptions, TableConstraint,
 };
 
 use super::constraint::{add_check, add_foreign_key};
 
-use super::default::constant_default;
+use super::default::{default_clause, DefaultClause};
+use super::identity::add_identity;
 use super::index::{generated_name, key_column, positions};
 use super::types::column_type;
 use crate::error::{QueryError, Result, SqlState};
@@ -45,15 +47,16 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
     let mut uniques = Vec::new();
     let mut checks: Vec<(Option<&Ident>, Option<String>, &Expr)> = Vec::new();
     let mut fks: Vec<(&ForeignKeyConstraint, Vec<String>)> = Vec::new();
+    let mut identities: Vec<(String, SqlType, Vec<SequenceOptions>)> = Vec::new();
+    let mut per_row: Vec<(String, String)> = Vec::new();
     for col in &ct.columns {
         let name = names::ident(&col.name);
         let declared = column_type(&col.data_type)?;
-        if declared.serial {
-            return Err(QueryError::unsupported(format!(
-                "SERIAL column \"{name}\" (identity columns)"
-            )));
-        }
         let mut def = ColumnDef::new(name.clone(), declared.ty);
+        if declared.serial {
+            def.nullable = false;
+            identities.push((name.clone(), declared.ty, Vec::new()));
+        }
         let mut null_seen = None;
         for opt in &col.options {
             match &opt.option {
@@ -67,9 +70,10 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
                     null_seen = Some(not_null);
                     def.nullable = !not_null;
                 }
-                ColumnOption::Default(expr) => {
-                    def.default = Some(constant_default(expr, &name, &declared.ty)?);
-                }
+                ColumnOption::Default(expr) => match default_clause(expr, &name, &declared.ty)? {
+                    DefaultClause::Constant(v) => def.default = Some(v),
+                    DefaultClause::PerRow(sql) => per_row.push((name.clone(), sql)),
+                },
                 ColumnOption::PrimaryKey(_) => {
                     set_primary_key(&mut primary_key, &table, vec![name.clone()])?;
                 }
@@ -84,8 +88,21 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
                     Some(name.clone()),
                     c.expr.as_ref(),
                 )),
+                ColumnOption::Generated {
+                    generated_as: GeneratedAs::Always | GeneratedAs::ByDefault,
+                    sequence_options,
+                    generation_expr: None,
+                    ..
+                } => {
+                    def.nullable = false;
+                    identities.push((
+                        name.clone(),
+                        declared.ty,
+                        sequence_options.clone().unwrap_or_default(),
+                    ));
+                }
                 ColumnOption::Generated { .. } => {
-                    return Err(QueryError::unsupported("GENERATED columns (identity)"))
+                    return Err(QueryError::unsupported("generated (computed) columns"))
                 }
                 other => return Err(QueryError::unsupported(format!("column option {other}"))),
             }
@@ -123,6 +140,12 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
         };
         let cols = positions(w, &table, &u.columns)?;
         w.create_index(IndexDef::new(name, table.clone(), cols).unique())?;
+    }
+    for (column, ty, options) in identities {
+        add_identity(w, &table, &column, &ty, &options)?;
+    }
+    for (column, sql) in per_row {
+        w.set_column_default_sql(&table, &column, Some(&sql))?;
     }
     for (name, column, expr) in checks {
         add_check(w, &table, name, column.as_deref(), expr)?;

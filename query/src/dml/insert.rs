@@ -18,6 +18,7 @@ use sqlparser::ast::{
 
 use super::update::MAX_BUFFERED_ROWS;
 use crate::catalog::Catalog;
+use crate::ddl::default::RowDefault;
 use crate::plan::{PhysicalNode, PhysicalPlan};
 use crate::statement::query::Running;
 
@@ -153,6 +154,7 @@ pub(crate) fn insert(
         None => None,
     };
     let constraints = TableConstraints::load(w, &schema)?;
+    let defaults = Defaults::load(w, &schema)?;
     let mut ctx = StatementContext {
         params,
         time_micros,
@@ -172,7 +174,7 @@ pub(crate) fn insert(
     match source {
         Source::Rows(templates) => {
             for template in &templates {
-                let row = build_row(&schema, template, &mut ctx)?;
+                let row = build_row(w, &defaults, template, &mut ctx)?;
                 store(w, row, &mut ctx)?;
             }
         }
@@ -199,12 +201,12 @@ pub(crate) fn insert(
                     continue;
                 }
                 for values in batch {
-                    let row = query_row(&schema, &positions, &types, values)?;
+                    let row = query_row(w, &defaults, &positions, &types, values, &mut ctx)?;
                     store(w, row, &mut ctx)?;
                 }
             }
             for values in buffered {
-                let row = query_row(&schema, &positions, &types, values)?;
+                let row = query_row(w, &defaults, &positions, &types, values, &mut ctx)?;
                 store(w, row, &mut ctx)?;
             }
         }
@@ -290,21 +292,62 @@ pub(crate) fn plan_reads(node: &PhysicalNode, table: &str) -> bool {
 
 /// A full row from a query's row: defaults, then each value cast to its column.
 fn query_row(
-    schema: &TableSchema,
+    w: &mut TableWriter<'_>,
+    defaults: &Defaults,
     positions: &[usize],
     types: &[DataType],
     values: Vec<Value>,
+    ctx: &mut StatementContext<'_>,
 ) -> Result<Vec<Value>> {
-    let mut row: Vec<Value> = schema
-        .columns
-        .iter()
-        .map(|c| c.default.clone().unwrap_or(Value::Null))
-        .collect();
+    let schema = &defaults.schema;
+    let mut given: Vec<Option<Value>> = vec![None; schema.columns.len()];
     for ((&pos, v), ty) in positions.iter().zip(values).zip(types) {
         let col = &schema.columns[pos];
-        row[pos] = to_column(v, *ty, &col.name, &col.ty)?;
+        given[pos] = Some(to_column(v, *ty, &col.name, &col.ty)?);
     }
-    Ok(row)
+    given
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Some(v) => Ok(v),
+            None => defaults.value(w, i, ctx),
+        })
+        .collect()
+}
+
+/// The defaults of a table's columns for one statement: constants, or per-row
+/// expressions (identity `nextval`, `now()`, …) bound once.
+pub(crate) struct Defaults {
+    schema: TableSchema,
+    per_row: Vec<Option<RowDefault>>,
+}
+
+impl Defaults {
+    pub fn load(w: &TableWriter<'_>, schema: &TableSchema) -> Result<Defaults> {
+        let per_row = w
+            .column_default_sql(&schema.name)?
+            .into_iter()
+            .map(|sql| sql.map(|s| RowDefault::bind(&s)).transpose())
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Defaults {
+            schema: schema.clone(),
+            per_row,
+        })
+    }
+
+    /// The default of column `i` for one new row.
+    pub fn value(
+        &self,
+        w: &mut TableWriter<'_>,
+        i: usize,
+        ctx: &mut StatementContext<'_>,
+    ) -> Result<Value> {
+        let col = &self.schema.columns[i];
+        match self.per_row.get(i).and_then(Option::as_ref) {
+            Some(d) => d.value(w, ctx, &col.name, &col.ty),
+            None => Ok(col.default.clone().unwrap_or(Value::Null)),
+        }
+    }
 }
 
 fn bind_rows(
@@ -365,14 +408,16 @@ use crate::expr::BindScope as _;
 
 /// A full row from its template: defaults, then each expression cast to its column.
 fn build_row(
-    schema: &TableSchema,
+    w: &mut TableWriter<'_>,
+    defaults: &Defaults,
     template: &[Option<(ScalarExpr, DataType)>],
     ctx: &mut StatementContext<'_>,
 ) -> Result<Vec<Value>> {
+    let schema = &defaults.schema;
     let mut row = Vec::with_capacity(schema.columns.len());
-    for (col, item) in schema.columns.iter().zip(template) {
+    for (i, (col, item)) in schema.columns.iter().zip(template).enumerate() {
         row.push(match item {
-            None => col.default.clone().unwrap_or(Value::Null),
+            None => defaults.value(w, i, ctx)?,
             Some((expr, ty)) => {
                 let v = evaluate(expr, &[], ctx)?;
                 // A parameter's value carries its own type.
