@@ -38,11 +38,8 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
             let v = evaluate(expr, row, ctx)?;
             match op {
                 UnaryOp::Neg => arith::negate(&v),
-                UnaryOp::Plus => match v {
-                    Value::Null => Ok(Value::Null),
-                    v if v.is_numeric() || matches!(v, Value::Interval(_)) => Ok(v),
-                    other => Err(ops::no_unary_operator("+", other.type_name())),
-                },
+                // The identity on every type (see COMPAT.md).
+                UnaryOp::Plus => Ok(v),
                 UnaryOp::Not => Ok(match as_bool(&v, "NOT")? {
                     None => Value::Null,
                     Some(b) => Value::Bool(!b),

@@ -60,6 +60,10 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
             [Int | Unknown, Int | Unknown] => Some((func("mod", Int, modulo), vec![Int, Int])),
             _ => one("mod", Decimal, &[Decimal, Decimal], modulo),
         },
+        "div" => match args {
+            [Int | Unknown, Int | Unknown] => Some((func("div", Int, div), vec![Int, Int])),
+            _ => one("div", Decimal, &[Decimal, Decimal], div),
+        },
         "power" | "pow" => match args {
             [Decimal, Decimal | Int] | [Int, Decimal] => {
                 Some((func("power", Decimal, power), vec![Decimal, Decimal]))
@@ -199,6 +203,18 @@ fn floor(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 
 fn modulo(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     ops::binary_arith(ops::ArithOp::Mod, &a[0], &a[1])
+}
+
+/// `div(a, b)`: the quotient truncated toward zero (an integer for integers, a
+/// numeric of scale 0 for numerics).
+fn div(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    match (&a[0], &a[1]) {
+        (Value::Decimal(x), Value::Decimal(y)) => {
+            let q = numeric::div(x, y)?;
+            numeric::trunc(&q, 0).map(Value::Decimal)
+        }
+        (x, y) => ops::binary_arith(ops::ArithOp::Div, x, y),
+    }
 }
 
 fn power_error(message: &str) -> QueryError {

@@ -40,6 +40,8 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
         "rtrim" => one("rtrim", Text, &[Text], trim_right)
             .or_else(|| one("rtrim", Text, &[Text, Text], trim_right)),
         "replace" => one("replace", Text, &[Text, Text, Text], replace),
+        "overlay" => one("overlay", Text, &[Text, Text, Int], overlay)
+            .or_else(|| one("overlay", Text, &[Text, Text, Int, Int], overlay)),
         "strpos" | "instr" => one("strpos", Int, &[Text, Text], strpos),
         "concat" => Some((lenient(func("concat", Text, concat)), args.to_vec())),
         "concat_ws" if !args.is_empty() => {
@@ -187,6 +189,34 @@ fn replace(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
         return Ok(Value::Text(s.to_owned()));
     }
     Ok(Value::Text(s.replace(from, to)))
+}
+
+/// `overlay(s placing r from start [for count])`: `s` with `count` characters from
+/// `start` replaced by `r` (`count` defaults to the length of `r`).
+fn overlay(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    let s: Vec<char> = text_arg(&a[0])?.chars().collect();
+    let r = text_arg(&a[1])?;
+    let start = int_arg(&a[2])?;
+    let count = match a.get(3) {
+        Some(c) => int_arg(c)?,
+        None => r.chars().count() as i64,
+    };
+    if start < 1 || count < 0 {
+        return Err(QueryError::new(
+            SUBSTRING_ERROR,
+            "negative substring length not allowed",
+        ));
+    }
+    let head = usize::try_from(start - 1)
+        .unwrap_or(usize::MAX)
+        .min(s.len());
+    let tail = usize::try_from(start.saturating_sub(1).saturating_add(count))
+        .unwrap_or(usize::MAX)
+        .min(s.len());
+    let mut out: String = s[..head].iter().collect();
+    out.push_str(r);
+    out.extend(&s[tail..]);
+    Ok(Value::Text(out))
 }
 
 fn strpos(a: &[Value], _: &dyn EvalContext) -> Result<Value> {

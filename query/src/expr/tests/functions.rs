@@ -34,6 +34,12 @@ fn string_functions() {
         ("btrim('xyaxy', 'xy')", txt("a")),
         ("replace('abcabc', 'b', 'XX')", txt("aXXcaXXc")),
         ("replace('abc', '', 'X')", txt("abc")),
+        (
+            "overlay('Txxxxas' placing 'hom' from 2 for 4)",
+            txt("Thomas"),
+        ),
+        ("overlay('abcdef' placing 'XY' from 3)", txt("abXYef")),
+        ("overlay('abc' placing 'XY' from 5)", txt("abcXY")),
         ("position('l' in c)", int(3)),
         ("position('z' in c)", int(0)),
         ("strpos('héllo', 'l')", int(3)),
@@ -137,6 +143,9 @@ fn math_functions() {
         ("mod(7, 3)", int(1)),
         ("mod(-7, 3)", int(-1)),
         ("mod(7.5, 2)", dec("1.5")),
+        ("div(7, 2)", int(3)),
+        ("div(-7, 2)", int(-3)),
+        ("div(7.5, 2)", dec("3")),
         ("power(2, 10)", f(1024.0)),
         ("pow(2.0, 3)", dec("8.000")),
         ("power(2.0, -1)", dec("0.50000000000000000000")),
@@ -180,6 +189,7 @@ fn math_functions() {
         SqlState::INVALID_ARGUMENT_FOR_POWER
     );
     assert_eq!(err("mod(1, 0)"), SqlState::DIVISION_BY_ZERO);
+    assert_eq!(err("div(1, 0)"), SqlState::DIVISION_BY_ZERO);
     assert_eq!(err("exp(1000)"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
     assert_eq!(
         err("greatest(1, 'x')"),
