@@ -87,6 +87,12 @@ thread_local! {
 /// reported as failures) and lets every other thread's reach stderr.
 const WORKER: &str = "slt-worker";
 
+/// A worker's stack: a program's main thread's (8 MiB) rather than a spawned thread's
+/// default 2 MiB, since a stack overflow aborts the whole process, past any
+/// `catch_unwind`. (The engine's own depth bounds are for 2 MiB; the fuzz target checks
+/// those, the corpus run is not the place to find them.)
+const WORKER_STACK: usize = 8 << 20;
+
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -179,6 +185,7 @@ pub fn run_file(
         let engine = options.engine.clone();
         std::thread::Builder::new()
             .name(WORKER.into())
+            .stack_size(WORKER_STACK)
             .spawn(move || work(&path, &items, &*factory, &skips, &engine, &tx))
     };
     if let Err(e) = worker {
