@@ -42,7 +42,7 @@ ENGINE = "postgresql"
 HASH_THRESHOLD = 8
 
 # PostgreSQL type OIDs whose text output covet-slt's printing treats specially.
-BOOL, FLOAT4, FLOAT8, NUMERIC = 16, 700, 701, 1700
+BOOL, BYTEA, FLOAT4, FLOAT8, NUMERIC = 16, 17, 700, 701, 1700
 INTEGERS = {20, 21, 23, 26}
 
 
@@ -211,7 +211,8 @@ def as_text(text, oid):
         text = "1" if text == "t" else "0"
     elif oid in (FLOAT4, FLOAT8):
         text = g15(float(text.replace("Infinity", "inf")))
-    data = text.encode()
+    # covet-slt prints a blob's own bytes (as SQLite's runner); PostgreSQL sends hex.
+    data = bytes.fromhex(text[2:]) if oid == BYTEA else text.encode()
     if not data:
         return "(empty)"
     return "".join(chr(b) if 0x20 <= b <= 0x7E else "@" for b in data)
