@@ -341,6 +341,8 @@ def run_file(path, args):
     name = re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
     pg = Pg(args.host, args.port, args.user, args.db)
     pg.run("SET client_min_messages = warning")
+    # covet knows one time zone, UTC (COMPAT.md, time zones).
+    pg.run("SET TimeZone = 'UTC'")
     pg.run(f"DROP SCHEMA IF EXISTS slt_{name} CASCADE")
     pg.run(f"CREATE SCHEMA slt_{name}")
     pg.run(f"SET search_path TO slt_{name}")
