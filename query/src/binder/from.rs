@@ -14,15 +14,15 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 
-use super::scope::{Binder, BlockKind, Clause, Relation, RelColumn};
+use super::scope::{Binder, BlockKind, Clause, RelColumn, Relation};
 use super::{ident_name, object_table_name};
 use crate::catalog::ViewInfo;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::{BinaryOp, ScalarExpr};
 use crate::plan::{JoinKind, LogicalPlan};
 use crate::types::DataType;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
 
 impl Binder<'_> {
     /// Binds a FROM clause; leaves its relation in the innermost block.
@@ -98,10 +98,9 @@ impl Binder<'_> {
                     on = Some(self.bind_condition(e, Clause::JoinCondition)?);
                     Vec::new()
                 }
-                ast::JoinConstraint::Using(names) => names
-                    .iter()
-                    .map(|n| object_table_name(n))
-                    .collect::<Result<_>>()?,
+                ast::JoinConstraint::Using(names) => {
+                    names.iter().map(object_table_name).collect::<Result<_>>()?
+                }
                 ast::JoinConstraint::Natural => natural_columns(&rel, &rrel),
                 ast::JoinConstraint::None => Vec::new(),
                 ast::JoinConstraint::UsingAlias(..) => {
@@ -176,7 +175,9 @@ impl Binder<'_> {
                     || !index_directives.is_empty()
                     || inheritance.is_some()
                 {
-                    return Err(QueryError::unsupported(format!("table modifiers on {name}")));
+                    return Err(QueryError::unsupported(format!(
+                        "table modifiers on {name}"
+                    )));
                 }
                 let (plan, rel) = self.bind_table_name(name, alias.as_ref())?;
                 Ok((plan, rel, false))
@@ -266,7 +267,10 @@ impl Binder<'_> {
                         }
                     }
                     None => {
-                        if cte.correlated_at.is_some_and(|h| h + 1 != self.blocks.len()) {
+                        if cte
+                            .correlated_at
+                            .is_some_and(|h| h + 1 != self.blocks.len())
+                        {
                             return Err(QueryError::unsupported(
                                 "a CTE that reads outer columns, referenced from a nested query",
                             ));
@@ -324,7 +328,10 @@ impl Binder<'_> {
         let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, &view.sql).map_err(|e| {
             QueryError::new(
                 SqlState::DATA_CORRUPTED,
-                format!("the stored query of view \"{}\" does not parse: {e}", view.name),
+                format!(
+                    "the stored query of view \"{}\" does not parse: {e}",
+                    view.name
+                ),
             )
         })?;
         let query = match (stmts.len(), stmts.pop()) {
@@ -346,7 +353,8 @@ impl Binder<'_> {
         self.ctes = ctes;
         self.restore_frames(frames);
         let (plan, columns) = bound?;
-        let mut cols: Vec<(String, DataType)> = columns.into_iter().map(|c| (c.name, c.ty)).collect();
+        let mut cols: Vec<(String, DataType)> =
+            columns.into_iter().map(|c| (c.name, c.ty)).collect();
         for (c, name) in cols.iter_mut().zip(&view.columns) {
             c.0 = name.clone();
         }
@@ -381,7 +389,8 @@ pub(super) fn rename_columns(
 }
 
 fn has_lateral(item: &ast::TableWithJoins) -> bool {
-    let lateral = |f: &ast::TableFactor| matches!(f, ast::TableFactor::Derived { lateral: true, .. });
+    let lateral =
+        |f: &ast::TableFactor| matches!(f, ast::TableFactor::Derived { lateral: true, .. });
     lateral(&item.relation) || item.joins.iter().any(|j| lateral(&j.relation))
 }
 

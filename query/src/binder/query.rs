@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use covet_engine::value::SqlType;
 use sqlparser::ast;
 
-use super::scope::{columns, Binder, Block, BlockKind, Clause, CteDef};
 use super::ident_name;
+use super::scope::{columns, Binder, Block, BlockKind, Clause, CteDef};
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::ScalarExpr;
 use crate::plan::{LogicalPlan, SetOpKind, SortKey};
@@ -75,7 +75,11 @@ fn coerce_plan(plan: LogicalPlan, from: &[Column], to: &[DataType]) -> LogicalPl
 
 impl Binder<'_> {
     /// Binds a query; its top blocks relate to the enclosing block as `kind` says.
-    pub(crate) fn bind_query(&mut self, query: &ast::Query, kind: BlockKind) -> Result<(LogicalPlan, Vec<Column>)> {
+    pub(crate) fn bind_query(
+        &mut self,
+        query: &ast::Query,
+        kind: BlockKind,
+    ) -> Result<(LogicalPlan, Vec<Column>)> {
         if !query.locks.is_empty() {
             return Err(QueryError::unsupported("FOR UPDATE / FOR SHARE"));
         }
@@ -84,7 +88,9 @@ impl Binder<'_> {
             || query.format_clause.is_some()
             || !query.pipe_operators.is_empty()
         {
-            return Err(QueryError::unsupported("FOR XML/JSON, SETTINGS, FORMAT or pipe operators"));
+            return Err(QueryError::unsupported(
+                "FOR XML/JSON, SETTINGS, FORMAT or pipe operators",
+            ));
         }
         let with_frame = query.with.is_some();
         if let Some(with) = &query.with {
@@ -101,7 +107,11 @@ impl Binder<'_> {
         result
     }
 
-    fn bind_query_body(&mut self, query: &ast::Query, kind: BlockKind) -> Result<(LogicalPlan, Vec<Column>)> {
+    fn bind_query_body(
+        &mut self,
+        query: &ast::Query,
+        kind: BlockKind,
+    ) -> Result<(LogicalPlan, Vec<Column>)> {
         let mut relation = Default::default();
         let (mut plan, cols, hidden) = match &*query.body {
             ast::SetExpr::Select(s) => {
@@ -110,7 +120,7 @@ impl Binder<'_> {
                 (b.plan, columns(&b.columns), b.hidden)
             }
             body => {
-                let (plan, cols) = self.bind_set_expr(body, kind)?;
+                let (plan, cols) = self.bind_set_expr(body, kind, false)?;
                 let plan = match &query.order_by {
                     Some(o) => order_output(plan, &cols, o)?,
                     None => plan,
@@ -157,7 +167,10 @@ impl Binder<'_> {
                 limit = l.as_ref();
                 offset = o.as_ref().map(|o| &o.value);
             }
-            Some(ast::LimitClause::OffsetCommaLimit { offset: o, limit: l }) => {
+            Some(ast::LimitClause::OffsetCommaLimit {
+                offset: o,
+                limit: l,
+            }) => {
                 limit = Some(l);
                 offset = Some(o);
             }
@@ -168,7 +181,9 @@ impl Binder<'_> {
                 return Err(QueryError::unsupported("FETCH … WITH TIES / PERCENT"));
             }
             if limit.is_some() {
-                return Err(QueryError::syntax("LIMIT and FETCH cannot be used together"));
+                return Err(QueryError::syntax(
+                    "LIMIT and FETCH cannot be used together",
+                ));
             }
             one = ast::Expr::value(ast::Value::Number("1".into(), false));
             limit = Some(f.quantity.as_ref().unwrap_or(&one));
@@ -195,22 +210,38 @@ impl Binder<'_> {
         bound
     }
 
-    fn bind_set_expr(&mut self, body: &ast::SetExpr, kind: BlockKind) -> Result<(LogicalPlan, Vec<Column>)> {
+    /// Binds a query body. As an `operand` of a set operation, a column that is a quoted
+    /// literal keeps the type `unknown`, so the other operand decides it (PostgreSQL:
+    /// `SELECT 1 UNION SELECT '2'` is two integers).
+    fn bind_set_expr(
+        &mut self,
+        body: &ast::SetExpr,
+        kind: BlockKind,
+        operand: bool,
+    ) -> Result<(LogicalPlan, Vec<Column>)> {
         match body {
             ast::SetExpr::Select(s) => {
                 let b = self.bind_select(s, None, kind)?;
-                Ok((b.plan, columns(&b.columns)))
+                let mut cols = columns(&b.columns);
+                if operand {
+                    for (c, &lit) in cols.iter_mut().zip(&b.literal_text) {
+                        if lit {
+                            c.ty = DataType::Unknown;
+                        }
+                    }
+                }
+                Ok((b.plan, cols))
             }
             ast::SetExpr::Query(q) => self.bind_query(q, kind),
-            ast::SetExpr::Values(v) => self.bind_values(v, kind),
+            ast::SetExpr::Values(v) => self.bind_values(v, kind, operand),
             ast::SetExpr::SetOperation {
                 left,
                 op,
                 set_quantifier,
                 right,
             } => {
-                let (lp, lc) = self.bind_set_expr(left, kind)?;
-                let (rp, rc) = self.bind_set_expr(right, kind)?;
+                let (lp, lc) = self.bind_set_expr(left, kind, true)?;
+                let (rp, rc) = self.bind_set_expr(right, kind, true)?;
                 self.set_operation(lp, lc, *op, *set_quantifier, rp, rc)
             }
             ast::SetExpr::Table(t) => {
@@ -237,9 +268,12 @@ impl Binder<'_> {
                     .collect();
                 Ok((plan, cols))
             }
-            ast::SetExpr::Insert(_) | ast::SetExpr::Update(_) | ast::SetExpr::Delete(_) | ast::SetExpr::Merge(_) => {
-                Err(QueryError::unsupported("data-modifying statements inside a query"))
-            }
+            ast::SetExpr::Insert(_)
+            | ast::SetExpr::Update(_)
+            | ast::SetExpr::Delete(_)
+            | ast::SetExpr::Merge(_) => Err(QueryError::unsupported(
+                "data-modifying statements inside a query",
+            )),
         }
     }
 
@@ -267,17 +301,29 @@ impl Binder<'_> {
                 "each {name} query must have the same number of columns"
             )));
         }
+        // Two unknown columns (quoted literals, NULLs) resolve to text, as PostgreSQL.
         let types: Vec<DataType> = lc
             .iter()
             .zip(&rc)
-            .map(|(a, b)| unify(a.ty, b.ty, name))
+            .map(|(a, b)| {
+                unify(a.ty, b.ty, name).map(|t| {
+                    if t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        t
+                    }
+                })
+            })
             .collect::<Result<_>>()?;
         let left = coerce_plan(lp, &lc, &types);
         let right = coerce_plan(rp, &rc, &types);
         let cols = lc
             .into_iter()
             .zip(&types)
-            .map(|(c, t)| Column { name: c.name, ty: *t })
+            .map(|(c, t)| Column {
+                name: c.name,
+                ty: *t,
+            })
             .collect();
         Ok((
             LogicalPlan::SetOp {
@@ -290,27 +336,40 @@ impl Binder<'_> {
         ))
     }
 
-    fn bind_values(&mut self, values: &ast::Values, kind: BlockKind) -> Result<(LogicalPlan, Vec<Column>)> {
-        if values.explicit_row || values.value_keyword {
-            // MySQL's VALUES ROW(…) / VALUE: same rows.
-        }
+    fn bind_values(
+        &mut self,
+        values: &ast::Values,
+        kind: BlockKind,
+        operand: bool,
+    ) -> Result<(LogicalPlan, Vec<Column>)> {
         self.blocks.push(Block::new(kind));
         let bound = (|| -> Result<_> {
             let mut rows = Vec::with_capacity(values.rows.len());
             let mut types: Vec<DataType> = Vec::new();
             let mut row_types = Vec::with_capacity(values.rows.len());
+            // Which columns hold a quoted literal (unknown until the others decide).
+            let mut literal: Vec<bool> = Vec::new();
             for row in &values.rows {
                 let exprs = &row.content;
                 if !rows.is_empty() && exprs.len() != types.len() {
-                    return Err(QueryError::syntax("VALUES lists must all be the same length"));
+                    return Err(QueryError::syntax(
+                        "VALUES lists must all be the same length",
+                    ));
                 }
                 if rows.is_empty() {
                     types = vec![DataType::Unknown; exprs.len()];
+                    literal = vec![false; exprs.len()];
                 }
                 let mut bound_row = Vec::with_capacity(exprs.len());
                 let mut tys = Vec::with_capacity(exprs.len());
                 for (i, e) in exprs.iter().enumerate() {
                     let (x, t) = self.bind(e, Clause::Values)?;
+                    let t = if is_string_literal(e) {
+                        literal[i] = true;
+                        DataType::Unknown
+                    } else {
+                        t
+                    };
                     types[i] = unify(types[i], t, "VALUES")?;
                     bound_row.push(x);
                     tys.push(t);
@@ -318,10 +377,28 @@ impl Binder<'_> {
                 rows.push(bound_row);
                 row_types.push(tys);
             }
+            for (t, &lit) in types.iter_mut().zip(&literal) {
+                if lit && *t == DataType::Unknown && !operand {
+                    *t = DataType::Text;
+                }
+            }
             for (row, tys) in rows.iter_mut().zip(&row_types) {
                 for ((x, t), target) in row.iter_mut().zip(tys).zip(&types) {
-                    if t != target && *t != DataType::Unknown {
-                        *x = coerce(std::mem::replace(x, ScalarExpr::Literal(covet_engine::value::Value::Null)), *t, *target);
+                    let text = matches!(x, ScalarExpr::Literal(covet_engine::value::Value::Text(_)));
+                    let t = if *t == DataType::Unknown && text {
+                        &DataType::Text
+                    } else {
+                        t
+                    };
+                    if t != target && *t != DataType::Unknown && *target != DataType::Unknown {
+                        *x = coerce(
+                            std::mem::replace(
+                                x,
+                                ScalarExpr::Literal(covet_engine::value::Value::Null),
+                            ),
+                            *t,
+                            *target,
+                        );
                     }
                 }
             }
@@ -353,7 +430,12 @@ impl Binder<'_> {
                     format!("WITH query name \"{name}\" specified more than once"),
                 ));
             }
-            let aliases: Vec<String> = cte.alias.columns.iter().map(|c| ident_name(&c.name)).collect();
+            let aliases: Vec<String> = cte
+                .alias
+                .columns
+                .iter()
+                .map(|c| ident_name(&c.name))
+                .collect();
             let height = self.blocks.len();
             let def = if with.recursive {
                 self.bind_recursive_cte(&name, &aliases, &cte.query, kind)?
@@ -387,15 +469,21 @@ impl Binder<'_> {
             let (plan, cols) = self.bind_query(query, kind)?;
             return cte_def(name, plan, cols, aliases, height);
         };
-        if query.order_by.is_some() || query.limit_clause.is_some() || query.fetch.is_some() || query.with.is_some() {
-            return Err(QueryError::unsupported("ORDER BY, LIMIT or WITH in a recursive query"));
+        if query.order_by.is_some()
+            || query.limit_clause.is_some()
+            || query.fetch.is_some()
+            || query.with.is_some()
+        {
+            return Err(QueryError::unsupported(
+                "ORDER BY, LIMIT or WITH in a recursive query",
+            ));
         }
         let union_all = match set_quantifier {
             ast::SetQuantifier::All => true,
             ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
             _ => return Err(QueryError::unsupported("UNION BY NAME")),
         };
-        let (base, base_cols) = self.bind_set_expr(left, kind)?;
+        let (base, base_cols) = self.bind_set_expr(left, kind, false)?;
         let cols = name_columns(name, &base_cols, aliases)?;
         let id = self.next_work_table;
         self.next_work_table += 1;
@@ -403,20 +491,25 @@ impl Binder<'_> {
             frame.insert(
                 name.to_owned(),
                 CteDef {
-                    plan: LogicalPlan::WorkTable { id, width: cols.len() },
+                    plan: LogicalPlan::WorkTable {
+                        id,
+                        width: cols.len(),
+                    },
                     columns: cols.clone(),
                     work_table: Some(id),
                     correlated_at: None,
                 },
             );
         }
-        let step = self.bind_set_expr(right, kind);
+        let step = self.bind_set_expr(right, kind, false);
         if let Some(frame) = self.ctes.last_mut() {
             frame.remove(name);
         }
         let (step, step_cols) = step?;
         if step_cols.len() != cols.len() {
-            return Err(QueryError::syntax("each UNION query must have the same number of columns"));
+            return Err(QueryError::syntax(
+                "each UNION query must have the same number of columns",
+            ));
         }
         let types: Vec<DataType> = cols.iter().map(|c| c.1).collect();
         for (c, t) in step_cols.iter().zip(&types) {
@@ -456,7 +549,11 @@ impl Binder<'_> {
     }
 }
 
-fn name_columns(name: &str, cols: &[Column], aliases: &[String]) -> Result<Vec<(String, DataType)>> {
+fn name_columns(
+    name: &str,
+    cols: &[Column],
+    aliases: &[String],
+) -> Result<Vec<(String, DataType)>> {
     if aliases.len() > cols.len() {
         return Err(QueryError::new(
             SqlState::INVALID_COLUMN_REFERENCE,
@@ -470,11 +567,22 @@ fn name_columns(name: &str, cols: &[Column], aliases: &[String]) -> Result<Vec<(
     Ok(cols
         .iter()
         .enumerate()
-        .map(|(i, c)| (aliases.get(i).cloned().unwrap_or_else(|| c.name.clone()), c.ty))
+        .map(|(i, c)| {
+            (
+                aliases.get(i).cloned().unwrap_or_else(|| c.name.clone()),
+                c.ty,
+            )
+        })
         .collect())
 }
 
-fn cte_def(name: &str, plan: LogicalPlan, cols: Vec<Column>, aliases: &[String], height: usize) -> Result<CteDef> {
+fn cte_def(
+    name: &str,
+    plan: LogicalPlan,
+    cols: Vec<Column>,
+    aliases: &[String],
+    height: usize,
+) -> Result<CteDef> {
     let columns = name_columns(name, &cols, aliases)?;
     let correlated_at = plan_reads_outer(&plan).then_some(height);
     Ok(CteDef {
@@ -485,6 +593,17 @@ fn cte_def(name: &str, plan: LogicalPlan, cols: Vec<Column>, aliases: &[String],
     })
 }
 
+/// Whether `e` is a quoted string literal (type `unknown` in PostgreSQL).
+fn is_string_literal(e: &ast::Expr) -> bool {
+    matches!(
+        e,
+        ast::Expr::Value(v) if matches!(
+            v.value,
+            ast::Value::SingleQuotedString(_) | ast::Value::EscapedStringLiteral(_)
+        )
+    )
+}
+
 /// Whether any expression of `plan` reads an outer column.
 pub(super) fn plan_reads_outer(plan: &LogicalPlan) -> bool {
     let mut found = false;
@@ -493,7 +612,11 @@ pub(super) fn plan_reads_outer(plan: &LogicalPlan) -> bool {
 }
 
 /// ORDER BY over the output of a set operation or VALUES: output positions or names.
-fn order_output(plan: LogicalPlan, cols: &[Column], order_by: &ast::OrderBy) -> Result<LogicalPlan> {
+fn order_output(
+    plan: LogicalPlan,
+    cols: &[Column],
+    order_by: &ast::OrderBy,
+) -> Result<LogicalPlan> {
     let ast::OrderByKind::Expressions(exprs) = &order_by.kind else {
         return Err(QueryError::unsupported("ORDER BY ALL"));
     };

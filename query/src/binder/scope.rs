@@ -99,7 +99,11 @@ impl Relation {
     }
 
     /// The relation of one FROM item with these columns.
-    pub fn item(qualifier: &str, table: Option<Arc<TableInfo>>, cols: Vec<(String, DataType)>) -> Relation {
+    pub fn item(
+        qualifier: &str,
+        table: Option<Arc<TableInfo>>,
+        cols: Vec<(String, DataType)>,
+    ) -> Relation {
         let columns: Vec<RelColumn> = cols
             .into_iter()
             .map(|(name, ty)| RelColumn {
@@ -305,14 +309,21 @@ impl<'a> Binder<'a> {
         if !matches!(ty, DataType::Bool | DataType::Unknown) {
             return Err(QueryError::new(
                 SqlState::DATATYPE_MISMATCH,
-                format!("argument of {} must be type boolean, not type {ty}", clause.name()),
+                format!(
+                    "argument of {} must be type boolean, not type {ty}",
+                    clause.name()
+                ),
             ));
         }
         Ok(e)
     }
 
     /// Binds ORDER BY items of an aggregate or window call (plain expressions).
-    pub fn bind_sort_keys(&mut self, items: &[ast::OrderByExpr], clause: Clause) -> Result<Vec<SortKey>> {
+    pub fn bind_sort_keys(
+        &mut self,
+        items: &[ast::OrderByExpr],
+        clause: Clause,
+    ) -> Result<Vec<SortKey>> {
         items
             .iter()
             .map(|o| {
@@ -323,7 +334,11 @@ impl<'a> Binder<'a> {
     }
 
     /// Resolves a column reference (see the module docs for depths).
-    pub fn resolve(&mut self, qualifier: Option<&str>, name: &str) -> Result<(ScalarExpr, DataType)> {
+    pub fn resolve(
+        &mut self,
+        qualifier: Option<&str>,
+        name: &str,
+    ) -> Result<(ScalarExpr, DataType)> {
         let Some(mut i) = self.blocks.len().checked_sub(1) else {
             return Err(undefined_column(qualifier, name));
         };
@@ -384,7 +399,11 @@ impl<'a> Binder<'a> {
     }
 
     /// Binds a subquery of an expression.
-    pub fn bind_subquery(&mut self, query: &ast::Query, kind: SubqueryKind) -> Result<(SubqueryId, DataType)> {
+    pub fn bind_subquery(
+        &mut self,
+        query: &ast::Query,
+        kind: SubqueryKind,
+    ) -> Result<(SubqueryId, DataType)> {
         self.frames.push((self.blocks.len(), false));
         let bound = self.bind_query(query, BlockKind::Subquery);
         let (_, correlated) = self.frames.pop().unwrap_or((0, true));
@@ -452,7 +471,9 @@ pub(crate) fn sort_key(expr: ScalarExpr, options: &ast::OrderByOptions) -> Resul
     let desc = match &options.sort {
         None | Some(ast::OrderBySort::Asc) => false,
         Some(ast::OrderBySort::Desc) => true,
-        Some(ast::OrderBySort::Using(_)) => return Err(QueryError::unsupported("ORDER BY … USING")),
+        Some(ast::OrderBySort::Using(_)) => {
+            return Err(QueryError::unsupported("ORDER BY … USING"))
+        }
     };
     Ok(SortKey {
         expr,
@@ -473,7 +494,10 @@ impl BindScope for ExprScope<'_, '_> {
         if self.clause == Clause::Constant && matches!(e, ScalarExpr::Column(_)) {
             return Err(QueryError::new(
                 SqlState::INVALID_COLUMN_REFERENCE,
-                format!("argument of {} must not contain variables", self.clause.name()),
+                format!(
+                    "argument of {} must not contain variables",
+                    self.clause.name()
+                ),
             ));
         }
         Ok((e, ty))
@@ -509,7 +533,11 @@ impl BindScope for ExprScope<'_, '_> {
         }
     }
 
-    fn subquery(&mut self, query: &ast::Query, kind: SubqueryKind) -> Result<(SubqueryId, DataType)> {
+    fn subquery(
+        &mut self,
+        query: &ast::Query,
+        kind: SubqueryKind,
+    ) -> Result<(SubqueryId, DataType)> {
         self.b.bind_subquery(query, kind)
     }
 

@@ -205,7 +205,11 @@ enum Source {
 }
 
 impl Source {
-    fn next(&mut self, op: &mut HashAggregateOp, ctx: &mut ExecContext<'_>) -> Result<Option<Vec<Vec<Value>>>> {
+    fn next(
+        &mut self,
+        op: &mut HashAggregateOp,
+        ctx: &mut ExecContext<'_>,
+    ) -> Result<Option<Vec<Vec<Value>>>> {
         match self {
             Source::Input => Ok(op.input.next_batch(ctx)?.map(|b| b.rows)),
             Source::File(r) => {

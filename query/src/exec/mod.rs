@@ -465,7 +465,7 @@ pub(crate) fn row_bytes(row: &[Value]) -> usize {
             _ => 0,
         })
         .sum();
-    std::mem::size_of::<Vec<Value>>() + row.len() * std::mem::size_of::<Value>() + heap
+    std::mem::size_of::<Vec<Value>>() + std::mem::size_of_val(row) + heap
 }
 
 /// The 53200 error of an operator that cannot spill and passed `work_mem`.

@@ -238,7 +238,9 @@ fn lower_join(
     }
     let left = lower(left)?;
     if !left_keys.is_empty() && few_rows(&left) {
-        if let Some(node) = index_nested_loop(&left, &right, kind, &left_keys, &right_keys, &residual) {
+        if let Some(node) =
+            index_nested_loop(&left, &right, kind, &left_keys, &right_keys, &residual)
+        {
             return Ok(node);
         }
     }
@@ -295,7 +297,9 @@ fn outer_columns(mut e: ScalarExpr) -> ScalarExpr {
     if let ScalarExpr::Column(i) = e {
         return ScalarExpr::OuterColumn { depth: 1, index: i };
     }
-    e.for_each_child_mut(&mut |c| *c = outer_columns(std::mem::replace(c, ScalarExpr::Literal(Value::Null))));
+    e.for_each_child_mut(&mut |c| {
+        *c = outer_columns(std::mem::replace(c, ScalarExpr::Literal(Value::Null)))
+    });
     e
 }
 
@@ -309,7 +313,10 @@ fn index_nested_loop(
     right_keys: &[ScalarExpr],
     residual: &[ScalarExpr],
 ) -> Option<PhysicalNode> {
-    if !matches!(kind, JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti) {
+    if !matches!(
+        kind,
+        JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti
+    ) {
         return None;
     }
     let (table, alias, with_pk, filter) = match right {
