@@ -379,7 +379,7 @@ pub(crate) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
 }
 
 /// `l || r`: text concatenation (either side text, the other any non-NULL value in its
-/// text form), or bytea concatenation; NULL if either is NULL.
+/// output text: a boolean is `t`/`f`), or bytea concatenation; NULL if either is NULL.
 fn concat(l: &Value, r: &Value) -> Result<Value> {
     match (l, r) {
         (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
@@ -389,8 +389,8 @@ fn concat(l: &Value, r: &Value) -> Result<Value> {
             Ok(Value::Blob(out))
         }
         (Value::Text(_), _) | (_, Value::Text(_)) => {
-            let mut s = ops::to_text(l).unwrap_or_default();
-            s.push_str(&ops::to_text(r).unwrap_or_default());
+            let mut s = ops::output_text(l).unwrap_or_default();
+            s.push_str(&ops::output_text(r).unwrap_or_default());
             Ok(Value::Text(s))
         }
         (a, b) => Err(ops::no_operator("||", a.type_name(), b.type_name())),

@@ -15,6 +15,7 @@
 //! - `--max-failures N`: print at most N failures per file (all are counted);
 //! - `--failures-tsv PATH`: also write every failure as a tab-separated line (file,
 //!   line, kind, sql, expected, actual; newlines as `\n`), for triage;
+//! - `--slow SECS`: list the records that took at least this long (default 5);
 //! - `--quiet`: no failure details, only the per-file lines and the total;
 //! - `--engine covet|sqlite`: the database under test (default covet; `sqlite`, with
 //!   feature `sqlite-check`, runs SQLite itself as engine `sqlite`, to check the runner);
@@ -46,10 +47,11 @@ struct Args {
     parse_only: bool,
     engine: String,
     categories: bool,
+    slow: Duration,
 }
 
 const USAGE: &str = "usage: covet-slt [--jobs N] [--timeout SECS] [--time-budget SECS] \
-                     [--skips PATH] [--max-failures N] [--failures-tsv PATH] [--quiet] [--parse-only] [--categories] \
+                     [--skips PATH] [--max-failures N] [--failures-tsv PATH] [--quiet] [--parse-only] [--categories] [--slow SECS] \
                      [--engine covet|sqlite] \
                      FILE_OR_DIR...";
 
@@ -66,6 +68,7 @@ fn parse_args() -> Result<Args, String> {
         parse_only: false,
         engine: "covet".into(),
         categories: false,
+        slow: Duration::from_secs(5),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -97,6 +100,7 @@ fn parse_args() -> Result<Args, String> {
             "--quiet" => args.quiet = true,
             "--parse-only" => args.parse_only = true,
             "--categories" => args.categories = true,
+            "--slow" => args.slow = secs(value("--slow")?, "--slow")?,
             "--engine" => args.engine = value("--engine")?,
             "-h" | "--help" => return Err(USAGE.into()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}\n{USAGE}")),
@@ -168,6 +172,13 @@ fn print_report(r: &FileReport, args: &Args) {
                 r.path.display()
             ));
         }
+    }
+    for (line, took) in &r.slow {
+        out.push_str(&format!(
+            "SLOW {}:{line}: {:.2} s\n",
+            r.path.display(),
+            took.as_secs_f64()
+        ));
     }
     out.push_str(&format!(
         "{}: {} passed, {} failed, {} skipped in {:.2} s{}\n",
@@ -378,6 +389,7 @@ fn main() -> ExitCode {
     let options = RunOptions {
         engine: args.engine.clone(),
         record_timeout: args.timeout,
+        slow: args.slow,
     };
     let start = Instant::now();
     let not_started = Mutex::new(Vec::new());

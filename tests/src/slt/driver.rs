@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub engine: String,
     /// The longest one record may take.
     pub record_timeout: Duration,
+    /// Records that take at least this long are listed in the report.
+    pub slow: Duration,
 }
 
 /// The outcome of one file.
@@ -51,6 +53,8 @@ pub struct FileReport {
     pub elapsed: Duration,
     /// Something the reader must know (a hang that abandoned the file, a skipped file).
     pub note: Option<String>,
+    /// The records that took at least [`RunOptions::slow`]: line and time.
+    pub slow: Vec<(usize, Duration)>,
 }
 
 impl FileReport {
@@ -63,6 +67,7 @@ impl FileReport {
             failures: Vec::new(),
             elapsed: Duration::ZERO,
             note: None,
+            slow: Vec::new(),
         }
     }
 
@@ -120,7 +125,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// What a worker tells its watchdog: one message per item, in order, then `Finished`.
 enum Event {
-    Item(Step),
+    Item(Step, Duration),
     Finished,
 }
 
@@ -202,7 +207,10 @@ pub fn run_file(
     let mut next = 0; // the index of the item the worker is on
     loop {
         match rx.recv_timeout(options.record_timeout) {
-            Ok(Event::Item(step)) => {
+            Ok(Event::Item(step, took)) => {
+                if took >= options.slow && item_counted(&items[next]) {
+                    report.slow.push((item_line(&items[next]), took));
+                }
                 next += 1;
                 match step {
                     Step::Counted(v) => report.tally(v),
@@ -269,6 +277,7 @@ fn work(
     };
     let mut runner = FileRunner::new(path, engine, skips);
     for item in items {
+        let began = Instant::now();
         let step = match item {
             Err(ParseError { line, message }) => Step::Counted(Verdict::Fail(Failure {
                 line: *line,
@@ -291,7 +300,7 @@ fn work(
             }
         };
         let halt = step == Step::Halt;
-        if tx.send(Event::Item(step)).is_err() || halt {
+        if tx.send(Event::Item(step, began.elapsed())).is_err() || halt {
             break;
         }
     }
@@ -312,7 +321,7 @@ fn fail_all(items: &[Item], expected: &str, actual: String, tx: &mpsc::Sender<Ev
         } else {
             Step::Uncounted
         };
-        if tx.send(Event::Item(step)).is_err() {
+        if tx.send(Event::Item(step, Duration::ZERO)).is_err() {
             return;
         }
     }
@@ -338,6 +347,10 @@ mod tests {
                     Ok(())
                 }
                 "OK" => Ok(()),
+                "NAP" => {
+                    std::thread::sleep(Duration::from_millis(60));
+                    Ok(())
+                }
                 _ => Err("no".into()),
             }
         }
@@ -367,6 +380,7 @@ mod tests {
         RunOptions {
             engine: "covet".into(),
             record_timeout: Duration::from_millis(timeout_ms),
+            slow: Duration::MAX,
         }
     }
 
@@ -415,6 +429,18 @@ mod tests {
             .as_deref()
             .unwrap()
             .starts_with("abandoned at line 4"));
+    }
+
+    #[test]
+    fn slow_records_are_listed_by_line() {
+        let f =
+            file("statement ok\nOK\n\nhash-threshold 9\n\nstatement ok\nNAP\n\nstatement ok\nOK\n");
+        let mut o = options(60_000);
+        o.slow = Duration::from_millis(40);
+        let r = run_file(f.path(), toy(), Arc::new(SkipList::default()), &o);
+        assert_eq!((r.passed, r.failed, r.skipped), (3, 0, 0));
+        assert_eq!(r.slow.iter().map(|s| s.0).collect::<Vec<_>>(), [6]);
+        assert!(r.slow[0].1 >= Duration::from_millis(60));
     }
 
     #[test]

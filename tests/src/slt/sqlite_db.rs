@@ -77,6 +77,7 @@ mod tests {
         let options = RunOptions {
             engine: "sqlite".into(),
             record_timeout: Duration::from_secs(600),
+            slow: Duration::MAX,
         };
         run_file(&path, factory, Arc::new(SkipList::default()), &options)
     }
