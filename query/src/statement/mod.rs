@@ -128,13 +128,6 @@ impl PlanCache {
 const PARSER_RECURSION_LIMIT: usize = 200;
 
 /// Parses `sql` as exactly one statement (42601 for none, several, or bad syntax).
-/// sqlparser's recursion limit. Its default, 50, counts several levels per nested
-/// parenthesis and refuses a WHERE clause of 20-odd nested parentheses (the SQLite
-/// corpus has 28), far below the expression layer's own bound of 256 levels (54001).
-/// 200 still parses, binds and runs within a 2 MiB thread stack (tests/tests/parser_depth.rs of
-/// covet-tests).
-const PARSER_RECURSION_LIMIT: usize = 200;
-
 pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
     if starts_with_words(sql, &["create", "trigger"])
         || starts_with_words(sql, &["create", "temp", "trigger"])
