@@ -93,6 +93,13 @@ fn drop_table(w: &mut TableWriter<'_>, name: &str, if_exists: bool) -> Result<()
             )
             .with_hint("Use DROP INDEX to remove an index."));
         }
+        if w.view(name)?.is_some() {
+            return Err(QueryError::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("\"{name}\" is not a table"),
+            )
+            .with_hint("Use DROP VIEW to remove a view."));
+        }
         return Err(undefined_table(name));
     }
     let sequences = identity::owned_sequences(w, name)?;
