@@ -266,6 +266,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
         None
     };
     if let Some((kind, special)) = special {
+        session.txn.check_not_failed()?;
         return Ok(PreparedInner {
             sql: sql.to_string(),
             ast: Statement::Commit {
@@ -283,6 +284,11 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
     }
     let ast = parse_one(sql)?;
     let kind = classify(&ast)?;
+    if kind != Kind::Control {
+        // In a failed block only ROLLBACK (or COMMIT) is accepted: refuse before binding,
+        // so that the error is 25P02 and not what binding would find.
+        session.txn.check_not_failed()?;
+    }
     let mut param_types = vec![DataType::Unknown; count_params(sql)?];
     if let Statement::Query(q) = &ast {
         let reader = session.txn.peek_reader()?;
