@@ -6,8 +6,10 @@
 //! - a record that panics is a failure naming its file:line, and the file goes on with
 //!   its next record on the same database;
 //! - a record that runs past the time limit is a failure; its worker thread cannot be
-//!   stopped (Rust has no thread cancellation), so it is left behind and the file's
-//!   remaining records are counted as skipped, with a note saying so;
+//!   stopped (Rust has no thread cancellation), so it is left behind and the file goes
+//!   on after that record on a fresh database that first replays the statements
+//!   before it (not the hung one). After [`MAX_RESTARTS`] hangs in a file its
+//!   remaining records are counted as skipped; a note says which of the two happened;
 //! - every counted record of a file lands in exactly one of passed, failed, skipped
 //!   (except after `halt`, where SQLite's runner stops reading too).
 
@@ -18,7 +20,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
-use super::parser::{parse, Item, ParseError};
+use super::parser::{parse, Command, Item, ParseError};
 use super::runner::{Failure, FailureKind, FileRunner, SltDatabase, Step, Verdict};
 use super::skips::SkipList;
 
@@ -139,8 +141,7 @@ fn item_line(item: &Item) -> usize {
 fn item_sql(item: &Item) -> String {
     match item {
         Ok(r) => match &r.command {
-            super::parser::Command::Statement { sql, .. }
-            | super::parser::Command::Query { sql, .. } => sql.clone(),
+            Command::Statement { sql, .. } | Command::Query { sql, .. } => sql.clone(),
             _ => String::new(),
         },
         Err(_) => String::new(),
@@ -183,79 +184,144 @@ pub fn run_file(
         return report;
     }
 
-    let (tx, rx) = mpsc::channel();
-    let worker = {
-        let items = Arc::clone(&items);
-        let path = path.to_path_buf();
-        let engine = options.engine.clone();
-        std::thread::Builder::new()
-            .name(WORKER.into())
-            .stack_size(WORKER_STACK)
-            .spawn(move || work(&path, &items, &*factory, &skips, &engine, &tx))
-    };
-    if let Err(e) = worker {
-        report.tally(Verdict::Fail(Failure {
-            line: 0,
-            kind: FailureKind::Panic,
-            sql: String::new(),
-            expected: "a worker thread".into(),
-            actual: e.to_string(),
-        }));
-        return report;
-    }
-
     let mut next = 0; // the index of the item the worker is on
-    loop {
-        match rx.recv_timeout(options.record_timeout) {
-            Ok(Event::Item(step, took)) => {
-                if took >= options.slow && item_counted(&items[next]) {
-                    report.slow.push((item_line(&items[next]), took));
-                }
-                next += 1;
-                match step {
-                    Step::Counted(v) => report.tally(v),
-                    Step::Uncounted => {}
-                    Step::Halt => {}
-                }
-            }
-            Ok(Event::Finished) => break,
+    let mut hung: Vec<usize> = Vec::new(); // items left running on abandoned workers
+    let mut notes = Vec::new();
+    'files: loop {
+        let rx = match spawn_worker(path, &items, &factory, &skips, options, next, &hung) {
+            Ok(rx) => rx,
             Err(e) => {
-                let (kind, what) = match e {
-                    mpsc::RecvTimeoutError::Timeout => (
-                        FailureKind::Timeout,
-                        format!("no result after {:?}", options.record_timeout),
-                    ),
-                    mpsc::RecvTimeoutError::Disconnected => (
-                        FailureKind::Panic,
-                        "the worker ended without finishing the file".to_string(),
-                    ),
-                };
-                abandon(&mut report, &items, next, kind, what);
+                let what = format!("cannot start a worker thread: {e}");
+                abandon(
+                    &mut report,
+                    &items,
+                    next,
+                    FailureKind::Panic,
+                    what,
+                    &mut notes,
+                );
                 break;
             }
+        };
+        loop {
+            match rx.recv_timeout(options.record_timeout) {
+                Ok(Event::Item(step, took)) => {
+                    if took >= options.slow && item_counted(&items[next]) {
+                        report.slow.push((item_line(&items[next]), took));
+                    }
+                    next += 1;
+                    match step {
+                        Step::Counted(v) => report.tally(v),
+                        Step::Uncounted => {}
+                        Step::Halt => {}
+                    }
+                }
+                Ok(Event::Finished) => break 'files,
+                Err(mpsc::RecvTimeoutError::Timeout) if hung.len() < MAX_RESTARTS => {
+                    // The hung record fails; the file goes on after it on a fresh
+                    // database that first replays the statements before it.
+                    let what = format!("no result after {:?}", options.record_timeout);
+                    fail_item(&mut report, &items[next], FailureKind::Timeout, what);
+                    notes.push(format!(
+                        "line {} hung; the rest ran on a fresh database after replaying the statements before it",
+                        item_line(&items[next])
+                    ));
+                    hung.push(next);
+                    next += 1;
+                    continue 'files;
+                }
+                Err(e) => {
+                    let (kind, what) = match e {
+                        mpsc::RecvTimeoutError::Timeout => (
+                            FailureKind::Timeout,
+                            format!("no result after {:?}", options.record_timeout),
+                        ),
+                        mpsc::RecvTimeoutError::Disconnected => (
+                            FailureKind::Panic,
+                            "the worker ended without finishing the file".to_string(),
+                        ),
+                    };
+                    abandon(&mut report, &items, next, kind, what, &mut notes);
+                    break 'files;
+                }
+            }
         }
+    }
+    if !notes.is_empty() {
+        report.note = Some(notes.join("; "));
     }
     report.elapsed = start.elapsed();
     report
 }
 
-/// Records the item at `at` as failed and the counted items after it as skipped.
-fn abandon(report: &mut FileReport, items: &[Item], at: usize, kind: FailureKind, what: String) {
-    let Some(item) = items.get(at) else {
-        return;
-    };
-    let line = item_line(item);
+/// How many hung records a file may leave behind (each a thread that cannot be
+/// stopped and may keep a core busy) before the rest of the file is abandoned.
+const MAX_RESTARTS: usize = 2;
+
+/// Starts a worker on `items[from..]`, replaying the statements of `items[..from]`
+/// but those at the indices in `hung`.
+fn spawn_worker(
+    path: &Path,
+    items: &Arc<Vec<Item>>,
+    factory: &Arc<DbFactory>,
+    skips: &Arc<SkipList>,
+    options: &RunOptions,
+    from: usize,
+    hung: &[usize],
+) -> std::io::Result<mpsc::Receiver<Event>> {
+    let (tx, rx) = mpsc::channel();
+    let hung = hung.to_vec();
+    let items = Arc::clone(items);
+    let factory = Arc::clone(factory);
+    let skips = Arc::clone(skips);
+    let path = path.to_path_buf();
+    let engine = options.engine.clone();
+    std::thread::Builder::new()
+        .name(WORKER.into())
+        .stack_size(WORKER_STACK)
+        .spawn(move || {
+            work(
+                &path,
+                &items,
+                (from, &hung),
+                &*factory,
+                &skips,
+                &engine,
+                &tx,
+            )
+        })?;
+    Ok(rx)
+}
+
+/// Records `item` as failed.
+fn fail_item(report: &mut FileReport, item: &Item, kind: FailureKind, what: String) {
     report.tally(Verdict::Fail(Failure {
-        line,
+        line: item_line(item),
         kind,
         sql: item_sql(item),
         expected: "a result".into(),
-        actual: what.clone(),
+        actual: what,
     }));
+}
+
+/// Records the item at `at` as failed and the counted items after it as skipped.
+fn abandon(
+    report: &mut FileReport,
+    items: &[Item],
+    at: usize,
+    kind: FailureKind,
+    what: String,
+    notes: &mut Vec<String>,
+) {
+    let Some(item) = items.get(at) else {
+        return;
+    };
+    fail_item(report, item, kind, what.clone());
     let rest = items[at + 1..].iter().filter(|i| item_counted(i)).count();
     report.skipped += rest;
-    report.note = Some(format!(
-        "abandoned at line {line} ({what}); {rest} later records not run, counted as skipped"
+    notes.push(format!(
+        "abandoned at line {} ({what}); {rest} later records not run, counted as skipped",
+        item_line(item)
     ));
 }
 
@@ -264,6 +330,7 @@ fn abandon(report: &mut FileReport, items: &[Item], at: usize, kind: FailureKind
 fn work(
     path: &Path,
     items: &[Item],
+    (from, hung): (usize, &[usize]),
     factory: &DbFactory,
     skips: &SkipList,
     engine: &str,
@@ -272,11 +339,29 @@ fn work(
     let made = panic::catch_unwind(AssertUnwindSafe(factory));
     let mut db = match made {
         Ok(Ok(db)) => db,
-        Ok(Err(e)) => return fail_all(items, "cannot open a database", e, tx),
-        Err(p) => return fail_all(items, "opening a database panicked", panic_message(&*p), tx),
+        Ok(Err(e)) => return fail_all(&items[from..], "cannot open a database", e, tx),
+        Err(p) => {
+            let what = panic_message(&*p);
+            return fail_all(&items[from..], "opening a database panicked", what, tx);
+        }
     };
     let mut runner = FileRunner::new(path, engine, skips);
-    for item in items {
+    // After a hang: the statements before `from` again, unreported, to rebuild the
+    // database the rest of the file expects (queries change nothing).
+    let replayed = items[..from]
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !hung.contains(i))
+        .filter_map(|(_, item)| item.as_ref().ok());
+    for record in replayed {
+        if matches!(
+            record.command,
+            Command::Statement { .. } | Command::HashThreshold(_)
+        ) {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| runner.run(record, &mut *db)));
+        }
+    }
+    for item in &items[from..] {
         let began = Instant::now();
         let step = match item {
             Err(ParseError { line, message }) => Step::Counted(Verdict::Fail(Failure {
@@ -336,11 +421,18 @@ mod tests {
     use std::io::Write;
 
     /// Answers `SELECT 1` with 1, panics on `PANIC`, sleeps on `SLEEP`, fails the rest.
-    struct Toy;
+    #[derive(Default)]
+    struct Toy {
+        made: bool,
+    }
 
     impl SltDatabase for Toy {
         fn statement(&mut self, sql: &str) -> Result<(), String> {
             match sql {
+                "MAKE" => {
+                    self.made = true;
+                    Ok(())
+                }
                 "PANIC" => panic!("toy panic"),
                 "SLEEP" => {
                     std::thread::sleep(Duration::from_secs(5));
@@ -357,6 +449,10 @@ mod tests {
 
         fn query(&mut self, sql: &str) -> Result<QueryOutput, String> {
             match sql {
+                "SELECT made" if self.made => Ok(QueryOutput {
+                    columns: 1,
+                    rows: vec![vec![Value::Int(1)]],
+                }),
                 "SELECT 1" => Ok(QueryOutput {
                     columns: 1,
                     rows: vec![vec![Value::Int(1)]],
@@ -373,7 +469,7 @@ mod tests {
     }
 
     fn toy() -> Arc<DbFactory> {
-        Arc::new(|| Ok(Box::new(Toy) as Box<dyn SltDatabase>))
+        Arc::new(|| Ok(Box::new(Toy::default()) as Box<dyn SltDatabase>))
     }
 
     fn options(timeout_ms: u64) -> RunOptions {
@@ -412,23 +508,43 @@ mod tests {
     }
 
     #[test]
-    fn a_hang_is_a_failure_and_the_rest_is_skipped() {
-        let f = file("statement ok\nOK\n\nstatement ok\nSLEEP\n\nstatement ok\nOK\n\nquery I\nSELECT 1\n----\n1\n");
+    fn a_hang_fails_and_the_file_goes_on_on_a_replayed_database() {
+        // MAKE before the hang is replayed on the fresh database, so SELECT made
+        // passes after it; the hung SLEEP is not replayed.
+        let f = file("statement ok\nMAKE\n\nstatement ok\nSLEEP\n\nquery I\nSELECT made\n----\n1\n\nquery I\nSELECT 1\n----\n1\n");
         let r = run_file(
             f.path(),
             toy(),
             Arc::new(SkipList::default()),
             &options(300),
         );
-        assert_eq!((r.passed, r.failed, r.skipped), (1, 1, 2));
+        assert_eq!((r.passed, r.failed, r.skipped), (3, 1, 0));
         assert_eq!(r.failures[0].kind, FailureKind::Timeout);
         assert_eq!(r.failures[0].line, 4);
         assert_eq!(r.failures[0].sql, "SLEEP");
+        assert_eq!(
+            r.note.as_deref(),
+            Some("line 4 hung; the rest ran on a fresh database after replaying the statements before it")
+        );
+    }
+
+    #[test]
+    fn after_two_hangs_the_third_abandons_the_file() {
+        let f = file("statement ok\nSLEEP\n\nstatement ok\nSLEEP\n\nstatement ok\nSLEEP\n\nstatement ok\nOK\n\nquery I\nSELECT 1\n----\n1\n");
+        let r = run_file(
+            f.path(),
+            toy(),
+            Arc::new(SkipList::default()),
+            &options(200),
+        );
+        assert_eq!((r.passed, r.failed, r.skipped), (0, 3, 2));
+        let lines: Vec<usize> = r.failures.iter().map(|f| f.line).collect();
+        assert_eq!(lines, [1, 4, 7]);
         assert!(r
             .note
             .as_deref()
             .unwrap()
-            .starts_with("abandoned at line 4"));
+            .ends_with("abandoned at line 7 (no result after 200ms); 2 later records not run, counted as skipped"));
     }
 
     #[test]
