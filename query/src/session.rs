@@ -258,16 +258,7 @@ impl Session {
         let stmt = match cached {
             Some(inner) => Prepared { inner },
             None => {
-                let stmt = match self.prepare(sql) {
-                    Ok(stmt) => stmt,
-                    // As in PostgreSQL, a statement that fails to parse or bind fails the
-                    // block, and in a block that already failed it is 25P02 like any other.
-                    Err(e) => {
-                        self.txn.check_not_failed()?;
-                        self.txn.mark_failed();
-                        return Err(e);
-                    }
-                };
+                let stmt = self.prepare(sql)?;
                 if stmt.inner.cacheable() {
                     self.engine.plans.put(sql, stmt.inner.clone());
                 }
