@@ -166,6 +166,11 @@ impl Binder<'_> {
                 if args.is_some() {
                     return Err(QueryError::unsupported(format!("table function {name}")));
                 }
+                // TABLESAMPLE is named on its own: it is the modifier PostgreSQL users
+                // write.
+                if sample.is_some() {
+                    return Err(QueryError::unsupported(format!("TABLESAMPLE on {name}")));
+                }
                 if !with_hints.is_empty()
                     || version.is_some()
                     || *with_ordinality

@@ -465,8 +465,22 @@ impl Binder<'_> {
             right,
         } = &*query.body
         else {
-            // Not of the recursive form: an ordinary CTE (it cannot name itself).
-            let (plan, cols) = self.bind_query(query, kind)?;
+            // Not of the recursive form: an ordinary CTE. If it names itself, it is a
+            // recursive query of the wrong form (PostgreSQL: 42P19), not a missing table.
+            let (plan, cols) = self.bind_query(query, kind).map_err(|e| {
+                if e.code == SqlState::UNDEFINED_TABLE
+                    && e.message == format!("relation \"{name}\" does not exist")
+                {
+                    QueryError::new(
+                        SqlState::INVALID_RECURSION,
+                        format!(
+                            "recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term"
+                        ),
+                    )
+                } else {
+                    e
+                }
+            })?;
             return cte_def(name, plan, cols, aliases, height);
         };
         if query.order_by.is_some()

@@ -83,15 +83,23 @@ pub(crate) fn undefined_table(name: &str) -> QueryError {
 
 fn drop_table(w: &mut TableWriter<'_>, name: &str, if_exists: bool) -> Result<()> {
     if !w.table_exists(name)? {
-        if if_exists {
-            return Ok(());
-        }
+        // IF EXISTS does not hide an object of another kind (PostgreSQL: 42809).
         if w.index_exists(name)? {
             return Err(QueryError::new(
                 SqlState::WRONG_OBJECT_TYPE,
                 format!("\"{name}\" is not a table"),
             )
             .with_hint("Use DROP INDEX to remove an index."));
+        }
+        if w.view(name)?.is_some() {
+            return Err(QueryError::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("\"{name}\" is not a table"),
+            )
+            .with_hint("Use DROP VIEW to remove a view."));
+        }
+        if if_exists {
+            return Ok(());
         }
         return Err(undefined_table(name));
     }

@@ -37,15 +37,16 @@ pub(super) fn create_view(w: &mut TableWriter<'_>, cv: &CreateView) -> Result<Ou
 
 pub(super) fn drop_view(w: &mut TableWriter<'_>, name: &str, if_exists: bool) -> Result<()> {
     if w.view(name)?.is_none() {
-        if if_exists {
-            return Ok(());
-        }
+        // IF EXISTS does not hide a table of that name (PostgreSQL: 42809).
         if w.table_exists(name)? {
             return Err(QueryError::new(
                 SqlState::WRONG_OBJECT_TYPE,
                 format!("\"{name}\" is not a view"),
             )
             .with_hint("Use DROP TABLE to remove a table."));
+        }
+        if if_exists {
+            return Ok(());
         }
         return Err(QueryError::new(
             SqlState::UNDEFINED_TABLE,

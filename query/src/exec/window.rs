@@ -342,8 +342,9 @@ impl Partition {
                     Some(Value::Int(b)) if b > 0 => b as usize,
                     Some(Value::Null) => return Ok(Value::Null),
                     _ => {
+                        // PostgreSQL's invalid_argument_for_ntile_function.
                         return Err(QueryError::new(
-                            SqlState::INVALID_PARAMETER_VALUE,
+                            SqlState(*b"22014"),
                             "argument of ntile must be greater than zero",
                         ))
                     }

@@ -7,7 +7,9 @@
 //! then one of:
 //!
 //! - `statement ok` / `statement error`, the SQL on the following lines up to the blank
-//!   line;
+//!   line; `statement error SQLSTATE [TEXT…]` (covet's extension, not in SQLite's
+//!   runner) also requires the error's five-character SQLSTATE and, when TEXT is given,
+//!   that the error's message contain TEXT (compared case-insensitively);
 //! - `query TYPES [SORT [LABEL]]`, the SQL up to a `----` line (or the end of the
 //!   record, which then expects no values), then the expected values one per line (or
 //!   one `N values hashing to MD5` line);
@@ -51,6 +53,33 @@ pub enum Expected {
     },
 }
 
+/// The error a `statement error SQLSTATE [TEXT…]` record requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorPattern {
+    /// The five-character SQLSTATE, upper case (`23505`, `0A000`).
+    pub sqlstate: String,
+    /// Text the error's message must contain, compared case-insensitively.
+    pub message: Option<String>,
+}
+
+impl std::fmt::Display for ErrorPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "error {}", self.sqlstate)?;
+        match &self.message {
+            Some(m) => write!(f, " containing \"{m}\""),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whether `word` has the shape of a SQLSTATE: five digits or upper-case letters.
+fn is_sqlstate(word: &str) -> bool {
+    word.len() == 5
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+}
+
 /// One record's command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -60,6 +89,8 @@ pub enum Command {
         sql: String,
         /// Whether it must fail.
         expect_error: bool,
+        /// With `statement error SQLSTATE [TEXT]`: the error it must fail with.
+        error: Option<ErrorPattern>,
     },
     /// `query …`.
     Query {
@@ -205,15 +236,25 @@ fn parse_record(lines: &[Line<'_>]) -> Item {
     let body = &lines[k + 1..];
     let tokens: Vec<&str> = head.text.split_whitespace().collect();
     let command = match tokens.as_slice() {
-        ["statement", mode, ..] => {
+        ["statement", mode, rest @ ..] => {
             let expect_error = match *mode {
                 "ok" => false,
                 "error" => true,
                 other => return Err(err(format!("statement must be ok or error, not {other}"))),
             };
+            // Only a word shaped like a SQLSTATE makes a pattern, so that the corpus's
+            // `statement error` lines with anything else after them read as before.
+            let error = match rest {
+                [code, text @ ..] if expect_error && is_sqlstate(code) => Some(ErrorPattern {
+                    sqlstate: code.to_string(),
+                    message: (!text.is_empty()).then(|| text.join(" ")),
+                }),
+                _ => None,
+            };
             Command::Statement {
                 sql: join(body),
                 expect_error,
+                error,
             }
         }
         ["query", types, rest @ ..] => parse_query(types, rest, body).map_err(err)?,
@@ -304,7 +345,8 @@ mod tests {
                 conditions: vec![],
                 command: Command::Statement {
                     sql: "CREATE TABLE t(a INT,\n b INT)".into(),
-                    expect_error: false
+                    expect_error: false,
+                    error: None
                 }
             }
         );
@@ -313,7 +355,8 @@ mod tests {
             r[1].command,
             Command::Statement {
                 sql: "SELECT nope".into(),
-                expect_error: true
+                expect_error: true,
+                error: None
             }
         );
         assert_eq!(r[2].line, 9);
@@ -373,6 +416,36 @@ mod tests {
                 label: None,
                 expected: Expected::Values(vec![]),
             }
+        );
+    }
+
+    #[test]
+    fn statement_error_with_sqlstate_and_message() {
+        let r = records(
+            "statement error 23505\nINSERT 1\n\n\
+             statement error 0A000 lateral  join\nSELECT 2\n\n\
+             statement error not-a-code\nSELECT 3\n",
+        );
+        let errors: Vec<_> = r
+            .iter()
+            .map(|r| match &r.command {
+                Command::Statement { error, .. } => error.clone(),
+                other => panic!("not a statement: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            errors,
+            vec![
+                Some(ErrorPattern {
+                    sqlstate: "23505".into(),
+                    message: None
+                }),
+                Some(ErrorPattern {
+                    sqlstate: "0A000".into(),
+                    message: Some("lateral join".into())
+                }),
+                None,
+            ]
         );
     }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use covet_engine::value::Value;
 
 use super::format::format_value;
-use super::parser::{Command, Expected, Record, SortMode};
+use super::parser::{Command, ErrorPattern, Expected, Record, SortMode};
 use super::skips::SkipList;
 
 /// The rows of a query.
@@ -22,7 +22,9 @@ pub struct QueryOutput {
 
 /// What the runner needs of a database: one connection, used by one thread.
 pub trait SltDatabase {
-    /// Runs a statement, discarding any rows; `Err` carries the error's text.
+    /// Runs a statement, discarding any rows; `Err` carries the error's text, which
+    /// starts with the error's SQLSTATE and `: ` when the database has SQLSTATEs (what
+    /// `statement error SQLSTATE` records are judged by).
     fn statement(&mut self, sql: &str) -> Result<(), String>;
     /// Runs a query and returns all its rows.
     fn query(&mut self, sql: &str) -> Result<QueryOutput, String>;
@@ -41,6 +43,8 @@ pub enum FailureKind {
     StatementFailed,
     /// `statement error` succeeded.
     StatementSucceeded,
+    /// `statement error SQLSTATE [TEXT]` failed with another SQLSTATE or message.
+    WrongError,
     /// A query returned an error.
     QueryFailed,
     /// A query returned a different number of columns than its type string.
@@ -63,6 +67,7 @@ impl FailureKind {
         match self {
             FailureKind::StatementFailed => "statement failed",
             FailureKind::StatementSucceeded => "statement should have failed",
+            FailureKind::WrongError => "wrong error",
             FailureKind::QueryFailed => "query failed",
             FailureKind::ColumnCount => "wrong column count",
             FailureKind::WrongResult => "wrong result",
@@ -254,12 +259,24 @@ impl<'a> FileRunner<'a> {
             })
         };
         let verdict = match &record.command {
-            Command::Statement { expect_error, .. } => match (db.statement(sql), expect_error) {
-                (Ok(()), false) | (Err(_), true) => Verdict::Pass,
+            Command::Statement {
+                expect_error,
+                error,
+                ..
+            } => match (db.statement(sql), expect_error) {
+                (Err(e), true) => match error {
+                    Some(pattern) if !error_matches(&e, pattern) => {
+                        fail(FailureKind::WrongError, pattern.to_string(), e)
+                    }
+                    _ => Verdict::Pass,
+                },
+                (Ok(()), false) => Verdict::Pass,
                 (Err(e), false) => fail(FailureKind::StatementFailed, "ok".into(), e),
                 (Ok(()), true) => fail(
                     FailureKind::StatementSucceeded,
-                    "an error".into(),
+                    error
+                        .as_ref()
+                        .map_or_else(|| "an error".into(), ErrorPattern::to_string),
                     "ok".into(),
                 ),
             },
@@ -332,6 +349,20 @@ impl<'a> FileRunner<'a> {
     }
 }
 
+/// Whether an error's text (`SQLSTATE: message`) is the one `pattern` requires: the
+/// same SQLSTATE, and the message containing the pattern's text if it has one.
+fn error_matches(error: &str, pattern: &ErrorPattern) -> bool {
+    let Some((code, message)) = error.split_once(": ") else {
+        return false;
+    };
+    code == pattern.sqlstate
+        && pattern.message.as_ref().is_none_or(|m| {
+            message
+                .to_ascii_lowercase()
+                .contains(&m.to_ascii_lowercase())
+        })
+}
+
 fn show_expected(expected: &Expected) -> String {
     match expected {
         Expected::Values(v) => show_values(v),
@@ -345,7 +376,8 @@ mod tests {
     use crate::slt::parser::parse;
 
     /// A fake database: tables are named lists of integer rows, and it understands
-    /// exactly `CREATE t`, `INSERT t a b …`, `SELECT t` (all rows), `FAIL` and `PANIC`.
+    /// exactly `CREATE t`, `INSERT t a b …`, `SELECT t` (all rows), `RAISE CODE TEXT…`
+    /// (an error `CODE: TEXT…`), `FAIL` and `PANIC`.
     #[derive(Default)]
     struct Fake {
         tables: HashMap<String, Vec<Vec<Value>>>,
@@ -374,6 +406,7 @@ mod tests {
                     Ok(())
                 }
                 ["PANIC"] => panic!("fake panic"),
+                ["RAISE", code, message @ ..] => Err(format!("{code}: {}", message.join(" "))),
                 _ => Err(format!("cannot run {sql}")),
             }
         }
@@ -423,6 +456,30 @@ mod tests {
             "3 values hashing to c0710d6b4f15dfa88f600b0e6b624077"
         );
         assert_eq!(digest(&[]).md5, "d41d8cd98f00b204e9800998ecf8427e");
+    }
+
+    #[test]
+    fn statement_error_judged_by_sqlstate_and_message() {
+        let script = "statement error 23505\nRAISE 23505 duplicate key\n\n\
+                      statement error 23505\nRAISE 23503 foreign key\n\n\
+                      statement error 0A000 LATERAL\nRAISE 0A000 lateral is not supported\n\n\
+                      statement error 0A000 window\nRAISE 0A000 lateral is not supported\n\n\
+                      statement error 42P01\nSELECT t\n\n\
+                      statement error 42P01\nCREATE t\n\n\
+                      statement error\nRAISE 22012 division by zero\n\n";
+        assert_eq!(
+            run(script, &SkipList::default()),
+            [
+                "P",
+                "F:wrong error@4",
+                "P",
+                "F:wrong error@10",
+                // An error text without a SQLSTATE never matches a pattern.
+                "F:wrong error@13",
+                "F:statement should have failed@16",
+                "P"
+            ]
+        );
     }
 
     #[test]
