@@ -1,0 +1,1 @@
+//! Tests of the shell as functions (meta-commands, scripts) on an in-memory database.
