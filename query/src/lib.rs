@@ -10,10 +10,17 @@
 //! * [`expr`]: scalar expressions, bound and evaluated;
 //! * [`functions`]: scalar, aggregate and window functions.
 
+mod convert;
+mod ddl;
+mod dml;
 pub mod error;
 pub mod expr;
 pub mod functions;
+mod script;
 mod session;
+pub mod settings;
+mod statement;
+mod txn;
 pub mod types;
 
 pub use covet_engine as engine;
@@ -22,4 +29,5 @@ pub use session::{
     Column, CommandTag, Engine, Outcome, Prepared, RowStream, Session, StatementText,
     TransactionStatus,
 };
+pub use txn::IsolationLevel;
 pub use types::DataType;
