@@ -158,9 +158,7 @@ impl Shell {
                     Value::Text(c.name.clone()),
                     Value::Text(c.ty.to_string().to_lowercase()),
                     Value::Text(nullable.into()),
-                    c.default
-                        .as_ref()
-                        .map_or(Value::Null, |d| Value::Text(introspect::literal(d))),
+                    Value::Text(c.default.as_ref().map_or_else(String::new, introspect::literal)),
                 ]
             })
             .collect();
