@@ -74,8 +74,17 @@ fn acceptance_script_on_stdin_then_reopen() {
         "CREATE TABLE\nINSERT 0 1\n+---+---+\n| a | b |\n+=======+\n| 1 | x |\n+---+---+\n(1 row)\n"
     );
     assert!(r.ok);
-    let r = covet(&[s(&db), "-c", "SELECT b FROM t WHERE a = 1", "--format", "csv"]);
-    assert_eq!((r.stdout.as_str(), r.stderr.as_str(), r.ok), ("b\nx\n", "", true));
+    let r = covet(&[
+        s(&db),
+        "-c",
+        "SELECT b FROM t WHERE a = 1",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.ok),
+        ("b\nx\n", "", true)
+    );
 }
 
 #[test]
@@ -98,14 +107,21 @@ fn several_commands_run_in_order() {
     assert!(r.ok);
 }
 
-const SAMPLE: &str = "SELECT * FROM (VALUES (1, 'a,b', 1.5), (NULL, '', NULL), (-3, 'q\"t', 2.0)) AS v(n, s, f)";
+const SAMPLE: &str =
+    "SELECT * FROM (VALUES (1, 'a,b', 1.5), (NULL, '', NULL), (-3, 'q\"t', 2.0)) AS v(n, s, f)";
 
 #[test]
 fn every_format() {
     let csv = covet(&["-c", SAMPLE, "--format", "csv"]);
-    assert_eq!(csv.stdout, "n,s,f\n1,\"a,b\",1.5\n,\"\",\n-3,\"q\"\"t\",2.0\n");
+    assert_eq!(
+        csv.stdout,
+        "n,s,f\n1,\"a,b\",1.5\n,\"\",\n-3,\"q\"\"t\",2.0\n"
+    );
     let tsv = covet(&["-c", SAMPLE, "--format", "tsv"]);
-    assert_eq!(tsv.stdout, "n\ts\tf\n1\ta,b\t1.5\n\\N\t\t\\N\n-3\tq\"t\t2.0\n");
+    assert_eq!(
+        tsv.stdout,
+        "n\ts\tf\n1\ta,b\t1.5\n\\N\t\t\\N\n-3\tq\"t\t2.0\n"
+    );
     let json = covet(&["-c", SAMPLE, "--format", "json"]);
     assert_eq!(
         json.stdout,
@@ -129,7 +145,12 @@ fn every_format() {
         assert_eq!((r.stderr.as_str(), r.ok), ("", true));
     }
     // Statements without rows print their tag only in the table format.
-    let r = covet(&["--format", "csv", "-c", "CREATE TABLE z(a INT); SELECT 1 AS one"]);
+    let r = covet(&[
+        "--format",
+        "csv",
+        "-c",
+        "CREATE TABLE z(a INT); SELECT 1 AS one",
+    ]);
     assert_eq!(r.stdout, "one\n1\n");
 }
 
@@ -164,12 +185,21 @@ fn check_accepts_a_sound_file_and_rejects_garbage() {
     assert!(r.stdout.starts_with("ok: "), "{}", r.stdout);
 
     let garbage = dir.path().join("garbage.db");
-    std::fs::write(&garbage, (0..20_000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(
+        &garbage,
+        (0..20_000u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
     let r = covet(&["check", s(&garbage)]);
     assert!(!r.ok);
     assert_eq!(
         r.stderr,
-        format!("cannot open {}: not a covet database: wrong magic bytes\n", s(&garbage))
+        format!(
+            "cannot open {}: not a covet database: wrong magic bytes\n",
+            s(&garbage)
+        )
     );
     // The garbage is left as it was.
     assert_eq!(std::fs::read(&garbage).unwrap().len(), 20_000);
@@ -183,7 +213,13 @@ fn check_accepts_a_sound_file_and_rejects_garbage() {
 fn check_reports_a_damaged_page() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.db");
-    let r = covet(&[s(&db), "-c", "CREATE TABLE t(a INT PRIMARY KEY, b TEXT)", "-c", "CREATE INDEX tb ON t(b)"]);
+    let r = covet(&[
+        s(&db),
+        "-c",
+        "CREATE TABLE t(a INT PRIMARY KEY, b TEXT)",
+        "-c",
+        "CREATE INDEX tb ON t(b)",
+    ]);
     assert!(r.ok, "{}", r.stderr);
     let mut bytes = std::fs::read(&db).unwrap();
     assert!(bytes.len() > 8192);
@@ -194,7 +230,8 @@ fn check_reports_a_damaged_page() {
     let r = covet(&["check", s(&db)]);
     assert!(!r.ok);
     assert!(
-        r.stderr.starts_with("page 1: database corrupt at page 1: checksum mismatch\n"),
+        r.stderr
+            .starts_with("page 1: database corrupt at page 1: checksum mismatch\n"),
         "{}",
         r.stderr
     );
@@ -219,7 +256,14 @@ fn backup_makes_a_working_copy() {
 fn import_with_a_bad_line_imports_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("i.db");
-    assert!(covet(&[s(&db), "-c", "CREATE TABLE p(id INT PRIMARY KEY, name TEXT, score DOUBLE PRECISION)"]).ok);
+    assert!(
+        covet(&[
+            s(&db),
+            "-c",
+            "CREATE TABLE p(id INT PRIMARY KEY, name TEXT, score DOUBLE PRECISION)"
+        ])
+        .ok
+    );
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "id,name,score\n1,ann,1.5\n2,bob,zz\n3,cy,2\n").unwrap();
     let r = covet(&["import", s(&db), "p", s(&bad)]);
@@ -231,7 +275,13 @@ fn import_with_a_bad_line_imports_nothing() {
             s(&bad)
         )
     );
-    let count = covet(&[s(&db), "--format", "csv", "-c", "SELECT count(*) AS n FROM p"]);
+    let count = covet(&[
+        s(&db),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT count(*) AS n FROM p",
+    ]);
     assert_eq!(count.stdout, "n\n0\n");
 
     // A duplicate key is reported at its line too.
@@ -239,14 +289,28 @@ fn import_with_a_bad_line_imports_nothing() {
     std::fs::write(&dup, "id,name\n1,a\n1,b\n").unwrap();
     let r = covet(&["import", s(&db), "p", s(&dup)]);
     assert!(!r.ok);
-    assert!(r.stderr.starts_with(&format!("ERROR 23505 at line 3 of {}: ", s(&dup))), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with(&format!("ERROR 23505 at line 3 of {}: ", s(&dup))),
+        "{}",
+        r.stderr
+    );
 
     // Columns in another order, a NULL, a quoted empty string.
     let good = dir.path().join("good.csv");
     std::fs::write(&good, "name,id,score\nann,1,1.5\n,2,\n\"\",3,-2\n").unwrap();
     let r = covet(&["import", s(&db), "p", s(&good)]);
-    assert_eq!((r.stdout.as_str(), r.stderr.as_str(), r.ok), ("imported 3 rows into p\n", "", true));
-    let rows = covet(&[s(&db), "--format", "csv", "-c", "SELECT id, name, score FROM p ORDER BY id"]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.ok),
+        ("imported 3 rows into p\n", "", true)
+    );
+    let rows = covet(&[
+        s(&db),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT id, name, score FROM p ORDER BY id",
+    ]);
     assert_eq!(rows.stdout, "id,name,score\n1,ann,1.5\n2,,\n3,\"\",-2.0\n");
 
     let unknown = dir.path().join("unknown.csv");
@@ -273,7 +337,10 @@ INSERT INTO src VALUES (1, 'a,b', NULL, DATE '2024-02-29', true), (2, '', 'line1
     assert!(r.ok, "{}", r.stderr);
     let out = dir.path().join("src.csv");
     let r = covet(&["export", s(&db), "src", s(&out)]);
-    assert_eq!((r.stdout.as_str(), r.stderr.as_str(), r.ok), ("exported 3 rows\n", "", true));
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.ok),
+        ("exported 3 rows\n", "", true)
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(
         text,
@@ -287,11 +354,17 @@ INSERT INTO src VALUES (1, 'a,b', NULL, DATE '2024-02-29', true), (2, '', 'line1
 
     // A query to standard output.
     let r = covet(&["export", s(&db), "SELECT id FROM src WHERE ok", "-"]);
-    assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("id\n1\n", "exported 1 rows\n"));
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        ("id\n1\n", "exported 1 rows\n")
+    );
     // An unknown table writes no file.
     let none = dir.path().join("none.csv");
     let r = covet(&["export", s(&db), "nowhere", s(&none)]);
-    assert_eq!(r.stderr, "ERROR 42P01: relation \"nowhere\" does not exist\n");
+    assert_eq!(
+        r.stderr,
+        "ERROR 42P01: relation \"nowhere\" does not exist\n"
+    );
     assert!(!none.exists());
 }
 
@@ -299,7 +372,15 @@ INSERT INTO src VALUES (1, 'a,b', NULL, DATE '2024-02-29', true), (2, '', 'line1
 fn introspection_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_with_t(dir.path());
-    let r = covet(&[s(&db), "-c", "CREATE INDEX t_b ON t(b)", "-c", ".schema", "-c", "\\di"]);
+    let r = covet(&[
+        s(&db),
+        "-c",
+        "CREATE INDEX t_b ON t(b)",
+        "-c",
+        ".schema",
+        "-c",
+        "\\di",
+    ]);
     assert_eq!(
         r.stdout,
         "CREATE INDEX\nCREATE TABLE t (\n    a INTEGER,\n    b TEXT,\n    PRIMARY KEY (a)\n);\nCREATE INDEX t_b ON t (b);\n\
@@ -317,7 +398,10 @@ fn a_garbage_database_is_an_error_not_a_panic() {
     assert!(!r.ok);
     assert_eq!(
         r.stderr,
-        format!("cannot open {}: not a covet database: wrong magic bytes\n", s(&garbage))
+        format!(
+            "cannot open {}: not a covet database: wrong magic bytes\n",
+            s(&garbage)
+        )
     );
     let r = covet(&["--format", "xml"]);
     assert!(!r.ok);

@@ -8,7 +8,7 @@ use covet_query::{Engine, Outcome, QueryError, Session, SqlState, TransactionSta
 use crate::database::Database;
 use crate::error::{Error, Result};
 use crate::params::Params;
-use crate::rows::{FromRow, MappedRows, Row, Rows};
+use crate::rows::{FromRow, MappedRows, Row, RowMapper, Rows};
 use crate::statement::Statement;
 use crate::transaction::Transaction;
 
@@ -162,10 +162,10 @@ impl Connection {
         &self,
         sql: &str,
         params: impl Params,
-    ) -> Result<MappedRows<fn(&Row) -> Result<T>>> {
+    ) -> Result<MappedRows<RowMapper<T>>> {
         Ok(MappedRows::new(
             self.query(sql, params)?,
-            T::from_row as fn(&Row) -> Result<T>,
+            T::from_row as RowMapper<T>,
         ))
     }
 

@@ -63,7 +63,7 @@ pub use convert::{FromSql, FromSqlError, Json, TimestampTz, ToSql, Uuid, UuidPar
 pub use database::Database;
 pub use error::{Error, Result};
 pub use params::Params;
-pub use rows::{FromRow, MappedRows, Row, RowIndex, Rows};
+pub use rows::{FromRow, MappedRows, Row, RowIndex, RowMapper, Rows};
 pub use statement::Statement;
 pub use transaction::Transaction;
 

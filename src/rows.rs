@@ -296,6 +296,10 @@ tuple_from_row! {
     16 => (A: 0, B: 1, C: 2, D: 3, E: 4, F: 5, G: 6, H: 7, I: 8, J: 9, K: 10, L: 11, M: 12, N: 13, O: 14, P: 15)
 }
 
+/// The mapping [`Connection::query_as`](crate::Connection::query_as) applies to each
+/// row: `T::from_row`.
+pub type RowMapper<T> = fn(&Row) -> Result<T>;
+
 /// Rows mapped by a function, streamed: what
 /// [`Connection::query_map`](crate::Connection::query_map) and
 /// [`Connection::query_as`](crate::Connection::query_as) return.

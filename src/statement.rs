@@ -5,7 +5,7 @@ use covet_query::{Column, DataType, Prepared};
 use crate::connection::{first_row, rows_affected, rows_of, Connection};
 use crate::error::Result;
 use crate::params::Params;
-use crate::rows::{FromRow, MappedRows, Row, Rows};
+use crate::rows::{FromRow, MappedRows, Row, RowMapper, Rows};
 
 /// A statement parsed, bound and planned once by [`Connection::prepare`]. It re-plans
 /// itself when the schema changed since.
@@ -122,10 +122,10 @@ impl<'c> Statement<'c> {
     pub fn query_as<T: FromRow>(
         &mut self,
         params: impl Params,
-    ) -> Result<MappedRows<fn(&Row) -> Result<T>>> {
+    ) -> Result<MappedRows<RowMapper<T>>> {
         Ok(MappedRows::new(
             self.query(params)?,
-            T::from_row as fn(&Row) -> Result<T>,
+            T::from_row as RowMapper<T>,
         ))
     }
 

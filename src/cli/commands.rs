@@ -184,7 +184,7 @@ pub fn import(path: &Path, table: &str, file: &Path) -> Result<String, CommandEr
             .execute(values)
             .map_err(|e| at(line, &e.message(), e.sqlstate().as_str()))?;
         rows += 1;
-        if rows % 1024 == 0 {
+        if rows.is_multiple_of(1024) {
             progress.set_position(reader.bytes_read());
         }
     }

@@ -170,7 +170,10 @@ impl<R: BufRead> CsvReader<R> {
 mod tests {
     use super::*;
 
-    fn read_all(text: &str) -> Result<Vec<(usize, Vec<(String, bool)>)>, CsvError> {
+    /// Records as (line, [(text, quoted)]).
+    type Records = Vec<(usize, Vec<(String, bool)>)>;
+
+    fn read_all(text: &str) -> Result<Records, CsvError> {
         let mut r = CsvReader::new(text.as_bytes());
         let mut out = Vec::new();
         while let Some((line, fields)) = r.next_record()? {

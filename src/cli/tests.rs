@@ -98,7 +98,10 @@ fn psql_describe_commands() {
 fn unknown_tables_and_commands_are_errors() {
     let (mut sh, out, err) = shell();
     assert_eq!(meta(&mut sh, "\\d nowhere"), Flow::Continue);
-    assert_eq!(err.take(), "ERROR 42P01: relation \"nowhere\" does not exist\n");
+    assert_eq!(
+        err.take(),
+        "ERROR 42P01: relation \"nowhere\" does not exist\n"
+    );
     assert_eq!(meta(&mut sh, ".frobnicate"), Flow::Continue);
     assert_eq!(
         err.take(),
@@ -136,7 +139,11 @@ fn open_and_read_files() {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("opened.covet");
     let script = dir.path().join("s.sql");
-    std::fs::write(&script, "CREATE TABLE r(a INT);\n\nCREATE TABLE r(a INT);\n.tables\n").unwrap();
+    std::fs::write(
+        &script,
+        "CREATE TABLE r(a INT);\n\nCREATE TABLE r(a INT);\n.tables\n",
+    )
+    .unwrap();
     let (mut sh, out, err) = shell();
     meta(&mut sh, &format!(".open {}", db_path.display()));
     assert_eq!(sh.location.as_deref(), Some(db_path.to_str().unwrap()));
@@ -153,7 +160,12 @@ fn open_and_read_files() {
     drop(sh);
     let db = covet::Database::open(&db_path).unwrap();
     let out2 = Captured::default();
-    let mut again = Shell::new(db, None, Box::new(out2.clone()), Box::new(Captured::default()));
+    let mut again = Shell::new(
+        db,
+        None,
+        Box::new(out2.clone()),
+        Box::new(Captured::default()),
+    );
     meta(&mut again, ".tables");
     assert_eq!(out2.take(), "r\n");
 }
