@@ -187,7 +187,7 @@ fn rows_stream_and_a_connection_moves_to_a_thread() {
         for i in 0..5000 {
             insert.execute((i,))?;
         }
-        Ok::<_, Error>(())
+        Ok(())
     })
     .unwrap();
     drop(insert);

@@ -233,8 +233,9 @@ impl Connection {
 
     /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back when it
     /// returns `Err` (the closure's error is returned; a failure to roll back too is
-    /// dropped, since the transaction then ends with the connection's next BEGIN or
-    /// when it closes).
+    /// dropped, since the block then ends when the connection closes). For an error
+    /// type of your own, use [`begin`](Connection::begin) and
+    /// [`Transaction::commit`].
     ///
     /// ```
     /// let db = covet::Database::memory()?;
@@ -253,10 +254,9 @@ impl Connection {
     /// assert_eq!(conn.query_row("SELECT count(*) FROM t", (), |r| r.get::<_, i64>(0))?, 1);
     /// # Ok::<(), covet::Error>(())
     /// ```
-    pub fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
+    pub fn transaction<T, F>(&self, f: F) -> Result<T>
     where
-        E: From<Error>,
-        F: FnOnce(&Transaction<'_>) -> Result<T, E>,
+        F: FnOnce(&Transaction<'_>) -> Result<T>,
     {
         let tx = self.begin()?;
         match f(&tx) {

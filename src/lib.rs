@@ -27,7 +27,7 @@
 //!
 //! conn.transaction(|tx| {
 //!     tx.execute("UPDATE t SET b = $1 WHERE a = $2", ("y", 2))?;
-//!     Ok::<_, covet::Error>(())
+//!     Ok(())
 //! })?;
 //! let mut stmt = conn.prepare("SELECT b FROM t WHERE a = $1")?;
 //! assert_eq!(stmt.query_row((2,), |r| r.get::<_, String>(0))?, "y");
