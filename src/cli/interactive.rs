@@ -79,6 +79,8 @@ fn buffer_text(last: &str, buffer: &StatementBuffer) -> String {
     if text.is_empty() {
         last.to_owned()
     } else {
-        text.trim_end().replace('\n', " ")
+        // Kept with its line breaks (the history file escapes them): a string literal
+        // over two lines must come back as it was typed.
+        text.trim_end().to_owned()
     }
 }
