@@ -12,6 +12,10 @@ use crate::error::{QueryError, SqlState};
 const NAME_TOO_LONG: SqlState = SqlState(*b"42622");
 /// `54011`: more columns than a table may have.
 const TOO_MANY_COLUMNS: SqlState = SqlState(*b"54011");
+/// `2BP01`: an object others depend on (a table a foreign key references).
+pub const DEPENDENT_OBJECTS_STILL_EXIST: SqlState = SqlState(*b"2BP01");
+/// `2200H`: a sequence passed its bound.
+const SEQUENCE_GENERATOR_LIMIT_EXCEEDED: SqlState = SqlState(*b"2200H");
 
 impl From<Error> for QueryError {
     fn from(e: Error) -> QueryError {
@@ -81,6 +85,62 @@ pub fn table_error(e: TableError) -> QueryError {
             ),
         ),
         TableError::TypeMismatch { column, source, .. } => type_check_error(&column, &source),
+        TableError::ColumnNotFound { table, column } => QueryError::new(
+            SqlState::UNDEFINED_COLUMN,
+            format!("column \"{column}\" of relation \"{table}\" does not exist"),
+        ),
+        TableError::ColumnExists { table, column } => QueryError::new(
+            SqlState::DUPLICATE_COLUMN,
+            format!("column \"{column}\" of relation \"{table}\" already exists"),
+        ),
+        TableError::ColumnInUse { table, column, by } => QueryError::new(
+            DEPENDENT_OBJECTS_STILL_EXIST,
+            format!("cannot drop column {column} of table {table} because {by} depends on it"),
+        ),
+        TableError::ObjectInUse { object, by } => QueryError::new(
+            DEPENDENT_OBJECTS_STILL_EXIST,
+            format!("cannot drop {object} because {by} depends on it"),
+        )
+        .with_hint("Drop the dependent object first (DROP … CASCADE is not supported)."),
+        TableError::SlotsExhausted { table } => QueryError::new(
+            TOO_MANY_COLUMNS,
+            format!("table \"{table}\" has used up its column slots; recreate it to add columns"),
+        ),
+        TableError::ViewExists { view } => QueryError::new(
+            SqlState::DUPLICATE_TABLE,
+            format!("relation \"{view}\" already exists"),
+        ),
+        TableError::ViewNotFound { view } => QueryError::new(
+            SqlState::UNDEFINED_TABLE,
+            format!("view \"{view}\" does not exist"),
+        ),
+        TableError::SequenceExists { sequence } => QueryError::new(
+            SqlState::DUPLICATE_TABLE,
+            format!("relation \"{sequence}\" already exists"),
+        ),
+        TableError::SequenceNotFound { sequence } => QueryError::new(
+            SqlState::UNDEFINED_TABLE,
+            format!("sequence \"{sequence}\" does not exist"),
+        ),
+        TableError::SequenceExhausted {
+            sequence,
+            bound,
+            value,
+        } => QueryError::new(
+            SEQUENCE_GENERATOR_LIMIT_EXCEEDED,
+            format!("nextval: reached {bound} value of sequence \"{sequence}\" ({value})"),
+        ),
+        TableError::ConstraintExists { table, constraint } => QueryError::new(
+            SqlState::DUPLICATE_OBJECT,
+            format!("constraint \"{constraint}\" for relation \"{table}\" already exists"),
+        ),
+        TableError::ConstraintNotFound { table, constraint } => QueryError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("constraint \"{constraint}\" of relation \"{table}\" does not exist"),
+        ),
+        e @ TableError::InvalidDefinition { .. } => {
+            QueryError::new(SqlState::INVALID_TABLE_DEFINITION, e.to_string())
+        }
         TableError::RowidExhausted { table } => QueryError::new(
             SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
             format!("table \"{table}\" has used up its row ids"),

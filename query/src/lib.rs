@@ -16,6 +16,7 @@ mod dml;
 pub mod error;
 pub mod expr;
 pub mod functions;
+pub mod ops;
 mod script;
 mod session;
 pub mod settings;

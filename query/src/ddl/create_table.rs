@@ -6,7 +6,11 @@
 
 use covet_engine::table::{ColumnDef, IndexDef, TableRead, TableSchema, TableWriter};
 use covet_engine::value::SortOrder;
-use sqlparser::ast::{ColumnOption, CreateTable, IndexColumn, TableConstraint};
+use sqlparser::ast::{
+    ColumnOption, CreateTable, Expr, ForeignKeyConstraint, Ident, IndexColumn, TableConstraint,
+};
+
+use super::constraint::{add_check, add_foreign_key};
 
 use super::default::constant_default;
 use super::index::{generated_name, key_column, positions};
@@ -39,6 +43,8 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
     let mut columns = Vec::with_capacity(ct.columns.len());
     let mut primary_key: Option<Vec<String>> = None;
     let mut uniques = Vec::new();
+    let mut checks: Vec<(Option<&Ident>, Option<String>, &Expr)> = Vec::new();
+    let mut fks: Vec<(&ForeignKeyConstraint, Vec<String>)> = Vec::new();
     for col in &ct.columns {
         let name = names::ident(&col.name);
         let declared = column_type(&col.data_type)?;
@@ -72,10 +78,12 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
                     columns: vec![(name.clone(), SortOrder::Asc)],
                 }),
                 ColumnOption::Comment(_) => {}
-                ColumnOption::ForeignKey(_) => {
-                    return Err(QueryError::unsupported("REFERENCES (foreign keys)"))
-                }
-                ColumnOption::Check(_) => return Err(QueryError::unsupported("CHECK constraints")),
+                ColumnOption::ForeignKey(fk) => fks.push((fk, vec![name.clone()])),
+                ColumnOption::Check(c) => checks.push((
+                    c.name.as_ref().or(opt.name.as_ref()),
+                    Some(name.clone()),
+                    c.expr.as_ref(),
+                )),
                 ColumnOption::Generated { .. } => {
                     return Err(QueryError::unsupported("GENERATED columns (identity)"))
                 }
@@ -94,10 +102,8 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
                 name: u.name.as_ref().map(names::ident),
                 columns: u.columns.iter().map(key_column).collect::<Result<_>>()?,
             }),
-            TableConstraint::ForeignKey(_) => {
-                return Err(QueryError::unsupported("FOREIGN KEY constraints"))
-            }
-            TableConstraint::Check(_) => return Err(QueryError::unsupported("CHECK constraints")),
+            TableConstraint::ForeignKey(fk) => fks.push((fk, Vec::new())),
+            TableConstraint::Check(c) => checks.push((c.name.as_ref(), None, c.expr.as_ref())),
             other => return Err(QueryError::unsupported(format!("table constraint {other}"))),
         }
     }
@@ -118,6 +124,13 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
         let cols = positions(w, &table, &u.columns)?;
         w.create_index(IndexDef::new(name, table.clone(), cols).unique())?;
     }
+    for (name, column, expr) in checks {
+        add_check(w, &table, name, column.as_deref(), expr)?;
+    }
+    for (fk, columns) in fks {
+        add_foreign_key(w, &table, fk, &columns)?;
+    }
+    w.set_table_sql(&table, Some(&ct.to_string()))?;
     Ok(done("CREATE TABLE", None))
 }
 

@@ -9,16 +9,21 @@ use crate::error::{QueryError, Result, SqlState};
 use crate::session::Outcome;
 use crate::statement::{done, names};
 
+mod alter;
+mod constraint;
 mod create_table;
 mod default;
 mod index;
 pub(crate) mod types;
+mod view;
 
 /// Runs the DDL statement `stmt` through `w`.
 pub(crate) fn execute(w: &mut TableWriter<'_>, stmt: &Statement) -> Result<Outcome> {
     match stmt {
         Statement::CreateTable(ct) => create_table::create_table(w, ct),
         Statement::CreateIndex(ci) => index::create_index(w, ci),
+        Statement::AlterTable(at) => alter::alter_table(w, at),
+        Statement::CreateView(cv) => view::create_view(w, cv),
         Statement::Drop {
             object_type,
             if_exists,
@@ -41,6 +46,12 @@ pub(crate) fn execute(w: &mut TableWriter<'_>, stmt: &Statement) -> Result<Outco
                         index::drop_index(w, &names::object(name)?, *if_exists)?;
                     }
                     Ok(done("DROP INDEX", None))
+                }
+                ObjectType::View => {
+                    for name in list {
+                        view::drop_view(w, &names::object(name)?, *if_exists)?;
+                    }
+                    Ok(done("DROP VIEW", None))
                 }
                 other => Err(QueryError::unsupported(format!("DROP {other}"))),
             }

@@ -17,6 +17,7 @@ use sqlparser::ast::{
 };
 
 use super::coerce::to_column;
+use super::constraints::TableConstraints;
 use super::returning::Returning;
 use super::scope::{is_true, Relation, RowScope, StatementContext};
 use super::update::assignments;
@@ -100,6 +101,7 @@ pub(crate) fn insert(
         )?),
         None => None,
     };
+    let constraints = TableConstraints::load(w, &schema)?;
     let mut ctx = StatementContext {
         params,
         time_micros,
@@ -108,7 +110,16 @@ pub(crate) fn insert(
     let mut out_rows = Vec::new();
     for template in &templates {
         let row = build_row(&schema, template, &mut ctx)?;
-        if let Some(stored) = insert_one(w, &table, &schema, row, &on_conflict, &mut ctx)? {
+        let stored = insert_one(
+            w,
+            &table,
+            &schema,
+            row,
+            &on_conflict,
+            &constraints,
+            &mut ctx,
+        )?;
+        if let Some(stored) = stored {
             count += 1;
             if let Some(r) = &returning {
                 out_rows.push(r.row(&stored, &mut ctx)?);
@@ -424,8 +435,10 @@ fn insert_one(
     schema: &TableSchema,
     row: Vec<Value>,
     on_conflict: &OnConflict,
+    constraints: &TableConstraints,
     ctx: &mut StatementContext<'_>,
 ) -> Result<Option<Vec<Value>>> {
+    constraints.check_new_row(w, &row, ctx)?;
     // A row conflicts with at most one row per unique constraint: OR REPLACE retries
     // at most once per constraint.
     let attempts = 2 + w.indexes(table)?.len();
@@ -451,6 +464,7 @@ fn insert_one(
                         "a conflict on {hit:?} without a conflicting row"
                     )));
                 };
+                constraints.before_delete(w, &old.values)?;
                 w.delete_row(table, &old.pk)?;
             }
             OnConflict::Update {
@@ -479,6 +493,8 @@ fn insert_one(
                     let col = &schema.columns[*pos];
                     new_row[*pos] = to_column(v, *ty, &col.name, &col.ty)?;
                 }
+                constraints.check_new_row(w, &new_row, ctx)?;
+                constraints.before_update(w, &old.values, &new_row)?;
                 w.update_row(table, &old.pk, new_row.clone())?;
                 return Ok(Some(new_row));
             }

@@ -3,9 +3,10 @@
 //! (`coerce.rs`).
 
 pub(crate) mod coerce;
+pub(crate) mod constraints;
 mod insert;
 mod returning;
-mod scope;
+pub(crate) mod scope;
 mod update;
 
 pub(crate) use insert::insert;

@@ -20,6 +20,7 @@ use covet_engine::value::Value;
 use sqlparser::ast::{Assignment, AssignmentTarget, Delete, FromTable, TableFactor, Update};
 
 use super::coerce::to_column;
+use super::constraints::TableConstraints;
 use super::insert::DmlResult;
 use super::returning::Returning;
 use super::scope::{is_true, Relation, RowScope, StatementContext};
@@ -197,6 +198,7 @@ pub(crate) fn update(
         params,
         time_micros,
     };
+    let constraints = TableConstraints::load(w, &schema)?;
     let moves_keys = schema
         .primary_key
         .as_ref()
@@ -210,6 +212,10 @@ pub(crate) fn update(
                 let v = evaluate(expr, &row.values, ctx)?;
                 let col = &schema.columns[*pos];
                 new_row[*pos] = to_column(v, *ty, &col.name, &col.ty)?;
+            }
+            if !constraints.is_empty() {
+                constraints.check_new_row(w, &new_row, ctx)?;
+                constraints.before_update(w, &row.values, &new_row)?;
             }
             w.update_row(&table, &row.pk, new_row.clone())?;
             count += 1;
@@ -297,6 +303,7 @@ pub(crate) fn delete(
         Some(items) => Some(Returning::bind(items, &relations, param_types)?),
         None => None,
     };
+    let constraints = TableConstraints::load(w, &schema)?;
     let mut ctx = StatementContext {
         params,
         time_micros,
@@ -310,6 +317,7 @@ pub(crate) fn delete(
         after = Some(last.pk.clone());
         for row in batch {
             if passes(&filter, &row.values, &mut ctx)? {
+                constraints.before_delete(w, &row.values)?;
                 w.delete_row(&table, &row.pk)?;
                 count += 1;
                 if let Some(r) = &returning {

@@ -24,12 +24,18 @@ use crate::functions::ScalarFunction;
 use crate::types::DataType;
 
 mod bind;
+mod bind_call;
+mod coerce;
 mod eval;
 mod fold;
+mod sql_type;
 
-pub use bind::bind_expr;
+pub use bind::{bind_condition, bind_expr, bind_expr_as, castable};
+pub use bind_call::{aggregate_call_parts, function_name, AggregateCallParts};
+pub use coerce::{common_type, comparable, expect_bool, unify_types};
 pub use eval::evaluate;
 pub use fold::fold_constants;
+pub use sql_type::sql_type_from_ast;
 
 /// A unary operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -451,11 +457,7 @@ pub trait BindScope {
     fn window(&mut self, call: &ast::Function) -> Result<(ScalarExpr, DataType)>;
 
     /// Binds a subquery used as `kind`, returning its id and (for Scalar) its type.
-    fn subquery(
-        &mut self,
-        query: &ast::Query,
-        kind: SubqueryKind,
-    ) -> Result<(SubqueryId, DataType)>;
+    fn subquery(&mut self, query: &ast::Query, kind: SubqueryKind) -> Result<(SubqueryId, DataType)>;
 
     /// The type of parameter `$n` (0-based): `hint` is what the context expects
     /// (`a = $1` with `a` an integer hints `Int`); the scope records the first hint.

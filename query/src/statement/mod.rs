@@ -205,7 +205,9 @@ fn classify(stmt: &Statement) -> Result<Kind> {
         | S::Insert(_)
         | S::Update(_)
         | S::Delete(_)
-        | S::Analyze(_) => Kind::Write,
+        | S::Analyze(_)
+        | S::AlterTable(_)
+        | S::CreateView(_) => Kind::Write,
         other => {
             let text = other.to_string();
             let words: Vec<&str> = text.split_whitespace().take(2).collect();
