@@ -242,3 +242,14 @@ CREATE VIEW pv AS SELECT id FROM p;",
     );
     assert_eq!(sh.failures(), 0);
 }
+
+#[test]
+fn a_script_that_is_not_utf8_stops_at_its_line() {
+    let (mut sh, out, err) = shell();
+    let script: &[u8] =
+        b"CREATE TABLE a(x INT);\r\nCREATE TABLE \xff(x INT);\nCREATE TABLE b(x INT);\n";
+    assert_eq!(sh.run_reader(script, Origin::Script), Flow::Stop);
+    assert_eq!(out.take(), "CREATE TABLE\n");
+    assert_eq!(err.take(), "ERROR at line 2: the line is not valid UTF-8\n");
+    assert_eq!(sh.failures(), 1);
+}
