@@ -129,9 +129,10 @@ fn decimal(info: &ExactNumberInfo) -> Result<ColumnType> {
         }
     };
     if let Some(p) = precision {
-        if !(1..=1000).contains(&p) {
+        let max = u64::from(covet_engine::value::MAX_PRECISION);
+        if !(1..=max).contains(&p) {
             return Err(bad(format!(
-                "NUMERIC precision {p} must be between 1 and 1000"
+                "NUMERIC precision {p} must be between 1 and {max}"
             )));
         }
     }

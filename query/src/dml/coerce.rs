@@ -39,7 +39,7 @@ pub(crate) fn to_column(value: Value, from: DataType, column: &str, ty: &SqlType
             SqlState::DATATYPE_MISMATCH,
             format!(
                 "column \"{column}\" is of type {} but expression is of type {}",
-                ty,
+                crate::ops::cast::type_name(ty),
                 from.name()
             ),
         )
@@ -48,13 +48,10 @@ pub(crate) fn to_column(value: Value, from: DataType, column: &str, ty: &SqlType
     if value.is_null() {
         return Ok(value);
     }
-    cast(value, column, ty)
-}
-
-/// The assignment cast of a value the rules above admit.
-fn cast(value: Value, column: &str, ty: &SqlType) -> Result<Value> {
-    match ty.check(&value) {
-        Ok(()) => Ok(value),
+    let cast = crate::ops::cast(&value, ty)?;
+    // The engine checks again when it stores the row; a failure here names the column.
+    match ty.check(&cast) {
+        Ok(()) => Ok(cast),
         Err(e) => Err(crate::convert::type_check_error(column, &e)),
     }
 }

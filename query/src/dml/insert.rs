@@ -226,7 +226,7 @@ fn bind_rows(
             if is_default_keyword(expr) {
                 continue;
             }
-            let (bound, ty) = scope.bind(expr)?;
+            let (bound, ty) = scope.bind_value(expr)?;
             // A parameter takes the column's type when nothing else fixed it.
             let ty = match (&bound, ty) {
                 (ScalarExpr::Param(i), DataType::Unknown) => {

@@ -34,6 +34,23 @@ impl RowScope<'_> {
     pub fn bind(&mut self, expr: &ast::Expr) -> Result<(ScalarExpr, DataType)> {
         bind_expr(expr, self)
     }
+
+    /// Binds a value stored into a column: a quoted literal is of unknown type there
+    /// (PostgreSQL reads `'1'` as the column's type), whatever the binder calls it.
+    pub fn bind_value(&mut self, expr: &ast::Expr) -> Result<(ScalarExpr, DataType)> {
+        let (bound, ty) = bind_expr(expr, self)?;
+        let untyped = matches!(
+            expr,
+            ast::Expr::Value(v) if matches!(
+                v.value,
+                ast::Value::SingleQuotedString(_)
+                    | ast::Value::EscapedStringLiteral(_)
+                    | ast::Value::DollarQuotedString(_)
+                    | ast::Value::Null
+            )
+        );
+        Ok((bound, if untyped { DataType::Unknown } else { ty }))
+    }
 }
 
 impl BindScope for RowScope<'_> {

@@ -81,7 +81,7 @@ pub(crate) fn assignments(
             let ty = DataType::of_value(&v);
             (ScalarExpr::Literal(v), ty)
         } else {
-            scope.bind(&a.value)?
+            scope.bind_value(&a.value)?
         };
         out.push((pos, expr, ty));
     }
