@@ -253,3 +253,22 @@ fn a_script_that_is_not_utf8_stops_at_its_line() {
     assert_eq!(err.take(), "ERROR at line 2: the line is not valid UTF-8\n");
     assert_eq!(sh.failures(), 1);
 }
+
+#[test]
+fn the_timer_follows_each_statement() {
+    let (mut sh, out, _err) = shell();
+    meta(&mut sh, ".timer on");
+    sh.run_script("CREATE TABLE a(x INT);", Origin::Script);
+    let text = out.take();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0], "CREATE TABLE");
+    let ms = lines[1]
+        .strip_prefix("Time: ")
+        .and_then(|t| t.strip_suffix(" ms"))
+        .unwrap();
+    assert!(ms.parse::<f64>().unwrap() >= 0.0);
+    meta(&mut sh, ".timer off");
+    sh.run_script("CREATE TABLE b(x INT);", Origin::Script);
+    assert_eq!(out.take(), "CREATE TABLE\n");
+}
