@@ -272,3 +272,42 @@ fn the_timer_follows_each_statement() {
     sh.run_script("CREATE TABLE b(x INT);", Origin::Script);
     assert_eq!(out.take(), "CREATE TABLE\n");
 }
+
+#[test]
+fn explain_shows_the_access_path() {
+    let (mut sh, out, err) = shell();
+    sh.format = Format::Csv;
+    sh.run_script(
+        "CREATE TABLE t(a INT PRIMARY KEY, b TEXT); CREATE INDEX tb ON t(b); INSERT INTO t VALUES (1, 'x');",
+        Origin::Script,
+    );
+    meta(&mut sh, ".explain SELECT b FROM t WHERE a = 1;");
+    assert_eq!(out.take(), "Project: t.b\n  Primary Key Seek on t: a = 1\n");
+    meta(&mut sh, ".explain on");
+    sh.run_script("SELECT a FROM t WHERE b = 'x';", Origin::Script);
+    assert_eq!(
+        out.take(),
+        "Project: t.a\n  Index Seek on t(b) using tb: b = 'x'\na\n1\n"
+    );
+    // DDL is not explained, only run.
+    sh.run_script("CREATE TABLE u(a INT);", Origin::Script);
+    assert_eq!(out.take(), "");
+    assert_eq!(err.take(), "");
+}
+
+#[test]
+fn a_failing_query_in_a_transaction_block() {
+    let (mut sh, out, err) = shell();
+    sh.format = Format::Csv;
+    let flow = sh.run_script(
+        "CREATE TABLE t(a INT PRIMARY KEY);\nBEGIN;\nINSERT INTO t VALUES (1);\nSELECT 1/0;\nINSERT INTO t VALUES (2);\nCOMMIT;\nSELECT count(*) AS n FROM t;",
+        Origin::Script,
+    );
+    assert_eq!(flow, Flow::Continue);
+    assert_eq!(out.take(), "n\n0\n");
+    assert_eq!(
+        err.take(),
+        "ERROR 22012 at line 4: division by zero\nERROR 25P02 at line 5: current transaction is aborted, commands ignored until end of transaction block\n"
+    );
+    assert_eq!(sh.failures(), 2);
+}
