@@ -443,3 +443,27 @@ TIMESTAMPTZ '2024-02-29 13:14:15+02', INTERVAL '1 year 2 mons 3 days 04:05:06.7'
     assert!(covet(&["export", s(&db), "SELECT * FROM d ORDER BY a", s(&second)]).ok);
     assert_eq!(std::fs::read_to_string(&second).unwrap(), text);
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(COVET)
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 200000) SELECT i FROM r",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "i");
+    assert_eq!(lines.next().unwrap().unwrap(), "1");
+    drop(lines);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
+    assert!(out.status.success());
+}

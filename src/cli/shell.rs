@@ -112,6 +112,12 @@ impl Shell {
         }
     }
 
+    /// Prints a line for the user (the interactive hint), ignoring a closed output.
+    pub fn say(&mut self, line: &str) {
+        let _ = writeln!(self.out, "{line}");
+        let _ = self.out.flush();
+    }
+
     /// How many statements and commands failed.
     pub fn failures(&self) -> u64 {
         self.failures
