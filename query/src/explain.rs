@@ -4,7 +4,8 @@
 //! Access paths are always visible: `Seq Scan on t`, `Primary Key Seek on t: a = 1`,
 //! `Primary Key Range Scan on t: a > 1 AND a <= 9`, `Index Seek on t(b) using idx_t_b:
 //! b = $1`, `Index Range Scan on t(b) using idx_t_b: b >= 3`. Expressions print with
-//! column names (`alias.column` above a scan); `$1` is the first parameter.
+//! column names (`alias.column` above a scan); `$1` is the first parameter (printed
+//! without the cast to its inferred type).
 
 use covet_engine::value::Value;
 
@@ -176,6 +177,8 @@ pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
             s
         }
         ScalarExpr::Coalesce(args) => format!("COALESCE({})", list(args)),
+        // A parameter is coerced to the type its context inferred; it prints as itself.
+        ScalarExpr::Cast { expr, .. } if matches!(**expr, ScalarExpr::Param(_)) => expr_text(expr, names),
         ScalarExpr::Cast { expr, to } => format!("CAST({} AS {to})", expr_text(expr, names)),
         ScalarExpr::Function { func, args } => format!("{}({})", func.name, list(args)),
         ScalarExpr::Subquery {

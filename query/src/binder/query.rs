@@ -102,9 +102,11 @@ impl Binder<'_> {
     }
 
     fn bind_query_body(&mut self, query: &ast::Query, kind: BlockKind) -> Result<(LogicalPlan, Vec<Column>)> {
+        let mut relation = Default::default();
         let (mut plan, cols, hidden) = match &*query.body {
             ast::SetExpr::Select(s) => {
                 let b = self.bind_select(s, query.order_by.as_ref(), kind)?;
+                relation = b.relation;
                 (b.plan, columns(&b.columns), b.hidden)
             }
             body => {
@@ -116,7 +118,7 @@ impl Binder<'_> {
                 (plan, cols, 0)
             }
         };
-        let (limit, offset) = self.bind_limit(query, kind)?;
+        let (limit, offset) = self.bind_limit(query, kind, relation)?;
         if limit.is_some() || offset.is_some() {
             plan = LogicalPlan::Limit {
                 input: Box::new(plan),
@@ -133,9 +135,14 @@ impl Binder<'_> {
         Ok((plan, cols))
     }
 
-    /// LIMIT/OFFSET/FETCH, bound in an empty block of the query's kind (so outer columns
-    /// get their depths; the query's own columns are not visible).
-    fn bind_limit(&mut self, query: &ast::Query, kind: BlockKind) -> Result<(Option<ScalarExpr>, Option<ScalarExpr>)> {
+    /// LIMIT/OFFSET/FETCH, bound in a block of the query's kind (so outer columns get
+    /// their depths) whose FROM columns are refused (42P10).
+    fn bind_limit(
+        &mut self,
+        query: &ast::Query,
+        kind: BlockKind,
+        relation: super::scope::Relation,
+    ) -> Result<(Option<ScalarExpr>, Option<ScalarExpr>)> {
         let (mut limit, mut offset) = (None, None);
         match &query.limit_clause {
             None => {}
@@ -169,7 +176,9 @@ impl Binder<'_> {
         if limit.is_none() && offset.is_none() {
             return Ok((None, None));
         }
-        self.blocks.push(Block::new(kind));
+        let mut block = Block::new(kind);
+        block.relation = relation;
+        self.blocks.push(block);
         let bound = (|| -> Result<_> {
             let l = match limit {
                 // LIMIT ALL parses as no limit expression.

@@ -21,6 +21,8 @@ pub(super) struct BoundSelect {
     pub columns: Vec<(String, DataType)>,
     /// Trailing columns of `plan` that only ORDER BY needs.
     pub hidden: usize,
+    /// The FROM relation (LIMIT sees its names only to refuse them, as PostgreSQL).
+    pub relation: super::scope::Relation,
 }
 
 /// An integer literal (`GROUP BY 1`, `ORDER BY 2`).
@@ -111,8 +113,12 @@ impl Binder<'_> {
     ) -> Result<BoundSelect> {
         self.blocks.push(Block::new(kind));
         let bound = self.bind_select_in_block(select, order_by);
-        self.blocks.pop();
-        bound
+        let block = self.blocks.pop();
+        let mut bound = bound?;
+        if let Some(b) = block {
+            bound.relation = b.relation;
+        }
+        Ok(bound)
     }
 
     fn bind_select_in_block(
@@ -269,6 +275,7 @@ impl Binder<'_> {
             plan,
             columns,
             hidden: hidden_count,
+            relation: Default::default(),
         })
     }
 

@@ -23,7 +23,7 @@ use crate::types::DataType;
 
 mod control;
 pub(crate) mod names;
-mod query;
+pub(crate) mod query;
 mod utility;
 
 /// What kind of statement it is, for dispatch and for the failed-block rule.
@@ -409,15 +409,59 @@ fn json_string(s: &str) -> String {
 /// Runs a writing statement under the transaction's write scope.
 fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
     let scope = session.txn.begin_write()?;
+    let result = write_in_scope(session, stmt, params);
+    session.txn.end_write(scope, result.is_ok())?;
+    result
+}
+
+/// The body of a writing statement, inside its write scope.
+fn write_in_scope(
+    session: &mut Session,
+    stmt: &PreparedInner,
+    params: &[Value],
+) -> Result<Outcome> {
     let now = crate::dml::now_micros();
-    let result = session.txn.with_write(|w| {
+    let needs_catalog = match &stmt.ast {
+        Statement::Update(_) | Statement::Delete(_) => true,
+        Statement::Insert(i) => crate::dml::has_query_source(i),
+        Statement::CreateTable(ct) => ct.query.is_some(),
+        _ => false,
+    };
+    let catalog = match needs_catalog {
+        true => Some(query::catalog(session.engine(), &session.txn.write_reader())?.0),
+        false => None,
+    };
+    let work_mem = session.work_mem();
+    session.txn.with_write(|w| {
         let mut param_types = stmt.param_types.clone();
-        let dml = match &stmt.ast {
-            Statement::Insert(i) => crate::dml::insert(w, i, params, &mut param_types, now)?,
-            Statement::Update(u) => crate::dml::update(w, u, params, &mut param_types, now)?,
-            Statement::Delete(d) => crate::dml::delete(w, d, params, &mut param_types, now)?,
-            Statement::Analyze(a) => return utility::analyze(w, a),
-            other => return crate::ddl::execute(w, other),
+        fn env<'a>(
+            catalog: &'a crate::catalog::Catalog,
+            params: &'a [Value],
+            time_micros: i64,
+            work_mem: usize,
+        ) -> crate::dml::DmlEnv<'a> {
+            crate::dml::DmlEnv {
+                catalog,
+                params,
+                time_micros,
+                work_mem,
+            }
+        }
+        let dml = match (&stmt.ast, &catalog) {
+            (Statement::Insert(i), c) => {
+                crate::dml::insert(w, i, c.as_deref(), params, &mut param_types, now, work_mem)?
+            }
+            (Statement::CreateTable(ct), Some(c)) if ct.query.is_some() => {
+                return crate::ddl::create_table_as(w, ct, c, params, work_mem)
+            }
+            (Statement::Update(u), Some(c)) => {
+                crate::dml::update(w, u, &env(c, params, now, work_mem), &mut param_types)?
+            }
+            (Statement::Delete(d), Some(c)) => {
+                crate::dml::delete(w, d, &env(c, params, now, work_mem), &mut param_types)?
+            }
+            (Statement::Analyze(a), _) => return utility::analyze(w, a),
+            (other, _) => return crate::ddl::execute(w, other),
         };
         let command = match &stmt.ast {
             Statement::Insert(_) => "INSERT",
@@ -428,9 +472,7 @@ fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> R
             Some((columns, rows)) => Outcome::Rows(RowStream::materialized(columns, rows)),
             None => done(command, Some(dml.count)),
         })
-    });
-    session.txn.end_write(scope, result.is_ok())?;
-    result
+    })
 }
 
 /// A [`Outcome::Done`] with this tag.

@@ -9,6 +9,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use covet_engine::table::TableRead;
 use covet_engine::value::Value;
 use sqlparser::ast::{self, Statement};
 
@@ -148,11 +149,20 @@ impl Running {
 
     /// The next batch, reading through `reader`.
     pub fn next(&mut self, reader: &Reader) -> Result<Option<Vec<Vec<Value>>>> {
+        reader.with_tables(|t| self.next_with(t))
+    }
+
+    /// The next batch, reading through `tables`.
+    pub fn next_with(&mut self, tables: &dyn TableRead) -> Result<Option<Vec<Vec<Value>>>> {
         let Running { op, state } = self;
-        reader.with_tables(|t| {
-            let mut ctx = ExecContext::new(t, state);
-            Ok(op.next_batch(&mut ctx)?.map(|b| b.rows))
-        })
+        let mut ctx = ExecContext::new(tables, state);
+        Ok(op.next_batch(&mut ctx)?.map(|b| b.rows))
+    }
+
+    /// A context for evaluating expressions of the plan (SET values, RETURNING) with
+    /// its subqueries and parameters, reading through `tables`.
+    pub fn context<'a>(&'a mut self, tables: &'a dyn TableRead) -> ExecContext<'a> {
+        ExecContext::new(tables, &mut self.state)
     }
 }
 
