@@ -311,3 +311,25 @@ fn a_failing_query_in_a_transaction_block() {
     );
     assert_eq!(sh.failures(), 2);
 }
+
+#[test]
+fn expression_defaults_are_shown_as_sql() {
+    let (mut sh, out, err) = shell();
+    sh.run_script(
+        "CREATE TABLE s(id SERIAL PRIMARY KEY, at TIMESTAMPTZ DEFAULT now(), n INT DEFAULT 3);",
+        Origin::Script,
+    );
+    out.take();
+    meta(&mut sh, ".schema s");
+    assert_eq!(
+        out.take(),
+        "CREATE TABLE s (\n    id INTEGER DEFAULT nextval('s_id_seq'),\n    at TIMESTAMPTZ DEFAULT now(),\n    n INTEGER DEFAULT 3,\n    PRIMARY KEY (id)\n);\n"
+    );
+    sh.format = Format::Csv;
+    meta(&mut sh, "\\d s");
+    assert_eq!(
+        out.take(),
+        "Table \"s\"\ncolumn,type,nullable,default\nid,integer,not null,nextval('s_id_seq')\nat,timestamptz,\"\",now()\nn,integer,\"\",3\nPrimary key: (id)\n"
+    );
+    assert_eq!(err.take(), "");
+}
