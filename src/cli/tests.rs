@@ -333,3 +333,50 @@ fn expression_defaults_are_shown_as_sql() {
     );
     assert_eq!(err.take(), "");
 }
+
+mod arbitrary_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces that stress the splitter and the meta-command parser: quotes, dollar
+    /// quotes, comments, terminators, line breaks, dots and backslashes.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("'".to_owned()),
+            Just("\"".to_owned()),
+            Just("$$".to_owned()),
+            Just("--".to_owned()),
+            Just("/*".to_owned()),
+            Just("*/".to_owned()),
+            Just(";".to_owned()),
+            Just("\n".to_owned()),
+            Just("\r\n".to_owned()),
+            Just(".".to_owned()),
+            Just("\\".to_owned()),
+            Just(".tables".to_owned()),
+            Just(".schema".to_owned()),
+            Just("\\d ".to_owned()),
+            Just(".mode csv".to_owned()),
+            Just("SELECT 1".to_owned()),
+            Just("CREATE TABLE t(a INT)".to_owned()),
+            Just("BEGIN".to_owned()),
+            Just("ROLLBACK".to_owned()),
+            Just("é".to_owned()),
+            "[a-z ]{0,6}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Any script ends (no panic, no hang), and every failure was reported.
+        #[test]
+        fn any_script_runs_to_an_end(pieces in proptest::collection::vec(piece(), 0..24)) {
+            let (mut sh, _out, err) = shell();
+            let script: String = pieces.concat();
+            sh.run_script(&script, Origin::Script);
+            let reported = err.take().lines().filter(|l| l.starts_with("ERROR")).count() as u64;
+            prop_assert_eq!(reported, sh.failures());
+        }
+    }
+}
