@@ -605,7 +605,11 @@ fn insert_one(
     constraints.check_new_row(w, &row, ctx)?;
     // A row conflicts with at most one row per unique constraint: OR REPLACE retries
     // at most once per constraint.
-    let attempts = 2 + w.indexes(table)?.len();
+    let attempts = match on_conflict {
+        OnConflict::Replace => 2 + w.indexes(table)?.len(),
+        // Every other rule ends at the first conflict.
+        _ => 1,
+    };
     for _ in 0..attempts {
         let err = match w.insert_row(table, row.clone()) {
             Ok(_) => return Ok(Some(row)),
