@@ -36,8 +36,11 @@ fn big() -> Database {
         )
         .unwrap();
         for k in 1..=ROWS {
-            tw.insert_row("big", vec![i(k), i((k * 7919) % 1000), t(&format!("row {k}"))])
-                .unwrap();
+            tw.insert_row(
+                "big",
+                vec![i(k), i((k * 7919) % 1000), t(&format!("row {k}"))],
+            )
+            .unwrap();
         }
     }
     w.commit().unwrap();
@@ -87,20 +90,48 @@ fn window_and_aggregate_over_a_spilled_sort() {
         temp_dir: dir.clone(),
     };
     // Small partitions (three rows per v) over an input sort that spills.
-    let sql = "SELECT k, row_number() OVER (PARTITION BY v ORDER BY k DESC) FROM big ORDER BY k LIMIT 3";
+    let sql =
+        "SELECT k, row_number() OVER (PARTITION BY v ORDER BY k DESC) FROM big ORDER BY k LIMIT 3";
     let (spilled, state) = run_with(&db, sql, vec![], tiny).unwrap();
     let (plain, _) = run_with(&db, sql, vec![], ExecSettings::default()).unwrap();
     assert!(state.stats.spill_files > 0);
     assert_eq!(spilled, plain);
     // v repeats every 1000 k: k = 1, 2, 3 are the first of three rows of their v, last by k DESC.
-    assert_eq!(spilled, vec![vec![i(1), i(3)], vec![i(2), i(3)], vec![i(3), i(3)]]);
-    // A hash aggregate that outgrows work_mem fails with 53200 naming work_mem.
+    assert_eq!(
+        spilled,
+        vec![vec![i(1), i(3)], vec![i(2), i(3)], vec![i(3), i(3)]]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hash_aggregate_spills_partitions_past_work_mem() {
+    let db = big();
+    let dir = temp_dir("aggregate");
+    let sql = "SELECT v, count(*), sum(k) FROM big GROUP BY v";
+    let mut plain = run_with(&db, sql, vec![], ExecSettings::default())
+        .unwrap()
+        .0;
     let tiny = ExecSettings {
         work_mem: 4 * 1024,
         temp_dir: dir.clone(),
     };
-    let Err(err) = run_with(&db, "SELECT s, count(*) FROM big GROUP BY s", vec![], tiny) else {
-        panic!("the aggregate fit in 4 KiB");
+    let (mut spilled, state) = run_with(&db, sql, vec![], tiny).unwrap();
+    assert!(state.stats.spill_files > 0);
+    plain.sort_by(|a, b| a[0].sql_cmp(&b[0]));
+    spilled.sort_by(|a, b| a[0].sql_cmp(&b[0]));
+    assert_eq!(spilled.len(), 1000);
+    assert_eq!(spilled, plain);
+    // v = 0 for k = 1000, 2000, 3000 (7919 * 1000 ends in 000).
+    assert_eq!(spilled[0], vec![i(0), i(3), i(6000)]);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // With no memory at all, repartitioning cannot help: 53200 naming work_mem.
+    let none = ExecSettings {
+        work_mem: 1,
+        temp_dir: dir.clone(),
+    };
+    let Err(err) = run_with(&db, sql, vec![], none) else {
+        panic!("the aggregate fit in 1 byte");
     };
     assert_eq!(err.code.as_str(), "53200");
     assert!(err.message.contains("work_mem"), "{}", err.message);
@@ -123,10 +154,12 @@ fn scans_continue_after_writes_between_batches() {
     assert_eq!(first.rows[BATCH_SIZE - 1][0], i(BATCH_SIZE as i64));
     // Between batches: change a row ahead, delete one ahead, add one ahead and one
     // behind the scan position.
-    tw.update_row("big", &[i(2000)], vec![i(2000), i(-1), t("changed")]).unwrap();
+    tw.update_row("big", &[i(2000)], vec![i(2000), i(-1), t("changed")])
+        .unwrap();
     assert!(tw.delete_row("big", &[i(1500)]).unwrap());
     tw.insert_row("big", vec![i(5000), i(5), t("new")]).unwrap();
-    tw.insert_row("big", vec![i(-7), i(5), t("behind")]).unwrap();
+    tw.insert_row("big", vec![i(-7), i(5), t("behind")])
+        .unwrap();
     let mut rest = Vec::new();
     loop {
         let mut ctx = ExecContext::new(&tw, &mut state);
@@ -142,7 +175,9 @@ fn scans_continue_after_writes_between_batches() {
             ref other => panic!("{other:?}"),
         })
         .collect();
-    let mut expected: Vec<i64> = (BATCH_SIZE as i64 + 1..=ROWS).filter(|&k| k != 1500).collect();
+    let mut expected: Vec<i64> = (BATCH_SIZE as i64 + 1..=ROWS)
+        .filter(|&k| k != 1500)
+        .collect();
     expected.push(5000);
     assert_eq!(keys, expected);
     let changed = rest.iter().find(|r| r[0] == i(2000)).unwrap();
@@ -161,7 +196,9 @@ fn index_scans_continue_after_writes_between_batches() {
     ))
     .unwrap();
     let plan = plan(&tw, "SELECT v, k FROM big WHERE v >= 0").unwrap();
-    assert!(covet_query::explain(&plan).iter().any(|l| l.contains("Index Range Scan on big(v)")));
+    assert!(covet_query::explain(&plan)
+        .iter()
+        .any(|l| l.contains("Index Range Scan on big(v)")));
     let mut state = ExecState::new(&plan, vec![]);
     let mut op = build(&plan).unwrap();
     let mut seen = Vec::new();
@@ -176,8 +213,10 @@ fn index_scans_continue_after_writes_between_batches() {
         seen.extend(b.rows);
         if batches == 1 {
             // Insert entries behind (v = 0) and far ahead (v = 999) of the position.
-            tw.insert_row("big", vec![i(9001), i(0), t("behind")]).unwrap();
-            tw.insert_row("big", vec![i(9002), i(999), t("ahead")]).unwrap();
+            tw.insert_row("big", vec![i(9001), i(0), t("behind")])
+                .unwrap();
+            tw.insert_row("big", vec![i(9002), i(999), t("ahead")])
+                .unwrap();
         }
     }
     assert!(batches >= 3);
@@ -186,7 +225,10 @@ fn index_scans_continue_after_writes_between_batches() {
     assert!(!seen.iter().any(|r| r[1] == i(9001)));
     // In index order (v, then k), without repeats.
     assert!(seen.windows(2).all(|w| {
-        w[0][0].sql_cmp(&w[1][0]).then(w[0][1].sql_cmp(&w[1][1])).is_lt()
+        w[0][0]
+            .sql_cmp(&w[1][0])
+            .then(w[0][1].sql_cmp(&w[1][1]))
+            .is_lt()
     }));
 }
 
@@ -196,17 +238,29 @@ fn dml_target_rows_are_primary_key_then_row_then_from_columns() {
     let r = db.begin_read().unwrap();
     let tables = r.tables();
     let catalog = Catalog::load(&tables).unwrap();
-    let sql = "UPDATE t SET b = b + u.id FROM u WHERE t.a = u.t_a AND u.v = 'uno' RETURNING t.a, u.v";
-    let Statement::Update(update) = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0) else {
+    let sql =
+        "UPDATE t SET b = b + u.id FROM u WHERE t.a = u.t_a AND u.v = 'uno' RETURNING t.a, u.v";
+    let Statement::Update(update) = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .unwrap()
+        .remove(0)
+    else {
         panic!("not an UPDATE");
     };
     let from = match &update.from {
-        Some(UpdateTableFromKind::AfterSet(f)) | Some(UpdateTableFromKind::BeforeSet(f)) => f.clone(),
+        Some(UpdateTableFromKind::AfterSet(f)) | Some(UpdateTableFromKind::BeforeSet(f)) => {
+            f.clone()
+        }
         None => vec![],
     };
     let mut params = ParamTypes::new();
-    let mut target =
-        bind_dml_target(&catalog, &mut params, &update.table.relation, &from, update.selection.as_ref()).unwrap();
+    let mut target = bind_dml_target(
+        &catalog,
+        &mut params,
+        &update.table.relation,
+        &from,
+        update.selection.as_ref(),
+    )
+    .unwrap();
     assert_eq!(target.table().name, "t");
     let (set, _) = target.bind_expr(&update.assignments[0].value).unwrap();
     let returning: Vec<_> = update
@@ -223,7 +277,10 @@ fn dml_target_rows_are_primary_key_then_row_then_from_columns() {
     let mut state = ExecState::new(&plan, vec![]);
     let rows = run_to_end(&plan, &tables, &mut state).unwrap();
     // pk (a) ++ t's row (a, b, c) ++ u's row (id, t_a, v).
-    assert_eq!(rows, vec![vec![i(1), i(1), i(10), t("x"), i(2), i(1), t("uno")]]);
+    assert_eq!(
+        rows,
+        vec![vec![i(1), i(1), i(10), t("x"), i(2), i(1), t("uno")]]
+    );
     let mut ctx = ExecContext::new(&tables, &mut state);
     assert_eq!(ctx.eval(&set, &rows[0]).unwrap(), i(12));
     assert_eq!(ctx.eval(&returning[0], &rows[0]).unwrap(), i(1));

@@ -8,7 +8,10 @@ use common::*;
 fn group_by_and_aggregates() {
     let db = db();
     assert_eq!(
-        rows(&db, "SELECT b, count(*), sum(a) FROM t GROUP BY b ORDER BY b"),
+        rows(
+            &db,
+            "SELECT b, count(*), sum(a) FROM t GROUP BY b ORDER BY b"
+        ),
         vec![
             vec![i(10), i(1), i(1)],
             vec![i(20), i(2), i(6)],
@@ -20,14 +23,23 @@ fn group_by_and_aggregates() {
         rows(&db, "SELECT count(*), count(c), count(DISTINCT c) FROM t"),
         vec![vec![i(5), i(4), i(3)]]
     );
-    assert_eq!(rows(&db, "SELECT count(*), sum(x) FROM e"), vec![vec![i(0), N]]);
-    assert_eq!(rows(&db, "SELECT x, count(*) FROM e GROUP BY x"), Vec::<Vec<_>>::new());
+    assert_eq!(
+        rows(&db, "SELECT count(*), sum(x) FROM e"),
+        vec![vec![i(0), N]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT x, count(*) FROM e GROUP BY x"),
+        Vec::<Vec<_>>::new()
+    );
     assert_eq!(
         rows(&db, "SELECT b FROM t GROUP BY b HAVING count(*) > 1"),
         vec![vec![i(20)]]
     );
     assert_eq!(
-        rows(&db, "SELECT count(*) FILTER (WHERE b > 15), count(*) FROM t"),
+        rows(
+            &db,
+            "SELECT count(*) FILTER (WHERE b > 15), count(*) FROM t"
+        ),
         vec![vec![i(3), i(5)]]
     );
 }
@@ -45,7 +57,10 @@ fn group_by_positions_aliases_expressions() {
         ]
     );
     assert_eq!(
-        rows(&db, "SELECT c, count(*) FROM t GROUP BY 1 ORDER BY 2 DESC, 1"),
+        rows(
+            &db,
+            "SELECT c, count(*) FROM t GROUP BY 1 ORDER BY 2 DESC, 1"
+        ),
         vec![
             vec![t("x"), i(2)],
             vec![t("y"), i(1)],
@@ -54,7 +69,10 @@ fn group_by_positions_aliases_expressions() {
         ]
     );
     assert_eq!(
-        rows(&db, "SELECT b / 10 AS k, count(*) FROM t GROUP BY b / 10 ORDER BY k"),
+        rows(
+            &db,
+            "SELECT b / 10 AS k, count(*) FROM t GROUP BY b / 10 ORDER BY k"
+        ),
         vec![
             vec![i(1), i(1)],
             vec![i(2), i(2)],
@@ -64,7 +82,10 @@ fn group_by_positions_aliases_expressions() {
     );
     // ORDER BY an aggregate not in the select list.
     assert_eq!(
-        rows(&db, "SELECT c FROM t WHERE c IS NOT NULL GROUP BY c ORDER BY sum(a) DESC, c"),
+        rows(
+            &db,
+            "SELECT c FROM t WHERE c IS NOT NULL GROUP BY c ORDER BY sum(a) DESC, c"
+        ),
         vec![vec![t("z")], vec![t("x")], vec![t("y")]]
     );
 }
@@ -75,13 +96,28 @@ fn grouping_errors_follow_postgresql() {
     assert_eq!(error_code(&db, "SELECT a, count(*) FROM t"), "42803");
     assert_eq!(error_code(&db, "SELECT b, c FROM t GROUP BY b"), "42803");
     assert_eq!(error_code(&db, "SELECT sum(count(*)) FROM t"), "42803");
-    assert_eq!(error_code(&db, "SELECT a FROM t WHERE count(*) > 1"), "42803");
-    assert_eq!(error_code(&db, "SELECT a FROM t GROUP BY count(*)"), "42803");
-    assert_eq!(error_code(&db, "SELECT a FROM t WHERE row_number() OVER () > 1"), "42P20");
+    assert_eq!(
+        error_code(&db, "SELECT a FROM t WHERE count(*) > 1"),
+        "42803"
+    );
+    assert_eq!(
+        error_code(&db, "SELECT a FROM t GROUP BY count(*)"),
+        "42803"
+    );
+    assert_eq!(
+        error_code(&db, "SELECT a FROM t WHERE row_number() OVER () > 1"),
+        "42P20"
+    );
     // Grouping by the primary key makes every column of the table available.
     assert_eq!(
-        rows(&db, "SELECT a, b, c, count(*) FROM t GROUP BY a ORDER BY a LIMIT 2"),
-        vec![vec![i(1), i(10), t("x"), i(1)], vec![i(2), i(20), t("y"), i(1)]]
+        rows(
+            &db,
+            "SELECT a, b, c, count(*) FROM t GROUP BY a ORDER BY a LIMIT 2"
+        ),
+        vec![
+            vec![i(1), i(10), t("x"), i(1)],
+            vec![i(2), i(20), t("y"), i(1)]
+        ]
     );
     // A subquery may read grouped columns of the outer query, not others.
     assert_eq!(
@@ -97,7 +133,10 @@ fn grouping_errors_follow_postgresql() {
         ]
     );
     assert_eq!(
-        error_code(&db, "SELECT b, (SELECT count(*) FROM u WHERE u.id = t.a) FROM t GROUP BY b"),
+        error_code(
+            &db,
+            "SELECT b, (SELECT count(*) FROM u WHERE u.id = t.a) FROM t GROUP BY b"
+        ),
         "42803"
     );
 }
@@ -110,7 +149,10 @@ fn col(db: &covet_engine::Database, sql: &str) -> Vec<covet_engine::value::Value
 fn ranking_functions() {
     let db = db();
     assert_eq!(
-        col(&db, "SELECT a, row_number() OVER (ORDER BY a DESC) FROM t ORDER BY a"),
+        col(
+            &db,
+            "SELECT a, row_number() OVER (ORDER BY a DESC) FROM t ORDER BY a"
+        ),
         vec![i(5), i(4), i(3), i(2), i(1)]
     );
     assert_eq!(
@@ -118,11 +160,17 @@ fn ranking_functions() {
         vec![i(1), i(2), i(5), i(2), i(4)]
     );
     assert_eq!(
-        col(&db, "SELECT a, dense_rank() OVER (ORDER BY b) FROM t ORDER BY a"),
+        col(
+            &db,
+            "SELECT a, dense_rank() OVER (ORDER BY b) FROM t ORDER BY a"
+        ),
         vec![i(1), i(2), i(4), i(2), i(3)]
     );
     assert_eq!(
-        col(&db, "SELECT a, ntile(2) OVER (ORDER BY a) FROM t ORDER BY a"),
+        col(
+            &db,
+            "SELECT a, ntile(2) OVER (ORDER BY a) FROM t ORDER BY a"
+        ),
         vec![i(1), i(1), i(1), i(2), i(2)]
     );
     assert_eq!(
@@ -130,7 +178,10 @@ fn ranking_functions() {
         vec![N, i(1), i(2), i(3), i(4)]
     );
     assert_eq!(
-        col(&db, "SELECT a, lead(a, 2, 0) OVER (ORDER BY a) FROM t ORDER BY a"),
+        col(
+            &db,
+            "SELECT a, lead(a, 2, 0) OVER (ORDER BY a) FROM t ORDER BY a"
+        ),
         vec![i(3), i(4), i(5), i(0), i(0)]
     );
 }
@@ -139,7 +190,10 @@ fn ranking_functions() {
 fn aggregate_windows_and_frames() {
     let db = db();
     assert_eq!(
-        col(&db, "SELECT a, sum(a) OVER (PARTITION BY c) FROM t ORDER BY a"),
+        col(
+            &db,
+            "SELECT a, sum(a) OVER (PARTITION BY c) FROM t ORDER BY a"
+        ),
         vec![i(4), i(2), i(4), i(4), i(5)]
     );
     assert_eq!(
@@ -173,12 +227,18 @@ fn aggregate_windows_and_frames() {
         vec![i(5), i(5), i(5), i(5), i(5)]
     );
     assert_eq!(
-        col(&db, "SELECT a, first_value(a) OVER w FROM t WINDOW w AS (ORDER BY a DESC) ORDER BY a"),
+        col(
+            &db,
+            "SELECT a, first_value(a) OVER w FROM t WINDOW w AS (ORDER BY a DESC) ORDER BY a"
+        ),
         vec![i(5), i(5), i(5), i(5), i(5)]
     );
     // A window over an aggregate.
     assert_eq!(
-        rows(&db, "SELECT b, sum(count(*)) OVER () FROM t GROUP BY b ORDER BY b"),
+        rows(
+            &db,
+            "SELECT b, sum(count(*)) OVER () FROM t GROUP BY b ORDER BY b"
+        ),
         vec![
             vec![i(10), i(5)],
             vec![i(20), i(5)],

@@ -23,7 +23,10 @@ fn inner_left_right_full_cross() {
         ]
     );
     assert_eq!(
-        sorted(&db, "SELECT t.a, u.id FROM t RIGHT OUTER JOIN u ON t.a = u.t_a"),
+        sorted(
+            &db,
+            "SELECT t.a, u.id FROM t RIGHT OUTER JOIN u ON t.a = u.t_a"
+        ),
         vec![
             vec![i(1), i(1)],
             vec![i(1), i(2)],
@@ -45,8 +48,14 @@ fn inner_left_right_full_cross() {
             vec![N, i(5)]
         ]
     );
-    assert_eq!(rows(&db, "SELECT count(*) FROM t CROSS JOIN u"), vec![vec![i(25)]]);
-    assert_eq!(rows(&db, "SELECT count(*) FROM t, u WHERE t.a = u.id"), vec![vec![i(5)]]);
+    assert_eq!(
+        rows(&db, "SELECT count(*) FROM t CROSS JOIN u"),
+        vec![vec![i(25)]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT count(*) FROM t, u WHERE t.a = u.id"),
+        vec![vec![i(5)]]
+    );
 }
 
 #[test]
@@ -63,22 +72,34 @@ fn non_equi_and_null_safe_conditions() {
         vec![vec![i(0)]]
     );
     assert_eq!(
-        sorted(&db, "SELECT t.a, u.id FROM t JOIN u ON t.b IS NOT DISTINCT FROM u.t_a"),
+        sorted(
+            &db,
+            "SELECT t.a, u.id FROM t JOIN u ON t.b IS NOT DISTINCT FROM u.t_a"
+        ),
         vec![vec![i(3), i(5)]]
     );
     // A condition on the right side of a LEFT JOIN filters the right side only.
     assert_eq!(
-        sorted(&db, "SELECT t.a, u.id FROM t LEFT JOIN u ON t.a = u.t_a AND u.v = 'uno' WHERE t.a < 3"),
+        sorted(
+            &db,
+            "SELECT t.a, u.id FROM t LEFT JOIN u ON t.a = u.t_a AND u.v = 'uno' WHERE t.a < 3"
+        ),
         vec![vec![i(1), i(2)], vec![i(2), N]]
     );
     // The same condition in WHERE removes the unmatched rows.
     assert_eq!(
-        sorted(&db, "SELECT t.a, u.id FROM t LEFT JOIN u ON t.a = u.t_a WHERE u.v = 'uno'"),
+        sorted(
+            &db,
+            "SELECT t.a, u.id FROM t LEFT JOIN u ON t.a = u.t_a WHERE u.v = 'uno'"
+        ),
         vec![vec![i(1), i(2)]]
     );
     // ON conditions on the preserved side do not filter it.
     assert_eq!(
-        sorted(&db, "SELECT t.a, u.id FROM t LEFT JOIN u ON t.a = u.t_a AND t.a = 2"),
+        sorted(
+            &db,
+            "SELECT t.a, u.id FROM t LEFT JOIN u ON t.a = u.t_a AND t.a = 2"
+        ),
         vec![
             vec![i(1), N],
             vec![i(2), i(3)],
@@ -107,7 +128,10 @@ fn using_and_natural() {
     );
     // FULL JOIN USING: the merged column is COALESCE(t.a, w.a).
     assert_eq!(
-        sorted(&db, &format!("SELECT a, t.a, w.a, v FROM t FULL JOIN {w} USING (a)")),
+        sorted(
+            &db,
+            &format!("SELECT a, t.a, w.a, v FROM t FULL JOIN {w} USING (a)")
+        ),
         vec![
             vec![i(1), i(1), i(1), t("one")],
             vec![i(1), i(1), i(1), t("uno")],
@@ -123,14 +147,20 @@ fn using_and_natural() {
         sorted(&db, &format!("SELECT a FROM t RIGHT JOIN {w} USING (a)")),
         vec![vec![i(1)], vec![i(1)], vec![i(2)], vec![i(9)], vec![N]]
     );
-    assert_eq!(error_code(&db, "SELECT * FROM t JOIN u USING (nope)"), "42703");
+    assert_eq!(
+        error_code(&db, "SELECT * FROM t JOIN u USING (nope)"),
+        "42703"
+    );
 }
 
 #[test]
 fn derived_tables_and_lateral() {
     let db = db();
     assert_eq!(
-        rows(&db, "SELECT s FROM (SELECT a + b AS s FROM t WHERE b > 10) AS d ORDER BY s"),
+        rows(
+            &db,
+            "SELECT s FROM (SELECT a + b AS s FROM t WHERE b > 10) AS d ORDER BY s"
+        ),
         vec![vec![i(22)], vec![i(24)], vec![i(35)]]
     );
     assert_eq!(
@@ -155,7 +185,10 @@ fn derived_tables_and_lateral() {
     );
     // A derived table cannot see its FROM neighbours without LATERAL.
     assert_eq!(
-        error_code(&db, "SELECT * FROM t, (SELECT v FROM u WHERE u.t_a = t.a) AS l"),
+        error_code(
+            &db,
+            "SELECT * FROM t, (SELECT v FROM u WHERE u.t_a = t.a) AS l"
+        ),
         "42P01"
     );
 }
@@ -168,10 +201,17 @@ fn three_way_join_and_nested_join_alias() {
             &db,
             "SELECT t.a, u.id, w.id FROM t JOIN u ON u.t_a = t.a JOIN u AS w ON w.id = u.id + 1"
         ),
-        vec![vec![i(1), i(1), i(2)], vec![i(1), i(2), i(3)], vec![i(2), i(3), i(4)]]
+        vec![
+            vec![i(1), i(1), i(2)],
+            vec![i(1), i(2), i(3)],
+            vec![i(2), i(3), i(4)]
+        ]
     );
     assert_eq!(
-        sorted(&db, "SELECT j.a, j.id FROM (t JOIN u ON t.a = u.t_a) AS j WHERE j.id > 1"),
+        sorted(
+            &db,
+            "SELECT j.a, j.id FROM (t JOIN u ON t.a = u.t_a) AS j WHERE j.id > 1"
+        ),
         vec![vec![i(1), i(2)], vec![i(2), i(3)]]
     );
 }

@@ -8,7 +8,10 @@ use common::*;
 fn projection_filter_order_limit() {
     let db = db();
     assert_eq!(
-        rows(&db, "SELECT a, b * 2 AS d FROM t WHERE b >= 20 ORDER BY a DESC LIMIT 2"),
+        rows(
+            &db,
+            "SELECT a, b * 2 AS d FROM t WHERE b >= 20 ORDER BY a DESC LIMIT 2"
+        ),
         vec![vec![i(5), i(60)], vec![i(4), i(40)]]
     );
     assert_eq!(rows(&db, "SELECT c FROM t WHERE a = 2"), vec![vec![t("y")]]);
@@ -29,7 +32,12 @@ fn projection_filter_order_limit() {
 #[test]
 fn nulls_sort_last_ascending_and_first_descending() {
     let db = db();
-    let col = |sql: &str| rows(&db, sql).into_iter().map(|r| r[0].clone()).collect::<Vec<_>>();
+    let col = |sql: &str| {
+        rows(&db, sql)
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
         col("SELECT b FROM t ORDER BY b, a"),
         vec![i(10), i(20), i(20), i(30), N]
@@ -73,7 +81,10 @@ fn order_by_positions_aliases_and_hidden_expressions() {
 fn where_three_valued_logic() {
     let db = db();
     // b = NULL is never true; NOT (b > 15) is not true for NULL b.
-    assert_eq!(rows(&db, "SELECT a FROM t WHERE b = NULL"), Vec::<Vec<_>>::new());
+    assert_eq!(
+        rows(&db, "SELECT a FROM t WHERE b = NULL"),
+        Vec::<Vec<_>>::new()
+    );
     assert_eq!(
         sorted(&db, "SELECT a FROM t WHERE NOT (b > 15)"),
         vec![vec![i(1)]]
@@ -94,7 +105,10 @@ fn values_and_select_without_from() {
         vec![vec![i(2), N], vec![i(1), t("a")]]
     );
     assert_eq!(
-        rows(&db, "SELECT column2 FROM (VALUES (1, 'p'), (2, 'q')) AS v WHERE column1 = 2"),
+        rows(
+            &db,
+            "SELECT column2 FROM (VALUES (1, 'p'), (2, 'q')) AS v WHERE column1 = 2"
+        ),
         vec![vec![t("q")]]
     );
     assert_eq!(
@@ -111,7 +125,10 @@ fn distinct_and_limit_errors() {
         rows(&db, "SELECT DISTINCT b FROM t ORDER BY b"),
         vec![vec![i(10)], vec![i(20)], vec![i(30)], vec![N]]
     );
-    assert_eq!(error_code(&db, "SELECT DISTINCT b FROM t ORDER BY a"), "42P10");
+    assert_eq!(
+        error_code(&db, "SELECT DISTINCT b FROM t ORDER BY a"),
+        "42P10"
+    );
     assert_eq!(error_code(&db, "SELECT a FROM t LIMIT -1"), "2201W");
     assert_eq!(error_code(&db, "SELECT a FROM t OFFSET -1"), "2201X");
     assert_eq!(rows(&db, "SELECT a FROM t ORDER BY a LIMIT NULL").len(), 5);
@@ -129,7 +146,10 @@ fn name_resolution_errors() {
     assert_eq!(error_code(&db, "SELECT id FROM u, u AS w"), "42702");
     // Quoted identifiers keep their case.
     assert_eq!(error_code(&db, "SELECT \"A\" FROM t"), "42703");
-    assert_eq!(rows(&db, "SELECT \"a\" FROM T WHERE A = 1"), vec![vec![i(1)]]);
+    assert_eq!(
+        rows(&db, "SELECT \"a\" FROM T WHERE A = 1"),
+        vec![vec![i(1)]]
+    );
 }
 
 #[test]

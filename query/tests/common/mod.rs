@@ -81,8 +81,11 @@ pub fn db() -> Database {
         ] {
             tw.insert_row("u", row).unwrap();
         }
-        tw.create_table(TableSchema::new("e", vec![ColumnDef::new("x", SqlType::BigInt)]))
-            .unwrap();
+        tw.create_table(TableSchema::new(
+            "e",
+            vec![ColumnDef::new("x", SqlType::BigInt)],
+        ))
+        .unwrap();
     }
     w.commit().unwrap();
     db
