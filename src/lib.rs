@@ -65,7 +65,7 @@ pub use error::{Error, Result};
 pub use params::Params;
 pub use rows::{FromRow, MappedRows, Row, RowIndex, RowMapper, Rows};
 pub use statement::Statement;
-pub use transaction::Transaction;
+pub use transaction::{Savepoint, Transaction};
 
 pub use covet_engine::value::{Date, Decimal, Interval, Time, Timestamp, Value};
 pub use covet_query::{Column, CommandTag, DataType, QueryError, SqlState, TransactionStatus};
