@@ -692,4 +692,5 @@ pub fn spilling_state(c: u64) -> Model {
     m
 }
 
+pub mod differential;
 pub mod fuzz_logic;
