@@ -8,18 +8,40 @@
 //! * [`error`]: [`QueryError`] with its [`SqlState`];
 //! * [`types`]: [`DataType`], the type of an expression;
 //! * [`expr`]: scalar expressions, bound and evaluated;
-//! * [`functions`]: scalar, aggregate and window functions.
+//! * [`functions`]: scalar, aggregate and window functions;
+//! * [`catalog`]: the binder's view of the schema; [`binder`]: query blocks to logical
+//!   plans; [`plan`]: logical and physical plans and the rule-based planner; [`exec`]:
+//!   the streaming executor; [`explain`]: EXPLAIN text.
 
+pub mod binder;
+pub mod catalog;
+mod convert;
+mod ddl;
+mod dml;
 pub mod error;
+pub mod exec;
+pub mod explain;
 pub mod expr;
 pub mod functions;
+pub mod ops;
+pub mod plan;
+mod script;
 mod session;
+pub mod settings;
+mod statement;
+mod txn;
 pub mod types;
 
 pub use covet_engine as engine;
+pub use binder::{bind_dml_target, bind_insert_target, bind_query, BoundQuery, DmlTarget, ParamTypes};
+pub use catalog::{Catalog, CatalogCache, TableInfo};
 pub use error::{QueryError, Result, SqlState};
+pub use exec::{ExecContext, ExecState, Operator};
+pub use explain::explain;
+pub use plan::{plan_query, PhysicalPlan};
 pub use session::{
     Column, CommandTag, Engine, Outcome, Prepared, RowStream, Session, StatementText,
     TransactionStatus,
 };
+pub use txn::IsolationLevel;
 pub use types::DataType;

@@ -13,17 +13,26 @@ use crate::types::DataType;
 /// catalog cache, the plan cache and the default settings.
 pub struct Engine {
     db: covet_engine::Database,
+    pub(crate) plans: crate::statement::PlanCache,
 }
 
 impl Engine {
     /// The SQL layer over an open database.
     pub fn new(db: covet_engine::Database) -> Arc<Engine> {
-        Arc::new(Engine { db })
+        Arc::new(Engine {
+            db,
+            plans: crate::statement::PlanCache::default(),
+        })
     }
 
     /// The storage engine underneath.
     pub fn database(&self) -> &covet_engine::Database {
         &self.db
+    }
+
+    /// A new session on this engine (the same as [`Session::new`]).
+    pub fn session(self: &Arc<Engine>) -> Session {
+        Session::new(self.clone())
     }
 }
 
@@ -58,30 +67,32 @@ pub struct CommandTag {
 }
 
 /// A parsed, bound and planned statement, reusable with other parameters. It re-plans
-/// itself when the schema changed since it was planned.
+/// itself when the schema changed since it was planned. Cheap to clone (clones share
+/// the plan).
+#[derive(Clone)]
 pub struct Prepared {
-    _private: (),
+    pub(crate) inner: Arc<crate::statement::PreparedInner>,
 }
 
 impl Prepared {
     /// The statement's text.
     pub fn sql(&self) -> &str {
-        todo!("core branch")
+        &self.inner.sql
     }
 
     /// The columns it returns (empty for a statement without rows).
     pub fn columns(&self) -> &[Column] {
-        todo!("core branch")
+        &self.inner.columns
     }
 
     /// The types of its parameters `$1…$n`, as inferred (`Unknown` where nothing tells).
     pub fn param_types(&self) -> &[DataType] {
-        todo!("core branch")
+        &self.inner.param_types
     }
 
     /// Whether it returns rows (SELECT, VALUES, … RETURNING, EXPLAIN, SHOW).
     pub fn returns_rows(&self) -> bool {
-        todo!("core branch")
+        self.inner.returns_rows
     }
 }
 
@@ -109,13 +120,65 @@ pub enum Outcome {
 /// session's transaction, locked per batch), so it borrows nothing: the facade's `Rows`
 /// can hold it next to its connection, and the server can keep it as a portal.
 pub struct RowStream {
-    _private: (),
+    columns: Vec<Column>,
+    source: Box<dyn BatchSource>,
+    batch: std::vec::IntoIter<Vec<Value>>,
+    done: bool,
+    /// Inside a block: the session's slot and the block's generation, to mark the block
+    /// failed when the stream fails (as any failed statement does).
+    fail_mark: Option<(crate::txn::SharedWrite, u64)>,
+}
+
+/// Where a [`RowStream`]'s batches come from: a running plan, or rows computed already
+/// (RETURNING, SHOW, EXPLAIN).
+pub(crate) trait BatchSource: Send {
+    /// The next batch, `None` at the end. Not called again after an error or the end.
+    fn next_batch(&mut self) -> Result<Option<Vec<Vec<Value>>>>;
+}
+
+/// Rows computed before the stream was made.
+struct Materialized(Option<Vec<Vec<Value>>>);
+
+impl BatchSource for Materialized {
+    fn next_batch(&mut self) -> Result<Option<Vec<Vec<Value>>>> {
+        Ok(self.0.take())
+    }
 }
 
 impl RowStream {
+    /// A stream over `source`.
+    pub(crate) fn new(
+        columns: Vec<Column>,
+        source: Box<dyn BatchSource>,
+        fail_mark: Option<(crate::txn::SharedWrite, u64)>,
+    ) -> RowStream {
+        RowStream {
+            columns,
+            source,
+            batch: Vec::new().into_iter(),
+            done: false,
+            fail_mark,
+        }
+    }
+
+    /// A stream over rows already computed.
+    pub(crate) fn materialized(columns: Vec<Column>, rows: Vec<Vec<Value>>) -> RowStream {
+        RowStream::new(columns, Box::new(Materialized(Some(rows))), None)
+    }
+
     /// The result columns.
     pub fn columns(&self) -> &[Column] {
-        todo!("core branch")
+        &self.columns
+    }
+
+    fn fail(&mut self) {
+        self.done = true;
+        if let Some((slot, generation)) = self.fail_mark.take() {
+            let mut slot = crate::txn::lock(&slot);
+            if slot.generation == generation {
+                slot.failed = true;
+            }
+        }
     }
 }
 
@@ -123,7 +186,25 @@ impl Iterator for RowStream {
     type Item = Result<Vec<Value>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        todo!("core branch")
+        loop {
+            if let Some(row) = self.batch.next() {
+                return Some(Ok(row));
+            }
+            if self.done {
+                return None;
+            }
+            match self.source.next_batch() {
+                Ok(Some(batch)) => self.batch = batch.into_iter(),
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    self.fail();
+                    return Some(Err(e));
+                }
+            }
+        }
     }
 }
 
@@ -131,12 +212,19 @@ impl Iterator for RowStream {
 /// A session is `Send` (it can move between threads) and used by one thread at a time.
 pub struct Session {
     engine: Arc<Engine>,
+    pub(crate) txn: crate::txn::Transaction,
+    pub(crate) settings: crate::settings::Settings,
 }
 
 impl Session {
     /// A new session on `engine`, outside any transaction, with default settings.
     pub fn new(engine: Arc<Engine>) -> Session {
-        Session { engine }
+        let txn = crate::txn::Transaction::new(engine.database().clone());
+        Session {
+            engine,
+            txn,
+            settings: crate::settings::Settings::default(),
+        }
     }
 
     /// The engine this session runs on.
@@ -146,38 +234,66 @@ impl Session {
 
     /// Parses, binds and plans exactly one statement (42601 for none or several).
     pub fn prepare(&mut self, sql: &str) -> Result<Prepared> {
-        let _ = sql;
-        todo!("core branch")
+        let inner = crate::statement::prepare(self, sql)?;
+        Ok(Prepared {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Runs a prepared statement with `params` (`$1` is `params[0]`); 08P01-style
     /// mismatches in the count are 42P02.
     pub fn execute(&mut self, stmt: &Prepared, params: &[Value]) -> Result<Outcome> {
-        let _ = (stmt, params);
-        todo!("core branch")
+        crate::statement::execute(self, &stmt.inner, params)
     }
 
     /// Prepares and runs one statement (through the plan cache).
     pub fn execute_sql(&mut self, sql: &str, params: &[Value]) -> Result<Outcome> {
-        let _ = (sql, params);
-        todo!("core branch")
+        let cached = self.engine.plans.get(sql);
+        let stmt = match cached {
+            Some(inner) => Prepared { inner },
+            None => {
+                let stmt = self.prepare(sql)?;
+                if stmt.inner.cacheable() {
+                    self.engine.plans.put(sql, stmt.inner.clone());
+                }
+                stmt
+            }
+        };
+        self.execute(&stmt, params)
     }
 
     /// Runs every statement of a script, discarding rows; stops at the first error.
     pub fn execute_batch(&mut self, sql: &str) -> Result<()> {
-        let _ = sql;
-        todo!("core branch")
+        for stmt in Session::split_statements(sql)? {
+            if let Outcome::Rows(rows) = self.execute_sql(&stmt.sql, &[])? {
+                for row in rows {
+                    row?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Splits a script into statements (respecting quotes, comments, `$$` strings and
     /// trigger bodies), with their line numbers. 42601 for an unterminated string.
     pub fn split_statements(sql: &str) -> Result<Vec<StatementText>> {
-        let _ = sql;
-        todo!("core branch")
+        crate::script::split(sql)
     }
 
     /// Whether a transaction block is open.
     pub fn transaction_status(&self) -> TransactionStatus {
-        todo!("core branch")
+        self.txn.status()
+    }
+
+    /// The isolation level of the open block, or of the blocks this session opens.
+    pub fn isolation_level(&self) -> crate::txn::IsolationLevel {
+        self.txn
+            .isolation()
+            .unwrap_or(self.settings.default_isolation)
+    }
+
+    /// The `work_mem` setting: bytes a sort or hash may hold before it spills.
+    pub fn work_mem(&self) -> usize {
+        self.settings.work_mem
     }
 }

@@ -6,16 +6,23 @@
 //! ```text
 //! 'T' table name  → table record (schema, row tree, its indexes and their trees)
 //! 'X' index name  → index owner (the index's table)
-//! 'R' table name  → rowid counter (tables without a primary key, once a row was inserted)
+//! 'R' table name  → rowid floor (tables without a primary key; see `dml.rs`)
 //! 'S' table name  → statistics (after ANALYZE)
+//! 'V' view name   → view record            'Q' sequence name → sequence record
+//! 'D' table name  → the table's SQL text (as the SQL layer gave it)
+//! 'C' len table constraint → CHECK record  (len: the table name's byte length, u8)
+//! 'F' len table constraint → FOREIGN KEY record
 //! ```
 //!
 //! Invariants (checked by the table integrity check):
 //!
-//! 1. Table and index names share one namespace: no name is both a `T` and an `X` key.
+//! 1. Tables, indexes, views and sequences share one namespace: no name is the key of
+//!    two of `T`, `X`, `V`, `Q`.
 //! 2. `X i → t` exists exactly when the record `T t` lists index `i`.
 //! 3. Every tree a record names exists, and no two records name the same tree.
-//! 4. `R` and `S` keys name existing tables.
+//! 4. `R`, `S`, `D`, `C` and `F` keys name existing tables; a constraint name is used
+//!    once per table (by a `C` or an `F` key); a foreign key's columns and referenced
+//!    columns exist and the referenced table exists.
 //!
 //! The catalog tree is created with the first table; a database without it has no tables.
 //! It changes in the same write transaction as the rows, so a rollback undoes DDL.
@@ -43,6 +50,11 @@ const TABLE: u8 = b'T';
 const OWNER: u8 = b'X';
 const ROWID: u8 = b'R';
 const STATS: u8 = b'S';
+pub(crate) const VIEW: u8 = b'V';
+pub(crate) const SEQUENCE: u8 = b'Q';
+pub(crate) const TABLE_SQL: u8 = b'D';
+pub(crate) const CHECK: u8 = b'C';
+pub(crate) const FOREIGN_KEY: u8 = b'F';
 
 fn key(kind: u8, name: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + name.len());
@@ -51,21 +63,46 @@ fn key(kind: u8, name: &str) -> Vec<u8> {
     k
 }
 
-fn corrupt(what: &str, name: &str, source: CatalogDecodeError) -> Error {
+/// The key of a record scoped to a table: kind, the table name's length, table, name.
+fn scoped_key(kind: u8, table: &str, name: &str) -> Vec<u8> {
+    let mut k = scoped_prefix(kind, table);
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+fn scoped_prefix(kind: u8, table: &str) -> Vec<u8> {
+    // Names are at most 63 bytes (schema.rs), so the length fits a byte.
+    let mut k = Vec::with_capacity(2 + table.len());
+    k.push(kind);
+    k.push(table.len() as u8);
+    k.extend_from_slice(table.as_bytes());
+    k
+}
+
+pub(crate) fn corrupt(what: &str, name: &str, source: CatalogDecodeError) -> Error {
     Error::Table(TableError::CatalogCorrupt {
         record: format!("{what} {name:?}"),
         source,
     })
 }
 
-/// The name of the tree holding a table's rows.
-pub(crate) fn row_tree_name(table: &str) -> String {
-    format!("t:{table}")
-}
-
-/// The name of the tree holding an index's entries.
-pub(crate) fn index_tree_name(index: &str) -> String {
-    format!("i:{index}")
+/// A name for a new tree of a table (`prefix` "t:") or index ("i:") called `name`:
+/// `<prefix><name>`, or when a tree of that name exists (its table or index was renamed
+/// and kept its tree) `<prefix><name>#2`, `#3`, …, the first one free. Records name
+/// their trees, so a tree's name is only ever chosen here, once.
+pub(crate) fn new_tree_name(kv: &dyn Kv, prefix: &str, name: &str) -> Result<String> {
+    let base = format!("{prefix}{name}");
+    if kv.find_tree(&base)?.is_none() {
+        return Ok(base);
+    }
+    let mut n = 2u64;
+    loop {
+        let candidate = format!("{base}#{n}");
+        if kv.find_tree(&candidate)?.is_none() {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
 }
 
 /// A table resolved in one transaction: its record and its open trees.
@@ -76,6 +113,8 @@ pub(crate) struct Resolved {
     pub tree: Tree,
     /// The index trees, in the order of `rec.indexes`.
     pub index_trees: Vec<Tree>,
+    /// Whether rows are stored in visible column order (`TableRecord::is_identity`).
+    pub identity: bool,
 }
 
 impl Resolved {
@@ -92,7 +131,7 @@ fn catalog(kv: &dyn Kv) -> Result<Option<Tree>> {
     kv.find_tree(CATALOG_TREE)
 }
 
-fn get(kv: &dyn Kv, kind: u8, name: &str) -> Result<Option<Vec<u8>>> {
+pub(crate) fn get(kv: &dyn Kv, kind: u8, name: &str) -> Result<Option<Vec<u8>>> {
     let Some(cat) = catalog(kv)? else {
         return Ok(None);
     };
@@ -132,6 +171,7 @@ pub(crate) fn resolve(kv: &dyn Kv, rec: TableRecord) -> Result<Resolved> {
         .map(|i| open(&i.tree))
         .collect::<Result<_>>()?;
     Ok(Resolved {
+        identity: rec.is_identity(),
         rec,
         tree,
         index_trees,
@@ -171,7 +211,7 @@ pub(crate) fn load_stats(kv: &dyn Kv, name: &str) -> Result<Option<TableStats>> 
 }
 
 /// The names of the records of one kind, in byte order.
-fn names(kv: &dyn Kv, kind: u8) -> Result<Vec<String>> {
+pub(crate) fn names(kv: &dyn Kv, kind: u8) -> Result<Vec<String>> {
     let Some(cat) = catalog(kv)? else {
         return Ok(Vec::new());
     };
@@ -205,22 +245,109 @@ pub(crate) fn index_names(kv: &dyn Kv) -> Result<Vec<String>> {
     names(kv, OWNER)
 }
 
-/// The names of the rowid counters and statistics records.
-pub(crate) fn counter_and_stats_names(kv: &dyn Kv) -> Result<(Vec<String>, Vec<String>)> {
-    Ok((names(kv, ROWID)?, names(kv, STATS)?))
+/// The names of the rowid floors, statistics and table SQL records.
+pub(crate) fn table_scoped_names(kv: &dyn Kv) -> Result<[(&'static str, Vec<String>); 3]> {
+    Ok([
+        ("rowid floor", names(kv, ROWID)?),
+        ("statistics", names(kv, STATS)?),
+        ("table SQL text", names(kv, TABLE_SQL)?),
+    ])
 }
 
-fn put(w: &mut WriteTxn, kind: u8, name: &str, value: &[u8]) -> Result<()> {
+pub(crate) fn put(w: &mut WriteTxn, kind: u8, name: &str, value: &[u8]) -> Result<()> {
     let cat = w.open_or_create_tree(CATALOG_TREE)?;
     w.insert(&cat, &key(kind, name), value)?;
     Ok(())
 }
 
-fn remove(w: &mut WriteTxn, kind: u8, name: &str) -> Result<()> {
+pub(crate) fn remove(w: &mut WriteTxn, kind: u8, name: &str) -> Result<()> {
     if let Some(cat) = catalog(&*w)? {
         w.remove(&cat, &key(kind, name))?;
     }
     Ok(())
+}
+
+/// The value of the record `name` of `table` of a scoped kind (`CHECK`, `FOREIGN_KEY`).
+pub(crate) fn scoped_get(
+    kv: &dyn Kv,
+    kind: u8,
+    table: &str,
+    name: &str,
+) -> Result<Option<Vec<u8>>> {
+    let Some(cat) = catalog(kv)? else {
+        return Ok(None);
+    };
+    Ok(kv
+        .get(&cat, &scoped_key(kind, table, name))?
+        .map(|v| v.to_vec()))
+}
+
+/// Stores the record `name` of `table` of a scoped kind.
+pub(crate) fn scoped_put(
+    w: &mut WriteTxn,
+    kind: u8,
+    table: &str,
+    name: &str,
+    value: &[u8],
+) -> Result<()> {
+    let cat = w.open_or_create_tree(CATALOG_TREE)?;
+    w.insert(&cat, &scoped_key(kind, table, name), value)?;
+    Ok(())
+}
+
+/// Removes the record `name` of `table` of a scoped kind.
+pub(crate) fn scoped_remove(w: &mut WriteTxn, kind: u8, table: &str, name: &str) -> Result<()> {
+    if let Some(cat) = catalog(&*w)? {
+        w.remove(&cat, &scoped_key(kind, table, name))?;
+    }
+    Ok(())
+}
+
+/// A record of a scoped kind: its table, its name and its value.
+pub(crate) struct Scoped {
+    pub table: String,
+    pub name: String,
+    pub value: Vec<u8>,
+}
+
+/// The records of a scoped kind, of one table or (`None`) of all, in key order.
+pub(crate) fn scoped_list(kv: &dyn Kv, kind: u8, table: Option<&str>) -> Result<Vec<Scoped>> {
+    let Some(cat) = catalog(kv)? else {
+        return Ok(Vec::new());
+    };
+    let prefix = match table {
+        Some(t) => scoped_prefix(kind, t),
+        None => vec![kind],
+    };
+    let upper = crate::value::prefix_successor(&prefix)
+        .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+    let mut out = Vec::new();
+    for entry in kv.range(&cat, std::ops::Bound::Included(prefix), upper, false) {
+        let entry = entry?;
+        let key = entry.key();
+        let bad = || {
+            corrupt(
+                "key",
+                &String::from_utf8_lossy(key),
+                CatalogDecodeError::Invalid {
+                    what: "scoped key",
+                    reason: "malformed table name",
+                },
+            )
+        };
+        let len = *key.get(1).ok_or_else(bad)? as usize;
+        let table = key.get(2..2 + len).ok_or_else(bad)?;
+        let name = &key[2 + len..];
+        let (Ok(table), Ok(name)) = (std::str::from_utf8(table), std::str::from_utf8(name)) else {
+            return Err(bad());
+        };
+        out.push(Scoped {
+            table: table.to_owned(),
+            name: name.to_owned(),
+            value: entry.value().to_vec(),
+        });
+    }
+    Ok(out)
 }
 
 /// Writes (or replaces) a table record.
@@ -228,11 +355,42 @@ pub(crate) fn store_table(w: &mut WriteTxn, rec: &TableRecord) -> Result<()> {
     put(w, TABLE, &rec.schema.name, &rec.to_bytes())
 }
 
-/// Removes a table's record, rowid counter and statistics.
+/// Removes a table's record, rowid floor, statistics, SQL text and constraints.
 pub(crate) fn remove_table(w: &mut WriteTxn, name: &str) -> Result<()> {
     remove(w, TABLE, name)?;
     remove(w, ROWID, name)?;
-    remove(w, STATS, name)
+    remove(w, STATS, name)?;
+    remove(w, TABLE_SQL, name)?;
+    for kind in [CHECK, FOREIGN_KEY] {
+        for rec in scoped_list(&*w, kind, Some(name))? {
+            scoped_remove(w, kind, name, &rec.name)?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves the records keyed by a table's name (rowid floor, statistics, SQL text,
+/// constraints) from `old` to `new`. The table record and index owners are the
+/// caller's.
+pub(crate) fn move_table_records(w: &mut WriteTxn, old: &str, new: &str) -> Result<()> {
+    for kind in [ROWID, STATS, TABLE_SQL] {
+        if let Some(v) = get(&*w, kind, old)? {
+            remove(w, kind, old)?;
+            put(w, kind, new, &v)?;
+        }
+    }
+    for kind in [CHECK, FOREIGN_KEY] {
+        for rec in scoped_list(&*w, kind, Some(old))? {
+            scoped_remove(w, kind, old, &rec.name)?;
+            scoped_put(w, kind, new, &rec.name, &rec.value)?;
+        }
+    }
+    Ok(())
+}
+
+/// Forgets the statistics of `table` (its columns changed).
+pub(crate) fn remove_stats(w: &mut WriteTxn, table: &str) -> Result<()> {
+    remove(w, STATS, table)
 }
 
 /// Records that index `index` belongs to `table`.

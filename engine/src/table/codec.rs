@@ -7,21 +7,32 @@
 //! one-column row in the row format (`value::encode_row`) behind its byte length.
 //!
 //! ```text
-//! table record:  version u8 = 1
-//!                name str, row tree str
-//!                column count n, n × column
-//!                pk count k (0 = implicit rowid), k × column position
+//! table record:  version u8 = 2
+//!                name str, row tree str, next slot
+//!                column count n, n × column (in visible order)
+//!                pk count k (0 = implicit rowid), k × column slot
 //!                index count m, m × index
-//! column:        name str, type, flags u8 (bit 0 nullable, bit 1 has default),
+//! column:        name str, slot, type,
+//!                flags u8 (bit 0 nullable, bit 1 has default, bit 2 has missing value),
 //!                [default: byte length, row of one value]
+//!                [missing value: byte length, row of one value]
 //! type:          tag u8, then for NUMERIC a flags u8 (bit 0 precision, bit 1 scale) and
 //!                the present ones as varints, for VARCHAR/CHAR the length as a varint
 //! index:         name str, tree str, flags u8 (bit 0 unique),
-//!                column count c, c × (column position, order u8: 0 asc, 1 desc)
+//!                column count c, c × (column slot, order u8: 0 asc, 1 desc)
 //! index owner:   version u8, table name (UTF-8, to the end)
 //! rowid counter: version u8, next rowid i64 LE (≥ 1)
 //! statistics:    version u8, TableStats::to_bytes
 //! ```
+//!
+//! Column slots (version 2): each column has a stable slot, the place of its value in
+//! stored rows. A new table's columns take slots `0..n`; an added column takes the next
+//! slot, which only grows (a dropped column's slot is never reused), so a row written
+//! before an ADD COLUMN is shorter than the new slot and reads the column's *missing
+//! value* (the default given at ADD time; NULL without one). Keys (primary key, indexes)
+//! name slots, so dropping or renaming another column renumbers nothing stored. The
+//! decoded record maps slots to visible positions: [`TableSchema`] and [`IndexDef`]
+//! speak positions only. Version 1 records (no slots) read as slots `0..n`.
 //!
 //! Invariants: the decoder never panics and never allocates more than the bytes it is
 //! given justify (every count is bounded by the bytes left); it rejects trailing bytes,
@@ -30,12 +41,15 @@
 //! invariant of `schema.rs`. A new layout gets a new version byte; readers keep reading
 //! the old ones.
 
-use super::schema::{ColumnDef, IndexDef, SchemaError, TableSchema};
+use super::schema::{ColumnDef, IndexDef, SchemaError, TableSchema, MAX_COLUMNS};
 use crate::value::{decode_row, encode_row, RowDecodeError, SortOrder, SqlType, Value};
 use crate::varint;
 
 /// The version byte this build writes at the start of every catalog record.
-pub const CATALOG_FORMAT_VERSION: u8 = 1;
+pub const CATALOG_FORMAT_VERSION: u8 = 2;
+
+/// The oldest catalog format version this build reads.
+const OLDEST_VERSION: u8 = 1;
 
 /// Why bytes are not a valid catalog record.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -82,6 +96,13 @@ pub(crate) struct TableRecord {
     /// The tree holding the rows.
     pub tree: String,
     pub indexes: Vec<IndexRecord>,
+    /// The slot of each column, in visible order (distinct, below `next_slot`).
+    pub slots: Vec<u32>,
+    /// What each column reads in a row too short to hold its slot: the default given
+    /// when the column was added (`None`: NULL).
+    pub missing: Vec<Option<Value>>,
+    /// The slot the next added column takes; above every slot ever used.
+    pub next_slot: u32,
 }
 
 /// An index as its table's record holds it.
@@ -92,14 +113,22 @@ pub(crate) struct IndexRecord {
     pub tree: String,
 }
 
-struct Writer(Vec<u8>);
+pub(super) struct Writer(pub(super) Vec<u8>);
 
 impl Writer {
-    fn varint(&mut self, v: u64) {
+    /// A one-value row behind its byte length.
+    pub(super) fn value(&mut self, v: &Value) {
+        let mut row = Vec::new();
+        encode_row(std::slice::from_ref(v), &mut row);
+        self.varint(row.len() as u64);
+        self.0.extend_from_slice(&row);
+    }
+
+    pub(super) fn varint(&mut self, v: u64) {
         varint::put(&mut self.0, v);
     }
 
-    fn str(&mut self, s: &str) {
+    pub(super) fn str(&mut self, s: &str) {
         self.varint(s.len() as u64);
         self.0.extend_from_slice(s.as_bytes());
     }
@@ -140,12 +169,38 @@ impl Writer {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
+pub(super) struct Reader<'a> {
+    pub(super) bytes: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, what: &'static str) -> DecodeResult<&'a [u8]> {
+    /// A one-value row behind its byte length (see [`Writer::value`]).
+    pub(super) fn value(&mut self, what: &'static str) -> DecodeResult<Value> {
+        let len = self.len(what)?;
+        let row = decode_row(self.take(len, what)?)
+            .map_err(|source| CatalogDecodeError::Value { source })?;
+        match <[Value; 1]>::try_from(row) {
+            Ok([v]) => Ok(v),
+            Err(_) => Err(CatalogDecodeError::Invalid {
+                what,
+                reason: "not exactly one value",
+            }),
+        }
+    }
+
+    /// A column slot (version 2) or position (version 1, where they coincide).
+    fn slot(&mut self, version: u8, what: &'static str) -> DecodeResult<u32> {
+        if version >= 2 {
+            self.u32(what)
+        } else {
+            u32::try_from(self.position(what)?).map_err(|_| CatalogDecodeError::Invalid {
+                what,
+                reason: "does not fit 32 bits",
+            })
+        }
+    }
+
+    pub(super) fn take(&mut self, n: usize, what: &'static str) -> DecodeResult<&'a [u8]> {
         if n > self.bytes.len() {
             return Err(CatalogDecodeError::Truncated { what });
         }
@@ -154,11 +209,11 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn u8(&mut self, what: &'static str) -> DecodeResult<u8> {
+    pub(super) fn u8(&mut self, what: &'static str) -> DecodeResult<u8> {
         Ok(self.take(1, what)?[0])
     }
 
-    fn varint(&mut self, what: &'static str) -> DecodeResult<u64> {
+    pub(super) fn varint(&mut self, what: &'static str) -> DecodeResult<u64> {
         let (v, used) = varint::get(self.bytes).ok_or(CatalogDecodeError::Truncated { what })?;
         self.bytes = &self.bytes[used..];
         Ok(v)
@@ -166,7 +221,7 @@ impl<'a> Reader<'a> {
 
     /// A count or length: each item takes at least one byte, so it cannot exceed the bytes
     /// left.
-    fn len(&mut self, what: &'static str) -> DecodeResult<usize> {
+    pub(super) fn len(&mut self, what: &'static str) -> DecodeResult<usize> {
         let v = self.varint(what)?;
         usize::try_from(v)
             .ok()
@@ -174,7 +229,7 @@ impl<'a> Reader<'a> {
             .ok_or(CatalogDecodeError::Truncated { what })
     }
 
-    fn u32(&mut self, what: &'static str) -> DecodeResult<u32> {
+    pub(super) fn u32(&mut self, what: &'static str) -> DecodeResult<u32> {
         u32::try_from(self.varint(what)?).map_err(|_| CatalogDecodeError::Invalid {
             what,
             reason: "does not fit 32 bits",
@@ -188,7 +243,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn str(&mut self, what: &'static str) -> DecodeResult<String> {
+    pub(super) fn str(&mut self, what: &'static str) -> DecodeResult<String> {
         let n = self.len(what)?;
         let bytes = self.take(n, what)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| CatalogDecodeError::Invalid {
@@ -197,7 +252,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn flags(&mut self, what: &'static str, allowed: u8) -> DecodeResult<u8> {
+    pub(super) fn flags(&mut self, what: &'static str, allowed: u8) -> DecodeResult<u8> {
         let f = self.u8(what)?;
         if f & !allowed != 0 {
             return Err(CatalogDecodeError::Invalid {
@@ -250,14 +305,23 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn version(&mut self) -> DecodeResult<()> {
+    /// The version byte, one this build reads.
+    pub(super) fn version(&mut self) -> DecodeResult<u8> {
+        match self.u8("version")? {
+            v @ OLDEST_VERSION..=CATALOG_FORMAT_VERSION => Ok(v),
+            version => Err(CatalogDecodeError::UnsupportedVersion { version }),
+        }
+    }
+
+    /// The version byte of a record kind that version 2 introduced.
+    pub(super) fn current_version(&mut self) -> DecodeResult<()> {
         match self.u8("version")? {
             CATALOG_FORMAT_VERSION => Ok(()),
             version => Err(CatalogDecodeError::UnsupportedVersion { version }),
         }
     }
 
-    fn end(&self) -> DecodeResult<()> {
+    pub(super) fn end(&self) -> DecodeResult<()> {
         if self.bytes.is_empty() {
             Ok(())
         } else {
@@ -271,32 +335,70 @@ impl<'a> Reader<'a> {
 
 const NULLABLE: u8 = 1;
 const HAS_DEFAULT: u8 = 2;
+const HAS_MISSING: u8 = 4;
 const UNIQUE: u8 = 1;
 
+/// Most column slots a table may ever use, dropped columns included (each dropped column
+/// keeps its slot, one NULL bit in every row written after it). PostgreSQL counts dropped
+/// columns against its column limit the same way; this bound is four times ours.
+pub const MAX_SLOTS: u32 = 4 * MAX_COLUMNS as u32;
+
 impl TableRecord {
-    /// The record's bytes (see the module documentation).
+    /// A new table's record: column `i` in slot `i`, nothing missing.
+    pub(crate) fn new(schema: TableSchema, tree: String) -> TableRecord {
+        let n = schema.columns.len();
+        TableRecord {
+            slots: (0..n as u32).collect(),
+            missing: vec![None; n],
+            next_slot: n as u32,
+            schema,
+            tree,
+            indexes: Vec::new(),
+        }
+    }
+
+    /// Whether rows store column `i` in slot `i` for every column, with no slot dropped
+    /// and no value missing: rows then encode and decode without remapping.
+    pub(crate) fn is_identity(&self) -> bool {
+        self.next_slot as usize == self.slots.len()
+            && self.slots.iter().enumerate().all(|(i, &s)| s as usize == i)
+            && self.missing.iter().all(Option::is_none)
+    }
+
+    /// The number of slots a row written now stores: up to the highest visible slot.
+    pub(crate) fn row_width(&self) -> usize {
+        self.slots.iter().max().map_or(0, |&s| s as usize + 1)
+    }
+
+    /// The slot of each position in `positions`.
+    fn slots_of(&self, positions: impl Iterator<Item = usize>) -> Vec<u32> {
+        positions.map(|p| self.slots[p]).collect()
+    }
+
+    /// The record's bytes (see the module documentation): always the current version.
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer(vec![CATALOG_FORMAT_VERSION]);
         let s = &self.schema;
         w.str(&s.name);
         w.str(&self.tree);
+        w.varint(self.next_slot.into());
         w.varint(s.columns.len() as u64);
-        for c in &s.columns {
+        for (i, c) in s.columns.iter().enumerate() {
             w.str(&c.name);
+            w.varint(self.slots[i].into());
             w.ty(c.ty);
+            let missing = &self.missing[i];
             let flags = if c.nullable { NULLABLE } else { 0 }
-                | if c.default.is_some() { HAS_DEFAULT } else { 0 };
+                | if c.default.is_some() { HAS_DEFAULT } else { 0 }
+                | if missing.is_some() { HAS_MISSING } else { 0 };
             w.0.push(flags);
-            if let Some(d) = &c.default {
-                let mut row = Vec::new();
-                encode_row(std::slice::from_ref(d), &mut row);
-                w.varint(row.len() as u64);
-                w.0.extend_from_slice(&row);
+            for v in [&c.default, missing].into_iter().flatten() {
+                w.value(v);
             }
         }
-        let pk = s.primary_key.as_deref().unwrap_or(&[]);
+        let pk = self.slots_of(s.primary_key.iter().flatten().copied());
         w.varint(pk.len() as u64);
-        pk.iter().for_each(|&p| w.varint(p as u64));
+        pk.iter().for_each(|&p| w.varint(p.into()));
         w.varint(self.indexes.len() as u64);
         for ix in &self.indexes {
             w.str(&ix.def.name);
@@ -304,38 +406,57 @@ impl TableRecord {
             w.0.push(if ix.def.unique { UNIQUE } else { 0 });
             w.varint(ix.def.columns.len() as u64);
             for &(p, order) in &ix.def.columns {
-                w.varint(p as u64);
+                w.varint(self.slots[p].into());
                 w.0.push(u8::from(order == SortOrder::Desc));
             }
         }
         w.0
     }
 
-    /// Reads the form written by [`TableRecord::to_bytes`], checking every invariant.
+    /// Reads the form written by [`TableRecord::to_bytes`] (or by version 1, whose
+    /// columns sit in slots `0..n`), checking every invariant.
     pub(crate) fn from_bytes(bytes: &[u8]) -> DecodeResult<TableRecord> {
         let mut r = Reader { bytes };
-        r.version()?;
+        let version = r.version()?;
         let name = r.str("table name")?;
         let tree = r.str("row tree name")?;
+        let next_slot = if version >= 2 {
+            let n = r.u32("next slot")?;
+            if n > MAX_SLOTS {
+                return Err(CatalogDecodeError::Invalid {
+                    what: "next slot",
+                    reason: "above the slot limit",
+                });
+            }
+            Some(n)
+        } else {
+            None
+        };
         let n = r.len("column count")?;
         let mut columns = Vec::with_capacity(n);
-        for _ in 0..n {
+        let mut slots = Vec::with_capacity(n);
+        let mut missing_values = Vec::with_capacity(n);
+        for i in 0..n {
             let cname = r.str("column name")?;
+            let slot = if version >= 2 {
+                r.u32("column slot")?
+            } else {
+                i as u32
+            };
             let ty = r.ty()?;
-            let flags = r.flags("column flags", NULLABLE | HAS_DEFAULT)?;
+            let allowed = if version >= 2 {
+                NULLABLE | HAS_DEFAULT | HAS_MISSING
+            } else {
+                NULLABLE | HAS_DEFAULT
+            };
+            let flags = r.flags("column flags", allowed)?;
             let default = if flags & HAS_DEFAULT != 0 {
-                let len = r.len("default length")?;
-                let row = decode_row(r.take(len, "default")?)
-                    .map_err(|source| CatalogDecodeError::Value { source })?;
-                match <[Value; 1]>::try_from(row) {
-                    Ok([v]) => Some(v),
-                    Err(_) => {
-                        return Err(CatalogDecodeError::Invalid {
-                            what: "default",
-                            reason: "not exactly one value",
-                        })
-                    }
-                }
+                Some(r.value("default")?)
+            } else {
+                None
+            };
+            let missing = if flags & HAS_MISSING != 0 {
+                Some(r.value("missing value")?)
             } else {
                 None
             };
@@ -345,16 +466,36 @@ impl TableRecord {
                 nullable: flags & NULLABLE != 0,
                 default,
             });
+            slots.push(slot);
+            missing_values.push(missing);
         }
+        let next_slot = next_slot.unwrap_or(n as u32);
+        for (i, &s) in slots.iter().enumerate() {
+            if s >= next_slot || slots[..i].contains(&s) {
+                return Err(CatalogDecodeError::Invalid {
+                    what: "column slot",
+                    reason: "repeated, or not below the next slot",
+                });
+            }
+        }
+        let position = |slot: u32| {
+            slots
+                .iter()
+                .position(|&s| s == slot)
+                .ok_or(CatalogDecodeError::Invalid {
+                    what: "key column",
+                    reason: "names no column of the table",
+                })
+        };
         let k = r.len("primary key length")?;
         let primary_key = if k == 0 {
             None
         } else {
-            Some(
-                (0..k)
-                    .map(|_| r.position("primary key column"))
-                    .collect::<DecodeResult<Vec<usize>>>()?,
-            )
+            let mut pk = Vec::with_capacity(k);
+            for _ in 0..k {
+                pk.push(position(r.slot(version, "primary key column")?)?);
+            }
+            Some(pk)
         };
         let schema = TableSchema {
             name,
@@ -362,6 +503,15 @@ impl TableRecord {
             primary_key,
         };
         schema.validate()?;
+        for (c, m) in schema.columns.iter().zip(&missing_values) {
+            if let Some(v) = m {
+                c.ty.check(v).map_err(|source| SchemaError::BadDefault {
+                    table: schema.name.clone(),
+                    column: c.name.clone(),
+                    source,
+                })?;
+            }
+        }
         let m = r.len("index count")?;
         let mut indexes: Vec<IndexRecord> = Vec::with_capacity(m);
         for _ in 0..m {
@@ -371,7 +521,7 @@ impl TableRecord {
             let c = r.len("index column count")?;
             let mut cols = Vec::with_capacity(c);
             for _ in 0..c {
-                let p = r.position("index column")?;
+                let p = position(r.slot(version, "index column")?)?;
                 let order = match r.u8("index column order")? {
                     0 => SortOrder::Asc,
                     1 => SortOrder::Desc,
@@ -416,6 +566,9 @@ impl TableRecord {
             schema,
             tree,
             indexes,
+            slots,
+            missing: missing_values,
+            next_slot,
         })
     }
 }
@@ -503,24 +656,22 @@ mod tests {
             ],
         )
         .with_primary_key(vec![0]);
-        TableRecord {
-            indexes: vec![
-                IndexRecord {
-                    def: IndexDef::new(
-                        "orders_by_customer",
-                        "orders",
-                        vec![(1, SortOrder::Asc), (3, SortOrder::Desc)],
-                    ),
-                    tree: "i:orders_by_customer".into(),
-                },
-                IndexRecord {
-                    def: IndexDef::new("orders_at", "orders", vec![(3, SortOrder::Asc)]).unique(),
-                    tree: "i:orders_at".into(),
-                },
-            ],
-            schema,
-            tree: "t:orders".into(),
-        }
+        let mut rec = TableRecord::new(schema, "t:orders".into());
+        rec.indexes = vec![
+            IndexRecord {
+                def: IndexDef::new(
+                    "orders_by_customer",
+                    "orders",
+                    vec![(1, SortOrder::Asc), (3, SortOrder::Desc)],
+                ),
+                tree: "i:orders_by_customer".into(),
+            },
+            IndexRecord {
+                def: IndexDef::new("orders_at", "orders", vec![(3, SortOrder::Asc)]).unique(),
+                tree: "i:orders_at".into(),
+            },
+        ];
+        rec
     }
 
     #[test]
@@ -533,6 +684,74 @@ mod tests {
         rowid.schema.primary_key = None;
         rowid.indexes.clear();
         assert_eq!(TableRecord::from_bytes(&rowid.to_bytes()), Ok(rowid));
+    }
+
+    /// A version 1 record: `t(a INTEGER NOT NULL, b TEXT DEFAULT 'x')` keyed by the
+    /// column at `pk`, with index `i` on `b`.
+    fn version_1(pk: u64) -> Vec<u8> {
+        let mut w = Writer(vec![1]);
+        w.str("t");
+        w.str("t:t");
+        w.varint(2);
+        w.str("a");
+        w.0.extend_from_slice(&[3, 0]);
+        w.str("b");
+        w.0.extend_from_slice(&[8, NULLABLE | HAS_DEFAULT]);
+        w.value(&Value::Text("x".into()));
+        w.varint(1);
+        w.varint(pk);
+        w.varint(1);
+        w.str("i");
+        w.str("i:i");
+        w.0.push(0);
+        w.varint(1);
+        w.varint(1);
+        w.0.push(0);
+        w.0
+    }
+
+    #[test]
+    fn version_1_records_read_as_slots_in_column_order() {
+        let rec = TableRecord::from_bytes(&version_1(0)).unwrap();
+        assert_eq!(rec.slots, vec![0, 1]);
+        assert_eq!(rec.next_slot, 2);
+        assert_eq!(rec.missing, vec![None, None]);
+        assert!(rec.is_identity());
+        assert_eq!(rec.schema.primary_key, Some(vec![0]));
+        assert_eq!(rec.schema.columns[1].default, Some(Value::Text("x".into())));
+        assert_eq!(rec.indexes[0].def.columns, vec![(1, SortOrder::Asc)]);
+        // Written again, it is version 2 and reads back the same.
+        let bytes = rec.to_bytes();
+        assert_eq!(bytes[0], 2);
+        assert_eq!(TableRecord::from_bytes(&bytes), Ok(rec));
+        // A key naming a column that does not exist.
+        assert_eq!(
+            TableRecord::from_bytes(&version_1(9)),
+            Err(CatalogDecodeError::Invalid {
+                what: "key column",
+                reason: "names no column of the table"
+            })
+        );
+    }
+
+    #[test]
+    fn slots_and_missing_values_round_trip() {
+        // As after: ADD COLUMN c DEFAULT 5 (slot 5), DROP COLUMN (slots 1, 3, 4 gone).
+        let mut rec = record();
+        rec.slots = vec![0, 2, 6, 7, 5];
+        rec.missing = vec![None, None, None, None, Some(Value::Int(5))];
+        rec.schema.columns[4].ty = SqlType::Integer;
+        rec.next_slot = 8;
+        assert!(!rec.is_identity());
+        assert_eq!(rec.row_width(), 8);
+        let back = TableRecord::from_bytes(&rec.to_bytes()).unwrap();
+        assert_eq!(back, rec);
+        // A missing value of the wrong type is refused like a bad default.
+        rec.missing[4] = Some(Value::Text("five".into()));
+        assert!(matches!(
+            TableRecord::from_bytes(&rec.to_bytes()),
+            Err(CatalogDecodeError::Schema(SchemaError::BadDefault { .. }))
+        ));
     }
 
     #[test]
@@ -573,11 +792,7 @@ mod tests {
             .enumerate()
             .map(|(i, &ty)| ColumnDef::new(format!("c{i}"), ty))
             .collect();
-        let rec = TableRecord {
-            schema: TableSchema::new("all", columns),
-            tree: "t:all".into(),
-            indexes: vec![],
-        };
+        let rec = TableRecord::new(TableSchema::new("all", columns), "t:all".into());
         assert_eq!(TableRecord::from_bytes(&rec.to_bytes()), Ok(rec));
     }
 
@@ -585,10 +800,10 @@ mod tests {
     fn damage_is_a_typed_error() {
         let bytes = record().to_bytes();
         let mut v2 = bytes.clone();
-        v2[0] = 2;
+        v2[0] = 3;
         assert_eq!(
             TableRecord::from_bytes(&v2),
-            Err(CatalogDecodeError::UnsupportedVersion { version: 2 })
+            Err(CatalogDecodeError::UnsupportedVersion { version: 3 })
         );
         for cut in 0..bytes.len() {
             assert!(TableRecord::from_bytes(&bytes[..cut]).is_err(), "cut {cut}");
@@ -599,14 +814,33 @@ mod tests {
             TableRecord::from_bytes(&trailing),
             Err(CatalogDecodeError::Invalid { .. })
         ));
-        // A primary key naming a column that does not exist fails validation.
+        // A primary key listing a column twice fails validation.
         let mut bad = record();
-        bad.schema.primary_key = Some(vec![9]);
+        bad.schema.primary_key = Some(vec![0, 0]);
         assert!(matches!(
             TableRecord::from_bytes(&bad.to_bytes()),
             Err(CatalogDecodeError::Schema(
-                SchemaError::UnknownColumn { .. }
+                SchemaError::RepeatedKeyColumn { .. }
             ))
+        ));
+        // A column slot at or past the next slot, and two columns in one slot.
+        let mut bad = record();
+        bad.slots[1] = bad.next_slot;
+        assert!(matches!(
+            TableRecord::from_bytes(&bad.to_bytes()),
+            Err(CatalogDecodeError::Invalid {
+                what: "column slot",
+                ..
+            })
+        ));
+        let mut bad = record();
+        bad.slots[1] = 0;
+        assert!(matches!(
+            TableRecord::from_bytes(&bad.to_bytes()),
+            Err(CatalogDecodeError::Invalid {
+                what: "column slot",
+                ..
+            })
         ));
         assert_eq!(decode_rowid(&encode_rowid(42)), Ok(42));
         assert!(decode_rowid(&encode_rowid(0)).is_err());

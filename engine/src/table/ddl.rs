@@ -6,7 +6,7 @@
 
 use std::ops::Bound;
 
-use super::catalog::{self, index_tree_name, row_tree_name, Resolved};
+use super::catalog::{self, Resolved};
 use super::codec::{IndexRecord, TableRecord};
 use super::error::TableError;
 use super::keys;
@@ -26,25 +26,21 @@ impl TableWriter<'_> {
     pub fn create_table(&mut self, schema: TableSchema) -> Result<()> {
         schema.validate()?;
         self.check_name_free(&schema.name)?;
-        let tree = row_tree_name(&schema.name);
+        let tree = catalog::new_tree_name(&*self.txn, "t:", &schema.name)?;
         self.txn.create_tree(&tree)?;
         let name = schema.name.clone();
-        catalog::store_table(
-            self.txn,
-            &TableRecord {
-                schema,
-                tree,
-                indexes: Vec::new(),
-            },
-        )?;
+        catalog::store_table(self.txn, &TableRecord::new(schema, tree))?;
         self.txn.bump_schema_cookie();
         self.forget(&name);
         Ok(())
     }
 
-    /// Drops table `name` with its indexes, rows, rowid counter and statistics.
+    /// Drops table `name` with its indexes, rows, rowid floor, statistics, SQL text and
+    /// constraints. Refusal: `ObjectInUse` while a foreign key of another table
+    /// references it (drop that constraint first).
     pub fn drop_table(&mut self, name: &str) -> Result<()> {
         let t = self.table(name)?;
+        self.check_not_referenced(&t)?;
         for ix in &t.rec.indexes {
             self.txn.drop_tree(&ix.tree)?;
             catalog::remove_owner(self.txn, &ix.def.name)?;
@@ -57,9 +53,12 @@ impl TableWriter<'_> {
     }
 
     /// Removes every row of table `name` and every entry of its indexes (TRUNCATE). The
-    /// rowid counter and statistics stay.
+    /// rowids handed out stay used (the floor is raised past them); statistics stay.
     pub fn truncate(&mut self, name: &str) -> Result<()> {
         let t = self.table(name)?;
+        if t.schema().has_rowid() {
+            self.keep_all_rowids_used(&t)?;
+        }
         self.txn.clear_tree(&t.tree)?;
         for tree in &t.index_trees {
             self.txn.clear_tree(tree)?;
@@ -89,7 +88,7 @@ impl TableWriter<'_> {
     }
 
     fn build_index(&mut self, t: &Resolved, def: IndexDef) -> Result<()> {
-        let tree_name = index_tree_name(&def.name);
+        let tree_name = catalog::new_tree_name(&*self.txn, "i:", &def.name)?;
         let itree = self.txn.create_tree(&tree_name)?;
         self.fill_index(t, &def, &itree)?;
         let mut rec = t.rec.clone();
@@ -143,9 +142,11 @@ impl TableWriter<'_> {
         Ok(())
     }
 
-    /// Drops index `name` and its entries.
+    /// Drops index `name` and its entries. Refusal: `ObjectInUse` when a foreign key
+    /// referencing its table needs it (no other unique key covers its columns).
     pub fn drop_index(&mut self, name: &str) -> Result<()> {
         let (t, i) = self.cache.index(&*self.txn, name)?;
+        self.check_index_not_needed(&t, i)?;
         let mut rec = t.rec.clone();
         let ix = rec.indexes.remove(i);
         self.txn.drop_tree(&ix.tree)?;
@@ -178,8 +179,9 @@ impl TableWriter<'_> {
         Ok(false)
     }
 
-    /// Fails if a table or index is called `name` (they share one namespace).
-    fn check_name_free(&self, name: &str) -> Result<()> {
+    /// Fails if a table, index, view or sequence is called `name` (they share one
+    /// namespace).
+    pub(super) fn check_name_free(&self, name: &str) -> Result<()> {
         if self.cache.has_table(&*self.txn, name)? {
             return Err(TableError::TableExists {
                 table: name.to_owned(),
@@ -189,6 +191,18 @@ impl TableWriter<'_> {
         if self.cache.has_index(&*self.txn, name)? {
             return Err(TableError::IndexExists {
                 index: name.to_owned(),
+            }
+            .into());
+        }
+        if catalog::get(&*self.txn, catalog::VIEW, name)?.is_some() {
+            return Err(TableError::ViewExists {
+                view: name.to_owned(),
+            }
+            .into());
+        }
+        if catalog::get(&*self.txn, catalog::SEQUENCE, name)?.is_some() {
+            return Err(TableError::SequenceExists {
+                sequence: name.to_owned(),
             }
             .into());
         }

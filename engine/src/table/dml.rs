@@ -8,17 +8,30 @@
 //! phase and leaves the table, its indexes and the rowid counter exactly as they were;
 //! an error in the second phase can only be I/O or damage, which fails the transaction
 //! (the engine then allows only a rollback).
-
-use std::sync::Arc;
+//!
+//! # Rowids
+//!
+//! A table without a primary key numbers its rows: the next rowid is
+//! `max(floor, largest rowid stored + 1)`, where the floor is the catalog's `R` record
+//! (1 when absent). An insert writes no catalog record: the largest rowid is the last
+//! key of the row tree (one seek down its right edge, once per [`TableWriter`] and
+//! table; the writer then counts on in memory). Only deleting the row with the largest
+//! rowid (and TRUNCATE) raises the floor past it, so a rowid once handed out is never
+//! handed out again, even after its row is deleted (SQLite's AUTOINCREMENT promise,
+//! without its per-insert write). Everything the counter depends on is in the
+//! transaction's trees, so it rolls back (to a savepoint too) and survives reopening
+//! with them; the in-memory count is dropped whenever the transaction may have moved
+//! underneath (`TableWriter::forget_all`).
 
 use super::catalog::{self, Resolved};
 use super::error::TableError;
 use super::keys;
-use super::read::{checked_row_key, decode_stored_row};
+use super::layout::encode_stored_row;
+use super::read::{checked_row_key, decode_stored_row, row_pk};
 use super::write::TableWriter;
 use crate::btree::check_key;
 use crate::error::Result;
-use crate::value::{encode_row, Value};
+use crate::value::Value;
 
 impl TableWriter<'_> {
     /// Inserts `row` (one value per column, in column order) into `table` and returns its
@@ -62,10 +75,9 @@ impl TableWriter<'_> {
             entries.push(entry);
         }
         let mut bytes = Vec::new();
-        encode_row(&row, &mut bytes);
+        encode_stored_row(&t, &row, &mut bytes);
 
         if let Some(next) = next_rowid {
-            catalog::store_next_rowid(self.txn, table, next)?;
             self.rowids.insert(table.to_owned(), next);
         }
         self.txn.insert(&t.tree, &key, &bytes)?;
@@ -120,7 +132,7 @@ impl TableWriter<'_> {
             changes.push((i, old_entry, new_entry));
         }
         let mut bytes = Vec::new();
-        encode_row(&row, &mut bytes);
+        encode_stored_row(&t, &row, &mut bytes);
 
         if moved {
             self.txn.remove(&t.tree, &old_key)?;
@@ -149,15 +161,74 @@ impl TableWriter<'_> {
             self.txn.remove(tree, &entry)?;
         }
         self.txn.remove(&t.tree, &key)?;
+        if let [Value::Int(rowid)] = pk {
+            if t.schema().has_rowid() {
+                self.keep_rowid_used(&t, *rowid)?;
+            }
+        }
         Ok(true)
     }
 
-    /// The rowid the next row of `t` gets.
-    fn next_rowid(&self, t: &Arc<Resolved>) -> Result<i64> {
-        match self.rowids.get(t.name()) {
-            Some(&next) => Ok(next),
-            None => catalog::next_rowid(&*self.txn, t.name()),
+    /// The rowid the next row of `t` gets (see the module documentation).
+    pub(super) fn next_rowid(&mut self, t: &Resolved) -> Result<i64> {
+        if let Some(&next) = self.rowids.get(t.name()) {
+            return Ok(next);
         }
+        let floor = catalog::next_rowid(&*self.txn, t.name())?;
+        let next = match self.last_rowid(t)? {
+            Some(last) => last
+                .checked_add(1)
+                .ok_or_else(|| TableError::RowidExhausted {
+                    table: t.name().to_owned(),
+                })?
+                .max(floor),
+            None => floor,
+        };
+        self.rowids.insert(t.name().to_owned(), next);
+        Ok(next)
+    }
+
+    /// The largest rowid stored in `t`.
+    fn last_rowid(&self, t: &Resolved) -> Result<Option<i64>> {
+        let Some(entry) = self
+            .txn
+            .range_rev::<&[u8], _>(&t.tree, ..)
+            .next()
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        match row_pk(t, entry.key(), &[])?.as_slice() {
+            [Value::Int(last)] => Ok(Some(*last)),
+            _ => Err(TableError::RowShape {
+                table: t.name().to_owned(),
+                expected: 1,
+                found: 0,
+            }
+            .into()),
+        }
+    }
+
+    /// After deleting rowid `rowid` of `t`: if it was the largest rowid and at or above
+    /// the floor, raise the floor past it, so that it is never handed out again.
+    fn keep_rowid_used(&mut self, t: &Resolved, rowid: i64) -> Result<()> {
+        let floor = catalog::next_rowid(&*self.txn, t.name())?;
+        if rowid < floor || self.last_rowid(t)?.is_some_and(|last| last > rowid) {
+            return Ok(());
+        }
+        // `rowid + 1` cannot overflow: i64::MAX is never handed out (insert_row).
+        catalog::store_next_rowid(self.txn, t.name(), rowid + 1)
+    }
+
+    /// Before emptying `t` (TRUNCATE): raise the floor past its largest rowid.
+    pub(super) fn keep_all_rowids_used(&mut self, t: &Resolved) -> Result<()> {
+        let floor = catalog::next_rowid(&*self.txn, t.name())?;
+        if let Some(last) = self.last_rowid(t)? {
+            if last >= floor {
+                catalog::store_next_rowid(self.txn, t.name(), last + 1)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -145,6 +145,104 @@ pub enum TableError {
         /// Its table.
         table: String,
     },
+    /// No column of that name exists in the table.
+    #[error("column {column:?} of table {table:?} does not exist")]
+    ColumnNotFound {
+        /// The table.
+        table: String,
+        /// The name asked for.
+        column: String,
+    },
+    /// A column of that name exists in the table.
+    #[error("column {column:?} of table {table:?} already exists")]
+    ColumnExists {
+        /// The table.
+        table: String,
+        /// The name.
+        column: String,
+    },
+    /// A column cannot be dropped while a key or constraint uses it.
+    #[error("column {column:?} of table {table:?} is used by {by}")]
+    ColumnInUse {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// What uses it: `primary key`, `index "…"` or `constraint "…" of table "…"`.
+        by: String,
+    },
+    /// A table or index cannot be dropped while another object depends on it.
+    #[error("{object} is used by {by}")]
+    ObjectInUse {
+        /// The object: `table "…"` or `index "…"`.
+        object: String,
+        /// What depends on it: `constraint "…" of table "…"`.
+        by: String,
+    },
+    /// A table has used every column slot (dropped columns keep theirs).
+    #[error("table {table:?} has used up its column slots; recreate it to add columns")]
+    SlotsExhausted {
+        /// The table.
+        table: String,
+    },
+    /// A view, or (for a new table, index, view or sequence) a name a view takes.
+    #[error("view {view:?} already exists")]
+    ViewExists {
+        /// The name.
+        view: String,
+    },
+    /// No view of that name exists.
+    #[error("view {view:?} does not exist")]
+    ViewNotFound {
+        /// The name asked for.
+        view: String,
+    },
+    /// A sequence, or (for a new table, index, view or sequence) a name a sequence takes.
+    #[error("sequence {sequence:?} already exists")]
+    SequenceExists {
+        /// The name.
+        sequence: String,
+    },
+    /// No sequence of that name exists.
+    #[error("sequence {sequence:?} does not exist")]
+    SequenceNotFound {
+        /// The name asked for.
+        sequence: String,
+    },
+    /// `nextval` passed the sequence's bound and the sequence does not cycle.
+    #[error("nextval: reached the {bound} value of sequence {sequence:?} ({value})")]
+    SequenceExhausted {
+        /// The sequence.
+        sequence: String,
+        /// `maximum` or `minimum`.
+        bound: &'static str,
+        /// The bound.
+        value: i64,
+    },
+    /// A CHECK or FOREIGN KEY constraint of that name exists on the table.
+    #[error("constraint {constraint:?} of table {table:?} already exists")]
+    ConstraintExists {
+        /// The table.
+        table: String,
+        /// The name.
+        constraint: String,
+    },
+    /// No CHECK or FOREIGN KEY constraint of that name exists on the table.
+    #[error("constraint {constraint:?} of table {table:?} does not exist")]
+    ConstraintNotFound {
+        /// The table.
+        table: String,
+        /// The name asked for.
+        constraint: String,
+    },
+    /// A view, sequence or constraint definition is not valid.
+    #[error("invalid definition of {object:?}: {reason}")]
+    InvalidDefinition {
+        /// The view, sequence or constraint.
+        object: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Stored statistics cannot be read.
     #[error("statistics of table {table:?} are damaged: {source}")]
     StatsCorrupt {

@@ -9,9 +9,14 @@
 //!   the entry that row should have (so entries and rows correspond one to one);
 //! * no two entries of a unique index share non-NULL indexed values (entries with equal
 //!   values are adjacent in index order);
-//! * a rowid table's largest rowid is below its counter.
+//! * a rowid table's floor record, if any, is readable.
 //!
-//! For the catalog it checks the invariants listed in `catalog.rs`. Problems carry the
+//! Stored rows are checked through the slot mapping (`layout.rs`): a row holds at most
+//! `next_slot` values, and its visible columns (read from their slots, or missing
+//! values) fit the schema.
+//!
+//! For the catalog it checks the invariants listed in `catalog.rs`, views, sequences and
+//! constraints included. Problems carry the
 //! root page of the tree concerned (the catalog's for catalog problems).
 
 use std::collections::{HashMap, HashSet};
@@ -24,7 +29,6 @@ use super::read::{decode_stored_row, row_pk, split_index_key, Access};
 use crate::error::Result;
 use crate::integrity::Problem;
 use crate::page::PageNo;
-use crate::value::Value;
 
 /// Most problems one check reports.
 const MAX_PROBLEMS: usize = 1000;
@@ -50,7 +54,7 @@ impl Access<'_> {
         let mut report = Report(Vec::new());
         check_rows(self.kv, &t, &mut report);
         if t.schema().has_rowid() {
-            check_rowid_counter(self.kv, &t, &mut report);
+            check_rowid_floor(self.kv, &t, &mut report);
         }
         for i in 0..t.rec.indexes.len() {
             check_index(self.kv, &t, i, &mut report);
@@ -110,23 +114,14 @@ fn check_rows(kv: &dyn Kv, t: &Resolved, report: &mut Report) {
     }
 }
 
-/// The largest rowid must be below the table's counter, or the next insert would collide.
-fn check_rowid_counter(kv: &dyn Kv, t: &Resolved, report: &mut Report) {
-    let root = t.tree.root();
-    let name = t.name();
-    let last = match kv.range(&t.tree, Unbounded, Unbounded, true).next() {
-        Some(Ok(entry)) => row_pk(t, entry.key(), &[]),
-        Some(Err(e)) => Err(e),
-        None => return,
-    };
-    let next = catalog::next_rowid(kv, name);
-    match (last.as_deref(), next.as_ref()) {
-        (Ok([Value::Int(last)]), Ok(next)) if last < next => {}
-        (Ok(last), Ok(next)) => report.add(
-            root,
-            format!("table {name:?}: last rowid {last:?} is not below the rowid counter {next}"),
-        ),
-        (Err(e), _) | (_, Err(e)) => report.add(root, format!("table {name:?}: rowid: {e}")),
+/// The rowid floor of a rowid table, when present, must be readable (the next rowid
+/// is `max(floor, last + 1)`, so no value of it can collide; see `dml.rs`).
+fn check_rowid_floor(kv: &dyn Kv, t: &Resolved, report: &mut Report) {
+    if let Err(e) = catalog::next_rowid(kv, t.name()) {
+        report.add(
+            t.tree.root(),
+            format!("table {:?}: rowid floor: {e}", t.name()),
+        );
     }
 }
 
@@ -269,14 +264,79 @@ pub(crate) fn check_all(kv: &dyn Kv) -> Result<Vec<Problem>> {
             format!("catalog: table {table:?} lists index {index:?}, which has no owner record"),
         );
     }
-    let (counters, stats) = catalog::counter_and_stats_names(kv)?;
-    for name in counters.iter().chain(&stats) {
-        if !table_set.contains(name.as_str()) {
-            report.add(
-                root,
-                format!("catalog: rowid counter or statistics of missing table {name:?}"),
-            );
+    for (what, names) in catalog::table_scoped_names(kv)? {
+        for name in names {
+            if !table_set.contains(name.as_str()) {
+                report.add(root, format!("catalog: {what} of missing table {name:?}"));
+            }
         }
     }
+    let indexes: HashSet<String> = catalog::index_names(kv)?.into_iter().collect();
+    check_objects(kv, &access, &table_set, &indexes, root, &mut report)?;
     Ok(report.0)
+}
+
+/// Views, sequences and constraints: readable, in the shared namespace, naming tables
+/// and columns that exist.
+fn check_objects(
+    kv: &dyn Kv,
+    access: &Access<'_>,
+    tables: &HashSet<&str>,
+    indexes: &HashSet<String>,
+    root: PageNo,
+    report: &mut Report,
+) -> Result<()> {
+    let views = access.list_views()?;
+    let sequences = access.list_sequences()?;
+    for name in &views {
+        if tables.contains(name.as_str()) || indexes.contains(name) {
+            report.add(root, format!("catalog: view {name:?} shares its name"));
+        }
+        if let Err(e) = access.view(name) {
+            report.add(root, format!("catalog: {e}"));
+        }
+    }
+    for name in &sequences {
+        if tables.contains(name.as_str()) || indexes.contains(name) || views.contains(name) {
+            report.add(root, format!("catalog: sequence {name:?} shares its name"));
+        }
+        if let Err(e) = access.sequence(name) {
+            report.add(root, format!("catalog: {e}"));
+        }
+    }
+    let mut constraints: HashSet<(String, String)> = HashSet::new();
+    for kind in [catalog::CHECK, catalog::FOREIGN_KEY] {
+        for rec in catalog::scoped_list(kv, kind, None)? {
+            let what = if kind == catalog::CHECK {
+                "check"
+            } else {
+                "foreign key"
+            };
+            let (table, name) = (&rec.table, &rec.name);
+            if !tables.contains(table.as_str()) {
+                report.add(
+                    root,
+                    format!("catalog: {what} {name:?} of missing table {table:?}"),
+                );
+                continue;
+            }
+            if !constraints.insert((table.clone(), name.clone())) {
+                report.add(
+                    root,
+                    format!("catalog: constraint {name:?} of table {table:?} is both a check and a foreign key"),
+                );
+            }
+        }
+    }
+    for table in tables {
+        if let Err(e) = access.checks(table) {
+            report.add(root, format!("catalog: table {table:?}: {e}"));
+        }
+        // Decoding maps the slots of both tables; a missing referenced table or column
+        // is an error here.
+        if let Err(e) = access.foreign_keys(table) {
+            report.add(root, format!("catalog: table {table:?}: {e}"));
+        }
+    }
+    Ok(())
 }

@@ -66,6 +66,34 @@ impl KeyRange {
         }
     }
 
+    /// Every key after the key `last` (excluded), in key order: where a forward scan
+    /// continues after `last`, the full key of the last row it yielded (its primary
+    /// key; for an index, the indexed values then the primary key).
+    pub fn after(last: Vec<Value>) -> KeyRange {
+        KeyRange::new(Bound::Excluded(last), Bound::Unbounded)
+    }
+
+    /// The rest of this range after the key `last` (excluded) in the range's own
+    /// direction: the lower bound becomes `Excluded(last)`, or the upper one when the
+    /// range is reversed. `last` must be the full key of a row this range yielded.
+    ///
+    /// A scan may stop after a batch, drop its iterator, let the same write transaction
+    /// change rows, and go on with `range.resume_after(last)`: it sees the tree as it is
+    /// then. Rows changed in place behind `last` are not visited again; rows inserted
+    /// (or moved by a key change) ahead of `last` are visited, as any seek would see
+    /// them. An UPDATE that changes the keys of the range it scans (an index scan over
+    /// the updated column, a primary key update) must therefore not resume over its
+    /// own output (the Halloween problem): collect the keys first, or scan another
+    /// order.
+    pub fn resume_after(mut self, last: Vec<Value>) -> KeyRange {
+        if self.reverse {
+            self.upper = Bound::Excluded(last);
+        } else {
+            self.lower = Bound::Excluded(last);
+        }
+        self
+    }
+
     /// The same range, yielded from its end to its start.
     pub fn reversed(mut self) -> KeyRange {
         self.reverse = !self.reverse;

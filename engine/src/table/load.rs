@@ -9,13 +9,14 @@
 
 use std::sync::Arc;
 
-use super::catalog::{self, Resolved};
+use super::catalog::Resolved;
 use super::error::TableError;
 use super::keys;
+use super::layout::encode_stored_row;
 use super::write::TableWriter;
 use crate::btree::check_key;
 use crate::error::{Error, Result};
-use crate::value::{encode_row, Value};
+use crate::value::Value;
 
 impl TableWriter<'_> {
     /// Fills the empty table `table` from `rows` (one value per column, in column
@@ -61,9 +62,10 @@ impl TableWriter<'_> {
     {
         let schema = t.schema();
         let page_size = self.txn.page_size();
-        let first_rowid = match self.rowids.get(t.name()) {
-            Some(&next) => next,
-            None => catalog::next_rowid(&*self.txn, t.name())?,
+        let first_rowid = if schema.has_rowid() {
+            self.next_rowid(t)?
+        } else {
+            1
         };
         // The bulk load pulls (key, value) pairs; the first refused row ends the
         // input and is reported after it.
@@ -102,7 +104,7 @@ impl TableWriter<'_> {
             }
             last_key = Some(key.clone());
             let mut bytes = Vec::new();
-            encode_row(&row, &mut bytes);
+            encode_stored_row(t, &row, &mut bytes);
             Ok((key, bytes))
         };
         let entries = rows.into_iter().map_while(|row| match prepare(row) {
@@ -120,7 +122,7 @@ impl TableWriter<'_> {
             self.fill_index(t, &ix.def, itree)?;
         }
         if schema.has_rowid() && loaded > 0 {
-            catalog::store_next_rowid(self.txn, t.name(), next_rowid)?;
+            // The loaded rows' largest rowid is the tree's last key now: no record.
             self.rowids.insert(t.name().to_owned(), next_rowid);
         }
         Ok(loaded)

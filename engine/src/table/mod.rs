@@ -35,6 +35,7 @@
 //!
 //! `Database::check_integrity` checks all of them.
 
+mod alter;
 mod analyze;
 mod catalog;
 mod codec;
@@ -44,7 +45,10 @@ mod error;
 pub(crate) mod integrity;
 mod keys;
 mod kv;
+mod layout;
 mod load;
+mod object_ddl;
+mod objects;
 mod read;
 mod schema;
 mod write;
@@ -53,6 +57,7 @@ pub use catalog::CATALOG_TREE;
 pub use codec::{CatalogDecodeError, CATALOG_FORMAT_VERSION};
 pub use error::TableError;
 pub use keys::KeyRange;
+pub use objects::{CheckDef, FkAction, ForeignKeyDef, SequenceDef, SequenceState, ViewDef};
 pub use read::{IndexEntries, IndexEntry, IndexRows, Row, Rows, TableRead, TableReader};
 pub use schema::{ColumnDef, IndexDef, SchemaError, TableSchema, MAX_COLUMNS, MAX_NAME_LEN};
 pub use write::TableWriter;

@@ -17,12 +17,15 @@ use super::catalog::{self, Cache, Resolved};
 use super::error::TableError;
 use super::keys::{self, KeyRange};
 use super::kv::Kv;
+pub(crate) use super::layout::decode_stored_row;
+use super::layout::{check_positions, decode_projected};
+use super::objects::{CheckDef, ForeignKeyDef, SequenceDef, SequenceState, ViewDef};
 use super::schema::{IndexDef, TableSchema};
 use crate::error::{Error, Result};
 use crate::integrity::Problem;
 use crate::stats::TableStats;
 use crate::txn::{RangeIter, ReadTxn};
-use crate::value::{decode_key, decode_key_prefix, decode_row, Value};
+use crate::value::{decode_key, decode_key_prefix, Value};
 
 /// A row read from a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +34,9 @@ pub struct Row {
     /// [`TableWriter::update_row`](super::TableWriter::update_row) and
     /// [`delete_row`](super::TableWriter::delete_row) take.
     pub pk: Vec<Value>,
-    /// Every column's value, in the table's column order.
+    /// Every column's value, in the table's column order; or, from a projected read
+    /// (`scan_columns`, `index_scan_columns`), the projected columns' values only, in
+    /// the projection's order.
     pub values: Vec<Value>,
 }
 
@@ -80,6 +85,49 @@ pub trait TableRead {
     /// Checks `table` against its indexes (see `integrity.rs` of this module): every
     /// problem found, empty when sound.
     fn check_table(&self, table: &str) -> Result<Vec<Problem>>;
+
+    /// The values of the columns at `columns` (visible positions, any order, repeats
+    /// allowed) of the row with primary key `pk`, in the order of `columns`. Only those
+    /// columns are decoded. Refusal: `SchemaError::UnknownColumn` for a position past
+    /// the last column.
+    fn get_row_columns(
+        &self,
+        table: &str,
+        pk: &[Value],
+        columns: &[usize],
+    ) -> Result<Option<Vec<Value>>>;
+    /// [`scan_range`](Self::scan_range) decoding only the columns at `columns`: each
+    /// [`Row`] holds its primary key and the values of `columns`, in that order (not
+    /// full width). Refuses like [`get_row_columns`](Self::get_row_columns).
+    fn scan_columns(&self, table: &str, range: &KeyRange, columns: &[usize]) -> Result<Rows<'_>>;
+    /// [`index_scan`](Self::index_scan) decoding only the columns at `columns`, as
+    /// [`scan_columns`](Self::scan_columns) does.
+    fn index_scan_columns(
+        &self,
+        index: &str,
+        range: &KeyRange,
+        columns: &[usize],
+    ) -> Result<IndexRows<'_>>;
+
+    /// Every view's name, sorted by bytes.
+    fn list_views(&self) -> Result<Vec<String>>;
+    /// View `view`, if it exists.
+    fn view(&self, view: &str) -> Result<Option<ViewDef>>;
+    /// Every sequence's name, sorted by bytes.
+    fn list_sequences(&self) -> Result<Vec<String>>;
+    /// Sequence `sequence` and where it stands, if it exists.
+    fn sequence(&self, sequence: &str) -> Result<Option<(SequenceDef, SequenceState)>>;
+    /// The CHECK constraints of `table`, by name.
+    fn checks(&self, table: &str) -> Result<Vec<CheckDef>>;
+    /// The FOREIGN KEY constraints of `table` (as the referencing table), by name.
+    fn foreign_keys(&self, table: &str) -> Result<Vec<ForeignKeyDef>>;
+    /// The FOREIGN KEY constraints that reference `table` (of any table, itself
+    /// included), by referencing table then name: what a DELETE or key UPDATE of
+    /// `table` must enforce.
+    fn foreign_keys_referencing(&self, table: &str) -> Result<Vec<ForeignKeyDef>>;
+    /// The SQL text stored for `table` by
+    /// [`set_table_sql`](super::TableWriter::set_table_sql), if any.
+    fn table_sql(&self, table: &str) -> Result<Option<String>>;
 }
 
 /// The shared implementation of [`TableRead`].
@@ -129,13 +177,39 @@ impl<'a> Access<'a> {
     }
 
     pub(crate) fn scan_range(&self, table: &str, range: &KeyRange) -> Result<Rows<'a>> {
+        self.scan_projected(table, range, None)
+    }
+
+    pub(crate) fn scan_projected(
+        &self,
+        table: &str,
+        range: &KeyRange,
+        columns: Option<&[usize]>,
+    ) -> Result<Rows<'a>> {
         let t = self.table(table)?;
+        let projection = projection(&t, columns)?;
         let width = keys::pk_width(t.schema());
         let (lo, hi) = range.to_bytes(&[], width, t.name())?;
         Ok(Rows {
             inner: self.kv.range(&t.tree, lo, hi, range.reverse),
             table: t,
+            projection,
         })
+    }
+
+    pub(crate) fn get_row_columns(
+        &self,
+        table: &str,
+        pk: &[Value],
+        columns: &[usize],
+    ) -> Result<Option<Vec<Value>>> {
+        let t = self.table(table)?;
+        check_positions(&t, columns)?;
+        let key = checked_row_key(&t, pk)?;
+        match self.kv.get(&t.tree, &key)? {
+            Some(v) => Ok(Some(decode_projected(&t, v.value(), columns)?.0)),
+            None => Ok(None),
+        }
     }
 
     fn index_range(
@@ -152,12 +226,23 @@ impl<'a> Access<'a> {
     }
 
     pub(crate) fn index_scan(&self, index: &str, range: &KeyRange) -> Result<IndexRows<'a>> {
+        self.index_scan_projected(index, range, None)
+    }
+
+    pub(crate) fn index_scan_projected(
+        &self,
+        index: &str,
+        range: &KeyRange,
+        columns: Option<&[usize]>,
+    ) -> Result<IndexRows<'a>> {
         let (table, index, inner) = self.index_range(index, range)?;
+        let projection = projection(&table, columns)?;
         Ok(IndexRows {
             kv: self.kv,
             inner,
             table,
             index,
+            projection,
         })
     }
 
@@ -195,26 +280,6 @@ pub(crate) fn checked_row_key(t: &Resolved, pk: &[Value]) -> Result<Vec<u8>> {
     Ok(keys::row_key(pk))
 }
 
-/// Decodes a stored row of `t`. A row shorter than the table (written before a column
-/// was added) reads NULL for the missing columns; a longer one is damage.
-pub(crate) fn decode_stored_row(t: &Resolved, bytes: &[u8]) -> Result<Vec<Value>> {
-    let mut values = decode_row(bytes).map_err(|source| TableError::RowCorrupt {
-        table: t.name().to_owned(),
-        source,
-    })?;
-    let width = t.schema().columns.len();
-    if values.len() > width {
-        return Err(TableError::RowShape {
-            table: t.name().to_owned(),
-            expected: width,
-            found: values.len(),
-        }
-        .into());
-    }
-    values.resize(width, Value::Null);
-    Ok(values)
-}
-
 /// The primary key of a stored row, from its values or (rowid tables) its key.
 pub(crate) fn row_pk(t: &Resolved, key: &[u8], values: &[Value]) -> Result<Vec<Value>> {
     if t.schema().has_rowid() {
@@ -240,10 +305,39 @@ pub(crate) fn split_index_key(t: &Resolved, i: usize, key: &[u8]) -> Result<(Vec
     })
 }
 
-/// The rows of a table in key order: see [`TableRead::scan_range`].
+/// The checked projection of a projected read.
+fn projection(t: &Resolved, columns: Option<&[usize]>) -> Result<Option<Arc<[usize]>>> {
+    columns
+        .map(|c| check_positions(t, c).map(|()| Arc::from(c)))
+        .transpose()
+}
+
+/// The [`Row`] of the stored row `bytes` under `key`, full width or projected.
+fn read_row(t: &Resolved, key: &[u8], bytes: &[u8], projection: Option<&[usize]>) -> Result<Row> {
+    match projection {
+        None => {
+            let values = decode_stored_row(t, bytes)?;
+            let pk = row_pk(t, key, &values)?;
+            Ok(Row { pk, values })
+        }
+        Some(columns) => {
+            let (values, pk) = decode_projected(t, bytes, columns)?;
+            let pk = if t.schema().has_rowid() {
+                row_pk(t, key, &[])?
+            } else {
+                pk
+            };
+            Ok(Row { pk, values })
+        }
+    }
+}
+
+/// The rows of a table in key order: see [`TableRead::scan_range`] and
+/// [`TableRead::scan_columns`].
 pub struct Rows<'t> {
     inner: RangeIter<'t>,
     table: Arc<Resolved>,
+    projection: Option<Arc<[usize]>>,
 }
 
 impl Iterator for Rows<'_> {
@@ -254,11 +348,12 @@ impl Iterator for Rows<'_> {
             Ok(e) => e,
             Err(e) => return Some(Err(e)),
         };
-        Some((|| {
-            let values = decode_stored_row(&self.table, entry.value())?;
-            let pk = row_pk(&self.table, entry.key(), &values)?;
-            Ok(Row { pk, values })
-        })())
+        Some(read_row(
+            &self.table,
+            entry.key(),
+            entry.value(),
+            self.projection.as_deref(),
+        ))
     }
 }
 
@@ -268,6 +363,7 @@ pub struct IndexRows<'t> {
     inner: RangeIter<'t>,
     table: Arc<Resolved>,
     index: usize,
+    projection: Option<Arc<[usize]>>,
 }
 
 impl Iterator for IndexRows<'_> {
@@ -289,9 +385,7 @@ impl Iterator for IndexRows<'_> {
                 }
                 .into());
             };
-            let values = decode_stored_row(t, bytes.value())?;
-            let pk = row_pk(t, row_key, &values)?;
-            Ok(Row { pk, values })
+            read_row(t, row_key, bytes.value(), self.projection.as_deref())
         })())
     }
 }
@@ -435,6 +529,65 @@ macro_rules! table_read_via_access {
             }
             fn check_table(&self, table: &str) -> $crate::Result<Vec<$crate::Problem>> {
                 self.access().check_table(table)
+            }
+            fn get_row_columns(
+                &self,
+                table: &str,
+                pk: &[$crate::value::Value],
+                columns: &[usize],
+            ) -> $crate::Result<Option<Vec<$crate::value::Value>>> {
+                self.access().get_row_columns(table, pk, columns)
+            }
+            fn scan_columns(
+                &self,
+                table: &str,
+                range: &$crate::table::KeyRange,
+                columns: &[usize],
+            ) -> $crate::Result<$crate::table::Rows<'_>> {
+                self.access().scan_projected(table, range, Some(columns))
+            }
+            fn index_scan_columns(
+                &self,
+                index: &str,
+                range: &$crate::table::KeyRange,
+                columns: &[usize],
+            ) -> $crate::Result<$crate::table::IndexRows<'_>> {
+                self.access()
+                    .index_scan_projected(index, range, Some(columns))
+            }
+            fn list_views(&self) -> $crate::Result<Vec<String>> {
+                self.access().list_views()
+            }
+            fn view(&self, view: &str) -> $crate::Result<Option<$crate::table::ViewDef>> {
+                self.access().view(view)
+            }
+            fn list_sequences(&self) -> $crate::Result<Vec<String>> {
+                self.access().list_sequences()
+            }
+            fn sequence(
+                &self,
+                sequence: &str,
+            ) -> $crate::Result<Option<($crate::table::SequenceDef, $crate::table::SequenceState)>>
+            {
+                self.access().sequence(sequence)
+            }
+            fn checks(&self, table: &str) -> $crate::Result<Vec<$crate::table::CheckDef>> {
+                self.access().checks(table)
+            }
+            fn foreign_keys(
+                &self,
+                table: &str,
+            ) -> $crate::Result<Vec<$crate::table::ForeignKeyDef>> {
+                self.access().foreign_keys(table)
+            }
+            fn foreign_keys_referencing(
+                &self,
+                table: &str,
+            ) -> $crate::Result<Vec<$crate::table::ForeignKeyDef>> {
+                self.access().foreign_keys_referencing(table)
+            }
+            fn table_sql(&self, table: &str) -> $crate::Result<Option<String>> {
+                self.access().table_sql(table)
             }
         }
     };

@@ -261,7 +261,7 @@ impl IndexDef {
     }
 }
 
-fn check_name(name: &str) -> Result<(), SchemaError> {
+pub(crate) fn check_name(name: &str) -> Result<(), SchemaError> {
     let reason = if name.is_empty() {
         "empty"
     } else if name.len() > MAX_NAME_LEN {

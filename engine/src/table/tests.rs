@@ -159,16 +159,16 @@ fn integrity_check_reports_catalog_damage() {
     }
     drop(t);
     assert_eq!(integrity::check_all(&w).unwrap(), vec![]);
-    // A counter at or below the last rowid, an owner record of a missing index, and
+    // A rowid floor that does not decode, an owner record of a missing index, and
     // statistics of a missing table.
-    catalog::store_next_rowid(&mut w, "t", 2).unwrap();
-    catalog::store_owner(&mut w, "ghost", "t").unwrap();
     let cat = w.open_tree(CATALOG_TREE).unwrap();
+    w.insert(&cat, b"Rt", &[2, 1, 2]).unwrap();
+    catalog::store_owner(&mut w, "ghost", "t").unwrap();
     w.insert(&cat, b"Sgone", &[1]).unwrap();
     let problems = integrity::check_all(&w).unwrap();
     let details: Vec<&str> = problems.iter().map(|p| p.detail.as_str()).collect();
     assert_eq!(details.len(), 3, "{details:?}");
-    assert!(details[0].contains("rowid counter 2"), "{details:?}");
+    assert!(details[0].contains("rowid floor"), "{details:?}");
     assert!(details[1].contains("\"ghost\""), "{details:?}");
     assert!(details[2].contains("\"gone\""), "{details:?}");
     assert!(problems.iter().all(|p| p.page != 0));

@@ -41,8 +41,8 @@ pub use keycode::{
     SortOrder,
 };
 pub use row::{
-    decode_column, decode_row, encode_row, row_column_count, value_width, RowDecodeError, RowView,
-    ROW_FORMAT_VERSION,
+    decode_column, decode_row, encode_row, encode_row_from, row_column_count, value_width,
+    RowDecodeError, RowView, ROW_FORMAT_VERSION,
 };
 pub use types::{SqlType, TypeCheckError};
 

@@ -179,13 +179,21 @@ fn write_payload(v: &Value, out: &mut Vec<u8>) -> u8 {
 
 /// Appends the encoding of a row of `values` to `out`.
 pub fn encode_row(values: &[Value], out: &mut Vec<u8>) {
+    encode_row_from(values.iter(), out);
+}
+
+/// Appends the encoding of a row of the values `values` yields to `out`: the same bytes
+/// as [`encode_row`] of them collected, without collecting them (a table whose columns
+/// are not in slot order encodes its rows through it, NULL in the dropped slots).
+pub fn encode_row_from<'v>(values: impl ExactSizeIterator<Item = &'v Value>, out: &mut Vec<u8>) {
+    let count = values.len();
     out.push(ROW_FORMAT_VERSION);
-    varint::put(out, values.len() as u64);
+    varint::put(out, count as u64);
     let bitmap_at = out.len();
-    out.resize(bitmap_at + values.len().div_ceil(8), 0);
-    let mut header = Vec::with_capacity(values.len());
+    out.resize(bitmap_at + count.div_ceil(8), 0);
+    let mut header = Vec::with_capacity(count);
     let mut payload = Vec::new();
-    for (i, v) in values.iter().enumerate() {
+    for (i, v) in values.enumerate() {
         if v.is_null() {
             out[bitmap_at + i / 8] |= 1 << (i % 8);
             continue;

@@ -24,12 +24,18 @@ use crate::functions::ScalarFunction;
 use crate::types::DataType;
 
 mod bind;
+mod bind_call;
+mod coerce;
 mod eval;
 mod fold;
+mod sql_type;
 
-pub use bind::bind_expr;
+pub use bind::{bind_condition, bind_expr, bind_expr_as, castable};
+pub use bind_call::{aggregate_call_parts, function_name, AggregateCallParts};
+pub use coerce::{common_type, comparable, expect_bool, unify_types};
 pub use eval::evaluate;
 pub use fold::fold_constants;
+pub use sql_type::sql_type_from_ast;
 
 /// A unary operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -505,3 +511,6 @@ impl EvalContext for NoContext {
         self.time_micros
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -108,7 +108,13 @@ pub enum WindowFunctionKind {
 }
 
 mod aggregate;
+mod datetime;
+mod json;
+mod math;
+mod md5;
+mod misc;
 mod registry;
+mod string;
 mod window;
 
 pub use aggregate::resolve_aggregate;

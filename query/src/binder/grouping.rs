@@ -1,0 +1,285 @@
+//! Aggregate and window calls, and the rewrite of post-aggregation expressions.
+//!
+//! While a block's select list, HAVING and ORDER BY are bound, an aggregate call is
+//! recorded in the block and stands as the placeholder `Column(AGG_BASE + i)`; a window
+//! call as `Column(WIN_BASE + j)`; a column as its FROM position. Once the block is
+//! bound, [`rewrite_grouped`] maps each expression onto the aggregate's output row
+//! (group keys ++ aggregate results): a subtree equal to a group key becomes that key's
+//! column, a placeholder its aggregate's column, and any FROM column left over is
+//! PostgreSQL's 42803 (`column "x" must appear in the GROUP BY clause…`).
+
+use std::sync::Arc;
+
+use sqlparser::ast;
+
+use super::scope::{function_name, grouping_error, Binder, Clause, AGG_BASE, WIN_BASE};
+use crate::error::{QueryError, Result, SqlState};
+use crate::expr::ScalarExpr;
+use crate::functions::{resolve_aggregate, resolve_window};
+use crate::plan::{AggregateCall, FrameBound, WindowCall, WindowFrame, WindowFunc};
+use crate::types::DataType;
+
+/// The arguments of a call: DISTINCT, the argument expressions (`None` for `*`), and an
+/// ORDER BY inside the parentheses.
+struct CallArgs<'q> {
+    distinct: bool,
+    args: Vec<&'q ast::Expr>,
+    star: bool,
+    order_by: &'q [ast::OrderByExpr],
+}
+
+fn call_args<'q>(call: &'q ast::Function, name: &str) -> Result<CallArgs<'q>> {
+    if !call.within_group.is_empty() {
+        return Err(QueryError::unsupported("WITHIN GROUP"));
+    }
+    if call.null_treatment.is_some() {
+        return Err(QueryError::unsupported("IGNORE NULLS / RESPECT NULLS"));
+    }
+    let mut out = CallArgs {
+        distinct: false,
+        args: Vec::new(),
+        star: false,
+        order_by: &[],
+    };
+    match &call.args {
+        ast::FunctionArguments::None => {}
+        ast::FunctionArguments::Subquery(_) => {
+            return Err(QueryError::unsupported(format!("a subquery as the arguments of {name}")))
+        }
+        ast::FunctionArguments::List(list) => {
+            out.distinct = list.duplicate_treatment == Some(ast::DuplicateTreatment::Distinct);
+            for a in &list.args {
+                match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => out.args.push(e),
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) if name == "count" => {
+                        out.star = true
+                    }
+                    ast::FunctionArg::Unnamed(_) => {
+                        return Err(QueryError::syntax(format!("{name}(*) is not valid")))
+                    }
+                    _ => return Err(QueryError::unsupported(format!("named arguments of {name}"))),
+                }
+            }
+            for c in &list.clauses {
+                match c {
+                    ast::FunctionArgumentClause::OrderBy(o) => out.order_by = o,
+                    other => {
+                        return Err(QueryError::unsupported(format!(
+                            "{other} in a call of {name}"
+                        )))
+                    }
+                }
+            }
+        }
+    }
+    if out.star && (out.distinct || !out.args.is_empty()) {
+        return Err(QueryError::syntax("count(*) takes no other arguments"));
+    }
+    Ok(out)
+}
+
+/// Binds an aggregate call in the innermost block; returns its placeholder.
+pub(super) fn bind_aggregate(b: &mut Binder<'_>, call: &ast::Function) -> Result<(ScalarExpr, DataType)> {
+    let name = function_name(call);
+    let parsed = call_args(call, &name)?;
+    // The arguments read the FROM row, also for subqueries inside them.
+    let saved = std::mem::replace(&mut b.block()?.post_aggregate, false);
+    let bound = (|| -> Result<_> {
+        let mut args = Vec::new();
+        let mut types = Vec::new();
+        for e in &parsed.args {
+            let (x, t) = b.bind(e, Clause::AggregateArg)?;
+            args.push(x);
+            types.push(t);
+        }
+        let filter = match &call.filter {
+            Some(f) => Some(b.bind_condition(f, Clause::AggregateArg)?),
+            None => None,
+        };
+        let order_by = b.bind_sort_keys(parsed.order_by, Clause::AggregateArg)?;
+        Ok((args, types, filter, order_by))
+    })();
+    b.block()?.post_aggregate = saved;
+    let (args, types, filter, order_by) = bound?;
+    let func = resolve_aggregate(&name, &types, parsed.distinct)?;
+    let ty = func.return_type;
+    let block = b.block()?;
+    block.aggregates.push(AggregateCall {
+        func: Arc::new(func),
+        args,
+        filter,
+        order_by,
+    });
+    Ok((ScalarExpr::Column(AGG_BASE + block.aggregates.len() - 1), ty))
+}
+
+fn window_spec(b: &mut Binder<'_>, over: &ast::WindowType) -> Result<ast::WindowSpec> {
+    let named = |b: &mut Binder<'_>, name: &ast::Ident| -> Result<ast::WindowSpec> {
+        let n = super::ident_name(name);
+        b.block()?.named_windows.get(&n).cloned().ok_or_else(|| {
+            QueryError::new(SqlState::UNDEFINED_OBJECT, format!("window \"{n}\" does not exist"))
+        })
+    };
+    match over {
+        ast::WindowType::NamedWindow(name) => named(b, name),
+        ast::WindowType::WindowSpec(spec) => match &spec.window_name {
+            None => Ok(spec.clone()),
+            Some(base) => {
+                let mut merged = named(b, base)?;
+                if !spec.partition_by.is_empty() {
+                    return Err(QueryError::new(
+                        SqlState::WINDOWING_ERROR,
+                        format!("cannot override PARTITION BY clause of window \"{base}\""),
+                    ));
+                }
+                if !spec.order_by.is_empty() {
+                    merged.order_by = spec.order_by.clone();
+                }
+                if spec.window_frame.is_some() {
+                    merged.window_frame = spec.window_frame.clone();
+                }
+                merged.window_name = None;
+                Ok(merged)
+            }
+        },
+    }
+}
+
+fn frame_bound(b: &mut Binder<'_>, bound: &ast::WindowFrameBound) -> Result<FrameBound> {
+    Ok(match bound {
+        ast::WindowFrameBound::CurrentRow => FrameBound::CurrentRow,
+        ast::WindowFrameBound::Preceding(None) => FrameBound::UnboundedPreceding,
+        ast::WindowFrameBound::Following(None) => FrameBound::UnboundedFollowing,
+        ast::WindowFrameBound::Preceding(Some(e)) => FrameBound::Preceding(b.bind(e, Clause::Constant)?.0),
+        ast::WindowFrameBound::Following(Some(e)) => FrameBound::Following(b.bind(e, Clause::Constant)?.0),
+    })
+}
+
+fn frame(b: &mut Binder<'_>, spec: &ast::WindowSpec, order_keys: usize) -> Result<WindowFrame> {
+    let Some(f) = &spec.window_frame else {
+        return Ok(WindowFrame::default_frame());
+    };
+    let rows = match f.units {
+        ast::WindowFrameUnits::Rows => true,
+        ast::WindowFrameUnits::Range => false,
+        ast::WindowFrameUnits::Groups => return Err(QueryError::unsupported("GROUPS window frames")),
+    };
+    let start = frame_bound(b, &f.start_bound)?;
+    let end = match &f.end_bound {
+        Some(e) => frame_bound(b, e)?,
+        None => FrameBound::CurrentRow,
+    };
+    let err = |m: &str| QueryError::new(SqlState::WINDOWING_ERROR, m.to_owned());
+    if start == FrameBound::UnboundedFollowing {
+        return Err(err("frame start cannot be UNBOUNDED FOLLOWING"));
+    }
+    if end == FrameBound::UnboundedPreceding {
+        return Err(err("frame end cannot be UNBOUNDED PRECEDING"));
+    }
+    let has_offset = |x: &FrameBound| matches!(x, FrameBound::Preceding(_) | FrameBound::Following(_));
+    if !rows && (has_offset(&start) || has_offset(&end)) && order_keys != 1 {
+        return Err(err(
+            "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
+        ));
+    }
+    Ok(WindowFrame { rows, start, end })
+}
+
+/// Binds a window call in the innermost block; returns its placeholder.
+pub(super) fn bind_window(b: &mut Binder<'_>, call: &ast::Function) -> Result<(ScalarExpr, DataType)> {
+    let name = function_name(call);
+    let parsed = call_args(call, &name)?;
+    if !parsed.order_by.is_empty() {
+        return Err(QueryError::unsupported("ORDER BY inside the arguments of a window function"));
+    }
+    let Some(over) = &call.over else {
+        return Err(QueryError::internal("a window call without OVER"));
+    };
+    let spec = window_spec(b, over)?;
+    let mut args = Vec::new();
+    let mut types = Vec::new();
+    for e in &parsed.args {
+        let (x, t) = b.bind(e, Clause::WindowArg)?;
+        args.push(x);
+        types.push(t);
+    }
+    let filter = match &call.filter {
+        Some(f) => Some(b.bind_condition(f, Clause::WindowArg)?),
+        None => None,
+    };
+    let mut partition_by = Vec::new();
+    for e in &spec.partition_by {
+        partition_by.push(b.bind(e, Clause::WindowArg)?.0);
+    }
+    let order_by = b.bind_sort_keys(&spec.order_by, Clause::WindowArg)?;
+    let frame = frame(b, &spec, order_by.len())?;
+    let (func, ty) = match resolve_window(&name, &types)? {
+        Some((kind, ty)) => {
+            if filter.is_some() {
+                return Err(QueryError::unsupported(format!("FILTER for the window function {name}")));
+            }
+            (WindowFunc::Builtin(kind), ty)
+        }
+        None => {
+            if parsed.distinct {
+                return Err(QueryError::unsupported("DISTINCT in a window function"));
+            }
+            let f = resolve_aggregate(&name, &types, false)?;
+            let ty = f.return_type;
+            (WindowFunc::Aggregate(Arc::new(f)), ty)
+        }
+    };
+    let block = b.block()?;
+    block.windows.push(WindowCall {
+        func,
+        args,
+        filter,
+        partition_by,
+        order_by,
+        frame,
+    });
+    Ok((ScalarExpr::Column(WIN_BASE + block.windows.len() - 1), ty))
+}
+
+/// Maps a post-aggregation expression onto the aggregate's output (see the module
+/// docs). `name` names a FROM column for the 42803 message.
+pub(super) fn rewrite_grouped(
+    expr: &mut ScalarExpr,
+    keys: &[ScalarExpr],
+    name: &dyn Fn(usize) -> String,
+) -> Result<()> {
+    if let Some(g) = keys.iter().position(|k| k == expr) {
+        *expr = ScalarExpr::Column(g);
+        return Ok(());
+    }
+    match expr {
+        ScalarExpr::Column(i) if *i >= WIN_BASE => Ok(()),
+        ScalarExpr::Column(i) if *i >= AGG_BASE => {
+            *i = keys.len() + (*i - AGG_BASE);
+            Ok(())
+        }
+        ScalarExpr::Column(i) => Err(grouping_error(&name(*i))),
+        _ => {
+            let mut result = Ok(());
+            expr.for_each_child_mut(&mut |c| {
+                if result.is_ok() {
+                    result = rewrite_grouped(c, keys, name);
+                }
+            });
+            result
+        }
+    }
+}
+
+/// Maps window placeholders to their positions.
+pub(super) fn rewrite_windows(expr: &mut ScalarExpr, positions: &[usize]) {
+    if let ScalarExpr::Column(i) = expr {
+        if *i >= WIN_BASE {
+            if let Some(p) = positions.get(*i - WIN_BASE) {
+                *i = *p;
+            }
+        }
+        return;
+    }
+    expr.for_each_child_mut(&mut |c| rewrite_windows(c, positions));
+}

@@ -1,0 +1,506 @@
+//! INSERT: multi-row VALUES, column lists, DEFAULT (the keyword, and DEFAULT VALUES),
+//! ON CONFLICT [(cols) | ON CONSTRAINT name] DO NOTHING / DO UPDATE SET … [WHERE …]
+//! with `excluded.`, SQLite's INSERT OR REPLACE / REPLACE INTO / INSERT OR IGNORE, and
+//! RETURNING.
+//!
+//! Rows are inserted one at a time through the engine, which refuses a row (NOT NULL,
+//! primary key, unique index) before changing anything: a conflict is handled from that
+//! refusal, and any other error ends the statement (whose savepoint or own transaction
+//! then undoes the rows before it: a multi-row INSERT is atomic).
+
+use covet_engine::table::{KeyRange, TableRead, TableSchema, TableWriter};
+use covet_engine::value::Value;
+use covet_engine::{Error, TableError};
+use sqlparser::ast::{
+    ConflictTarget, Expr, Insert, OnConflictAction, OnInsert, SetExpr, SqliteOnConflict,
+    TableObject,
+};
+
+use super::coerce::to_column;
+use super::constraints::TableConstraints;
+use super::returning::Returning;
+use super::scope::{is_true, Relation, RowScope, StatementContext};
+use super::update::assignments;
+use crate::ddl::undefined_table;
+use crate::error::{QueryError, Result, SqlState};
+use crate::expr::{evaluate, ScalarExpr};
+use crate::statement::names;
+use crate::types::DataType;
+
+/// What an INSERT did: the rows it inserted or updated, and its RETURNING rows.
+pub(crate) struct DmlResult {
+    pub count: u64,
+    pub returning: Option<(Vec<crate::session::Column>, Vec<Vec<Value>>)>,
+}
+
+/// How conflicts are handled.
+enum OnConflict {
+    /// Fail (23505).
+    Error,
+    /// DO NOTHING / OR IGNORE: skip the row. `arbiter`: the conflict the clause names
+    /// (`None`: any unique constraint).
+    Nothing { arbiter: Option<Arbiter> },
+    /// DO UPDATE on the named conflict.
+    Update {
+        arbiter: Arbiter,
+        sets: Vec<(usize, ScalarExpr, DataType)>,
+        filter: Option<ScalarExpr>,
+    },
+    /// OR REPLACE: delete every row the new one conflicts with, then insert it.
+    Replace,
+}
+
+/// The constraint a conflict clause names: the primary key, or a unique index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arbiter {
+    PrimaryKey,
+    Index(String),
+}
+
+/// The source rows, bound: each a full-width row template (`None`: the column's
+/// default) over no input columns.
+type RowTemplates = Vec<Vec<Option<(ScalarExpr, DataType)>>>;
+
+pub(crate) fn insert(
+    w: &mut TableWriter<'_>,
+    ins: &Insert,
+    params: &[Value],
+    param_types: &mut Vec<DataType>,
+    time_micros: i64,
+) -> Result<DmlResult> {
+    refuse_unsupported(ins)?;
+    let TableObject::TableName(name) = &ins.table else {
+        return Err(QueryError::unsupported("INSERT INTO a table function"));
+    };
+    let table = names::object(name)?;
+    if !w.table_exists(&table)? {
+        return Err(undefined_table(&table));
+    }
+    let schema = w.table_schema(&table)?;
+    let alias = ins
+        .table_alias
+        .as_ref()
+        .map(|a| names::ident(&a.alias))
+        .unwrap_or_else(|| table.clone());
+    let target = Relation {
+        name: alias,
+        columns: schema
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.ty))
+            .collect(),
+    };
+    let positions = target_positions(&schema, ins)?;
+    let templates = bind_rows(ins, &schema, &positions, param_types)?;
+    let on_conflict = bind_conflict(w, ins, &schema, &target, param_types)?;
+    let returning = match &ins.returning {
+        Some(items) => Some(Returning::bind(
+            items,
+            std::slice::from_ref(&target),
+            param_types,
+        )?),
+        None => None,
+    };
+    let constraints = TableConstraints::load(w, &schema)?;
+    let mut ctx = StatementContext {
+        params,
+        time_micros,
+    };
+    let mut count = 0;
+    let mut out_rows = Vec::new();
+    for template in &templates {
+        let row = build_row(&schema, template, &mut ctx)?;
+        let stored = insert_one(
+            w,
+            &table,
+            &schema,
+            row,
+            &on_conflict,
+            &constraints,
+            &mut ctx,
+        )?;
+        if let Some(stored) = stored {
+            count += 1;
+            if let Some(r) = &returning {
+                out_rows.push(r.row(&stored, &mut ctx)?);
+            }
+        }
+    }
+    Ok(DmlResult {
+        count,
+        returning: returning.map(|r| (r.columns, out_rows)),
+    })
+}
+
+fn refuse_unsupported(ins: &Insert) -> Result<()> {
+    if ins.overwrite || ins.partitioned.is_some() || !ins.after_columns.is_empty() {
+        return Err(QueryError::unsupported("INSERT OVERWRITE / PARTITION"));
+    }
+    if ins.overriding.is_some() {
+        return Err(QueryError::unsupported("INSERT … OVERRIDING"));
+    }
+    if !ins.assignments.is_empty() {
+        return Err(QueryError::unsupported("INSERT … SET"));
+    }
+    if matches!(ins.on, Some(OnInsert::DuplicateKeyUpdate(_))) {
+        return Err(QueryError::unsupported("ON DUPLICATE KEY UPDATE"));
+    }
+    match ins.or {
+        None | Some(SqliteOnConflict::Replace) | Some(SqliteOnConflict::Ignore) => Ok(()),
+        Some(other) => Err(QueryError::unsupported(format!("INSERT {other}"))),
+    }
+}
+
+/// The table positions the column list names, in its order (all columns without one).
+fn target_positions(schema: &TableSchema, ins: &Insert) -> Result<Vec<usize>> {
+    if ins.columns.is_empty() {
+        return Ok((0..schema.columns.len()).collect());
+    }
+    let mut out: Vec<usize> = Vec::with_capacity(ins.columns.len());
+    for col in &ins.columns {
+        let name = names::object(col)?;
+        let i = schema.column_index(&name).ok_or_else(|| {
+            QueryError::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!(
+                    "column \"{name}\" of relation \"{}\" does not exist",
+                    schema.name
+                ),
+            )
+        })?;
+        if out.contains(&i) {
+            return Err(QueryError::new(
+                SqlState::DUPLICATE_COLUMN,
+                format!("column \"{name}\" specified more than once"),
+            ));
+        }
+        out.push(i);
+    }
+    Ok(out)
+}
+
+fn is_default_keyword(e: &Expr) -> bool {
+    matches!(e, Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
+fn bind_rows(
+    ins: &Insert,
+    schema: &TableSchema,
+    positions: &[usize],
+    param_types: &mut Vec<DataType>,
+) -> Result<RowTemplates> {
+    let Some(source) = &ins.source else {
+        // DEFAULT VALUES.
+        return Ok(vec![vec![None; schema.columns.len()]]);
+    };
+    let values = match source.body.as_ref() {
+        SetExpr::Values(v)
+            if source.with.is_none()
+                && source.order_by.is_none()
+                && source.limit_clause.is_none() =>
+        {
+            v
+        }
+        _ => return Err(QueryError::unsupported("INSERT … SELECT")),
+    };
+    let mut scope = RowScope {
+        relations: &[],
+        params: param_types,
+        what: "VALUES",
+    };
+    let mut out = Vec::with_capacity(values.rows.len());
+    for row in &values.rows {
+        let exprs = &row.content;
+        if exprs.len() > positions.len() {
+            return Err(QueryError::syntax(
+                "INSERT has more expressions than target columns",
+            ));
+        }
+        if exprs.len() < positions.len() {
+            return Err(QueryError::syntax(
+                "INSERT has more target columns than expressions",
+            ));
+        }
+        let mut template = vec![None; schema.columns.len()];
+        for (expr, &pos) in exprs.iter().zip(positions) {
+            if is_default_keyword(expr) {
+                continue;
+            }
+            let (bound, ty) = scope.bind_value(expr)?;
+            // A parameter takes the column's type when nothing else fixed it.
+            let ty = match (&bound, ty) {
+                (ScalarExpr::Param(i), DataType::Unknown) => {
+                    let col_ty = DataType::of_sql_type(&schema.columns[pos].ty);
+                    scope.param(*i, Some(col_ty))?
+                }
+                (_, ty) => ty,
+            };
+            template[pos] = Some((bound, ty));
+        }
+        out.push(template);
+    }
+    Ok(out)
+}
+
+use crate::expr::BindScope as _;
+
+/// A full row from its template: defaults, then each expression cast to its column.
+fn build_row(
+    schema: &TableSchema,
+    template: &[Option<(ScalarExpr, DataType)>],
+    ctx: &mut StatementContext<'_>,
+) -> Result<Vec<Value>> {
+    let mut row = Vec::with_capacity(schema.columns.len());
+    for (col, item) in schema.columns.iter().zip(template) {
+        row.push(match item {
+            None => col.default.clone().unwrap_or(Value::Null),
+            Some((expr, ty)) => {
+                let v = evaluate(expr, &[], ctx)?;
+                // A parameter's value carries its own type.
+                let ty = match expr {
+                    ScalarExpr::Param(_) => DataType::of_value(&v),
+                    _ => *ty,
+                };
+                to_column(v, ty, &col.name, &col.ty)?
+            }
+        });
+    }
+    Ok(row)
+}
+
+fn bind_conflict(
+    w: &TableWriter<'_>,
+    ins: &Insert,
+    schema: &TableSchema,
+    target: &Relation,
+    param_types: &mut Vec<DataType>,
+) -> Result<OnConflict> {
+    if ins.replace_into || ins.or == Some(SqliteOnConflict::Replace) {
+        return Ok(OnConflict::Replace);
+    }
+    if ins.or == Some(SqliteOnConflict::Ignore) {
+        return Ok(OnConflict::Nothing { arbiter: None });
+    }
+    match &ins.on {
+        Some(OnInsert::OnConflict(oc)) => {
+            let arbiter = match &oc.conflict_target {
+                None => None,
+                Some(t) => Some(arbiter(w, schema, t)?),
+            };
+            match &oc.action {
+                OnConflictAction::DoNothing => Ok(OnConflict::Nothing { arbiter }),
+                OnConflictAction::DoUpdate(du) => {
+                    let arbiter = arbiter.ok_or_else(|| {
+                        QueryError::syntax(
+                            "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                        )
+                        .with_hint("For example, ON CONFLICT (column_name).")
+                    })?;
+                    let excluded = Relation {
+                        name: "excluded".into(),
+                        columns: target.columns.clone(),
+                    };
+                    let relations = [target.clone(), excluded];
+                    let sets = assignments(&du.assignments, schema, &relations, param_types)?;
+                    let filter = match &du.selection {
+                        Some(e) => {
+                            let mut scope = RowScope {
+                                relations: &relations,
+                                params: param_types,
+                                what: "ON CONFLICT DO UPDATE WHERE",
+                            };
+                            Some(scope.bind(e)?.0)
+                        }
+                        None => None,
+                    };
+                    Ok(OnConflict::Update {
+                        arbiter,
+                        sets,
+                        filter,
+                    })
+                }
+            }
+        }
+        _ => Ok(OnConflict::Error),
+    }
+}
+
+/// The constraint an ON CONFLICT target names (42P10 when none matches).
+fn arbiter(w: &TableWriter<'_>, schema: &TableSchema, t: &ConflictTarget) -> Result<Arbiter> {
+    match t {
+        ConflictTarget::Columns { columns, predicate } => {
+            if predicate.is_some() {
+                return Err(QueryError::unsupported("ON CONFLICT (…) WHERE"));
+            }
+            let mut wanted = Vec::new();
+            for c in columns {
+                let name = names::ident(c);
+                let i = schema.column_index(&name).ok_or_else(|| {
+                    QueryError::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!("column \"{name}\" does not exist"),
+                    )
+                })?;
+                wanted.push(i);
+            }
+            wanted.sort_unstable();
+            if let Some(pk) = &schema.primary_key {
+                let mut pk = pk.clone();
+                pk.sort_unstable();
+                if pk == wanted {
+                    return Ok(Arbiter::PrimaryKey);
+                }
+            }
+            for idx in w.indexes(&schema.name)? {
+                let mut cols: Vec<usize> = idx.columns.iter().map(|(c, _)| *c).collect();
+                cols.sort_unstable();
+                if idx.unique && cols == wanted {
+                    return Ok(Arbiter::Index(idx.name));
+                }
+            }
+            Err(QueryError::new(
+                SqlState::INVALID_COLUMN_REFERENCE,
+                "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+            ))
+        }
+        ConflictTarget::OnConstraint(name) => {
+            let name = names::object(name)?;
+            if name == format!("{}_pkey", schema.name) && schema.primary_key.is_some() {
+                return Ok(Arbiter::PrimaryKey);
+            }
+            match w
+                .indexes(&schema.name)?
+                .into_iter()
+                .find(|i| i.name == name)
+            {
+                Some(i) if i.unique => Ok(Arbiter::Index(i.name)),
+                _ => Err(QueryError::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!(
+                        "constraint \"{name}\" for table \"{}\" does not exist",
+                        schema.name
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// The constraint a refused insert ran into, if it was a uniqueness conflict.
+fn conflict_of(e: &Error) -> Option<Arbiter> {
+    match e {
+        Error::Table(TableError::DuplicateKey { .. }) => Some(Arbiter::PrimaryKey),
+        Error::Table(TableError::UniqueViolation { index, .. }) => {
+            Some(Arbiter::Index(index.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// The primary key of the row that `row` conflicts with on `arbiter`.
+fn conflicting_row(
+    w: &TableWriter<'_>,
+    table: &str,
+    schema: &TableSchema,
+    row: &[Value],
+    arbiter: &Arbiter,
+) -> Result<Option<covet_engine::table::Row>> {
+    match arbiter {
+        Arbiter::PrimaryKey => {
+            let pk: Vec<Value> = schema
+                .primary_key
+                .as_ref()
+                .map(|p| p.iter().map(|&i| row[i].clone()).collect())
+                .unwrap_or_default();
+            Ok(w.get_row(table, &pk)?
+                .map(|values| covet_engine::table::Row { pk, values }))
+        }
+        Arbiter::Index(index) => {
+            let def = w.index_def(index)?;
+            let key: Vec<Value> = def.columns.iter().map(|(c, _)| row[*c].clone()).collect();
+            let found = w
+                .index_scan(index, &KeyRange::prefix(key))?
+                .next()
+                .transpose()?;
+            Ok(found)
+        }
+    }
+}
+
+/// Inserts one row under the conflict rule; returns the row as stored (inserted or
+/// updated), or `None` when it was skipped.
+fn insert_one(
+    w: &mut TableWriter<'_>,
+    table: &str,
+    schema: &TableSchema,
+    row: Vec<Value>,
+    on_conflict: &OnConflict,
+    constraints: &TableConstraints,
+    ctx: &mut StatementContext<'_>,
+) -> Result<Option<Vec<Value>>> {
+    constraints.check_new_row(w, &row, ctx)?;
+    // A row conflicts with at most one row per unique constraint: OR REPLACE retries
+    // at most once per constraint.
+    let attempts = 2 + w.indexes(table)?.len();
+    for _ in 0..attempts {
+        let err = match w.insert_row(table, row.clone()) {
+            Ok(_) => return Ok(Some(row)),
+            Err(e) => e,
+        };
+        let Some(hit) = conflict_of(&err) else {
+            return Err(err.into());
+        };
+        match on_conflict {
+            OnConflict::Error => return Err(err.into()),
+            OnConflict::Nothing { arbiter } => {
+                if arbiter.as_ref().is_none_or(|a| *a == hit) {
+                    return Ok(None);
+                }
+                return Err(err.into());
+            }
+            OnConflict::Replace => {
+                let Some(old) = conflicting_row(w, table, schema, &row, &hit)? else {
+                    return Err(QueryError::internal(format!(
+                        "a conflict on {hit:?} without a conflicting row"
+                    )));
+                };
+                constraints.before_delete(w, &old.values)?;
+                w.delete_row(table, &old.pk)?;
+            }
+            OnConflict::Update {
+                arbiter,
+                sets,
+                filter,
+            } => {
+                if *arbiter != hit {
+                    return Err(err.into());
+                }
+                let Some(old) = conflicting_row(w, table, schema, &row, &hit)? else {
+                    return Err(QueryError::internal(format!(
+                        "a conflict on {hit:?} without a conflicting row"
+                    )));
+                };
+                let mut input = old.values.clone();
+                input.extend(row.iter().cloned());
+                if let Some(f) = filter {
+                    if !is_true(&evaluate(f, &input, ctx)?)? {
+                        return Ok(None);
+                    }
+                }
+                let mut new_row = old.values.clone();
+                for (pos, expr, ty) in sets {
+                    let v = evaluate(expr, &input, ctx)?;
+                    let col = &schema.columns[*pos];
+                    new_row[*pos] = to_column(v, *ty, &col.name, &col.ty)?;
+                }
+                constraints.check_new_row(w, &new_row, ctx)?;
+                constraints.before_update(w, &old.values, &new_row)?;
+                w.update_row(table, &old.pk, new_row.clone())?;
+                return Ok(Some(new_row));
+            }
+        }
+    }
+    Err(QueryError::internal(
+        "INSERT OR REPLACE kept finding conflicts",
+    ))
+}

@@ -1,0 +1,14 @@
+//! DML: INSERT (`insert.rs`), UPDATE and DELETE (`update.rs`), their expressions
+//! (`scope.rs`), RETURNING (`returning.rs`) and the coercion of values to column types
+//! (`coerce.rs`).
+
+pub(crate) mod coerce;
+pub(crate) mod constraints;
+mod insert;
+mod returning;
+pub(crate) mod scope;
+mod update;
+
+pub(crate) use insert::insert;
+pub(crate) use scope::now_micros;
+pub(crate) use update::{delete, update};

@@ -1,0 +1,248 @@
+//! Lowering: the logical plan (after pushdown) to physical operators.
+//!
+//! * a filter over a scan becomes the scan's filter, and its conjuncts choose the access
+//!   path (`access.rs`);
+//! * a join's equality conjuncts between a left-only and a right-only expression become
+//!   hash-join keys (the rest is the residual); a join without any is a nested loop; a
+//!   LATERAL join is a dependent join;
+//! * ORDER BY followed by a literal LIMIT (up to [`TOP_N_MAX`] rows with the offset)
+//!   becomes top-N.
+
+use super::access;
+use super::logical::{JoinKind, LogicalPlan};
+use super::physical::{AccessPath, PhysicalNode};
+use super::{columns_of, conjoin, split_conjuncts};
+use crate::error::{QueryError, Result};
+use crate::expr::{BinaryOp, ScalarExpr};
+use covet_engine::value::Value;
+
+/// The most rows (limit + offset) a top-N keeps; beyond, a sort and a limit (the sort
+/// spills, top-N does not).
+pub const TOP_N_MAX: u64 = 100_000;
+
+pub(super) fn lower(plan: LogicalPlan) -> Result<PhysicalNode> {
+    let b = |p: Box<LogicalPlan>| -> Result<Box<PhysicalNode>> { Ok(Box::new(lower(*p)?)) };
+    Ok(match plan {
+        LogicalPlan::Scan {
+            table,
+            alias,
+            with_pk,
+        } => PhysicalNode::Scan {
+            table,
+            alias,
+            access: AccessPath::FullScan,
+            with_pk,
+            needed: None,
+            filter: None,
+        },
+        LogicalPlan::Filter { input, predicate } => match *input {
+            LogicalPlan::Scan {
+                table,
+                alias,
+                with_pk,
+            } => {
+                let mut conjuncts = Vec::new();
+                split_conjuncts(predicate, &mut conjuncts);
+                let (access, rest) = access::choose(&table, conjuncts);
+                PhysicalNode::Scan {
+                    table,
+                    alias,
+                    access,
+                    with_pk,
+                    needed: None,
+                    filter: conjoin(rest),
+                }
+            }
+            other => PhysicalNode::Filter {
+                input: Box::new(lower(other)?),
+                predicate,
+            },
+        },
+        LogicalPlan::Values { rows, width } => PhysicalNode::Values { rows, width },
+        LogicalPlan::Project { input, exprs } => PhysicalNode::Project {
+            input: b(input)?,
+            exprs,
+        },
+        LogicalPlan::Join {
+            left,
+            right,
+            kind,
+            on,
+            lateral,
+        } => lower_join(*left, *right, kind, on, lateral)?,
+        LogicalPlan::Aggregate {
+            input,
+            group,
+            aggregates,
+        } => PhysicalNode::HashAggregate {
+            input: b(input)?,
+            group,
+            aggregates,
+        },
+        LogicalPlan::Window { input, functions } => PhysicalNode::Window {
+            input: b(input)?,
+            functions,
+        },
+        LogicalPlan::Sort { input, keys } => PhysicalNode::Sort {
+            input: b(input)?,
+            keys,
+        },
+        LogicalPlan::Limit {
+            input,
+            limit,
+            offset,
+        } => match (*input, &limit) {
+            (LogicalPlan::Sort { input, keys }, Some(l)) if top_n_fits(l, offset.as_ref()) => {
+                PhysicalNode::TopN {
+                    input: b(input)?,
+                    keys,
+                    limit: l.clone(),
+                    offset,
+                }
+            }
+            (input, _) => PhysicalNode::Limit {
+                input: Box::new(lower(input)?),
+                limit,
+                offset,
+            },
+        },
+        LogicalPlan::Distinct { input } => PhysicalNode::Distinct { input: b(input)? },
+        LogicalPlan::SetOp {
+            op,
+            all,
+            left,
+            right,
+        } => PhysicalNode::SetOp {
+            op,
+            all,
+            left: b(left)?,
+            right: b(right)?,
+        },
+        LogicalPlan::RecursiveCte {
+            id,
+            base,
+            step,
+            union_all,
+        } => PhysicalNode::RecursiveCte {
+            id,
+            base: b(base)?,
+            step: b(step)?,
+            union_all,
+        },
+        LogicalPlan::WorkTable { id, width } => PhysicalNode::WorkTable { id, width },
+    })
+}
+
+fn literal_count(e: &ScalarExpr) -> Option<u64> {
+    match e {
+        ScalarExpr::Literal(Value::Int(n)) if *n >= 0 => Some(*n as u64),
+        _ => None,
+    }
+}
+
+fn top_n_fits(limit: &ScalarExpr, offset: Option<&ScalarExpr>) -> bool {
+    let Some(l) = literal_count(limit) else {
+        return false;
+    };
+    let o = match offset {
+        None => 0,
+        Some(o) => match literal_count(o) {
+            Some(o) => o,
+            None => return false,
+        },
+    };
+    l.saturating_add(o) <= TOP_N_MAX
+}
+
+fn lower_join(
+    left: LogicalPlan,
+    right: LogicalPlan,
+    kind: JoinKind,
+    on: Option<ScalarExpr>,
+    lateral: bool,
+) -> Result<PhysicalNode> {
+    let lw = left.width();
+    if lateral {
+        if matches!(kind, JoinKind::Right | JoinKind::Full) {
+            return Err(QueryError::new(
+                crate::error::SqlState::FEATURE_NOT_SUPPORTED,
+                "feature not supported: RIGHT or FULL JOIN with a LATERAL right side",
+            )
+            .with_hint("PostgreSQL does not allow it either"));
+        }
+        return Ok(PhysicalNode::DependentJoin {
+            left: Box::new(lower(left)?),
+            right: Box::new(lower(right)?),
+            kind,
+            condition: on,
+        });
+    }
+    let mut conjuncts = Vec::new();
+    if let Some(on) = on {
+        split_conjuncts(on, &mut conjuncts);
+    }
+    let (mut left_keys, mut right_keys, mut residual) = (Vec::new(), Vec::new(), Vec::new());
+    for c in conjuncts {
+        match equi_key(&c, lw) {
+            Some((l, r)) => {
+                left_keys.push(l);
+                right_keys.push(r);
+            }
+            None => residual.push(c),
+        }
+    }
+    let (left, right) = (Box::new(lower(left)?), Box::new(lower(right)?));
+    Ok(if left_keys.is_empty() {
+        PhysicalNode::NestedLoopJoin {
+            left,
+            right,
+            kind,
+            condition: conjoin(residual),
+        }
+    } else {
+        PhysicalNode::HashJoin {
+            left,
+            right,
+            kind,
+            left_keys,
+            right_keys,
+            residual: conjoin(residual),
+        }
+    })
+}
+
+/// `l = r` with `l` over the left row only and `r` over the right only (or swapped):
+/// the key pair, the right one over the right row.
+fn equi_key(c: &ScalarExpr, lw: usize) -> Option<(ScalarExpr, ScalarExpr)> {
+    let ScalarExpr::Binary {
+        op: BinaryOp::Eq,
+        left,
+        right,
+    } = c
+    else {
+        return None;
+    };
+    if super::has_subquery(c) {
+        return None;
+    }
+    let side = |e: &ScalarExpr| {
+        let cols = columns_of(e);
+        if cols.is_empty() {
+            None
+        } else if cols.iter().all(|&i| i < lw) {
+            Some(true)
+        } else if cols.iter().all(|&i| i >= lw) {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let (l, r) = match (side(left), side(right)) {
+        (Some(true), Some(false)) => ((**left).clone(), (**right).clone()),
+        (Some(false), Some(true)) => ((**right).clone(), (**left).clone()),
+        _ => return None,
+    };
+    let mut r = r;
+    r.map_columns(&|i| i - lw);
+    Some((l, r))
+}

@@ -1,0 +1,122 @@
+//! Plans: the logical plan the binder produces ([`LogicalPlan`], `logical.rs`), the
+//! physical plan the executor runs ([`PhysicalPlan`], `physical.rs`), and the
+//! rule-based planner between them ([`plan_query`]).
+//!
+//! The planner is an ordered list of rules (the cost-based optimizer of the next issue
+//! replaces the rules, not the operators):
+//!
+//! 1. `pushdown.rs`: filters split into conjuncts and moved down to the lowest node that
+//!    has their columns (through projections, sorts, set operations, into join sides and
+//!    join conditions); runs first so that the later rules see the predicates where
+//!    they apply.
+//! 2. `lower.rs`: logical → physical: equi-join conjuncts become hash-join keys, ORDER
+//!    BY + LIMIT becomes top-N, and each scan gets its access path (`access.rs`: a
+//!    primary-key seek or range, an index seek or range, else a full scan).
+//! 3. `prune.rs`: projection pruning: each scan reads only the columns something above
+//!    it uses (the others stay NULL, so positions never move); runs last, on the final
+//!    operator tree.
+
+mod access;
+mod logical;
+mod lower;
+mod physical;
+mod prune;
+mod pushdown;
+
+pub use logical::{
+    AggregateCall, FrameBound, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall,
+    WindowFrame, WindowFunc,
+};
+pub use physical::{AccessPath, KeyBounds, PhysicalNode, PhysicalPlan, SubqueryPlan};
+
+use crate::binder::BoundQuery;
+use crate::error::Result;
+use crate::expr::{BinaryOp, ScalarExpr};
+
+/// Plans a bound query (and its subqueries).
+pub fn plan_query(query: BoundQuery) -> Result<PhysicalPlan> {
+    let BoundQuery {
+        plan,
+        columns,
+        subqueries,
+    } = query;
+    let mut planned = Vec::with_capacity(subqueries.len());
+    for s in subqueries {
+        let correlated = s.correlated;
+        let root = plan_node(s.plan)?;
+        planned.push(SubqueryPlan {
+            root,
+            kind: s.kind,
+            correlated,
+        });
+    }
+    let mut root = plan_node(plan)?;
+    if planned.is_empty() {
+        prune::prune_columns(&mut root);
+    }
+    Ok(PhysicalPlan {
+        root,
+        subqueries: planned.into(),
+        columns,
+    })
+}
+
+/// Plans one logical tree: pushdown, then lowering.
+pub fn plan_node(plan: LogicalPlan) -> Result<PhysicalNode> {
+    let plan = pushdown::push_down(plan);
+    lower::lower(plan)
+}
+
+/// The conjuncts of `expr` (`a AND b AND c` → `[a, b, c]`).
+pub fn split_conjuncts(expr: ScalarExpr, out: &mut Vec<ScalarExpr>) {
+    match expr {
+        ScalarExpr::Binary {
+            op: BinaryOp::And,
+            left,
+            right,
+        } => {
+            split_conjuncts(*left, out);
+            split_conjuncts(*right, out);
+        }
+        e => out.push(e),
+    }
+}
+
+/// The conjunction of `exprs` (`None` when empty).
+pub fn conjoin(exprs: Vec<ScalarExpr>) -> Option<ScalarExpr> {
+    exprs.into_iter().reduce(|a, b| ScalarExpr::Binary {
+        op: BinaryOp::And,
+        left: Box::new(a),
+        right: Box::new(b),
+    })
+}
+
+/// Whether `expr` contains a subquery (such expressions stay where the binder put them:
+/// a correlated subquery reads the row of the node it is evaluated on).
+pub fn has_subquery(expr: &ScalarExpr) -> bool {
+    if matches!(expr, ScalarExpr::Subquery { .. }) {
+        return true;
+    }
+    let mut found = false;
+    expr.for_each_child(&mut |c| found |= has_subquery(c));
+    found
+}
+
+/// Whether `expr` reads a column of an enclosing query.
+pub fn has_outer_column(expr: &ScalarExpr) -> bool {
+    if matches!(expr, ScalarExpr::OuterColumn { .. }) {
+        return true;
+    }
+    let mut found = false;
+    expr.for_each_child(&mut |c| found |= has_outer_column(c));
+    found
+}
+
+/// The input columns `expr` reads, sorted and without repeats.
+pub fn columns_of(expr: &ScalarExpr) -> Vec<usize> {
+    let mut cols = Vec::new();
+    expr.collect_columns(&mut cols);
+    cols.sort_unstable();
+    cols.dedup();
+    cols
+}

@@ -1,0 +1,341 @@
+//! Statements: parsing one statement, classifying it, and running it with the
+//! session's transaction (dispatch by kind to `control.rs`, `utility.rs`, the DDL and
+//! DML modules and the query path).
+//!
+//! Every statement other than transaction control runs in the failed-block check
+//! (25P02) and marks the block failed when it errors. A statement that writes runs
+//! under [`Transaction::begin_write`](crate::txn::Transaction::begin_write) /
+//! `end_write`: its own transaction outside a block, a savepoint inside one, so that
+//! it is atomic either way.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use covet_engine::value::Value;
+use sqlparser::ast::Statement;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::error::{QueryError, Result, SqlState};
+use crate::session::{Column, CommandTag, Outcome, RowStream, Session};
+use crate::types::DataType;
+
+mod control;
+pub(crate) mod names;
+mod utility;
+
+/// What kind of statement it is, for dispatch and for the failed-block rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, ROLLBACK TO, SET TRANSACTION.
+    Control,
+    /// SET / SHOW / RESET.
+    Setting,
+    /// Writes the database (DDL, DML, ANALYZE).
+    Write,
+    /// VACUUM (its own transaction, outside blocks only).
+    Vacuum,
+}
+
+/// A prepared statement's state (shared by the clones of a [`Prepared`](crate::Prepared)
+/// and by the plan cache).
+pub(crate) struct PreparedInner {
+    pub sql: String,
+    pub ast: Statement,
+    pub kind: Kind,
+    pub columns: Vec<Column>,
+    pub param_types: Vec<DataType>,
+    pub returns_rows: bool,
+}
+
+impl PreparedInner {
+    /// Whether the plan cache keeps it: statements that run often with the same text
+    /// (DML and queries), not DDL or transaction control.
+    pub fn cacheable(&self) -> bool {
+        matches!(
+            self.ast,
+            Statement::Insert(_)
+                | Statement::Update(_)
+                | Statement::Delete(_)
+                | Statement::Query(_)
+        )
+    }
+}
+
+/// The per-database plan cache, keyed by SQL text. A cached statement checks the
+/// schema cookie when it runs and re-plans itself, so DDL never leaves a stale plan in
+/// use; the cache holds at most [`PlanCache::CAPACITY`] statements.
+#[derive(Default)]
+pub(crate) struct PlanCache {
+    entries: Mutex<HashMap<String, Arc<PreparedInner>>>,
+}
+
+impl PlanCache {
+    /// Most statements kept; past it the cache starts over (the statements that run
+    /// often come back at once).
+    pub const CAPACITY: usize = 512;
+
+    pub fn get(&self, sql: &str) -> Option<Arc<PreparedInner>> {
+        self.lock().get(sql).cloned()
+    }
+
+    pub fn put(&self, sql: &str, stmt: Arc<PreparedInner>) {
+        let mut entries = self.lock();
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert(sql.to_string(), stmt);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<PreparedInner>>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Parses `sql` as exactly one statement (42601 for none, several, or bad syntax).
+pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
+    if starts_with_words(sql, &["create", "trigger"])
+        || starts_with_words(sql, &["create", "temp", "trigger"])
+        || starts_with_words(sql, &["create", "temporary", "trigger"])
+    {
+        return Err(QueryError::unsupported("CREATE TRIGGER"));
+    }
+    if starts_with_words(sql, &["drop", "trigger"]) {
+        return Err(QueryError::unsupported("DROP TRIGGER"));
+    }
+    // SQLite's REPLACE INTO is INSERT OR REPLACE INTO; the PostgreSQL dialect only
+    // parses the latter.
+    let rewritten;
+    let text = if starts_with_words(sql, &["replace"]) {
+        let skip = sql.len() - sql.trim_start().len() + "replace".len();
+        rewritten = format!("INSERT OR REPLACE{}", &sql[skip..]);
+        rewritten.as_str()
+    } else {
+        sql
+    };
+    let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, text)
+        .map_err(|e| QueryError::syntax(parser_message(e)))?;
+    match stmts.len() {
+        1 => Ok(stmts.remove(0)),
+        0 => Err(QueryError::syntax("empty statement")),
+        n => Err(QueryError::syntax(format!(
+            "a prepared statement holds one statement, not {n}"
+        ))),
+    }
+}
+
+fn parser_message(e: sqlparser::parser::ParserError) -> String {
+    match e {
+        sqlparser::parser::ParserError::ParserError(m)
+        | sqlparser::parser::ParserError::TokenizerError(m) => m,
+        sqlparser::parser::ParserError::RecursionLimitExceeded => {
+            "statement nested too deeply".to_string()
+        }
+    }
+}
+
+/// Whether the first words of `sql` (past blanks and comments) are `words`, in any case.
+fn starts_with_words(sql: &str, words: &[&str]) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
+        return false;
+    };
+    let mut seen = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_)));
+    words.iter().all(|w| match seen.next() {
+        Some(Token::Word(word)) => word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w),
+        _ => false,
+    })
+}
+
+/// The number of parameters `$1…$n` the text uses (the highest `n`).
+fn count_params(sql: &str) -> Result<usize> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize()
+        .map_err(|e| QueryError::syntax(e.to_string()))?;
+    let mut n = 0;
+    for t in tokens {
+        if let Token::Placeholder(p) = t {
+            if let Some(k) = p.strip_prefix('$').and_then(|d| d.parse::<usize>().ok()) {
+                n = n.max(k);
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Prepares one statement for `session`.
+pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner> {
+    let _ = session;
+    let ast = parse_one(sql)?;
+    let kind = classify(&ast)?;
+    let (columns, returns_rows) = match (&ast, kind) {
+        (Statement::ShowVariable { variable }, _) => (utility::show_columns(variable), true),
+        (Statement::Insert(i), _) => (Vec::new(), i.returning.is_some()),
+        (Statement::Update(u), _) => (Vec::new(), u.returning.is_some()),
+        (Statement::Delete(d), _) => (Vec::new(), d.returning.is_some()),
+        _ => (Vec::new(), false),
+    };
+    let param_types = vec![DataType::Unknown; count_params(sql)?];
+    Ok(PreparedInner {
+        sql: sql.to_string(),
+        ast,
+        kind,
+        columns,
+        param_types,
+        returns_rows,
+    })
+}
+
+/// The kind of `stmt`, or 0A000 for statements covet does not run.
+fn classify(stmt: &Statement) -> Result<Kind> {
+    use Statement as S;
+    Ok(match stmt {
+        S::StartTransaction { .. }
+        | S::Commit { .. }
+        | S::Rollback { .. }
+        | S::Savepoint { .. }
+        | S::ReleaseSavepoint { .. } => Kind::Control,
+        S::Set(sqlparser::ast::Set::SetTransaction { .. }) => Kind::Control,
+        S::Set(_) | S::ShowVariable { .. } => Kind::Setting,
+        S::Vacuum(_) => Kind::Vacuum,
+        S::CreateTable(_)
+        | S::CreateIndex(_)
+        | S::Drop { .. }
+        | S::Truncate(_)
+        | S::Insert(_)
+        | S::Update(_)
+        | S::Delete(_)
+        | S::Analyze(_)
+        | S::AlterTable(_)
+        | S::CreateView(_) => Kind::Write,
+        other => {
+            let text = other.to_string();
+            let words: Vec<&str> = text.split_whitespace().take(2).collect();
+            return Err(QueryError::unsupported(format!(
+                "statement {}",
+                words.join(" ")
+            )));
+        }
+    })
+}
+
+fn check_params(stmt: &PreparedInner, params: &[Value]) -> Result<()> {
+    let wanted = stmt.param_types.len();
+    if params.len() < wanted {
+        return Err(QueryError::new(
+            SqlState::UNDEFINED_PARAMETER,
+            format!("there is no parameter ${}", params.len() + 1),
+        ));
+    }
+    if params.len() > wanted {
+        return Err(QueryError::new(
+            SqlState::UNDEFINED_PARAMETER,
+            format!(
+                "bind message supplies {} parameters, but prepared statement requires {wanted}",
+                params.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `stmt` with `params` in `session`.
+pub(crate) fn execute(
+    session: &mut Session,
+    stmt: &PreparedInner,
+    params: &[Value],
+) -> Result<Outcome> {
+    if stmt.kind == Kind::Control {
+        return control::run(session, &stmt.ast);
+    }
+    session.txn.check_not_failed()?;
+    let result = check_params(stmt, params).and_then(|()| run(session, stmt, params));
+    if result.is_err() {
+        session.txn.mark_failed();
+    }
+    result
+}
+
+fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    match stmt.kind {
+        Kind::Control => control::run(session, &stmt.ast),
+        Kind::Setting => utility::run_setting(session, &stmt.ast),
+        Kind::Vacuum => {
+            session.txn.vacuum()?;
+            Ok(done("VACUUM", None))
+        }
+        Kind::Write => run_write(session, stmt, params),
+    }
+}
+
+/// Runs a writing statement under the transaction's write scope.
+fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    let scope = session.txn.begin_write()?;
+    let now = crate::dml::now_micros();
+    let result = session.txn.with_write(|w| {
+        let mut param_types = stmt.param_types.clone();
+        let dml = match &stmt.ast {
+            Statement::Insert(i) => crate::dml::insert(w, i, params, &mut param_types, now)?,
+            Statement::Update(u) => crate::dml::update(w, u, params, &mut param_types, now)?,
+            Statement::Delete(d) => crate::dml::delete(w, d, params, &mut param_types, now)?,
+            Statement::Analyze(a) => return utility::analyze(w, a),
+            other => return crate::ddl::execute(w, other),
+        };
+        let command = match &stmt.ast {
+            Statement::Insert(_) => "INSERT",
+            Statement::Update(_) => "UPDATE",
+            _ => "DELETE",
+        };
+        Ok(match dml.returning {
+            Some((columns, rows)) => Outcome::Rows(RowStream::materialized(columns, rows)),
+            None => done(command, Some(dml.count)),
+        })
+    });
+    session.txn.end_write(scope, result.is_ok())?;
+    result
+}
+
+/// A [`Outcome::Done`] with this tag.
+pub(crate) fn done(command: &str, rows: Option<u64>) -> Outcome {
+    Outcome::Done(CommandTag {
+        command: command.to_string(),
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_are_42601_with_the_parsers_message() {
+        let e = parse_one("SELEC 1").unwrap_err();
+        assert_eq!(e.code, SqlState::SYNTAX_ERROR);
+        assert!(e.message.contains("SELEC"), "{}", e.message);
+        assert_eq!(parse_one("").unwrap_err().code, SqlState::SYNTAX_ERROR);
+        assert_eq!(
+            parse_one("SELECT 1; SELECT 2").unwrap_err().message,
+            "a prepared statement holds one statement, not 2"
+        );
+    }
+
+    #[test]
+    fn sqlite_spellings() {
+        let Statement::Insert(i) = parse_one("REPLACE INTO t VALUES (1)").unwrap() else {
+            panic!("not an insert")
+        };
+        assert_eq!(i.or, Some(sqlparser::ast::SqliteOnConflict::Replace));
+        assert_eq!(
+            parse_one("create trigger t1 after insert on t begin select 1; end")
+                .unwrap_err()
+                .code,
+            SqlState::FEATURE_NOT_SUPPORTED
+        );
+    }
+
+    #[test]
+    fn parameters_are_counted_by_the_highest_number() {
+        assert_eq!(count_params("SELECT $1, $3, '$4'").unwrap(), 3);
+        assert_eq!(count_params("SELECT 1").unwrap(), 0);
+    }
+}

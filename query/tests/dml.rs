@@ -1,0 +1,530 @@
+//! INSERT, UPDATE and DELETE: exact table contents afterwards (read with the engine's
+//! API), command tags, RETURNING rows, and every error with its SQLSTATE.
+
+use std::sync::Arc;
+
+use covet_engine::table::TableRead;
+use covet_engine::value::Value;
+use covet_engine::Database;
+use covet_query::{CommandTag, Engine, Outcome, Session, SqlState};
+
+fn session() -> (Arc<Engine>, Session) {
+    let e = Engine::new(Database::memory().unwrap());
+    let s = Session::new(e.clone());
+    (e, s)
+}
+
+fn tag(s: &mut Session, sql: &str) -> CommandTag {
+    match s.execute_sql(sql, &[]) {
+        Ok(Outcome::Done(tag)) => tag,
+        Ok(Outcome::Rows(_)) => panic!("{sql}: rows"),
+        Err(e) => panic!("{sql}: {} {}", e.code, e.message),
+    }
+}
+
+fn count(s: &mut Session, sql: &str) -> u64 {
+    tag(s, sql).rows.expect("a row count")
+}
+
+fn rows(s: &mut Session, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
+    match s.execute_sql(sql, params) {
+        Ok(Outcome::Rows(r)) => r.map(Result::unwrap).collect(),
+        Ok(Outcome::Done(t)) => panic!("{sql}: no rows, {t:?}"),
+        Err(e) => panic!("{sql}: {} {}", e.code, e.message),
+    }
+}
+
+fn err(s: &mut Session, sql: &str) -> (SqlState, String) {
+    match s.execute_sql(sql, &[]) {
+        Ok(_) => panic!("{sql}: succeeded"),
+        Err(e) => (e.code, e.message),
+    }
+}
+
+/// Every row of `table` in key order.
+fn contents(e: &Engine, table: &str) -> Vec<Vec<Value>> {
+    let r = e.database().begin_read().unwrap();
+    let t = r.tables();
+    t.scan(table)
+        .unwrap()
+        .map(|row| row.unwrap().values)
+        .collect()
+}
+
+fn i(v: i64) -> Value {
+    Value::Int(v)
+}
+
+fn t(v: &str) -> Value {
+    Value::Text(v.to_string())
+}
+
+#[test]
+fn insert_values_column_lists_and_defaults() {
+    let (e, mut s) = session();
+    tag(
+        &mut s,
+        "CREATE TABLE t(a INT PRIMARY KEY, b TEXT DEFAULT 'none', c BIGINT DEFAULT 7 * 6)",
+    );
+    let tg = tag(&mut s, "INSERT INTO t VALUES (1, 'x', 10), (2, 'y', 20)");
+    assert_eq!(
+        tg,
+        CommandTag {
+            command: "INSERT".into(),
+            rows: Some(2)
+        }
+    );
+    assert_eq!(count(&mut s, "INSERT INTO t (a) VALUES (3)"), 1);
+    assert_eq!(count(&mut s, "INSERT INTO t (c, a) VALUES (5, 4)"), 1);
+    assert_eq!(count(&mut s, "INSERT INTO t VALUES (5, DEFAULT, NULL)"), 1);
+    // The literal '6' is of unknown type: it is read as an integer, as PostgreSQL does.
+    assert_eq!(count(&mut s, "INSERT INTO t VALUES ('6', 7, '8')"), 1);
+    assert_eq!(
+        contents(&e, "t"),
+        vec![
+            vec![i(1), t("x"), i(10)],
+            vec![i(2), t("y"), i(20)],
+            vec![i(3), t("none"), i(42)],
+            vec![i(4), t("none"), i(5)],
+            vec![i(5), t("none"), Value::Null],
+            vec![i(6), t("7"), i(8)],
+        ]
+    );
+}
+
+#[test]
+fn insert_with_parameters() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE t(a INT PRIMARY KEY, b TEXT)");
+    let stmt = s.prepare("INSERT INTO t VALUES ($1, $2)").unwrap();
+    assert_eq!(stmt.param_types().len(), 2);
+    assert!(!stmt.returns_rows());
+    for (a, b) in [(1, "one"), (2, "two")] {
+        s.execute(&stmt, &[i(a), t(b)]).unwrap();
+    }
+    let e2 = s.execute(&stmt, &[i(3)]).err().unwrap();
+    assert_eq!(e2.code, SqlState::UNDEFINED_PARAMETER);
+    assert_eq!(e2.message, "there is no parameter $2");
+    let e3 = s.execute(&stmt, &[i(3), t("x"), t("y")]).err().unwrap();
+    assert_eq!(e3.code, SqlState::UNDEFINED_PARAMETER);
+    assert_eq!(
+        contents(&e, "t"),
+        vec![vec![i(1), t("one")], vec![i(2), t("two")]]
+    );
+}
+
+#[test]
+fn insert_errors_with_their_sqlstates() {
+    let (e, mut s) = session();
+    tag(
+        &mut s,
+        "CREATE TABLE t(a INT PRIMARY KEY, b TEXT NOT NULL, c SMALLINT, d VARCHAR(3), u INT UNIQUE)",
+    );
+    tag(&mut s, "INSERT INTO t VALUES (1, 'x', 1, 'abc', 1)");
+    let cases: &[(&str, SqlState, &str)] = &[
+        (
+            "INSERT INTO t VALUES (1, 'y', 1, 'a', 2)",
+            SqlState::UNIQUE_VIOLATION,
+            "duplicate key value violates unique constraint \"t_pkey\"",
+        ),
+        (
+            "INSERT INTO t VALUES (2, 'y', 1, 'a', 1)",
+            SqlState::UNIQUE_VIOLATION,
+            "duplicate key value violates unique constraint \"t_u_key\"",
+        ),
+        (
+            "INSERT INTO t (a) VALUES (3)",
+            SqlState::NOT_NULL_VIOLATION,
+            "null value in column \"b\" of relation \"t\" violates not-null constraint",
+        ),
+        (
+            "INSERT INTO t VALUES (4, 'y', 70000, 'a', 4)",
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            "smallint out of range",
+        ),
+        (
+            "INSERT INTO t VALUES (5, 'y', 1, 'abcd', 5)",
+            SqlState::STRING_DATA_RIGHT_TRUNCATION,
+            "value too long for type character varying(3)",
+        ),
+        (
+            "INSERT INTO t VALUES (6, 'y', 1, 'a', 'x' || 'y')",
+            SqlState::DATATYPE_MISMATCH,
+            "column \"u\" is of type integer but expression is of type text",
+        ),
+        (
+            "INSERT INTO t VALUES (7, 'y')",
+            SqlState::SYNTAX_ERROR,
+            "INSERT has more target columns than expressions",
+        ),
+        (
+            "INSERT INTO t (a, b) VALUES (7, 'y', 3)",
+            SqlState::SYNTAX_ERROR,
+            "INSERT has more expressions than target columns",
+        ),
+        (
+            "INSERT INTO t (a, zz) VALUES (7, 'y')",
+            SqlState::UNDEFINED_COLUMN,
+            "column \"zz\" of relation \"t\" does not exist",
+        ),
+        (
+            "INSERT INTO t (a, a) VALUES (7, 8)",
+            SqlState::DUPLICATE_COLUMN,
+            "column \"a\" specified more than once",
+        ),
+        (
+            "INSERT INTO nope VALUES (1)",
+            SqlState::UNDEFINED_TABLE,
+            "relation \"nope\" does not exist",
+        ),
+        (
+            "INSERT INTO t VALUES (8, 'y', 1, 'a', 1 / 0)",
+            SqlState::DIVISION_BY_ZERO,
+            "division by zero",
+        ),
+    ];
+    for (sql, code, message) in cases {
+        let (c, m) = err(&mut s, sql);
+        assert_eq!(c, *code, "{sql}: {m}");
+        assert!(m.starts_with(message), "{sql}: {m}");
+    }
+    assert_eq!(
+        contents(&e, "t"),
+        vec![vec![i(1), t("x"), i(1), t("abc"), i(1)]]
+    );
+}
+
+#[test]
+fn a_multi_row_insert_with_one_duplicate_leaves_nothing() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE t(a INT PRIMARY KEY)");
+    assert_eq!(
+        err(&mut s, "INSERT INTO t VALUES (1), (2), (3), (2), (4)").0,
+        SqlState::UNIQUE_VIOLATION
+    );
+    assert_eq!(contents(&e, "t"), Vec::<Vec<Value>>::new());
+    // Inside a block, the failed statement alone is undone (then the block fails).
+    tag(&mut s, "BEGIN");
+    tag(&mut s, "INSERT INTO t VALUES (10)");
+    tag(&mut s, "SAVEPOINT s");
+    assert_eq!(
+        err(&mut s, "INSERT INTO t VALUES (11), (10)").0,
+        SqlState::UNIQUE_VIOLATION
+    );
+    tag(&mut s, "ROLLBACK TO s");
+    tag(&mut s, "INSERT INTO t VALUES (12)");
+    tag(&mut s, "COMMIT");
+    assert_eq!(contents(&e, "t"), vec![vec![i(10)], vec![i(12)]]);
+}
+
+#[test]
+fn on_conflict_do_nothing_and_do_update() {
+    let (e, mut s) = session();
+    tag(
+        &mut s,
+        "CREATE TABLE t(k INT PRIMARY KEY, v TEXT, n INT UNIQUE)",
+    );
+    tag(&mut s, "INSERT INTO t VALUES (1, 'a', 10), (2, 'b', 20)");
+    assert_eq!(
+        count(
+            &mut s,
+            "INSERT INTO t VALUES (1, 'z', 99), (3, 'c', 30) ON CONFLICT DO NOTHING"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &mut s,
+            "INSERT INTO t VALUES (2, 'bb', 21), (4, 'd', 40) \
+             ON CONFLICT (k) DO UPDATE SET v = excluded.v || t.v, n = excluded.n"
+        ),
+        2
+    );
+    // DO UPDATE … WHERE false skips the row.
+    assert_eq!(
+        count(
+            &mut s,
+            "INSERT INTO t AS x VALUES (1, 'q', 11) ON CONFLICT (k) DO UPDATE SET v = 'never' WHERE x.n > 100"
+        ),
+        0
+    );
+    // A conflict on another constraint than the target is an error.
+    assert_eq!(
+        err(
+            &mut s,
+            "INSERT INTO t VALUES (9, 'e', 10) ON CONFLICT (k) DO NOTHING"
+        )
+        .0,
+        SqlState::UNIQUE_VIOLATION
+    );
+    assert_eq!(
+        count(
+            &mut s,
+            "INSERT INTO t VALUES (9, 'e', 10) ON CONFLICT (n) DO NOTHING"
+        ),
+        0
+    );
+    assert_eq!(
+        err(
+            &mut s,
+            "INSERT INTO t VALUES (9, 'e', 10) ON CONFLICT (v) DO NOTHING"
+        )
+        .0,
+        SqlState::INVALID_COLUMN_REFERENCE
+    );
+    assert_eq!(
+        contents(&e, "t"),
+        vec![
+            vec![i(1), t("a"), i(10)],
+            vec![i(2), t("bbb"), i(21)],
+            vec![i(3), t("c"), i(30)],
+            vec![i(4), t("d"), i(40)],
+        ]
+    );
+}
+
+#[test]
+fn sqlite_replace_and_ignore() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE t(k INT PRIMARY KEY, v TEXT UNIQUE)");
+    tag(&mut s, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+    assert_eq!(
+        count(&mut s, "INSERT OR IGNORE INTO t VALUES (1, 'x'), (3, 'c')"),
+        1
+    );
+    // Replaces row 1 (same key) and deletes row 2 (same unique v).
+    assert_eq!(count(&mut s, "INSERT OR REPLACE INTO t VALUES (1, 'b')"), 1);
+    assert_eq!(count(&mut s, "REPLACE INTO t VALUES (5, 'c')"), 1);
+    assert_eq!(
+        contents(&e, "t"),
+        vec![vec![i(1), t("b")], vec![i(5), t("c")]]
+    );
+}
+
+#[test]
+fn returning_rows() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE t(k INT PRIMARY KEY, v TEXT)");
+    let stmt = s
+        .prepare("INSERT INTO t VALUES (1, 'a'), (2, 'b') RETURNING k * 10 AS ten, *")
+        .unwrap();
+    assert!(stmt.returns_rows());
+    let Outcome::Rows(r) = s.execute(&stmt, &[]).unwrap() else {
+        panic!("no rows")
+    };
+    let names: Vec<&str> = r.columns().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, vec!["ten", "k", "v"]);
+    let got: Vec<Vec<Value>> = r.map(Result::unwrap).collect();
+    assert_eq!(
+        got,
+        vec![vec![i(10), i(1), t("a")], vec![i(20), i(2), t("b")]]
+    );
+    assert_eq!(
+        rows(
+            &mut s,
+            "UPDATE t SET v = upper(v) WHERE k = $1 RETURNING v",
+            &[i(2)]
+        ),
+        vec![vec![t("B")]]
+    );
+    assert_eq!(
+        rows(&mut s, "DELETE FROM t WHERE k = 1 RETURNING k, v", &[]),
+        vec![vec![i(1), t("a")]]
+    );
+    assert_eq!(contents(&e, "t"), vec![vec![i(2), t("B")]]);
+}
+
+#[test]
+fn update_and_delete() {
+    let (e, mut s) = session();
+    tag(
+        &mut s,
+        "CREATE TABLE t(k INT PRIMARY KEY, v INT, w TEXT DEFAULT 'd')",
+    );
+    tag(
+        &mut s,
+        "INSERT INTO t VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, 'c')",
+    );
+    let tg = tag(&mut s, "UPDATE t SET v = v + 1, w = DEFAULT WHERE v >= 20");
+    assert_eq!(
+        tg,
+        CommandTag {
+            command: "UPDATE".into(),
+            rows: Some(2)
+        }
+    );
+    assert_eq!(count(&mut s, "UPDATE t SET v = 0 WHERE false"), 0);
+    assert_eq!(
+        contents(&e, "t"),
+        vec![
+            vec![i(1), i(10), t("a")],
+            vec![i(2), i(21), t("d")],
+            vec![i(3), i(31), t("d")],
+        ]
+    );
+    let tg = tag(&mut s, "DELETE FROM t WHERE k <> 2");
+    assert_eq!(
+        tg,
+        CommandTag {
+            command: "DELETE".into(),
+            rows: Some(2)
+        }
+    );
+    assert_eq!(contents(&e, "t"), vec![vec![i(2), i(21), t("d")]]);
+    assert_eq!(
+        err(&mut s, "UPDATE t SET zz = 1").0,
+        SqlState::UNDEFINED_COLUMN
+    );
+    assert_eq!(
+        err(&mut s, "UPDATE t SET v = 1, v = 2").0,
+        SqlState::DUPLICATE_COLUMN
+    );
+    assert_eq!(
+        err(&mut s, "UPDATE t SET v = 'x' || 'y'").0,
+        SqlState::DATATYPE_MISMATCH
+    );
+    assert_eq!(
+        err(&mut s, "DELETE FROM t WHERE v").0,
+        SqlState::DATATYPE_MISMATCH
+    );
+    assert_eq!(err(&mut s, "DELETE FROM nope").0, SqlState::UNDEFINED_TABLE);
+    assert_eq!(
+        err(&mut s, "UPDATE t SET k = k + 1, v = 1/0").0,
+        SqlState::DIVISION_BY_ZERO
+    );
+    assert_eq!(contents(&e, "t"), vec![vec![i(2), i(21), t("d")]]);
+}
+
+#[test]
+fn update_of_the_primary_key_visits_each_row_once() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE t(k INT PRIMARY KEY, v INT)");
+    let values: Vec<String> = (1..=600).map(|k| format!("({k}, {k})")).collect();
+    tag(
+        &mut s,
+        &format!("INSERT INTO t VALUES {}", values.join(", ")),
+    );
+    // Every key moves forward past rows not yet visited: without protection the scan
+    // would meet moved rows again.
+    assert_eq!(count(&mut s, "UPDATE t SET k = k + 1000"), 600);
+    let got = contents(&e, "t");
+    assert_eq!(got.len(), 600);
+    assert_eq!(got[0], vec![i(1001), i(1)]);
+    assert_eq!(got[599], vec![i(1600), i(600)]);
+    // A big batched scan over more than one batch without key changes.
+    assert_eq!(count(&mut s, "UPDATE t SET v = v * 2 WHERE v % 2 = 0"), 300);
+    assert_eq!(count(&mut s, "DELETE FROM t WHERE v % 4 = 0"), 300);
+    assert_eq!(contents(&e, "t").len(), 300);
+}
+
+#[test]
+fn check_constraints_are_enforced() {
+    let (e, mut s) = session();
+    tag(
+        &mut s,
+        "CREATE TABLE t(a INT CHECK (a > 0), b INT, CHECK (b > a))",
+    );
+    tag(&mut s, "INSERT INTO t VALUES (1, 2), (NULL, 5), (3, NULL)");
+    let (code, message) = err(&mut s, "INSERT INTO t VALUES (0, 5)");
+    assert_eq!(code, SqlState::CHECK_VIOLATION);
+    assert_eq!(
+        message,
+        "new row for relation \"t\" violates check constraint \"t_a_check\""
+    );
+    assert_eq!(
+        err(&mut s, "UPDATE t SET b = 0 WHERE a = 1").0,
+        SqlState::CHECK_VIOLATION
+    );
+    // Adding a constraint the rows break fails and adds nothing.
+    assert_eq!(
+        err(&mut s, "ALTER TABLE t ADD CONSTRAINT small CHECK (a < 2)").0,
+        SqlState::CHECK_VIOLATION
+    );
+    tag(&mut s, "INSERT INTO t VALUES (5, 6)");
+    assert_eq!(
+        contents(&e, "t"),
+        vec![
+            vec![i(1), i(2)],
+            vec![Value::Null, i(5)],
+            vec![i(3), Value::Null],
+            vec![i(5), i(6)],
+        ]
+    );
+}
+
+#[test]
+fn foreign_keys_are_enforced_with_their_actions() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE p(id INT PRIMARY KEY, name TEXT)");
+    tag(
+        &mut s,
+        "CREATE TABLE c(id INT PRIMARY KEY, pid INT REFERENCES p ON DELETE CASCADE ON UPDATE CASCADE)",
+    );
+    tag(
+        &mut s,
+        "CREATE TABLE n(id INT PRIMARY KEY, pid INT DEFAULT 2 REFERENCES p ON DELETE SET NULL ON UPDATE SET DEFAULT)",
+    );
+    tag(
+        &mut s,
+        "CREATE TABLE r(id INT PRIMARY KEY, pid INT REFERENCES p)",
+    );
+    tag(
+        &mut s,
+        "INSERT INTO p VALUES (1, 'one'), (2, 'two'), (3, 'three')",
+    );
+    tag(
+        &mut s,
+        "INSERT INTO c VALUES (10, 1), (11, 1), (12, 2), (13, NULL)",
+    );
+    tag(&mut s, "INSERT INTO n VALUES (20, 1), (21, 3)");
+    tag(&mut s, "INSERT INTO r VALUES (30, 3)");
+    let (code, message) = err(&mut s, "INSERT INTO c VALUES (14, 99)");
+    assert_eq!(code, SqlState::FOREIGN_KEY_VIOLATION);
+    assert_eq!(
+        message,
+        "insert or update on table \"c\" violates foreign key constraint \"c_pid_fkey\""
+    );
+    assert_eq!(
+        err(&mut s, "UPDATE c SET pid = 42 WHERE id = 10").0,
+        SqlState::FOREIGN_KEY_VIOLATION
+    );
+    // NO ACTION: p(3) is referenced by r.
+    let (code, message) = err(&mut s, "DELETE FROM p WHERE id = 3");
+    assert_eq!(code, SqlState::FOREIGN_KEY_VIOLATION);
+    assert_eq!(
+        message,
+        "update or delete on table \"p\" violates foreign key constraint \"r_pid_fkey\" on table \"r\""
+    );
+    // CASCADE on c, SET NULL on n.
+    assert_eq!(count(&mut s, "DELETE FROM p WHERE id = 1"), 1);
+    assert_eq!(
+        contents(&e, "c"),
+        vec![vec![i(12), i(2)], vec![i(13), Value::Null]]
+    );
+    assert_eq!(
+        contents(&e, "n"),
+        vec![vec![i(20), Value::Null], vec![i(21), i(3)]]
+    );
+    // ON UPDATE CASCADE on c; SET DEFAULT on n (its default 2 must exist).
+    tag(&mut s, "DELETE FROM r");
+    assert_eq!(count(&mut s, "UPDATE p SET id = 4 WHERE id = 3"), 1);
+    assert_eq!(
+        contents(&e, "n"),
+        vec![vec![i(20), Value::Null], vec![i(21), i(2)]]
+    );
+    // n(21) now references 2; changing p(2) would SET DEFAULT it to 2, which is gone.
+    assert_eq!(
+        err(&mut s, "UPDATE p SET id = 5 WHERE id = 2").0,
+        SqlState::FOREIGN_KEY_VIOLATION
+    );
+    tag(&mut s, "DELETE FROM n WHERE id = 21");
+    assert_eq!(count(&mut s, "UPDATE p SET id = 5 WHERE id = 2"), 1);
+    assert_eq!(
+        contents(&e, "c"),
+        vec![vec![i(12), i(5)], vec![i(13), Value::Null]]
+    );
+    assert_eq!(
+        contents(&e, "p"),
+        vec![vec![i(4), t("three")], vec![i(5), t("two")]]
+    );
+}

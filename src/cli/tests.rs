@@ -1,0 +1,206 @@
+//! Tests of the shell as functions: meta-commands, scripts, error reports and formats,
+//! on an in-memory database, with the output captured.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use super::format::Format;
+use super::shell::{Flow, Origin, Shell};
+
+/// An output both the shell and the test hold.
+#[derive(Clone, Default)]
+struct Captured(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn take(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.borrow_mut())).unwrap()
+    }
+}
+
+fn shell() -> (Shell, Captured, Captured) {
+    let out = Captured::default();
+    let err = Captured::default();
+    let db = covet::Database::memory().unwrap();
+    let shell = Shell::new(db, None, Box::new(out.clone()), Box::new(err.clone()));
+    (shell, out, err)
+}
+
+fn meta(shell: &mut Shell, line: &str) -> Flow {
+    shell.meta(line, 1, Origin::Prompt)
+}
+
+const SCHEMA: &str = "CREATE TABLE t(a INT PRIMARY KEY, b TEXT NOT NULL, c VARCHAR(3));
+CREATE UNIQUE INDEX t_b ON t(b);
+CREATE TABLE \"Mixed\"(x BIGINT);
+";
+
+#[test]
+fn tables_schema_and_indexes() {
+    let (mut sh, out, err) = shell();
+    assert_eq!(sh.run_script(SCHEMA, Origin::Script), Flow::Continue);
+    assert_eq!(err.take(), "");
+    assert_eq!(out.take(), "CREATE TABLE\nCREATE INDEX\nCREATE TABLE\n");
+
+    meta(&mut sh, ".tables");
+    assert_eq!(out.take(), "Mixed\nt\n");
+
+    meta(&mut sh, ".schema t");
+    assert_eq!(
+        out.take(),
+        "CREATE TABLE t (\n    a INTEGER,\n    b TEXT NOT NULL,\n    c VARCHAR(3),\n    PRIMARY KEY (a)\n);\nCREATE UNIQUE INDEX t_b ON t (b);\n"
+    );
+    meta(&mut sh, ".schema \"Mixed\"");
+    assert_eq!(out.take(), "CREATE TABLE \"Mixed\" (\n    x BIGINT\n);\n");
+
+    meta(&mut sh, ".indexes");
+    assert_eq!(out.take(), "t_b\n");
+    meta(&mut sh, ".indexes Mixed");
+    assert_eq!(out.take(), "");
+    assert_eq!(err.take(), "");
+    assert_eq!(sh.failures(), 0);
+}
+
+#[test]
+fn psql_describe_commands() {
+    let (mut sh, out, _err) = shell();
+    sh.run_script(SCHEMA, Origin::Script);
+    out.take();
+    sh.format = Format::Csv;
+    meta(&mut sh, "\\dt");
+    assert_eq!(out.take(), "name,type\nMixed,table\nt,table\n");
+    meta(&mut sh, "\\di");
+    assert_eq!(out.take(), "name,table,columns,unique\nt_b,t,b,true\n");
+    meta(&mut sh, "\\d t");
+    assert_eq!(
+        out.take(),
+        "Table \"t\"\ncolumn,type,nullable,default\na,integer,not null,\"\"\nb,text,not null,\"\"\nc,varchar(3),\"\",\"\"\nPrimary key: (a)\nIndexes:\n    t_b UNIQUE (b)\n"
+    );
+    sh.format = Format::Table;
+    meta(&mut sh, "\\d");
+    assert_eq!(
+        out.take(),
+        "+-------+-------+\n| name  | type  |\n+===============+\n| Mixed | table |\n| t     | table |\n+-------+-------+\n(2 rows)\n"
+    );
+}
+
+#[test]
+fn unknown_tables_and_commands_are_errors() {
+    let (mut sh, out, err) = shell();
+    assert_eq!(meta(&mut sh, "\\d nowhere"), Flow::Continue);
+    assert_eq!(
+        err.take(),
+        "ERROR 42P01: relation \"nowhere\" does not exist\n"
+    );
+    assert_eq!(meta(&mut sh, ".frobnicate"), Flow::Continue);
+    assert_eq!(
+        err.take(),
+        "ERROR: unknown command .frobnicate (.help lists the commands)\n"
+    );
+    assert_eq!(meta(&mut sh, ".mode xml"), Flow::Continue);
+    assert_eq!(err.take(), "ERROR: usage: .mode table|csv|json|tsv\n");
+    assert_eq!(sh.failures(), 3);
+    assert_eq!(out.take(), "");
+}
+
+#[test]
+fn settings_and_quit() {
+    let (mut sh, out, _err) = shell();
+    meta(&mut sh, ".mode json");
+    assert_eq!(sh.format, Format::Json);
+    meta(&mut sh, ".mode");
+    assert_eq!(out.take(), "json\n");
+    meta(&mut sh, ".timer on");
+    assert!(sh.timer);
+    meta(&mut sh, "\\timing");
+    assert!(!sh.timer);
+    assert_eq!(out.take(), "Timing is off.\n");
+    meta(&mut sh, ".explain on");
+    assert!(sh.explain);
+    meta(&mut sh, ".help");
+    assert_eq!(out.take(), super::meta::HELP);
+    assert_eq!(meta(&mut sh, ".quit"), Flow::Stop);
+    assert_eq!(meta(&mut sh, "\\q"), Flow::Stop);
+    assert_eq!(sh.failures(), 0);
+}
+
+#[test]
+fn open_and_read_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("opened.covet");
+    let script = dir.path().join("s.sql");
+    std::fs::write(
+        &script,
+        "CREATE TABLE r(a INT);\n\nCREATE TABLE r(a INT);\n.tables\n",
+    )
+    .unwrap();
+    let (mut sh, out, err) = shell();
+    meta(&mut sh, &format!(".open {}", db_path.display()));
+    assert_eq!(sh.location.as_deref(), Some(db_path.to_str().unwrap()));
+    meta(&mut sh, &format!(".read {}", script.display()));
+    assert_eq!(out.take(), "CREATE TABLE\nr\n");
+    assert_eq!(
+        err.take(),
+        format!(
+            "ERROR 42P07 at line 3 of {}: relation \"r\" already exists\n",
+            script.display()
+        )
+    );
+    // The table is in the file: a fresh shell on it sees it.
+    drop(sh);
+    let db = covet::Database::open(&db_path).unwrap();
+    let out2 = Captured::default();
+    let mut again = Shell::new(
+        db,
+        None,
+        Box::new(out2.clone()),
+        Box::new(Captured::default()),
+    );
+    meta(&mut again, ".tables");
+    assert_eq!(out2.take(), "r\n");
+}
+
+#[test]
+fn a_file_reading_itself_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("loop.sql");
+    std::fs::write(&script, format!(".read {}\n", script.display())).unwrap();
+    let (mut sh, _out, err) = shell();
+    meta(&mut sh, &format!(".read {}", script.display()));
+    assert_eq!(
+        err.take(),
+        format!(
+            "ERROR at line 1 of {}: .read nested more than 16 deep\n",
+            script.display()
+        )
+    );
+    assert_eq!(sh.failures(), 1);
+}
+
+#[test]
+fn statements_span_lines_and_errors_carry_their_line() {
+    let (mut sh, out, err) = shell();
+    let script = "CREATE TABLE a(\n  x INT\n);\nCREATE TABLE a(x INT); CREATE TABLE b(y INT);\n\nDROP TABLE nowhere;\nCREATE TABLE c(z INT)";
+    assert_eq!(sh.run_script(script, Origin::Script), Flow::Continue);
+    assert_eq!(out.take(), "CREATE TABLE\nCREATE TABLE\nCREATE TABLE\n");
+    assert_eq!(
+        err.take(),
+        "ERROR 42P07 at line 4: relation \"a\" already exists\nERROR 42P01 at line 6: relation \"nowhere\" does not exist\n"
+    );
+    assert_eq!(sh.failures(), 2);
+    sh.bail = true;
+    let flow = sh.run_script("DROP TABLE nowhere; CREATE TABLE d(w INT);", Origin::Script);
+    assert_eq!(flow, Flow::Stop);
+    meta(&mut sh, ".tables");
+    assert_eq!(out.take(), "a\nb\nc\n");
+}
