@@ -296,7 +296,7 @@ impl RowSink for RowDigest {
                 let last = t.last().copied().unwrap_or(0);
                 (t.len() as u64) | u64::from(first) << 32 | u64::from(last) << 40 | 1 << 56
             }
-            Cell::Other => 0x6F74_6865_72, // "other"
+            Cell::Other => 0x6F_7468_6572, // "other"
         };
         self.row_hash = mix(self.row_hash ^ word ^ (column as u64) << 58);
         self.cells_in_row += 1;

@@ -52,8 +52,8 @@ pub const INSERT_ROWS: u64 = 10_000;
 pub const WRITE_COMMITS: u64 = 1_000;
 
 /// Seed tweaks so the orders are independent shuffles.
-const POINT_ORDER: u64 = 0x504F_494E_54; // "POINT"
-const RANGE_ORDER: u64 = 0x5241_4E47_45; // "RANGE"
+const POINT_ORDER: u64 = 0x50_4F49_4E54; // "POINT"
+const RANGE_ORDER: u64 = 0x52_414E_4745; // "RANGE"
 const UPDATE_ORDER: u64 = 0x5550_4441_5445; // "UPDATE"
 const DELETE_ORDER: u64 = 0x4445_4C45_5445; // "DELETE"
 

@@ -445,7 +445,7 @@ impl ExprGen<'_> {
             }
             12 => {
                 let e = self.expr(Ty::Text, d);
-                let pattern = schema::quote(*self.rng.pick(&PATTERNS));
+                let pattern = schema::quote(self.rng.pick::<&str>(&PATTERNS));
                 let op = *self.rng.pick(&["LIKE", "NOT LIKE", "ILIKE"]);
                 Expr {
                     has_col: e.has_col,

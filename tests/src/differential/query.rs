@@ -277,7 +277,7 @@ impl Builder<'_> {
     }
 
     fn direction(&mut self) -> &'static str {
-        *self.rng.pick(&[
+        self.rng.pick::<&str>(&[
             "",
             " DESC",
             " ASC NULLS FIRST",

@@ -161,7 +161,7 @@ pub fn numeric_literal(rng: &mut Rng, limit: i64) -> String {
 /// A text literal.
 pub fn text_literal(rng: &mut Rng) -> String {
     if rng.pct(70) {
-        quote(*rng.pick(&WORDS))
+        quote(rng.pick::<&str>(&WORDS))
     } else {
         let len = rng.range(1, 5);
         let s: String = (0..len)
