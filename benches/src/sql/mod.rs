@@ -1,4 +1,4 @@
-//! The `sql` suite: the same SQL workloads on covet (through `covet_query::Session`) and on
+//! The `sql` suite: the same SQL workloads on covet (through its Rust API, the `covet` facade) and on
 //! SQLite (rusqlite), one engine per child process, on the same generated rows.
 //!
 //! The table is `t(id INTEGER PRIMARY KEY, k INTEGER, a TEXT, b TEXT, c DOUBLE PRECISION,
