@@ -14,6 +14,8 @@ use crate::types::DataType;
 pub struct Engine {
     db: covet_engine::Database,
     pub(crate) plans: crate::statement::PlanCache,
+    /// The catalog of the newest committed schema the sessions read.
+    pub(crate) catalogs: std::sync::Mutex<crate::catalog::CatalogCache>,
 }
 
 impl Engine {
@@ -22,6 +24,7 @@ impl Engine {
         Arc::new(Engine {
             db,
             plans: crate::statement::PlanCache::default(),
+            catalogs: std::sync::Mutex::new(crate::catalog::CatalogCache::new()),
         })
     }
 

@@ -91,6 +91,9 @@ pub(crate) struct WriteSlot {
     pub generation: u64,
     /// A statement of the current block failed (set by the session or by a stream).
     pub failed: bool,
+    /// The schema cookie the write transaction began at: while its cookie is still
+    /// this one, it has done no DDL and sees a committed schema.
+    pub base_cookie: u64,
 }
 
 /// Locks the slot. A panic while it was held cannot leave the write transaction
@@ -130,14 +133,19 @@ impl Reader {
         }
     }
 
-    /// The schema cookie of what this reader sees.
-    pub fn schema_cookie(&self) -> Result<u64> {
+    /// The schema cookie of what this reader sees, when that schema is a committed
+    /// one (a cookie names one committed schema; a write transaction's own DDL gives
+    /// cookies that a rollback may reuse for another schema): `None` then.
+    pub fn catalog_key(&self) -> Result<Option<u64>> {
         match self {
-            Reader::Snapshot(txn) => Ok(txn.schema_cookie()),
+            Reader::Snapshot(txn) => Ok(Some(txn.schema_cookie())),
             Reader::Write { slot, generation } => {
                 let guard = lock(slot);
                 match &guard.txn {
-                    Some(t) if guard.generation == *generation => Ok(t.schema_cookie()),
+                    Some(t) if guard.generation == *generation => {
+                        let cookie = t.schema_cookie();
+                        Ok((cookie == guard.base_cookie).then_some(cookie))
+                    }
                     _ => Err(ended()),
                 }
             }
@@ -193,6 +201,7 @@ impl Transaction {
                 txn: None,
                 generation: 0,
                 failed: false,
+                base_cookie: 0,
             })),
             block: None,
         }
@@ -386,6 +395,22 @@ impl Transaction {
         Ok(())
     }
 
+    /// What a statement being prepared reads the catalog through, without starting
+    /// anything: the write transaction, the block's snapshot, or a fresh snapshot.
+    pub fn peek_reader(&self) -> Result<Reader> {
+        let slot = lock(&self.slot);
+        if slot.txn.is_some() {
+            return Ok(Reader::Write {
+                slot: self.slot.clone(),
+                generation: slot.generation,
+            });
+        }
+        if let Some(snap) = self.block.as_ref().and_then(|b| b.snapshot.clone()) {
+            return Ok(Reader::Snapshot(snap));
+        }
+        Ok(Reader::Snapshot(Arc::new(self.db.begin_read()?)))
+    }
+
     /// What the next read-only statement reads through (see the module documentation).
     pub fn reader(&mut self) -> Result<Reader> {
         {
@@ -420,7 +445,9 @@ impl Transaction {
         let db = self.db.clone();
         let Some(block) = &mut self.block else {
             let w = db.begin_write()?;
-            lock(&self.slot).txn = Some(w);
+            let mut slot = lock(&self.slot);
+            slot.base_cookie = w.schema_cookie();
+            slot.txn = Some(w);
             return Ok(WriteScope::Own);
         };
         if block.read_only {
@@ -448,6 +475,7 @@ impl Transaction {
             for sp in &mut block.savepoints {
                 sp.engine = Some(w.savepoint()?);
             }
+            slot.base_cookie = w.schema_cookie();
             slot.txn = Some(w);
         }
         let w = slot.txn.as_mut().expect("present");

@@ -11,4 +11,4 @@ mod update;
 
 pub(crate) use insert::insert;
 pub(crate) use scope::now_micros;
-pub(crate) use update::{delete, update};
+pub(crate) use update::{delete, update, DmlEnv};

@@ -1,40 +1,50 @@
-//! UPDATE … SET … [WHERE …] [RETURNING …] and DELETE … [WHERE …] [RETURNING …] over one
-//! table.
+//! UPDATE … SET … [FROM …] [WHERE …] [RETURNING …] and DELETE … [USING …] [WHERE …]
+//! [RETURNING …].
 //!
-//! The target rows stream: the table is read in primary-key order in batches of
-//! [`BATCH`] rows, each batch re-seeking after the last key of the one before, so the
-//! writes of a batch never disturb the read of the next and memory stays bounded by
-//! the batch, whatever the table's size.
+//! The target rows come from the planner ([`bind_dml_target`]): each is
+//! `[primary key] ++ [target row] ++ [FROM/USING columns]`, found through the access
+//! path the WHERE allows (a primary-key or index seek, else a scan). They stream: the
+//! executor holds no engine iterator between batches (its scans re-seek after their
+//! last key), so each batch's rows are changed before the next batch is read, and
+//! memory stays bounded by the batch whatever the table's size.
 //!
-//! The Halloween problem: an UPDATE that changes a primary-key column moves rows
-//! forward in key order, where a later batch would meet them again. Only then are the
-//! target keys collected first (bounded by [`MAX_BUFFERED_KEYS`]: past it the statement
-//! fails with 54000 rather than using unbounded memory), and the rows updated from that
-//! list. Secondary indexes are not used for reading here, so an update of an indexed
-//! column needs no such care.
+//! The Halloween problem: when the UPDATE changes a column of the key the target scan
+//! runs in (a primary-key column under a full or range scan, a column of the index an
+//! index scan uses), a changed row moves ahead of the scan, which would meet it again.
+//! Only then are the target rows collected first — bounded by [`MAX_BUFFERED_ROWS`]:
+//! past it the statement fails with 54000 rather than use unbounded memory — and
+//! changed from that list, each re-read by its key.
+//!
+//! With FROM/USING, a target row that joins several rows is changed once (the first
+//! join row wins, as in PostgreSQL): the keys changed so far are remembered, as keys.
 
-use std::ops::Bound;
+use std::collections::HashSet;
+use std::sync::Arc;
 
-use covet_engine::table::{KeyRange, Row, TableRead, TableSchema, TableWriter};
-use covet_engine::value::Value;
-use sqlparser::ast::{Assignment, AssignmentTarget, Delete, FromTable, TableFactor, Update};
+use covet_engine::table::{TableRead, TableSchema, TableWriter};
+use covet_engine::value::{encode_key, SortOrder, Value};
+use sqlparser::ast::{
+    Assignment, AssignmentTarget, Delete, Expr, FromTable, SelectItem,
+    SelectItemQualifiedWildcardKind, TableFactor, TableWithJoins, Update, UpdateTableFromKind,
+};
 
 use super::coerce::to_column;
 use super::constraints::TableConstraints;
 use super::insert::DmlResult;
-use super::returning::Returning;
-use super::scope::{is_true, Relation, RowScope, StatementContext};
-use crate::ddl::undefined_table;
+use super::returning::output_name;
+use super::scope::{Relation, RowScope, StatementContext};
+use crate::binder::{bind_dml_target, DmlTarget, ParamTypes};
+use crate::catalog::Catalog;
 use crate::error::{QueryError, Result, SqlState};
-use crate::expr::{evaluate, ScalarExpr};
+use crate::expr::ScalarExpr;
+use crate::plan::{AccessPath, PhysicalNode, PhysicalPlan};
+use crate::session::Column;
 use crate::statement::names;
+use crate::statement::query::Running;
 use crate::types::DataType;
 
-/// Rows read per batch.
-pub(crate) const BATCH: usize = 256;
-
-/// Most keys an UPDATE of primary-key columns collects before updating.
-pub(crate) const MAX_BUFFERED_KEYS: usize = 1 << 20;
+/// Most target rows an UPDATE that moves rows within its own scan collects first.
+pub(crate) const MAX_BUFFERED_ROWS: usize = 1 << 20;
 
 /// Binds SET assignments over `relations`: (column position, value, its type).
 pub(crate) fn assignments(
@@ -88,196 +98,380 @@ pub(crate) fn assignments(
     Ok(out)
 }
 
-fn is_default(e: &sqlparser::ast::Expr) -> bool {
+pub(crate) fn is_default(e: &sqlparser::ast::Expr) -> bool {
     matches!(e, sqlparser::ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
 }
 
-/// The target table and the name its columns are qualified by.
-fn target(factor: &TableFactor) -> Result<(String, String)> {
-    match factor {
-        TableFactor::Table { name, alias, .. } => {
-            let table = names::object(name)?;
-            let qualifier = alias
-                .as_ref()
-                .map(|a| names::ident(&a.name))
-                .unwrap_or_else(|| table.clone());
-            Ok((table, qualifier))
+/// What a DML statement needs to run beyond its text.
+pub(crate) struct DmlEnv<'a> {
+    /// The schema the statement binds against (the write transaction's).
+    pub catalog: &'a Catalog,
+    /// The parameters.
+    pub params: &'a [Value],
+    /// The statement's start time.
+    pub time_micros: i64,
+    /// `work_mem`.
+    pub work_mem: usize,
+}
+
+/// A bound RETURNING list over the target row layout.
+struct TargetReturning {
+    columns: Vec<Column>,
+    exprs: Vec<ScalarExpr>,
+}
+
+fn bind_returning(
+    target: &mut DmlTarget<'_>,
+    items: &[SelectItem],
+    qualifier: &str,
+) -> Result<TargetReturning> {
+    let mut columns = Vec::new();
+    let mut exprs = Vec::new();
+    for item in items {
+        match item {
+            SelectItem::Wildcard(_) => {
+                for (i, c) in target.star()? {
+                    exprs.push(ScalarExpr::Column(i));
+                    columns.push(c);
+                }
+            }
+            SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _)
+                if names::object(n)? == qualifier =>
+            {
+                for (i, c) in target.star()? {
+                    exprs.push(ScalarExpr::Column(i));
+                    columns.push(c);
+                }
+            }
+            SelectItem::UnnamedExpr(e) => {
+                let (bound, ty) = target.bind_expr(e)?;
+                exprs.push(bound);
+                columns.push(Column {
+                    name: output_name(e),
+                    ty,
+                });
+            }
+            SelectItem::ExprWithAlias { expr, alias } => {
+                let (bound, ty) = target.bind_expr(expr)?;
+                exprs.push(bound);
+                columns.push(Column {
+                    name: names::ident(alias),
+                    ty,
+                });
+            }
+            other => return Err(QueryError::unsupported(format!("RETURNING item {other}"))),
         }
+    }
+    Ok(TargetReturning { columns, exprs })
+}
+
+/// A quoted literal is of unknown type when stored into a column.
+fn untyped_literal(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Value(v) if matches!(
+            v.value,
+            sqlparser::ast::Value::SingleQuotedString(_)
+                | sqlparser::ast::Value::EscapedStringLiteral(_)
+                | sqlparser::ast::Value::DollarQuotedString(_)
+                | sqlparser::ast::Value::Null
+        )
+    )
+}
+
+/// The scans of `table` in `node`.
+fn target_scans<'p>(node: &'p PhysicalNode, table: &str, out: &mut Vec<&'p AccessPath>) {
+    if let PhysicalNode::Scan {
+        table: t, access, ..
+    } = node
+    {
+        if t.name == table {
+            out.push(access);
+        }
+    }
+    for input in node.inputs() {
+        target_scans(input, table, out);
+    }
+}
+
+/// Whether assigning `changed` columns may move rows ahead of a scan of `plan` over
+/// `schema`'s table (see the module documentation).
+fn moves_rows_ahead(plan: &PhysicalPlan, schema: &TableSchema, changed: &[usize]) -> bool {
+    let mut scans = Vec::new();
+    target_scans(&plan.root, &schema.name, &mut scans);
+    let pk_changed = schema
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.iter().any(|c| changed.contains(c)));
+    scans.iter().any(|access| match access {
+        AccessPath::FullScan => pk_changed,
+        AccessPath::PrimaryKey(bounds) => {
+            pk_changed && !(bounds.is_point() && bounds.is_equality())
+        }
+        AccessPath::Index { index, .. } => {
+            pk_changed || index.columns.iter().any(|(c, _)| changed.contains(c))
+        }
+    })
+}
+
+fn target_of(factor: &TableFactor) -> Result<String> {
+    match factor {
+        TableFactor::Table { name, alias, .. } => Ok(alias
+            .as_ref()
+            .map(|a| names::ident(&a.name))
+            .unwrap_or(names::object(name)?)),
         other => Err(QueryError::unsupported(format!("DML target {other}"))),
     }
 }
 
-fn relation(schema: &TableSchema, qualifier: String) -> Relation {
-    Relation {
-        name: qualifier,
-        columns: schema
-            .columns
-            .iter()
-            .map(|c| (c.name.clone(), c.ty))
-            .collect(),
-    }
+/// Encodes a primary key for the set of keys already changed.
+fn key_bytes(pk: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_key(pk, &vec![SortOrder::Asc; pk.len()], &mut out);
+    out
 }
 
-/// Reads the rows after `after` (all, for `None`), at most [`BATCH`] of them.
-fn next_batch(w: &TableWriter<'_>, table: &str, after: &Option<Vec<Value>>) -> Result<Vec<Row>> {
-    let range = match after {
-        None => KeyRange::all(),
-        Some(pk) => KeyRange::new(Bound::Excluded(pk.clone()), Bound::Unbounded),
-    };
-    let rows = w
-        .scan_range(table, &range)?
-        .take(BATCH)
-        .collect::<covet_engine::Result<Vec<Row>>>()?;
-    Ok(rows)
-}
-
-fn bind_filter(
-    selection: &Option<sqlparser::ast::Expr>,
-    relations: &[Relation],
-    param_types: &mut Vec<DataType>,
-    what: &'static str,
-) -> Result<Option<ScalarExpr>> {
-    let Some(e) = selection else {
-        return Ok(None);
-    };
-    let mut scope = RowScope {
-        relations,
-        params: param_types,
-        what,
-    };
-    let (bound, ty) = scope.bind(e)?;
-    if !matches!(ty, DataType::Bool | DataType::Unknown) {
-        return Err(QueryError::new(
-            SqlState::DATATYPE_MISMATCH,
-            format!(
-                "argument of WHERE must be type boolean, not type {}",
-                ty.name()
-            ),
-        ));
-    }
-    Ok(Some(bound))
-}
-
-fn passes(
-    filter: &Option<ScalarExpr>,
-    row: &[Value],
-    ctx: &mut StatementContext<'_>,
-) -> Result<bool> {
-    match filter {
-        None => Ok(true),
-        Some(f) => is_true(&evaluate(f, row, ctx)?),
-    }
-}
+/// One assignment: the column, its value over the target row, and the value's type.
+type Set = (usize, ScalarExpr, DataType);
 
 pub(crate) fn update(
     w: &mut TableWriter<'_>,
     up: &Update,
-    params: &[Value],
+    env: &DmlEnv<'_>,
     param_types: &mut Vec<DataType>,
-    time_micros: i64,
 ) -> Result<DmlResult> {
-    if up.from.is_some() || !up.table.joins.is_empty() {
-        return Err(QueryError::unsupported("UPDATE … FROM"));
-    }
     if up.or.is_some() || up.limit.is_some() || !up.order_by.is_empty() {
         return Err(QueryError::unsupported("UPDATE OR / ORDER BY / LIMIT"));
     }
-    let (table, qualifier) = target(&up.table.relation)?;
-    if !w.table_exists(&table)? {
-        return Err(undefined_table(&table));
+    if !up.table.joins.is_empty() {
+        return Err(QueryError::unsupported("UPDATE of a join"));
     }
-    let schema = w.table_schema(&table)?;
-    let relations = [relation(&schema, qualifier)];
-    let sets = assignments(&up.assignments, &schema, &relations, param_types)?;
-    let filter = bind_filter(&up.selection, &relations, param_types, "WHERE")?;
+    let from: Vec<TableWithJoins> = match &up.from {
+        Some(UpdateTableFromKind::BeforeSet(f)) | Some(UpdateTableFromKind::AfterSet(f)) => {
+            f.clone()
+        }
+        None => Vec::new(),
+    };
+    let qualifier = target_of(&up.table.relation)?;
+    let mut pt = ParamTypes::with_types(param_types.clone());
+    let mut target = bind_dml_target(
+        env.catalog,
+        &mut pt,
+        &up.table.relation,
+        &from,
+        up.selection.as_ref(),
+    )?;
+    let info = target.table().clone();
+    let schema = info.schema.clone();
+    let k = info.pk_width();
+    let mut sets: Vec<Set> = Vec::with_capacity(up.assignments.len());
+    for a in &up.assignments {
+        let pos = assigned_column(a, &schema)?;
+        if sets.iter().any(|(p, _, _)| *p == pos) {
+            return Err(QueryError::new(
+                SqlState::DUPLICATE_COLUMN,
+                format!(
+                    "multiple assignments to same column \"{}\"",
+                    schema.columns[pos].name
+                ),
+            ));
+        }
+        let (expr, ty) = if is_default(&a.value) {
+            let v = schema.columns[pos].default.clone().unwrap_or(Value::Null);
+            let ty = DataType::of_value(&v);
+            (ScalarExpr::Literal(v), ty)
+        } else {
+            let (e, ty) = target.bind_expr(&a.value)?;
+            (
+                e,
+                if untyped_literal(&a.value) {
+                    DataType::Unknown
+                } else {
+                    ty
+                },
+            )
+        };
+        sets.push((pos, expr, ty));
+    }
     let returning = match &up.returning {
-        Some(items) => Some(Returning::bind(items, &relations, param_types)?),
+        Some(items) => Some(bind_returning(&mut target, items, &qualifier)?),
         None => None,
     };
-    let mut ctx = StatementContext {
-        params,
-        time_micros,
-    };
+    let plan = Arc::new(target.finish()?);
+    pt_into(param_types, &mut pt);
+    let changed: Vec<usize> = sets.iter().map(|(p, _, _)| *p).collect();
+    let buffer = moves_rows_ahead(&plan, &schema, &changed);
     let constraints = TableConstraints::load(w, &schema)?;
-    let moves_keys = schema
-        .primary_key
-        .as_ref()
-        .is_some_and(|pk| sets.iter().any(|(p, _, _)| pk.contains(p)));
-    let mut count = 0;
-    let mut out_rows = Vec::new();
-    let mut apply =
-        |w: &mut TableWriter<'_>, row: Row, ctx: &mut StatementContext<'_>| -> Result<()> {
-            let mut new_row = row.values.clone();
-            for (pos, expr, ty) in &sets {
-                let v = evaluate(expr, &row.values, ctx)?;
-                let col = &schema.columns[*pos];
-                new_row[*pos] = to_column(v, *ty, &col.name, &col.ty)?;
+    let mut running = Running::new(&plan, env.params, env.work_mem)?;
+    let mut seen: Option<HashSet<Vec<u8>>> = (!from.is_empty()).then(HashSet::new);
+    let mut out = UpdateOut {
+        count: 0,
+        rows: Vec::new(),
+    };
+    let mut ctx = StatementContext {
+        params: env.params,
+        time_micros: env.time_micros,
+    };
+    if buffer {
+        let mut all: Vec<Vec<Value>> = Vec::new();
+        while let Some(batch) = next_rows(&mut running, w)? {
+            if all.len() + batch.len() > MAX_BUFFERED_ROWS {
+                return Err(QueryError::new(
+                    SqlState::PROGRAM_LIMIT_EXCEEDED,
+                    format!(
+                        "an UPDATE of the columns its own scan is ordered by changes at most {MAX_BUFFERED_ROWS} rows"
+                    ),
+                ));
             }
-            if !constraints.is_empty() {
-                constraints.check_new_row(w, &new_row, ctx)?;
-                constraints.before_update(w, &row.values, &new_row)?;
-            }
-            w.update_row(&table, &row.pk, new_row.clone())?;
-            count += 1;
-            if let Some(r) = &returning {
-                out_rows.push(r.row(&new_row, ctx)?);
-            }
-            Ok(())
-        };
-    let mut after = None;
-    if moves_keys {
-        // Halloween protection (see the module documentation).
-        let mut targets: Vec<Vec<Value>> = Vec::new();
-        loop {
-            let batch = next_batch(w, &table, &after)?;
-            let Some(last) = batch.last() else { break };
-            after = Some(last.pk.clone());
-            for row in batch {
-                if passes(&filter, &row.values, &mut ctx)? {
-                    if targets.len() == MAX_BUFFERED_KEYS {
-                        return Err(QueryError::new(
-                            SqlState::PROGRAM_LIMIT_EXCEEDED,
-                            format!(
-                                "an UPDATE of primary key columns changes at most {MAX_BUFFERED_KEYS} rows"
-                            ),
-                        ));
-                    }
-                    targets.push(row.pk);
-                }
-            }
+            all.extend(batch);
         }
-        for pk in targets {
-            let values = w
-                .get_row(&table, &pk)?
-                .ok_or_else(|| QueryError::internal("an UPDATE target row vanished"))?;
-            apply(w, Row { pk, values }, &mut ctx)?;
+        for mut row in all {
+            // Re-read: an earlier change of this statement (a cascade) may have changed
+            // or removed it.
+            let Some(fresh) = w.get_row(&schema.name, &row[..k])? else {
+                continue;
+            };
+            row.splice(k..k + schema.columns.len(), fresh);
+            update_row(
+                w,
+                &schema,
+                k,
+                &sets,
+                &returning,
+                &constraints,
+                &mut running,
+                &mut seen,
+                &mut ctx,
+                row,
+                &mut out,
+            )?;
         }
     } else {
-        loop {
-            let batch = next_batch(w, &table, &after)?;
-            let Some(last) = batch.last() else { break };
-            after = Some(last.pk.clone());
+        while let Some(batch) = next_rows(&mut running, w)? {
             for row in batch {
-                if passes(&filter, &row.values, &mut ctx)? {
-                    apply(w, row, &mut ctx)?;
-                }
+                update_row(
+                    w,
+                    &schema,
+                    k,
+                    &sets,
+                    &returning,
+                    &constraints,
+                    &mut running,
+                    &mut seen,
+                    &mut ctx,
+                    row,
+                    &mut out,
+                )?;
             }
         }
     }
-    let returning = returning.map(|r| (r.columns, out_rows));
-    Ok(DmlResult { count, returning })
+    Ok(DmlResult {
+        count: out.count,
+        returning: returning.map(|r| (r.columns, out.rows)),
+    })
+}
+
+/// The parameter types the binder inferred, into the statement's list.
+fn pt_into(param_types: &mut Vec<DataType>, pt: &mut ParamTypes) {
+    let types = pt.types();
+    if types.len() > param_types.len() {
+        param_types.resize(types.len(), DataType::Unknown);
+    }
+    for (slot, ty) in param_types.iter_mut().zip(types) {
+        if *slot == DataType::Unknown {
+            *slot = *ty;
+        }
+    }
+}
+
+struct UpdateOut {
+    count: u64,
+    rows: Vec<Vec<Value>>,
+}
+
+fn next_rows(running: &mut Running, w: &TableWriter<'_>) -> Result<Option<Vec<Vec<Value>>>> {
+    running.next_with(w)
+}
+
+fn assigned_column(a: &Assignment, schema: &TableSchema) -> Result<usize> {
+    let AssignmentTarget::ColumnName(name) = &a.target else {
+        return Err(QueryError::unsupported("assignment of a column tuple"));
+    };
+    let column = match name.0.as_slice() {
+        [_] => names::object(name)?,
+        _ => {
+            return Err(QueryError::unsupported(format!(
+                "qualified assignment target {name}"
+            )))
+        }
+    };
+    schema.column_index(&column).ok_or_else(|| {
+        QueryError::new(
+            SqlState::UNDEFINED_COLUMN,
+            format!(
+                "column \"{column}\" of relation \"{}\" does not exist",
+                schema.name
+            ),
+        )
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn update_row(
+    w: &mut TableWriter<'_>,
+    schema: &TableSchema,
+    k: usize,
+    sets: &[Set],
+    returning: &Option<TargetReturning>,
+    constraints: &TableConstraints,
+    running: &mut Running,
+    seen: &mut Option<HashSet<Vec<u8>>>,
+    ctx: &mut StatementContext<'_>,
+    mut row: Vec<Value>,
+    out: &mut UpdateOut,
+) -> Result<()> {
+    let n = schema.columns.len();
+    let pk: Vec<Value> = row[..k].to_vec();
+    if let Some(seen) = seen {
+        if !seen.insert(key_bytes(&pk)) {
+            return Ok(());
+        }
+    }
+    let old: Vec<Value> = row[k..k + n].to_vec();
+    let mut new_row = old.clone();
+    {
+        let mut ectx = running.context(&*w);
+        for (pos, expr, ty) in sets {
+            let v = ectx.eval(expr, &row)?;
+            let col = &schema.columns[*pos];
+            new_row[*pos] = to_column(v, *ty, &col.name, &col.ty)?;
+        }
+    }
+    if !constraints.is_empty() {
+        constraints.check_new_row(w, &new_row, ctx)?;
+        constraints.before_update(w, &old, &new_row)?;
+    }
+    w.update_row(&schema.name, &pk, new_row.clone())?;
+    out.count += 1;
+    if let Some(r) = returning {
+        row.splice(k..k + n, new_row);
+        let mut ectx = running.context(&*w);
+        let values = r
+            .exprs
+            .iter()
+            .map(|e| ectx.eval(e, &row))
+            .collect::<Result<Vec<_>>>()?;
+        out.rows.push(values);
+    }
+    Ok(())
 }
 
 pub(crate) fn delete(
     w: &mut TableWriter<'_>,
     del: &Delete,
-    params: &[Value],
+    env: &DmlEnv<'_>,
     param_types: &mut Vec<DataType>,
-    time_micros: i64,
 ) -> Result<DmlResult> {
-    if del.using.is_some() {
-        return Err(QueryError::unsupported("DELETE … USING"));
-    }
     if !del.tables.is_empty() || del.limit.is_some() || !del.order_by.is_empty() {
         return Err(QueryError::unsupported(
             "DELETE with several tables / ORDER BY / LIMIT",
@@ -292,40 +486,57 @@ pub(crate) fn delete(
     if !only.joins.is_empty() {
         return Err(QueryError::unsupported("DELETE from a join"));
     }
-    let (table, qualifier) = target(&only.relation)?;
-    if !w.table_exists(&table)? {
-        return Err(undefined_table(&table));
-    }
-    let schema = w.table_schema(&table)?;
-    let relations = [relation(&schema, qualifier)];
-    let filter = bind_filter(&del.selection, &relations, param_types, "WHERE")?;
+    let qualifier = target_of(&only.relation)?;
+    let using = del.using.as_deref().unwrap_or(&[]);
+    let mut pt = ParamTypes::with_types(param_types.clone());
+    let mut target = bind_dml_target(
+        env.catalog,
+        &mut pt,
+        &only.relation,
+        using,
+        del.selection.as_ref(),
+    )?;
+    let info = target.table().clone();
+    let schema = info.schema.clone();
+    let k = info.pk_width();
+    let n = schema.columns.len();
     let returning = match &del.returning {
-        Some(items) => Some(Returning::bind(items, &relations, param_types)?),
+        Some(items) => Some(bind_returning(&mut target, items, &qualifier)?),
         None => None,
     };
+    let plan = target.finish()?;
+    pt_into(param_types, &mut pt);
     let constraints = TableConstraints::load(w, &schema)?;
-    let mut ctx = StatementContext {
-        params,
-        time_micros,
-    };
+    let mut running = Running::new(&plan, env.params, env.work_mem)?;
     let mut count = 0;
     let mut out_rows = Vec::new();
-    let mut after = None;
-    loop {
-        let batch = next_batch(w, &table, &after)?;
-        let Some(last) = batch.last() else { break };
-        after = Some(last.pk.clone());
+    while let Some(batch) = next_rows(&mut running, w)? {
         for row in batch {
-            if passes(&filter, &row.values, &mut ctx)? {
-                constraints.before_delete(w, &row.values)?;
-                w.delete_row(&table, &row.pk)?;
-                count += 1;
-                if let Some(r) = &returning {
-                    out_rows.push(r.row(&row.values, &mut ctx)?);
-                }
+            let pk = &row[..k];
+            // A USING join may name a row twice, or a cascade may have removed it.
+            let Some(current) = w.get_row(&schema.name, pk)? else {
+                continue;
+            };
+            constraints.before_delete(w, &current)?;
+            if !w.delete_row(&schema.name, pk)? {
+                continue;
+            }
+            count += 1;
+            if let Some(r) = &returning {
+                let mut ectx = running.context(&*w);
+                let mut input = row.clone();
+                input.splice(k..k + n, current);
+                let values = r
+                    .exprs
+                    .iter()
+                    .map(|e| ectx.eval(e, &input))
+                    .collect::<Result<Vec<_>>>()?;
+                out_rows.push(values);
             }
         }
     }
-    let returning = returning.map(|r| (r.columns, out_rows));
-    Ok(DmlResult { count, returning })
+    Ok(DmlResult {
+        count,
+        returning: returning.map(|r| (r.columns, out_rows)),
+    })
 }

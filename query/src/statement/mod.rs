@@ -23,6 +23,7 @@ use crate::types::DataType;
 
 mod control;
 pub(crate) mod names;
+pub(crate) mod query;
 mod utility;
 
 /// What kind of statement it is, for dispatch and for the failed-block rule.
@@ -32,6 +33,10 @@ pub(crate) enum Kind {
     Control,
     /// SET / SHOW / RESET.
     Setting,
+    /// A query: SELECT, VALUES, WITH, set operations.
+    Query,
+    /// EXPLAIN [ANALYZE].
+    Explain,
     /// Writes the database (DDL, DML, ANALYZE).
     Write,
     /// VACUUM (its own transaction, outside blocks only).
@@ -47,6 +52,8 @@ pub(crate) struct PreparedInner {
     pub columns: Vec<Column>,
     pub param_types: Vec<DataType>,
     pub returns_rows: bool,
+    /// A query's plan, with the schema it was made for.
+    pub plan: query::PlanSlot,
 }
 
 impl PreparedInner {
@@ -165,17 +172,43 @@ fn count_params(sql: &str) -> Result<usize> {
 
 /// Prepares one statement for `session`.
 pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner> {
-    let _ = session;
     let ast = parse_one(sql)?;
     let kind = classify(&ast)?;
+    let mut param_types = vec![DataType::Unknown; count_params(sql)?];
+    if let Statement::Query(q) = &ast {
+        let reader = session.txn.peek_reader()?;
+        let (catalog, key) = query::catalog(session.engine(), &reader)?;
+        let (plan, types) = query::plan(q, &catalog)?;
+        for (slot, ty) in param_types.iter_mut().zip(types) {
+            *slot = ty;
+        }
+        return Ok(PreparedInner {
+            sql: sql.to_string(),
+            columns: plan.columns.clone(),
+            ast,
+            kind,
+            param_types,
+            returns_rows: true,
+            plan: query::PlanSlot::with(query::CachedPlan {
+                key,
+                plan: Arc::new(plan),
+            }),
+        });
+    }
     let (columns, returns_rows) = match (&ast, kind) {
+        (Statement::Explain { .. }, _) => (
+            vec![Column {
+                name: "QUERY PLAN".into(),
+                ty: DataType::Text,
+            }],
+            true,
+        ),
         (Statement::ShowVariable { variable }, _) => (utility::show_columns(variable), true),
         (Statement::Insert(i), _) => (Vec::new(), i.returning.is_some()),
         (Statement::Update(u), _) => (Vec::new(), u.returning.is_some()),
         (Statement::Delete(d), _) => (Vec::new(), d.returning.is_some()),
         _ => (Vec::new(), false),
     };
-    let param_types = vec![DataType::Unknown; count_params(sql)?];
     Ok(PreparedInner {
         sql: sql.to_string(),
         ast,
@@ -183,6 +216,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
         columns,
         param_types,
         returns_rows,
+        plan: query::PlanSlot::default(),
     })
 }
 
@@ -198,6 +232,8 @@ fn classify(stmt: &Statement) -> Result<Kind> {
         S::Set(sqlparser::ast::Set::SetTransaction { .. }) => Kind::Control,
         S::Set(_) | S::ShowVariable { .. } => Kind::Setting,
         S::Vacuum(_) => Kind::Vacuum,
+        S::Query(_) => Kind::Query,
+        S::Explain { .. } => Kind::Explain,
         S::CreateTable(_)
         | S::CreateIndex(_)
         | S::Drop { .. }
@@ -265,21 +301,158 @@ fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<
             Ok(done("VACUUM", None))
         }
         Kind::Write => run_write(session, stmt, params),
+        Kind::Query => run_query(session, stmt, params),
+        Kind::Explain => run_explain(session, stmt, params),
     }
+}
+
+/// Runs a query: a stream through the reader the isolation level gives.
+fn run_query(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    let Statement::Query(q) = &stmt.ast else {
+        return Err(QueryError::internal("a query kind without a query"));
+    };
+    let reader = session.txn.reader()?;
+    let key = reader.catalog_key()?;
+    let engine = session.engine().clone();
+    let plan = stmt.plan.get_or_plan(key, || {
+        let (catalog, _) = query::catalog(&engine, &reader)?;
+        Ok(query::plan(q, &catalog)?.0)
+    })?;
+    let fail_mark = session.txn.in_block().then(|| session.txn.slot());
+    let stream = query::stream(plan, reader, params, session.work_mem(), fail_mark)?;
+    Ok(Outcome::Rows(stream))
+}
+
+/// Runs EXPLAIN [ANALYZE] [(FORMAT TEXT|JSON)].
+fn run_explain(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    let Statement::Explain {
+        analyze,
+        statement,
+        format,
+        options,
+        verbose,
+        ..
+    } = &stmt.ast
+    else {
+        return Err(QueryError::internal("an EXPLAIN kind without EXPLAIN"));
+    };
+    let mut json = matches!(
+        format,
+        Some(sqlparser::ast::AnalyzeFormatKind::Keyword(
+            sqlparser::ast::AnalyzeFormat::JSON
+        )) | Some(sqlparser::ast::AnalyzeFormatKind::Assignment(
+            sqlparser::ast::AnalyzeFormat::JSON
+        ))
+    );
+    let mut analyze = *analyze;
+    for opt in options.iter().flatten() {
+        let name = opt.name.value.to_ascii_lowercase();
+        let arg = opt.arg.as_ref().map(|a| a.to_string().to_ascii_lowercase());
+        match (name.as_str(), arg.as_deref()) {
+            ("format", Some("json")) => json = true,
+            ("format", Some("text")) => json = false,
+            ("analyze", None | Some("true") | Some("on")) => analyze = true,
+            ("analyze", Some("false") | Some("off")) => analyze = false,
+            ("verbose" | "costs", _) => {}
+            _ => return Err(QueryError::unsupported(format!("EXPLAIN option {opt}"))),
+        }
+    }
+    let _ = verbose;
+    if analyze && !matches!(statement.as_ref(), Statement::Query(_)) {
+        return Err(QueryError::unsupported(
+            "EXPLAIN ANALYZE of a statement that writes",
+        ));
+    }
+    let reader = session.txn.reader()?;
+    let (catalog, _) = query::catalog(session.engine(), &reader)?;
+    let plan = query::plan_explained(statement, &catalog)?;
+    let mut lines = crate::explain::explain(&plan);
+    if analyze {
+        let mut running = query::Running::new(&plan, params, session.work_mem())?;
+        let mut rows = 0u64;
+        while let Some(batch) = running.next(&reader)? {
+            rows += batch.len() as u64;
+        }
+        lines.push(format!("Actual rows: {rows}"));
+    }
+    let rows = if json {
+        let items: Vec<String> = lines.iter().map(|l| json_string(l)).collect();
+        vec![vec![Value::Text(format!(
+            "[{{\"Plan\": [{}]}}]",
+            items.join(", ")
+        ))]]
+    } else {
+        lines.into_iter().map(|l| vec![Value::Text(l)]).collect()
+    };
+    Ok(Outcome::Rows(RowStream::materialized(
+        stmt.columns.clone(),
+        rows,
+    )))
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Runs a writing statement under the transaction's write scope.
 fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
     let scope = session.txn.begin_write()?;
+    let result = write_in_scope(session, stmt, params);
+    session.txn.end_write(scope, result.is_ok())?;
+    result
+}
+
+/// The body of a writing statement, inside its write scope.
+fn write_in_scope(
+    session: &mut Session,
+    stmt: &PreparedInner,
+    params: &[Value],
+) -> Result<Outcome> {
     let now = crate::dml::now_micros();
-    let result = session.txn.with_write(|w| {
+    let catalog = match &stmt.ast {
+        Statement::Update(_) | Statement::Delete(_) => {
+            Some(query::catalog(session.engine(), &session.txn.write_reader())?.0)
+        }
+        _ => None,
+    };
+    let work_mem = session.work_mem();
+    session.txn.with_write(|w| {
         let mut param_types = stmt.param_types.clone();
-        let dml = match &stmt.ast {
-            Statement::Insert(i) => crate::dml::insert(w, i, params, &mut param_types, now)?,
-            Statement::Update(u) => crate::dml::update(w, u, params, &mut param_types, now)?,
-            Statement::Delete(d) => crate::dml::delete(w, d, params, &mut param_types, now)?,
-            Statement::Analyze(a) => return utility::analyze(w, a),
-            other => return crate::ddl::execute(w, other),
+        fn env<'a>(
+            catalog: &'a crate::catalog::Catalog,
+            params: &'a [Value],
+            time_micros: i64,
+            work_mem: usize,
+        ) -> crate::dml::DmlEnv<'a> {
+            crate::dml::DmlEnv {
+                catalog,
+                params,
+                time_micros,
+                work_mem,
+            }
+        }
+        let dml = match (&stmt.ast, &catalog) {
+            (Statement::Insert(i), _) => crate::dml::insert(w, i, params, &mut param_types, now)?,
+            (Statement::Update(u), Some(c)) => {
+                crate::dml::update(w, u, &env(c, params, now, work_mem), &mut param_types)?
+            }
+            (Statement::Delete(d), Some(c)) => {
+                crate::dml::delete(w, d, &env(c, params, now, work_mem), &mut param_types)?
+            }
+            (Statement::Analyze(a), _) => return utility::analyze(w, a),
+            (other, _) => return crate::ddl::execute(w, other),
         };
         let command = match &stmt.ast {
             Statement::Insert(_) => "INSERT",
@@ -290,9 +463,7 @@ fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> R
             Some((columns, rows)) => Outcome::Rows(RowStream::materialized(columns, rows)),
             None => done(command, Some(dml.count)),
         })
-    });
-    session.txn.end_write(scope, result.is_ok())?;
-    result
+    })
 }
 
 /// A [`Outcome::Done`] with this tag.
