@@ -147,8 +147,7 @@ impl<'c> Statement<'c> {
     /// ```
     /// let db = covet::Database::memory()?;
     /// let conn = db.connect();
-    /// conn.execute_batch("CREATE TABLE t(a INT, b TEXT)")?;
-    /// let stmt = conn.prepare("INSERT INTO t VALUES ($1, $2)")?;
+    /// let stmt = conn.prepare("SELECT $1::bigint + 1, upper($2::text)")?;
     /// assert_eq!(stmt.param_types(), [covet::DataType::Int, covet::DataType::Text]);
     /// # Ok::<(), covet::Error>(())
     /// ```

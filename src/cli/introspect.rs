@@ -1,8 +1,10 @@
-//! What the meta-commands show about a database: its tables, their columns, keys and
-//! indexes, read through the engine's table layer over a read transaction (so they
+//! What the meta-commands show about a database: its tables (columns, keys, indexes,
+//! CHECK and FOREIGN KEY constraints) and views, read through the engine's table layer over a read transaction (so they
 //! show what is committed, not a connection's open transaction).
 
-use covet::engine::table::{IndexDef, TableRead, TableSchema};
+use covet::engine::table::{
+    CheckDef, FkAction, ForeignKeyDef, IndexDef, TableRead, TableSchema, ViewDef,
+};
 use covet::engine::value::{SortOrder, Value};
 use covet::{Database, QueryError, SqlState};
 
@@ -13,12 +15,54 @@ pub fn table_names(db: &Database) -> covet::Result<Vec<String>> {
     Ok(txn.tables().list_tables()?)
 }
 
-/// A table's definition and its indexes.
+/// Names of the views, sorted.
+pub fn view_names(db: &Database) -> covet::Result<Vec<String>> {
+    let txn = db.engine().begin_read()?;
+    Ok(txn.tables().list_views()?)
+}
+
+/// Every view's definition, sorted by name.
+pub fn views(db: &Database) -> covet::Result<Vec<ViewDef>> {
+    let txn = db.engine().begin_read()?;
+    let tables = txn.tables();
+    let mut out = Vec::new();
+    for name in tables.list_views()? {
+        if let Some(v) = tables.view(&name)? {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// A table's definition, its indexes and its constraints.
 pub struct TableInfo {
     /// Columns and primary key.
     pub schema: TableSchema,
     /// Secondary indexes, in creation order.
     pub indexes: Vec<IndexDef>,
+    /// CHECK constraints, by name.
+    pub checks: Vec<CheckDef>,
+    /// FOREIGN KEY constraints, by name, each with the referenced columns' names.
+    pub foreign_keys: Vec<(ForeignKeyDef, Vec<String>)>,
+}
+
+fn load(tables: &impl TableRead, name: &str) -> covet::Result<TableInfo> {
+    let mut foreign_keys = Vec::new();
+    for fk in tables.foreign_keys(name)? {
+        let referenced = tables.table_schema(&fk.ref_table)?;
+        let names = fk
+            .ref_columns
+            .iter()
+            .map(|&p| column_name(&referenced, p))
+            .collect();
+        foreign_keys.push((fk, names));
+    }
+    Ok(TableInfo {
+        schema: tables.table_schema(name)?,
+        indexes: tables.indexes(name)?,
+        checks: tables.checks(name)?,
+        foreign_keys,
+    })
 }
 
 /// The definition of `table`; 42P01 when there is no such table.
@@ -26,10 +70,7 @@ pub fn describe(db: &Database, table: &str) -> covet::Result<TableInfo> {
     let txn = db.engine().begin_read()?;
     let tables = txn.tables();
     let name = resolve(&tables, table)?;
-    Ok(TableInfo {
-        schema: tables.table_schema(&name)?,
-        indexes: tables.indexes(&name)?,
-    })
+    load(&tables, &name)
 }
 
 /// Every table's definition, sorted by name.
@@ -38,12 +79,53 @@ pub fn describe_all(db: &Database) -> covet::Result<Vec<TableInfo>> {
     let tables = txn.tables();
     let mut out = Vec::new();
     for name in tables.list_tables()? {
-        out.push(TableInfo {
-            schema: tables.table_schema(&name)?,
-            indexes: tables.indexes(&name)?,
-        });
+        out.push(load(&tables, &name)?);
     }
     Ok(out)
+}
+
+fn column_name(schema: &TableSchema, position: usize) -> String {
+    schema
+        .columns
+        .get(position)
+        .map_or_else(|| format!("#{position}"), |c| ident(&c.name))
+}
+
+/// A FOREIGN KEY constraint as SQL (`FOREIGN KEY (a) REFERENCES p (id) ON DELETE CASCADE`).
+pub fn foreign_key(fk: &ForeignKeyDef, ref_names: &[String], schema: &TableSchema) -> String {
+    let cols: Vec<String> = fk.columns.iter().map(|&p| column_name(schema, p)).collect();
+    let mut out = format!(
+        "FOREIGN KEY ({}) REFERENCES {} ({})",
+        cols.join(", "),
+        ident(&fk.ref_table),
+        ref_names.join(", ")
+    );
+    for (when, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
+        let action = match action {
+            FkAction::NoAction => continue,
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        };
+        out.push_str(&format!(" ON {when} {action}"));
+    }
+    out
+}
+
+/// `CREATE VIEW name AS query;`
+pub fn create_view(view: &ViewDef) -> String {
+    let columns = if view.columns.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = view.columns.iter().map(|c| ident(c)).collect();
+        format!(" ({})", names.join(", "))
+    };
+    format!(
+        "CREATE VIEW {}{columns} AS {};\n",
+        ident(&view.name),
+        view.sql.trim_end_matches(';')
+    )
 }
 
 /// The stored name a user's `table` means: itself when it exists, else its lower-case
@@ -104,10 +186,7 @@ pub fn index_columns(def: &IndexDef, schema: &TableSchema) -> String {
     def.columns
         .iter()
         .map(|&(pos, order)| {
-            let name = schema
-                .columns
-                .get(pos)
-                .map_or_else(|| format!("#{pos}"), |c| ident(&c.name));
+            let name = column_name(schema, pos);
             match order {
                 SortOrder::Asc => name,
                 SortOrder::Desc => format!("{name} DESC"),
@@ -155,6 +234,20 @@ pub fn create_statements(info: &TableInfo) -> String {
         .collect();
     if let Some(pk) = primary_key(s) {
         parts.push(format!("    PRIMARY KEY ({pk})"));
+    }
+    for check in &info.checks {
+        parts.push(format!(
+            "    CONSTRAINT {} CHECK ({})",
+            ident(&check.name),
+            check.sql
+        ));
+    }
+    for (fk, ref_names) in &info.foreign_keys {
+        parts.push(format!(
+            "    CONSTRAINT {} {}",
+            ident(&fk.name),
+            foreign_key(fk, ref_names, s)
+        ));
     }
     let mut out = format!(
         "CREATE TABLE {} (\n{}\n);\n",
@@ -215,13 +308,31 @@ mod tests {
         .with_primary_key(vec![0]);
         let idx =
             IndexDef::new("t_bc", "t", vec![(1, SortOrder::Asc), (2, SortOrder::Desc)]).unique();
+        let mut fk = ForeignKeyDef::new("t_c_fkey", "t", vec![2], "p", vec![0]);
+        fk.on_delete = FkAction::Cascade;
+        fk.on_update = FkAction::SetNull;
         let info = TableInfo {
             schema,
             indexes: vec![idx],
+            checks: vec![CheckDef {
+                name: "t_a_check".into(),
+                table: "t".into(),
+                sql: "a > 0".into(),
+            }],
+            foreign_keys: vec![(fk, vec!["code".into()])],
         };
         assert_eq!(
             create_statements(&info),
-            "CREATE TABLE t (\n    a INTEGER,\n    b TEXT NOT NULL,\n    c VARCHAR(5) DEFAULT 'x',\n    PRIMARY KEY (a)\n);\nCREATE UNIQUE INDEX t_bc ON t (b, c DESC);\n"
+            "CREATE TABLE t (\n    a INTEGER,\n    b TEXT NOT NULL,\n    c VARCHAR(5) DEFAULT 'x',\n    PRIMARY KEY (a),\n    CONSTRAINT t_a_check CHECK (a > 0),\n    CONSTRAINT t_c_fkey FOREIGN KEY (c) REFERENCES p (code) ON DELETE CASCADE ON UPDATE SET NULL\n);\nCREATE UNIQUE INDEX t_bc ON t (b, c DESC);\n"
+        );
+        let view = ViewDef {
+            name: "V".into(),
+            sql: "SELECT a FROM t".into(),
+            columns: vec!["a".into()],
+        };
+        assert_eq!(
+            create_view(&view),
+            "CREATE VIEW \"V\" (a) AS SELECT a FROM t;\n"
         );
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use covet::{Column, DataType, Value};
 
 use super::format::{Format, ResultWriter};
-use covet::engine::table::IndexDef;
+use covet::engine::table::{IndexDef, ViewDef};
 
 use super::introspect::{self, TableInfo};
 use super::shell::{Failure, Flow, Origin, Shell};
@@ -25,7 +25,8 @@ Statements end with ';' and may span lines. Meta-commands:
   .explain on|off          show each query's plan before its result
   .explain SQL             show the plan of SQL without running it
   .quit                    leave (also .exit, \\q, Ctrl-D)
-  \\d [TABLE]               describe TABLE, or list tables
+  \\d [TABLE]               describe TABLE (or view), or list tables and views
+  \\dv                      list views
 ";
 
 impl Shell {
@@ -42,8 +43,9 @@ impl Shell {
             ".help" | "\\?" | "\\h" => self.write(HELP),
             ".quit" | ".exit" | "\\q" => return Flow::Stop,
             ".tables" => self.list_tables(),
-            "\\dt" => self.relations(),
-            "\\d" if rest.is_empty() => self.relations(),
+            "\\dt" => self.relations(true, false),
+            "\\dv" => self.relations(false, true),
+            "\\d" if rest.is_empty() => self.relations(true, true),
             "\\d" => self.describe(rest),
             ".schema" => self.schema(rest),
             ".indexes" | ".indices" => self.index_names(rest),
@@ -128,23 +130,42 @@ impl Shell {
     }
 
     fn list_tables(&mut self) -> Result<(), Problem> {
+        let mut names = introspect::table_names(&self.db)?;
+        names.extend(introspect::view_names(&self.db)?);
+        names.sort();
         let mut text = String::new();
-        for name in introspect::table_names(&self.db)? {
+        for name in names {
             text.push_str(&name);
             text.push('\n');
         }
         self.write(&text)
     }
 
-    fn relations(&mut self) -> Result<(), Problem> {
-        let rows = introspect::table_names(&self.db)?
-            .into_iter()
-            .map(|n| vec![Value::Text(n), Value::Text("table".into())])
-            .collect();
+    /// `\\d`, `\\dt`, `\\dv`: relations of the kinds asked for, by name.
+    fn relations(&mut self, tables: bool, views: bool) -> Result<(), Problem> {
+        let mut rows: Vec<Vec<Value>> = Vec::new();
+        if tables {
+            for n in introspect::table_names(&self.db)? {
+                rows.push(vec![Value::Text(n), Value::Text("table".into())]);
+            }
+        }
+        if views {
+            for n in introspect::view_names(&self.db)? {
+                rows.push(vec![Value::Text(n), Value::Text("view".into())]);
+            }
+        }
+        rows.sort_by(|a, b| a[0].to_string().cmp(&b[0].to_string()));
         self.result_set(&[("name", DataType::Text), ("type", DataType::Text)], rows)
     }
 
     fn describe(&mut self, table: &str) -> Result<(), Problem> {
+        if let Some(view) = self.find_view(table)? {
+            return self.write(&format!(
+                "View \"{}\"\n{}",
+                view.name,
+                introspect::create_view(&view)
+            ));
+        }
         let info = introspect::describe(&self.db, table)?;
         let s = &info.schema;
         self.write(&format!("Table \"{}\"\n", s.name))?;
@@ -190,16 +211,57 @@ impl Shell {
                 ));
             }
         }
+        if !info.checks.is_empty() {
+            text.push_str("Check constraints:\n");
+            for c in &info.checks {
+                text.push_str(&format!(
+                    "    {} CHECK ({})\n",
+                    introspect::ident(&c.name),
+                    c.sql
+                ));
+            }
+        }
+        if !info.foreign_keys.is_empty() {
+            text.push_str("Foreign-key constraints:\n");
+            for (fk, names) in &info.foreign_keys {
+                text.push_str(&format!(
+                    "    {} {}\n",
+                    introspect::ident(&fk.name),
+                    introspect::foreign_key(fk, names, s)
+                ));
+            }
+        }
         self.write(&text)
     }
 
+    /// The view `name` means (exactly, or folded to lower case), if it is a view.
+    fn find_view(&self, name: &str) -> Result<Option<ViewDef>, Problem> {
+        let views = introspect::views(&self.db)?;
+        let bare = name.trim_matches('"');
+        Ok(views
+            .iter()
+            .find(|v| v.name == bare)
+            .or_else(|| views.iter().find(|v| v.name == bare.to_lowercase()))
+            .cloned())
+    }
+
     fn schema(&mut self, table: &str) -> Result<(), Problem> {
+        if !table.is_empty() {
+            if let Some(view) = self.find_view(table)? {
+                return self.write(&introspect::create_view(&view));
+            }
+        }
         let infos: Vec<TableInfo> = if table.is_empty() {
             introspect::describe_all(&self.db)?
         } else {
             vec![introspect::describe(&self.db, table)?]
         };
-        let text: String = infos.iter().map(introspect::create_statements).collect();
+        let mut text: String = infos.iter().map(introspect::create_statements).collect();
+        if table.is_empty() {
+            for view in introspect::views(&self.db)? {
+                text.push_str(&introspect::create_view(&view));
+            }
+        }
         self.write(&text)
     }
 

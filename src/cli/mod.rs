@@ -38,7 +38,7 @@ mod shell;
 #[cfg(test)]
 mod tests;
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -127,12 +127,7 @@ fn run_shell(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     } else {
-        let mut script = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut script) {
-            eprintln!("error: cannot read standard input: {e}");
-            return ExitCode::FAILURE;
-        }
-        shell.run_script(&script, Origin::Script);
+        shell.run_reader(std::io::stdin().lock(), Origin::Script);
     }
     if shell.failures() > 0 {
         ExitCode::FAILURE

@@ -1,7 +1,7 @@
 //! [`Shell`]: the state of a covet shell (database, connection, output settings) and
 //! how it runs statements and scripts, printing results and errors.
 
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 use std::path::Path;
 use std::time::Instant;
 
@@ -126,18 +126,41 @@ impl Shell {
     /// meta-commands on lines of their own. Every statement runs, as psql and sqlite3
     /// do, unless `bail` is set; each failure is reported with its line.
     pub fn run_script(&mut self, text: &str, origin: Origin<'_>) -> Flow {
+        self.run_reader(text.as_bytes(), origin)
+    }
+
+    /// [`run_script`](Shell::run_script) over a reader, line by line, so that a dump
+    /// larger than memory streams through. A line that is not UTF-8 (or a read error)
+    /// is reported and ends the script.
+    pub fn run_reader(&mut self, mut input: impl BufRead, origin: Origin<'_>) -> Flow {
         let mut buffer = StatementBuffer::default();
-        for (i, line) in text.lines().enumerate() {
-            let number = i + 1;
-            if buffer.is_empty() && is_meta(line) {
+        let mut line = String::new();
+        let mut number = 0;
+        loop {
+            line.clear();
+            match input.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(_) => number += 1,
+                Err(e) => {
+                    let message = match e.kind() {
+                        io::ErrorKind::InvalidData => "the line is not valid UTF-8".to_owned(),
+                        _ => format!("cannot read the script: {e}"),
+                    };
+                    self.report_command(&message, number + 1, origin);
+                    return Flow::Stop;
+                }
+            }
+            let text = line.strip_suffix('\n').unwrap_or(&line);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            if buffer.is_empty() && is_meta(text) {
                 buffer.clear();
-                if self.meta(line, number, origin) == Flow::Stop {
+                if self.meta(text, number, origin) == Flow::Stop {
                     return Flow::Stop;
                 }
                 continue;
             }
-            buffer.push(line, number);
-            if line.contains(';')
+            buffer.push(text, number);
+            if text.contains(';')
                 && buffer.is_complete()
                 && self.run_buffer(&mut buffer, origin) == Flow::Stop
             {

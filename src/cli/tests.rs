@@ -204,3 +204,71 @@ fn statements_span_lines_and_errors_carry_their_line() {
     meta(&mut sh, ".tables");
     assert_eq!(out.take(), "a\nb\nc\n");
 }
+
+#[test]
+fn constraints_and_views_are_shown() {
+    let (mut sh, out, err) = shell();
+    sh.run_script(
+        "CREATE TABLE p(id INT PRIMARY KEY, code TEXT UNIQUE);
+CREATE TABLE c(id INT PRIMARY KEY, pid INT REFERENCES p(id) ON DELETE CASCADE, n INT CHECK (n > 0) DEFAULT 5);
+CREATE VIEW pv AS SELECT id FROM p;",
+        Origin::Script,
+    );
+    assert_eq!(err.take(), "");
+    out.take();
+    meta(&mut sh, ".schema c");
+    assert_eq!(
+        out.take(),
+        "CREATE TABLE c (\n    id INTEGER,\n    pid INTEGER,\n    n INTEGER DEFAULT 5,\n    PRIMARY KEY (id),\n    CONSTRAINT c_n_check CHECK (n > 0),\n    CONSTRAINT c_pid_fkey FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE\n);\n"
+    );
+    meta(&mut sh, ".schema pv");
+    assert_eq!(out.take(), "CREATE VIEW pv AS SELECT id FROM p;\n");
+    meta(&mut sh, ".tables");
+    assert_eq!(out.take(), "c\np\npv\n");
+    sh.format = Format::Tsv;
+    meta(&mut sh, "\\d");
+    assert_eq!(out.take(), "name\ttype\nc\ttable\np\ttable\npv\tview\n");
+    meta(&mut sh, "\\dv");
+    assert_eq!(out.take(), "name\ttype\npv\tview\n");
+    meta(&mut sh, "\\d c");
+    assert_eq!(
+        out.take(),
+        "Table \"c\"\ncolumn\ttype\tnullable\tdefault\nid\tinteger\tnot null\t\npid\tinteger\t\t\nn\tinteger\t\t5\nPrimary key: (id)\nCheck constraints:\n    c_n_check CHECK (n > 0)\nForeign-key constraints:\n    c_pid_fkey FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE\n"
+    );
+    meta(&mut sh, "\\d pv");
+    assert_eq!(
+        out.take(),
+        "View \"pv\"\nCREATE VIEW pv AS SELECT id FROM p;\n"
+    );
+    assert_eq!(sh.failures(), 0);
+}
+
+#[test]
+fn a_script_that_is_not_utf8_stops_at_its_line() {
+    let (mut sh, out, err) = shell();
+    let script: &[u8] =
+        b"CREATE TABLE a(x INT);\r\nCREATE TABLE \xff(x INT);\nCREATE TABLE b(x INT);\n";
+    assert_eq!(sh.run_reader(script, Origin::Script), Flow::Stop);
+    assert_eq!(out.take(), "CREATE TABLE\n");
+    assert_eq!(err.take(), "ERROR at line 2: the line is not valid UTF-8\n");
+    assert_eq!(sh.failures(), 1);
+}
+
+#[test]
+fn the_timer_follows_each_statement() {
+    let (mut sh, out, _err) = shell();
+    meta(&mut sh, ".timer on");
+    sh.run_script("CREATE TABLE a(x INT);", Origin::Script);
+    let text = out.take();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0], "CREATE TABLE");
+    let ms = lines[1]
+        .strip_prefix("Time: ")
+        .and_then(|t| t.strip_suffix(" ms"))
+        .unwrap();
+    assert!(ms.parse::<f64>().unwrap() >= 0.0);
+    meta(&mut sh, ".timer off");
+    sh.run_script("CREATE TABLE b(x INT);", Origin::Script);
+    assert_eq!(out.take(), "CREATE TABLE\n");
+}
