@@ -15,7 +15,9 @@ use std::sync::Arc;
 use covet_engine::value::{Interval, Value};
 use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 
-use super::coerce::{self, binary_result_type, expect_bool, is_comparison, literal_target, op_symbol, unify_types};
+use super::coerce::{
+    self, binary_result_type, expect_bool, is_comparison, literal_target, op_symbol, unify_types,
+};
 use super::sql_type::sql_type_from_ast;
 use super::{bind_call, BinaryOp, BindScope, ScalarExpr, SubqueryKind, TruthTest, UnaryOp};
 use crate::error::{QueryError, Result, SqlState};
@@ -77,7 +79,11 @@ pub fn bind_expr(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<(ScalarE
 /// Binds a condition (`WHERE`, `HAVING`, `ON`, `CHECK`, …, named by `context` in the
 /// error): a string literal or parameter is read as boolean, any other non-boolean type
 /// is 42804.
-pub fn bind_condition(expr: &ast::Expr, scope: &mut dyn BindScope, context: &str) -> Result<ScalarExpr> {
+pub fn bind_condition(
+    expr: &ast::Expr,
+    scope: &mut dyn BindScope,
+    context: &str,
+) -> Result<ScalarExpr> {
     let b = coerce_to(bind(expr, scope)?, DataType::Bool, scope)?;
     expect_bool(b.ty, context)?;
     Ok(b.expr)
@@ -86,7 +92,11 @@ pub fn bind_condition(expr: &ast::Expr, scope: &mut dyn BindScope, context: &str
 /// Binds `expr` and gives it type `target` as an assignment would (INSERT values,
 /// UPDATE SET, DEFAULT): unknown literals and parameters are read as `target`, numbers
 /// widen; anything else keeps its type for the caller to check.
-pub fn bind_expr_as(expr: &ast::Expr, target: DataType, scope: &mut dyn BindScope) -> Result<(ScalarExpr, DataType)> {
+pub fn bind_expr_as(
+    expr: &ast::Expr,
+    target: DataType,
+    scope: &mut dyn BindScope,
+) -> Result<(ScalarExpr, DataType)> {
     let b = coerce_to(bind(expr, scope)?, target, scope)?;
     let ty = b.visible_type();
     Ok((b.expr, ty))
@@ -99,7 +109,10 @@ pub(crate) fn coerce_to(b: Bound, target: DataType, scope: &mut dyn BindScope) -
     match b.origin {
         Origin::Text(s) => {
             if matches!(target, DataType::Unknown | DataType::Text) {
-                return Ok(Bound::typed(ScalarExpr::Literal(Value::Text(s)), DataType::Text));
+                return Ok(Bound::typed(
+                    ScalarExpr::Literal(Value::Text(s)),
+                    DataType::Text,
+                ));
             }
             let v = ops::cast_explicit(&Value::Text(s), &target.default_sql_type())?;
             Ok(Bound::typed(ScalarExpr::Literal(v), target))
@@ -136,8 +149,11 @@ pub(crate) fn coerce_to(b: Bound, target: DataType, scope: &mut dyn BindScope) -
                 return Ok(b);
             }
             let widens = b.ty == DataType::Unknown
-                || (b.ty.is_numeric() && target.is_numeric() && coerce::common_type(b.ty, target) == Some(target))
-                || (b.ty == DataType::Date && matches!(target, DataType::Timestamp | DataType::TimestampTz))
+                || (b.ty.is_numeric()
+                    && target.is_numeric()
+                    && coerce::common_type(b.ty, target) == Some(target))
+                || (b.ty == DataType::Date
+                    && matches!(target, DataType::Timestamp | DataType::TimestampTz))
                 || (b.ty == DataType::Timestamp && target == DataType::TimestampTz);
             if widens {
                 Ok(Bound::typed(
@@ -156,7 +172,11 @@ pub(crate) fn coerce_to(b: Bound, target: DataType, scope: &mut dyn BindScope) -
 
 /// Brings `items` to their common type (`context` names them in a 42804): unknown
 /// literals are cast, numbers widened. A set of only string literals is text.
-pub(crate) fn unify(context: &str, items: Vec<Bound>, scope: &mut dyn BindScope) -> Result<(Vec<Bound>, DataType)> {
+pub(crate) fn unify(
+    context: &str,
+    items: Vec<Bound>,
+    scope: &mut dyn BindScope,
+) -> Result<(Vec<Bound>, DataType)> {
     let types: Vec<DataType> = items.iter().map(|b| b.ty).collect();
     let mut t = unify_types(context, &types)?;
     if t == DataType::Unknown && items.iter().any(|b| matches!(b.origin, Origin::Text(_))) {
@@ -182,8 +202,50 @@ fn boxed(b: Bound) -> Box<ScalarExpr> {
     Box::new(b.expr)
 }
 
+/// Deeper expressions than this are 54001: binding, folding and evaluation recurse
+/// over the tree, and a long operator chain (`a + a + … + a`) is as deep as it is long.
+/// 256 levels of binding stay well inside a 2 MiB thread stack (a level costs a few
+/// KiB in a debug build).
+const MAX_DEPTH: usize = 256;
+
+thread_local! {
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one level of binding recursion while alive.
+struct DepthGuard;
+
+impl DepthGuard {
+    fn enter() -> Result<DepthGuard> {
+        let d = DEPTH.with(|c| {
+            let d = c.get() + 1;
+            c.set(d);
+            d
+        });
+        let guard = DepthGuard;
+        if d > MAX_DEPTH {
+            return Err(QueryError::new(
+                SqlState::STATEMENT_TOO_COMPLEX,
+                format!("expression nesting is deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        DEPTH.with(|c| c.set(c.get().saturating_sub(1)));
+    }
+}
+
 /// Binds one expression.
 pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound> {
+    let _depth = DepthGuard::enter()?;
+    bind_node(expr, scope)
+}
+
+fn bind_node(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound> {
     use ast::Expr as E;
     match expr {
         E::Identifier(id) => {
@@ -194,8 +256,15 @@ pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound>
             let names: Vec<String> = parts.iter().map(ident_name).collect();
             let (e, t) = match names.as_slice() {
                 [q, n] => scope.column(Some(q), n)?,
-                [schema, q, n] if schema == "public" || schema == "main" => scope.column(Some(q), n)?,
-                _ => return Err(QueryError::unsupported(format!("the qualified name {}", names.join(".")))),
+                [schema, q, n] if schema == "public" || schema == "main" => {
+                    scope.column(Some(q), n)?
+                }
+                _ => {
+                    return Err(QueryError::unsupported(format!(
+                        "the qualified name {}",
+                        names.join(".")
+                    )))
+                }
             };
             Ok(Bound::typed(e, t))
         }
@@ -203,12 +272,21 @@ pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound>
         E::Nested(e) => bind(e, scope),
         E::TypedString(ts) => {
             let text = match &ts.value.value {
-                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => s.clone(),
-                other => return Err(QueryError::unsupported(format!("a typed literal of {other}"))),
+                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => {
+                    s.clone()
+                }
+                other => {
+                    return Err(QueryError::unsupported(format!(
+                        "a typed literal of {other}"
+                    )))
+                }
             };
             let ty = sql_type_from_ast(&ts.data_type)?;
             let v = ops::cast_explicit(&Value::Text(text), &ty)?;
-            Ok(Bound::typed(ScalarExpr::Literal(v), DataType::of_sql_type(&ty)))
+            Ok(Bound::typed(
+                ScalarExpr::Literal(v),
+                DataType::of_sql_type(&ty),
+            ))
         }
         E::Interval(iv) => bind_interval(iv),
         E::IsNull(e) | E::IsNotNull(e) => {
@@ -222,7 +300,12 @@ pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound>
                 DataType::Bool,
             ))
         }
-        E::IsTrue(e) | E::IsNotTrue(e) | E::IsFalse(e) | E::IsNotFalse(e) | E::IsUnknown(e) | E::IsNotUnknown(e) => {
+        E::IsTrue(e)
+        | E::IsNotTrue(e)
+        | E::IsFalse(e)
+        | E::IsNotFalse(e)
+        | E::IsUnknown(e)
+        | E::IsNotUnknown(e) => {
             let (test, negated) = match expr {
                 E::IsTrue(_) => (TruthTest::True, false),
                 E::IsNotTrue(_) => (TruthTest::True, true),
@@ -291,7 +374,9 @@ pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound>
                 }
                 let (items, _) = unify("IN", items, scope)?;
                 let mut it = items.into_iter();
-                let first = it.next().ok_or_else(|| QueryError::internal("IN lost its operand"))?;
+                let first = it
+                    .next()
+                    .ok_or_else(|| QueryError::internal("IN lost its operand"))?;
                 Ok(Bound::typed(
                     ScalarExpr::InList {
                         expr: boxed(first),
@@ -380,7 +465,14 @@ pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound>
             if *any {
                 return Err(QueryError::unsupported("LIKE ANY"));
             }
-            bind_like(e, pattern, escape_char.as_deref(), matches!(expr, E::ILike { .. }), *negated, scope)
+            bind_like(
+                e,
+                pattern,
+                escape_char.as_deref(),
+                matches!(expr, E::ILike { .. }),
+                *negated,
+                scope,
+            )
         }
         E::SimilarTo { .. } => Err(QueryError::unsupported("SIMILAR TO")),
         E::RLike { .. } => Err(QueryError::unsupported("REGEXP/RLIKE")),
@@ -389,7 +481,12 @@ pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound>
             conditions,
             else_result,
             ..
-        } => bind_case(operand.as_deref(), conditions, else_result.as_deref(), scope),
+        } => bind_case(
+            operand.as_deref(),
+            conditions,
+            else_result.as_deref(),
+            scope,
+        ),
         E::Cast {
             kind,
             expr: e,
@@ -411,13 +508,19 @@ pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound>
         E::Function(f) => bind_call::bind_function(f, scope),
         E::Extract { field, expr: e, .. } => bind_call::bind_extract(field, e, scope),
         E::Ceil { expr: e, field } | E::Floor { expr: e, field } => {
-            let name = if matches!(expr, E::Ceil { .. }) { "ceil" } else { "floor" };
+            let name = if matches!(expr, E::Ceil { .. }) {
+                "ceil"
+            } else {
+                "floor"
+            };
             match field {
                 ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) => {
                     let b = bind(e, scope)?;
                     bind_call::call(name, vec![b], scope)
                 }
-                _ => Err(QueryError::unsupported(format!("{name} with a scale or field"))),
+                _ => Err(QueryError::unsupported(format!(
+                    "{name} with a scale or field"
+                ))),
             }
         }
         E::Position { expr: needle, r#in } => {
@@ -434,7 +537,10 @@ pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound>
             let mut args = vec![bind(e, scope)?];
             match substring_from {
                 Some(from) => args.push(bind(from, scope)?),
-                None => args.push(Bound::typed(ScalarExpr::Literal(Value::Int(1)), DataType::Int)),
+                None => args.push(Bound::typed(
+                    ScalarExpr::Literal(Value::Int(1)),
+                    DataType::Int,
+                )),
             }
             if let Some(f) = substring_for {
                 args.push(bind(f, scope)?);
@@ -471,7 +577,9 @@ pub(crate) fn bind(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound>
         E::Array(_) => Err(QueryError::unsupported("arrays")),
         E::CompoundFieldAccess { .. } => Err(QueryError::unsupported("field and subscript access")),
         E::JsonAccess { .. } => Err(QueryError::unsupported("the JSON path syntax x:a.b")),
-        E::Wildcard(_) | E::QualifiedWildcard(..) => Err(QueryError::syntax("a * is not allowed here")),
+        E::Wildcard(_) | E::QualifiedWildcard(..) => {
+            Err(QueryError::syntax("a * is not allowed here"))
+        }
         E::GroupingSets(_) | E::Cube(_) | E::Rollup(_) => {
             Err(QueryError::unsupported("GROUPING SETS, CUBE and ROLLUP"))
         }
@@ -499,9 +607,15 @@ fn bind_value(v: &ast::Value, scope: &mut dyn BindScope) -> Result<Bound> {
         }),
         V::HexStringLiteral(h) => {
             let bytes = ops::text::parse_bytea(&format!("\\x{h}"))?;
-            Ok(Bound::typed(ScalarExpr::Literal(Value::Blob(bytes)), DataType::Blob))
+            Ok(Bound::typed(
+                ScalarExpr::Literal(Value::Blob(bytes)),
+                DataType::Blob,
+            ))
         }
-        V::Boolean(b) => Ok(Bound::typed(ScalarExpr::Literal(Value::Bool(*b)), DataType::Bool)),
+        V::Boolean(b) => Ok(Bound::typed(
+            ScalarExpr::Literal(Value::Bool(*b)),
+            DataType::Bool,
+        )),
         V::Null => Ok(Bound {
             expr: ScalarExpr::Literal(Value::Null),
             ty: DataType::Unknown,
@@ -547,11 +661,17 @@ pub(crate) fn number_literal(text: &str) -> Result<Bound> {
     let v = if text.contains(['e', 'E']) {
         Value::Float(text.parse::<f64>().map_err(|_| bad())?)
     } else if text.contains('.') {
-        Value::Decimal(text.parse().map_err(|_| crate::ops::numeric::numeric_overflow())?)
+        Value::Decimal(
+            text.parse()
+                .map_err(|_| crate::ops::numeric::numeric_overflow())?,
+        )
     } else {
         match text.parse::<i64>() {
             Ok(i) => Value::Int(i),
-            Err(_) => Value::Decimal(text.parse().map_err(|_| crate::ops::numeric::numeric_overflow())?),
+            Err(_) => Value::Decimal(
+                text.parse()
+                    .map_err(|_| crate::ops::numeric::numeric_overflow())?,
+            ),
         }
     };
     let ty = DataType::of_value(&v);
@@ -559,8 +679,13 @@ pub(crate) fn number_literal(text: &str) -> Result<Bound> {
 }
 
 fn bind_interval(iv: &ast::Interval) -> Result<Bound> {
-    if iv.last_field.is_some() || iv.leading_precision.is_some() || iv.fractional_seconds_precision.is_some() {
-        return Err(QueryError::unsupported("INTERVAL with a field range or precision"));
+    if iv.last_field.is_some()
+        || iv.leading_precision.is_some()
+        || iv.fractional_seconds_precision.is_some()
+    {
+        return Err(QueryError::unsupported(
+            "INTERVAL with a field range or precision",
+        ));
     }
     let text = match iv.value.as_ref() {
         ast::Expr::Value(v) => match &v.value {
@@ -580,12 +705,19 @@ fn bind_interval(iv: &ast::Interval) -> Result<Bound> {
             format!("invalid input syntax for type interval: \"{text}\""),
         )
     })?;
-    Ok(Bound::typed(ScalarExpr::Literal(Value::Interval(i)), DataType::Interval))
+    Ok(Bound::typed(
+        ScalarExpr::Literal(Value::Interval(i)),
+        DataType::Interval,
+    ))
 }
 
 /// `CAST(b AS to)`: a string literal is converted now (a bad one is an error now, as in
 /// PostgreSQL); a typed value is checked castable (42846) and cast at run time.
-pub(crate) fn bind_cast(b: Bound, to: covet_engine::value::SqlType, scope: &mut dyn BindScope) -> Result<Bound> {
+pub(crate) fn bind_cast(
+    b: Bound,
+    to: covet_engine::value::SqlType,
+    scope: &mut dyn BindScope,
+) -> Result<Bound> {
     let ty = DataType::of_sql_type(&to);
     match &b.origin {
         Origin::Text(s) => {
@@ -676,7 +808,11 @@ fn comparison_op(op: &BinaryOperator) -> Result<BinaryOp> {
         BinaryOperator::LtEq => BinaryOp::LtEq,
         BinaryOperator::Gt => BinaryOp::Gt,
         BinaryOperator::GtEq => BinaryOp::GtEq,
-        other => return Err(QueryError::unsupported(format!("ANY/ALL with operator {other}"))),
+        other => {
+            return Err(QueryError::unsupported(format!(
+                "ANY/ALL with operator {other}"
+            )))
+        }
     })
 }
 
@@ -740,7 +876,12 @@ fn bind_binary_ast(
 }
 
 /// Types `l op r` (casting unknown operands) and builds the node.
-pub(crate) fn bind_binary(op: BinaryOp, l: Bound, r: Bound, scope: &mut dyn BindScope) -> Result<Bound> {
+pub(crate) fn bind_binary(
+    op: BinaryOp,
+    l: Bound,
+    r: Bound,
+    scope: &mut dyn BindScope,
+) -> Result<Bound> {
     let (l, r) = resolve_operands(op, l, r, scope)?;
     let ty = binary_result_type(op, l.ty, r.ty)?;
     Ok(Bound::typed(
@@ -754,8 +895,16 @@ pub(crate) fn bind_binary(op: BinaryOp, l: Bound, r: Bound, scope: &mut dyn Bind
 }
 
 /// Gives unknown operands of `op` their types from the other side.
-fn resolve_operands(op: BinaryOp, l: Bound, r: Bound, scope: &mut dyn BindScope) -> Result<(Bound, Bound)> {
-    let arithmetic = matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod);
+fn resolve_operands(
+    op: BinaryOp,
+    l: Bound,
+    r: Bound,
+    scope: &mut dyn BindScope,
+) -> Result<(Bound, Bound)> {
+    let arithmetic = matches!(
+        op,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
+    );
     Ok(match (l.is_unknown(), r.is_unknown()) {
         (true, false) => {
             let t = literal_target(op, r.ty);
@@ -766,7 +915,8 @@ fn resolve_operands(op: BinaryOp, l: Bound, r: Bound, scope: &mut dyn BindScope)
             (l, coerce_to(r, t, scope)?)
         }
         (true, true) => {
-            let any_text = matches!(l.origin, Origin::Text(_)) || matches!(r.origin, Origin::Text(_));
+            let any_text =
+                matches!(l.origin, Origin::Text(_)) || matches!(r.origin, Origin::Text(_));
             if arithmetic && any_text {
                 return Err(QueryError::new(
                     SqlState::AMBIGUOUS_FUNCTION,
@@ -785,7 +935,12 @@ fn resolve_operands(op: BinaryOp, l: Bound, r: Bound, scope: &mut dyn BindScope)
 }
 
 /// Binds the two sides of a comparison-like construct and checks they compare.
-fn bind_compared(op: BinaryOp, l: &ast::Expr, r: &ast::Expr, scope: &mut dyn BindScope) -> Result<(Bound, Bound)> {
+fn bind_compared(
+    op: BinaryOp,
+    l: &ast::Expr,
+    r: &ast::Expr,
+    scope: &mut dyn BindScope,
+) -> Result<(Bound, Bound)> {
     let l = bind(l, scope)?;
     let r = bind(r, scope)?;
     let (l, r) = resolve_operands(op, l, r, scope)?;
@@ -806,26 +961,30 @@ fn bind_unary(op: UnaryOperator, e: &ast::Expr, scope: &mut dyn BindScope) -> Re
             let b = bind(e, scope)?;
             let b = coerce_to(b, DataType::Unknown, scope)?;
             match b.ty {
-                t if t.is_numeric() || t == DataType::Interval || t == DataType::Unknown => Ok(Bound::typed(
-                    ScalarExpr::Unary {
-                        op: UnaryOp::Neg,
-                        expr: boxed(b),
-                    },
-                    t,
-                )),
+                t if t.is_numeric() || t == DataType::Interval || t == DataType::Unknown => {
+                    Ok(Bound::typed(
+                        ScalarExpr::Unary {
+                            op: UnaryOp::Neg,
+                            expr: boxed(b),
+                        },
+                        t,
+                    ))
+                }
                 t => Err(ops::no_unary_operator("-", t.name())),
             }
         }
         UnaryOperator::Plus => {
             let b = coerce_to(bind(e, scope)?, DataType::Unknown, scope)?;
             match b.ty {
-                t if t.is_numeric() || t == DataType::Interval || t == DataType::Unknown => Ok(Bound::typed(
-                    ScalarExpr::Unary {
-                        op: UnaryOp::Plus,
-                        expr: boxed(b),
-                    },
-                    t,
-                )),
+                t if t.is_numeric() || t == DataType::Interval || t == DataType::Unknown => {
+                    Ok(Bound::typed(
+                        ScalarExpr::Unary {
+                            op: UnaryOp::Plus,
+                            expr: boxed(b),
+                        },
+                        t,
+                    ))
+                }
                 t => Err(ops::no_unary_operator("+", t.name())),
             }
         }
@@ -865,7 +1024,9 @@ fn bind_unary(op: UnaryOperator, e: &ast::Expr, scope: &mut dyn BindScope) -> Re
             let b = bind(e, scope)?;
             bind_call::call("cbrt", vec![b], scope)
         }
-        other => Err(QueryError::unsupported(format!("the prefix operator {other}"))),
+        other => Err(QueryError::unsupported(format!(
+            "the prefix operator {other}"
+        ))),
     }
 }
 
@@ -942,8 +1103,15 @@ fn bind_case(
         results.push(bind(e, scope)?);
     }
     let (mut results, ty) = unify("CASE", results, scope)?;
-    let else_expr = if has_else { results.pop().map(boxed) } else { None };
-    let branches = whens.into_iter().zip(results.into_iter().map(|b| b.expr)).collect();
+    let else_expr = if has_else {
+        results.pop().map(boxed)
+    } else {
+        None
+    };
+    let branches = whens
+        .into_iter()
+        .zip(results.into_iter().map(|b| b.expr))
+        .collect();
     Ok(Bound::typed(
         ScalarExpr::Case {
             operand,
@@ -955,7 +1123,10 @@ fn bind_case(
 }
 
 /// Wraps a resolved function for the expression tree.
-pub(crate) fn function_node(func: crate::functions::ScalarFunction, args: Vec<ScalarExpr>) -> ScalarExpr {
+pub(crate) fn function_node(
+    func: crate::functions::ScalarFunction,
+    args: Vec<ScalarExpr>,
+) -> ScalarExpr {
     ScalarExpr::Function {
         func: Arc::new(func),
         args,

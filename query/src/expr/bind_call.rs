@@ -61,17 +61,26 @@ pub fn aggregate_call_parts(call: &ast::Function) -> Result<AggregateCallParts<'
             return Err(QueryError::unsupported("a subquery as the argument list"))
         }
         ast::FunctionArguments::List(list) => {
-            parts.distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+            parts.distinct = matches!(
+                list.duplicate_treatment,
+                Some(ast::DuplicateTreatment::Distinct)
+            );
             for clause in &list.clauses {
                 match clause {
-                    ast::FunctionArgumentClause::OrderBy(items) => parts.order_by.extend(items.iter()),
-                    other => return Err(QueryError::unsupported(format!("the call clause {other}"))),
+                    ast::FunctionArgumentClause::OrderBy(items) => {
+                        parts.order_by.extend(items.iter())
+                    }
+                    other => {
+                        return Err(QueryError::unsupported(format!("the call clause {other}")))
+                    }
                 }
             }
             for arg in &list.args {
                 match arg {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => parts.args.push(e),
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) if list.args.len() == 1 => {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)
+                        if list.args.len() == 1 =>
+                    {
                         parts.star = true
                     }
                     other => return Err(QueryError::unsupported(format!("the argument {other}"))),
@@ -119,7 +128,10 @@ pub(crate) fn bind_function(f: &ast::Function, scope: &mut dyn BindScope) -> Res
             return Err(QueryError::unsupported("a subquery as the argument list"))
         }
         ast::FunctionArguments::List(list) => {
-            if matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)) {
+            if matches!(
+                list.duplicate_treatment,
+                Some(ast::DuplicateTreatment::Distinct)
+            ) {
                 return Err(not_aggregate("DISTINCT", &name));
             }
             if !list.clauses.is_empty() {
@@ -127,9 +139,13 @@ pub(crate) fn bind_function(f: &ast::Function, scope: &mut dyn BindScope) -> Res
             }
             for arg in &list.args {
                 match arg {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(bind(e, scope)?),
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                        args.push(bind(e, scope)?)
+                    }
                     ast::FunctionArg::Unnamed(_) => {
-                        return Err(QueryError::syntax(format!("a * is not an argument of {name}")))
+                        return Err(QueryError::syntax(format!(
+                            "a * is not an argument of {name}"
+                        )))
                     }
                     _ => return Err(QueryError::unsupported("named function arguments")),
                 }
@@ -141,7 +157,15 @@ pub(crate) fn bind_function(f: &ast::Function, scope: &mut dyn BindScope) -> Res
             if args.is_empty() || (name == "ifnull" && args.len() != 2) {
                 return Err(no_function(&name, &args));
             }
-            let (args, ty) = unify(if name == "ifnull" { "IFNULL" } else { "COALESCE" }, args, scope)?;
+            let (args, ty) = unify(
+                if name == "ifnull" {
+                    "IFNULL"
+                } else {
+                    "COALESCE"
+                },
+                args,
+                scope,
+            )?;
             Ok(Bound::typed(
                 ScalarExpr::Coalesce(args.into_iter().map(|b| b.expr).collect()),
                 ty,
@@ -209,7 +233,11 @@ pub(crate) fn call(name: &str, args: Vec<Bound>, scope: &mut dyn BindScope) -> R
 }
 
 /// `EXTRACT(field FROM x)` as `extract('field', x)` (numeric, as PostgreSQL 14+).
-pub(crate) fn bind_extract(field: &ast::DateTimeField, e: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound> {
+pub(crate) fn bind_extract(
+    field: &ast::DateTimeField,
+    e: &ast::Expr,
+    scope: &mut dyn BindScope,
+) -> Result<Bound> {
     let field_name = match field {
         ast::DateTimeField::Custom(id) => ident_name(id),
         other => other.to_string().to_lowercase(),

@@ -100,7 +100,12 @@ pub fn op_symbol(op: BinaryOp) -> &'static str {
 pub fn is_comparison(op: BinaryOp) -> bool {
     matches!(
         op,
-        BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+        BinaryOp::Eq
+            | BinaryOp::NotEq
+            | BinaryOp::Lt
+            | BinaryOp::LtEq
+            | BinaryOp::Gt
+            | BinaryOp::GtEq
     )
 }
 
@@ -125,15 +130,23 @@ pub fn binary_result_type(op: BinaryOp, l: DataType, r: DataType) -> Result<Data
                 Some(Unknown)
             } else if !known(l) || !known(r) {
                 let t = if known(l) { l } else { r };
-                (t.is_numeric() || matches!(t, Interval)).then_some(t).or(match (op, t) {
-                    (BinaryOp::Add | BinaryOp::Sub, Date | Timestamp | TimestampTz | Time) => Some(t),
-                    _ => None,
-                })
+                (t.is_numeric() || matches!(t, Interval))
+                    .then_some(t)
+                    .or(match (op, t) {
+                        (BinaryOp::Add | BinaryOp::Sub, Date | Timestamp | TimestampTz | Time) => {
+                            Some(t)
+                        }
+                        _ => None,
+                    })
             } else {
                 datetime_result(op, l, r)
             }
         }
-        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor | BinaryOp::ShiftLeft | BinaryOp::ShiftRight => {
+        BinaryOp::BitAnd
+        | BinaryOp::BitOr
+        | BinaryOp::BitXor
+        | BinaryOp::ShiftLeft
+        | BinaryOp::ShiftRight => {
             (matches!(l, Int | Unknown) && matches!(r, Int | Unknown)).then_some(Int)
         }
         BinaryOp::Concat => match (l, r) {
@@ -158,25 +171,31 @@ pub fn binary_result_type(op: BinaryOp, l: DataType, r: DataType) -> Result<Data
 fn datetime_result(op: BinaryOp, l: DataType, r: DataType) -> Option<DataType> {
     use DataType::*;
     match (op, l, r) {
-        (BinaryOp::Add, Date, Int) | (BinaryOp::Add, Int, Date) | (BinaryOp::Sub, Date, Int) => Some(Date),
+        (BinaryOp::Add, Date, Int) | (BinaryOp::Add, Int, Date) | (BinaryOp::Sub, Date, Int) => {
+            Some(Date)
+        }
         (BinaryOp::Sub, Date, Date) => Some(Int),
-        (BinaryOp::Add, Date, Interval) | (BinaryOp::Add, Interval, Date) | (BinaryOp::Sub, Date, Interval) => {
-            Some(Timestamp)
-        }
+        (BinaryOp::Add, Date, Interval)
+        | (BinaryOp::Add, Interval, Date)
+        | (BinaryOp::Sub, Date, Interval) => Some(Timestamp),
         (BinaryOp::Add, Date, Time) | (BinaryOp::Add, Time, Date) => Some(Timestamp),
-        (BinaryOp::Add, Timestamp, Interval) | (BinaryOp::Add, Interval, Timestamp) | (BinaryOp::Sub, Timestamp, Interval) => {
-            Some(Timestamp)
-        }
+        (BinaryOp::Add, Timestamp, Interval)
+        | (BinaryOp::Add, Interval, Timestamp)
+        | (BinaryOp::Sub, Timestamp, Interval) => Some(Timestamp),
         (BinaryOp::Add, TimestampTz, Interval)
         | (BinaryOp::Add, Interval, TimestampTz)
         | (BinaryOp::Sub, TimestampTz, Interval) => Some(TimestampTz),
-        (BinaryOp::Sub, Timestamp, Timestamp) | (BinaryOp::Sub, TimestampTz, TimestampTz) => Some(Interval),
-        (BinaryOp::Add, Time, Interval) | (BinaryOp::Add, Interval, Time) | (BinaryOp::Sub, Time, Interval) => {
-            Some(Time)
+        (BinaryOp::Sub, Timestamp, Timestamp) | (BinaryOp::Sub, TimestampTz, TimestampTz) => {
+            Some(Interval)
         }
+        (BinaryOp::Add, Time, Interval)
+        | (BinaryOp::Add, Interval, Time)
+        | (BinaryOp::Sub, Time, Interval) => Some(Time),
         (BinaryOp::Sub, Time, Time) => Some(Interval),
         (BinaryOp::Add | BinaryOp::Sub, Interval, Interval) => Some(Interval),
-        (BinaryOp::Mul, Interval, n) | (BinaryOp::Mul, n, Interval) if n.is_numeric() => Some(Interval),
+        (BinaryOp::Mul, Interval, n) | (BinaryOp::Mul, n, Interval) if n.is_numeric() => {
+            Some(Interval)
+        }
         (BinaryOp::Div, Interval, n) if n.is_numeric() => Some(Interval),
         _ => None,
     }
@@ -192,7 +211,10 @@ pub fn literal_target(op: BinaryOp, other: DataType) -> DataType {
         (BinaryOp::Add, Date) => Int,
         (BinaryOp::Mul | BinaryOp::Div, Interval) => Float,
         (BinaryOp::Concat, _) => Text,
-        (BinaryOp::JsonGet | BinaryOp::JsonGetText | BinaryOp::JsonPath | BinaryOp::JsonPathText, Json) => Text,
+        (
+            BinaryOp::JsonGet | BinaryOp::JsonGetText | BinaryOp::JsonPath | BinaryOp::JsonPathText,
+            Json,
+        ) => Text,
         (BinaryOp::And | BinaryOp::Or, _) => Bool,
         _ => other,
     }
@@ -217,17 +239,39 @@ mod tests {
 
     #[test]
     fn operator_types() {
-        assert_eq!(binary_result_type(BinaryOp::Add, Int, Decimal).unwrap(), Decimal);
+        assert_eq!(
+            binary_result_type(BinaryOp::Add, Int, Decimal).unwrap(),
+            Decimal
+        );
         assert_eq!(binary_result_type(BinaryOp::Sub, Date, Date).unwrap(), Int);
-        assert_eq!(binary_result_type(BinaryOp::Add, Timestamp, Interval).unwrap(), Timestamp);
+        assert_eq!(
+            binary_result_type(BinaryOp::Add, Timestamp, Interval).unwrap(),
+            Timestamp
+        );
         assert_eq!(binary_result_type(BinaryOp::Eq, Int, Float).unwrap(), Bool);
-        assert_eq!(binary_result_type(BinaryOp::Concat, Text, Int).unwrap(), Text);
-        assert_eq!(binary_result_type(BinaryOp::JsonGetText, Json, Text).unwrap(), Text);
+        assert_eq!(
+            binary_result_type(BinaryOp::Concat, Text, Int).unwrap(),
+            Text
+        );
+        assert_eq!(
+            binary_result_type(BinaryOp::JsonGetText, Json, Text).unwrap(),
+            Text
+        );
         let err = binary_result_type(BinaryOp::Eq, Text, Int).unwrap_err();
         assert_eq!(err.code, SqlState::UNDEFINED_FUNCTION);
         assert_eq!(err.message, "operator does not exist: text = bigint");
-        assert_eq!(binary_result_type(BinaryOp::Add, Text, Int).unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-        assert_eq!(binary_result_type(BinaryOp::And, Int, Bool).unwrap_err().code, SqlState::DATATYPE_MISMATCH);
+        assert_eq!(
+            binary_result_type(BinaryOp::Add, Text, Int)
+                .unwrap_err()
+                .code,
+            SqlState::UNDEFINED_FUNCTION
+        );
+        assert_eq!(
+            binary_result_type(BinaryOp::And, Int, Bool)
+                .unwrap_err()
+                .code,
+            SqlState::DATATYPE_MISMATCH
+        );
         assert!(expect_bool(Bool, "WHERE").is_ok());
         assert_eq!(
             expect_bool(Int, "WHERE").unwrap_err().message,

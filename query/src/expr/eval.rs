@@ -22,7 +22,10 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
     match expr {
         ScalarExpr::Literal(v) => Ok(v.clone()),
         ScalarExpr::Column(i) => row.get(*i).cloned().ok_or_else(|| {
-            QueryError::internal(format!("column {i} is outside a row of {} columns", row.len()))
+            QueryError::internal(format!(
+                "column {i} is outside a row of {} columns",
+                row.len()
+            ))
         }),
         ScalarExpr::OuterColumn { depth, index } => ctx.outer_column(*depth, *index),
         ScalarExpr::Param(i) => ctx.params().get(*i).cloned().ok_or_else(|| {
@@ -310,7 +313,10 @@ pub(crate) fn as_bool(v: &Value, context: &str) -> Result<Option<bool>> {
         Value::Bool(b) => Ok(Some(*b)),
         other => Err(QueryError::new(
             SqlState::DATATYPE_MISMATCH,
-            format!("argument of {context} must be type boolean, not type {}", other.type_name()),
+            format!(
+                "argument of {context} must be type boolean, not type {}",
+                other.type_name()
+            ),
         )),
     }
 }
@@ -363,7 +369,11 @@ pub(crate) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
             (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
             (Value::Json(s), Value::Text(p)) => json::get_path(s, p, op == BinaryOp::JsonPathText),
             (a, b) => Err(ops::no_operator(
-                if op == BinaryOp::JsonPath { "#>" } else { "#>>" },
+                if op == BinaryOp::JsonPath {
+                    "#>"
+                } else {
+                    "#>>"
+                },
                 a.type_name(),
                 b.type_name(),
             )),

@@ -457,7 +457,11 @@ pub trait BindScope {
     fn window(&mut self, call: &ast::Function) -> Result<(ScalarExpr, DataType)>;
 
     /// Binds a subquery used as `kind`, returning its id and (for Scalar) its type.
-    fn subquery(&mut self, query: &ast::Query, kind: SubqueryKind) -> Result<(SubqueryId, DataType)>;
+    fn subquery(
+        &mut self,
+        query: &ast::Query,
+        kind: SubqueryKind,
+    ) -> Result<(SubqueryId, DataType)>;
 
     /// The type of parameter `$n` (0-based): `hint` is what the context expects
     /// (`a = $1` with `a` an integer hints `Int`); the scope records the first hint.

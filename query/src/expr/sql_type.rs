@@ -21,7 +21,9 @@ fn numeric(info: &ExactNumberInfo) -> Result<SqlType> {
     let bad = |m: String| QueryError::new(crate::error::SqlState::INVALID_PARAMETER_VALUE, m);
     let check_p = |p: u64| {
         if p == 0 || p > u64::from(covet_engine::value::MAX_PRECISION) {
-            Err(bad(format!("NUMERIC precision {p} must be between 1 and 38")))
+            Err(bad(format!(
+                "NUMERIC precision {p} must be between 1 and 38"
+            )))
         } else {
             Ok(p as u32)
         }
@@ -38,7 +40,9 @@ fn numeric(info: &ExactNumberInfo) -> Result<SqlType> {
         ExactNumberInfo::PrecisionAndScale(p, s) => {
             let p = check_p(*p)?;
             if *s < 0 || *s as u64 > u64::from(p) {
-                return Err(bad(format!("NUMERIC scale {s} must be between 0 and precision {p}")));
+                return Err(bad(format!(
+                    "NUMERIC scale {s} must be between 0 and precision {p}"
+                )));
             }
             SqlType::Decimal {
                 precision: Some(p),
@@ -76,9 +80,13 @@ pub fn sql_type_from_ast(ty: &ast::DataType) -> Result<SqlType> {
             Some(n) => SqlType::Char(n),
             None => SqlType::Text,
         },
-        D::Bytea | D::Blob(_) | D::Binary(_) | D::Varbinary(_) | D::TinyBlob | D::MediumBlob | D::LongBlob => {
-            SqlType::Blob
-        }
+        D::Bytea
+        | D::Blob(_)
+        | D::Binary(_)
+        | D::Varbinary(_)
+        | D::TinyBlob
+        | D::MediumBlob
+        | D::LongBlob => SqlType::Blob,
         D::Date => SqlType::Date,
         D::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => SqlType::Time,
         D::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) | D::Datetime(_) => {

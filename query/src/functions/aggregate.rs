@@ -18,11 +18,29 @@ use crate::types::DataType::{self, *};
 
 /// The names [`resolve_aggregate`] knows (what `is_aggregate_name` answers).
 pub(super) const AGGREGATE_NAMES: &[&str] = &[
-    "count", "sum", "avg", "min", "max", "total", "group_concat", "string_agg", "bool_and", "bool_or", "every",
-    "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "json_agg", "jsonb_agg",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "total",
+    "group_concat",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "json_agg",
+    "jsonb_agg",
 ];
 
-fn make<A: Accumulator + Default + 'static>() -> Box<dyn Fn() -> Box<dyn Accumulator> + Send + Sync> {
+fn make<A: Accumulator + Default + 'static>() -> Box<dyn Fn() -> Box<dyn Accumulator> + Send + Sync>
+{
     Box::new(|| Box::new(A::default()))
 }
 
@@ -35,7 +53,11 @@ fn not_found(name: &str, args: &[DataType]) -> QueryError {
 }
 
 /// Resolves an aggregate call (`count(*)` has no arguments). 42883 when unknown.
-pub fn resolve_aggregate(name: &str, args: &[DataType], distinct: bool) -> Result<AggregateFunction> {
+pub fn resolve_aggregate(
+    name: &str,
+    args: &[DataType],
+    distinct: bool,
+) -> Result<AggregateFunction> {
     let name = name.to_ascii_lowercase();
     type Create = Box<dyn Fn() -> Box<dyn Accumulator> + Send + Sync>;
     let (canonical, return_type, retractable, create): (&'static str, DataType, bool, Create) =
@@ -50,16 +72,39 @@ pub fn resolve_aggregate(name: &str, args: &[DataType], distinct: bool) -> Resul
             ("avg", [Float]) => ("avg", Float, false, make::<AvgFloat>()),
             ("min" | "max", [t]) if *t != Unknown && *t != Json => {
                 let want_max = name == "max";
-                let create: Create = Box::new(move || Box::new(MinMax { want_max, best: None }));
+                let create: Create = Box::new(move || {
+                    Box::new(MinMax {
+                        want_max,
+                        best: None,
+                    })
+                });
                 (if want_max { "max" } else { "min" }, *t, false, create)
             }
             ("total", [Int | Decimal | Float]) => ("total", Float, false, make::<Total>()),
-            ("group_concat", [_]) | ("group_concat", [_, Text | Unknown]) | ("string_agg", [_, Text | Unknown]) => {
+            ("group_concat", [_])
+            | ("group_concat", [_, Text | Unknown])
+            | ("string_agg", [_, Text | Unknown]) => {
                 let fixed_sep = args.len() == 1;
-                let create: Create = Box::new(move || Box::new(StringAgg { fixed_sep, out: None }));
-                (if name == "string_agg" { "string_agg" } else { "group_concat" }, Text, false, create)
+                let create: Create = Box::new(move || {
+                    Box::new(StringAgg {
+                        fixed_sep,
+                        out: None,
+                    })
+                });
+                (
+                    if name == "string_agg" {
+                        "string_agg"
+                    } else {
+                        "group_concat"
+                    },
+                    Text,
+                    false,
+                    create,
+                )
             }
-            ("bool_and" | "every", [Bool | Unknown]) => ("bool_and", Bool, false, make::<BoolAnd>()),
+            ("bool_and" | "every", [Bool | Unknown]) => {
+                ("bool_and", Bool, false, make::<BoolAnd>())
+            }
             ("bool_or", [Bool | Unknown]) => ("bool_or", Bool, false, make::<BoolOr>()),
             (
                 "stddev" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp" | "var_pop",
@@ -72,14 +117,25 @@ pub fn resolve_aggregate(name: &str, args: &[DataType], distinct: bool) -> Resul
                     _ => Spread::VarPop,
                 };
                 let exact = *t != Float;
-                let create: Create = Box::new(move || Box::new(Moments { kind, exact, ..Moments::default() }));
+                let create: Create = Box::new(move || {
+                    Box::new(Moments {
+                        kind,
+                        exact,
+                        ..Moments::default()
+                    })
+                });
                 let canonical = match kind {
                     Spread::StddevSamp => "stddev_samp",
                     Spread::StddevPop => "stddev_pop",
                     Spread::VarSamp => "var_samp",
                     Spread::VarPop => "var_pop",
                 };
-                (canonical, if exact { Decimal } else { Float }, false, create)
+                (
+                    canonical,
+                    if exact { Decimal } else { Float },
+                    false,
+                    create,
+                )
             }
             ("json_agg" | "jsonb_agg", [_]) => ("json_agg", Json, false, make::<JsonAgg>()),
             ("sum" | "avg", [Unknown]) => {
@@ -91,7 +147,12 @@ pub fn resolve_aggregate(name: &str, args: &[DataType], distinct: bool) -> Resul
             _ => return Err(not_found(&name, args)),
         };
     let create: Create = if distinct {
-        Box::new(move || Box::new(Distinct { seen: HashSet::new(), inner: create() }))
+        Box::new(move || {
+            Box::new(Distinct {
+                seen: HashSet::new(),
+                inner: create(),
+            })
+        })
     } else {
         create
     };
@@ -210,7 +271,9 @@ impl Accumulator for SumInt {
         if self.count == 0 {
             return Ok(Value::Null);
         }
-        i64::try_from(self.total).map(Value::Int).map_err(|_| out_of_range("bigint"))
+        i64::try_from(self.total)
+            .map(Value::Int)
+            .map_err(|_| out_of_range("bigint"))
     }
     fn memory_bytes(&self) -> usize {
         24
@@ -287,7 +350,11 @@ impl Accumulator for SumFloat {
         Err(not_retractable())
     }
     fn evaluate(&self) -> Result<Value> {
-        Ok(if self.count == 0 { Value::Null } else { Value::Float(self.total) })
+        Ok(if self.count == 0 {
+            Value::Null
+        } else {
+            Value::Float(self.total)
+        })
     }
     fn memory_bytes(&self) -> usize {
         16
@@ -589,7 +656,9 @@ struct JsonAgg(Option<Vec<ops::json::Json>>);
 
 impl Accumulator for JsonAgg {
     fn update(&mut self, args: &[Value]) -> Result<()> {
-        self.0.get_or_insert_with(Vec::new).push(ops::json::Json::from_value(first(args)));
+        self.0
+            .get_or_insert_with(Vec::new)
+            .push(ops::json::Json::from_value(first(args)));
         Ok(())
     }
     fn retract(&mut self, _: &[Value]) -> Result<()> {

@@ -22,17 +22,33 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
         _ => None,
     };
     let found: Option<Resolved> = match name {
-        "now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp" | "clock_timestamp" => {
-            clock("now", TimestampTz, |_, c| Ok(Value::TimestampTz(Timestamp::from_micros(c.statement_time_micros()))))
-        }
+        "now"
+        | "current_timestamp"
+        | "transaction_timestamp"
+        | "statement_timestamp"
+        | "clock_timestamp" => clock("now", TimestampTz, |_, c| {
+            Ok(Value::TimestampTz(Timestamp::from_micros(
+                c.statement_time_micros(),
+            )))
+        }),
         "localtimestamp" => clock("localtimestamp", Timestamp, |_, c| {
-            Ok(Value::Timestamp(Timestamp::from_micros(c.statement_time_micros())))
+            Ok(Value::Timestamp(Timestamp::from_micros(
+                c.statement_time_micros(),
+            )))
         }),
         "current_date" => clock("current_date", Date, |_, c| {
-            Ok(Value::Date(Timestamp::from_micros(c.statement_time_micros()).to_date_time().0))
+            Ok(Value::Date(
+                Timestamp::from_micros(c.statement_time_micros())
+                    .to_date_time()
+                    .0,
+            ))
         }),
         "current_time" | "localtime" => clock("current_time", Time, |_, c| {
-            Ok(Value::Time(Timestamp::from_micros(c.statement_time_micros()).to_date_time().1))
+            Ok(Value::Time(
+                Timestamp::from_micros(c.statement_time_micros())
+                    .to_date_time()
+                    .1,
+            ))
         }),
         "extract" | "date_part" => match args {
             [Text | Unknown, t] => instant(*t).map(|t| {
@@ -63,13 +79,17 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
         },
         "to_char" => match args {
             [t, Text | Unknown] => match instant(*t) {
-                Some(t @ (Timestamp | TimestampTz)) => Some((func("to_char", Text, to_char), vec![t, Text])),
+                Some(t @ (Timestamp | TimestampTz)) => {
+                    Some((func("to_char", Text, to_char), vec![t, Text]))
+                }
                 _ => return Some(Err(QueryError::unsupported(format!("to_char of {t}")))),
             },
             _ => None,
         },
-        "make_date" => super::registry::signature(args, &[Int, Int, Int]).map(|p| (func("make_date", Date, make_date), p)),
-        "to_timestamp" => super::registry::signature(args, &[Float]).map(|p| (func("to_timestamp", TimestampTz, to_timestamp), p)),
+        "make_date" => super::registry::signature(args, &[Int, Int, Int])
+            .map(|p| (func("make_date", Date, make_date), p)),
+        "to_timestamp" => super::registry::signature(args, &[Float])
+            .map(|p| (func("to_timestamp", TimestampTz, to_timestamp), p)),
         _ => return None,
     };
     Some(found.ok_or_else(|| no_function(name, args)))
@@ -103,15 +123,18 @@ fn field_value(field: &str, v: &Value) -> Result<Decimal> {
                 "hour" | "hours" => dec(total_secs_micros / 3_600_000_000),
                 "minute" | "minutes" => dec(total_secs_micros / 60_000_000 % 60),
                 "second" | "seconds" => with_micros(total_secs_micros % 60_000_000)?,
-                "millisecond" | "milliseconds" => {
-                    Decimal::new(total_secs_micros < 0, u128::from((total_secs_micros % 60_000_000).unsigned_abs()), 3)
-                        .map_err(|_| crate::ops::numeric::numeric_overflow())?
-                }
+                "millisecond" | "milliseconds" => Decimal::new(
+                    total_secs_micros < 0,
+                    u128::from((total_secs_micros % 60_000_000).unsigned_abs()),
+                    3,
+                )
+                .map_err(|_| crate::ops::numeric::numeric_overflow())?,
                 "microsecond" | "microseconds" => dec(total_secs_micros % 60_000_000),
                 "epoch" => {
                     let span = i.span_micros();
                     let neg = span < 0;
-                    Decimal::new(neg, span.unsigned_abs(), 6).map_err(|_| crate::ops::numeric::numeric_overflow())?
+                    Decimal::new(neg, span.unsigned_abs(), 6)
+                        .map_err(|_| crate::ops::numeric::numeric_overflow())?
                 }
                 _ => return Err(invalid_field(field, "interval")),
             });
@@ -122,8 +145,10 @@ fn field_value(field: &str, v: &Value) -> Result<Decimal> {
                 "hour" | "hours" => dec(m / 3_600_000_000),
                 "minute" | "minutes" => dec(m / 60_000_000 % 60),
                 "second" | "seconds" => with_micros(m % 60_000_000)?,
-                "millisecond" | "milliseconds" => Decimal::new(false, u128::from((m % 60_000_000) as u64), 3)
-                    .map_err(|_| crate::ops::numeric::numeric_overflow())?,
+                "millisecond" | "milliseconds" => {
+                    Decimal::new(false, u128::from((m % 60_000_000) as u64), 3)
+                        .map_err(|_| crate::ops::numeric::numeric_overflow())?
+                }
                 "microsecond" | "microseconds" => dec(m % 60_000_000),
                 "epoch" => with_micros(m)?,
                 _ => return Err(invalid_field(field, "time without time zone")),
@@ -134,7 +159,12 @@ fn field_value(field: &str, v: &Value) -> Result<Decimal> {
     let ts = match v {
         Value::Timestamp(t) | Value::TimestampTz(t) => *t,
         Value::Date(d) => date_start(*d),
-        other => return Err(QueryError::internal(format!("extract from {}", other.type_name()))),
+        other => {
+            return Err(QueryError::internal(format!(
+                "extract from {}",
+                other.type_name()
+            )))
+        }
     };
     let (date, time) = ts.to_date_time();
     let (y, mo, d) = date.to_ymd();
@@ -148,8 +178,10 @@ fn field_value(field: &str, v: &Value) -> Result<Decimal> {
         "hour" | "hours" => dec(tm / 3_600_000_000),
         "minute" | "minutes" => dec(tm / 60_000_000 % 60),
         "second" | "seconds" => with_micros(tm % 60_000_000)?,
-        "millisecond" | "milliseconds" => Decimal::new(false, u128::from((tm % 60_000_000) as u64), 3)
-            .map_err(|_| crate::ops::numeric::numeric_overflow())?,
+        "millisecond" | "milliseconds" => {
+            Decimal::new(false, u128::from((tm % 60_000_000) as u64), 3)
+                .map_err(|_| crate::ops::numeric::numeric_overflow())?
+        }
         "microsecond" | "microseconds" => dec(tm % 60_000_000),
         "dow" => dec(dow),
         "isodow" => dec(if dow == 0 { 7 } else { dow }),
@@ -158,8 +190,16 @@ fn field_value(field: &str, v: &Value) -> Result<Decimal> {
         "week" => dec(iso_week(date).1),
         "isoyear" => dec(iso_week(date).0),
         "decade" => dec(y.div_euclid(10)),
-        "century" => dec(if y > 0 { (y + 99) / 100 } else { -((99 - y) / 100) }),
-        "millennium" => dec(if y > 0 { (y + 999) / 1000 } else { -((999 - y) / 1000) }),
+        "century" => dec(if y > 0 {
+            (y + 99) / 100
+        } else {
+            -((99 - y) / 100)
+        }),
+        "millennium" => dec(if y > 0 {
+            (y + 999) / 1000
+        } else {
+            -((999 - y) / 1000)
+        }),
         "epoch" => with_micros(ts.micros())?,
         "julian" => dec(i64::from(date.days()) + 2_440_588),
         _ => return Err(invalid_field(field, "timestamp")),
@@ -194,13 +234,19 @@ fn date_trunc(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     let (ts, tz) = match &a[1] {
         Value::Timestamp(t) => (*t, false),
         Value::TimestampTz(t) => (*t, true),
-        other => return Err(QueryError::internal(format!("date_trunc of {}", other.type_name()))),
+        other => {
+            return Err(QueryError::internal(format!(
+                "date_trunc of {}",
+                other.type_name()
+            )))
+        }
     };
     let (date, time) = ts.to_date_time();
     let (y, m, _) = date.to_ymd();
     let tm = time.micros();
     let day_start = |d: Date| date_start(d).micros();
-    let ymd = |y: i64, m: u32| Date::from_ymd(y, m, 1).ok_or_else(|| datetime_overflow("timestamp"));
+    let ymd =
+        |y: i64, m: u32| Date::from_ymd(y, m, 1).ok_or_else(|| datetime_overflow("timestamp"));
     let micros = match field.as_str() {
         "microseconds" | "microsecond" => ts.micros(),
         "milliseconds" | "millisecond" => ts.micros() - tm % 1_000,
@@ -221,14 +267,21 @@ fn date_trunc(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
         _ => return Err(invalid_field(&field, "timestamp")),
     };
     let t = Timestamp::from_micros(micros);
-    Ok(if tz { Value::TimestampTz(t) } else { Value::Timestamp(t) })
+    Ok(if tz {
+        Value::TimestampTz(t)
+    } else {
+        Value::Timestamp(t)
+    })
 }
 
 fn ts_arg(v: &Value) -> Result<Timestamp> {
     match v {
         Value::Timestamp(t) | Value::TimestampTz(t) => Ok(*t),
         Value::Date(d) => Ok(date_start(*d)),
-        other => Err(QueryError::internal(format!("expected a timestamp, got {}", other.type_name()))),
+        other => Err(QueryError::internal(format!(
+            "expected a timestamp, got {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -237,15 +290,35 @@ fn age2(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 }
 
 fn age1(a: &[Value], c: &dyn EvalContext) -> Result<Value> {
-    let today = Timestamp::from_micros(c.statement_time_micros().div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY);
+    let today = Timestamp::from_micros(
+        c.statement_time_micros().div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY,
+    );
     age(today, ts_arg(&a[0])?).map(Value::Interval)
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 
 /// `to_char(timestamp, format)` with the common patterns: YYYY YY MM DD DDD D HH24
 /// HH12 HH MI SS MS US AM PM Month Mon Day Dy Q, and "quoted" literal text.
@@ -261,9 +334,15 @@ fn to_char(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     let tokens: [(&str, String); 25] = [
         ("YYYY", format!("{y:04}")),
         ("YY", format!("{:02}", y.rem_euclid(100))),
-        ("MONTH", format!("{:<9}", MONTHS[mo as usize - 1].to_uppercase())),
+        (
+            "MONTH",
+            format!("{:<9}", MONTHS[mo as usize - 1].to_uppercase()),
+        ),
         ("Month", format!("{:<9}", MONTHS[mo as usize - 1])),
-        ("month", format!("{:<9}", MONTHS[mo as usize - 1].to_lowercase())),
+        (
+            "month",
+            format!("{:<9}", MONTHS[mo as usize - 1].to_lowercase()),
+        ),
         ("MON", MONTHS[mo as usize - 1][..3].to_uppercase()),
         ("Mon", MONTHS[mo as usize - 1][..3].to_owned()),
         ("MM", format!("{mo:02}")),
@@ -322,7 +401,10 @@ fn make_date(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
         y if y < 0 => y + 1,
         y => y,
     };
-    let (m, d) = (u32::try_from(m).map_err(|_| bad())?, u32::try_from(d).map_err(|_| bad())?);
+    let (m, d) = (
+        u32::try_from(m).map_err(|_| bad())?,
+        u32::try_from(d).map_err(|_| bad())?,
+    );
     Date::from_ymd(year, m, d).map(Value::Date).ok_or_else(bad)
 }
 

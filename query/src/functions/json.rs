@@ -14,14 +14,21 @@ use crate::types::DataType::{self, *};
 pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>> {
     let json_arg = |t: DataType| matches!(t, Json | Unknown);
     let found: Option<Resolved> = match name {
-        "json_build_object" | "jsonb_build_object" => {
-            Some((lenient(func("json_build_object", Json, build_object)), args.to_vec()))
-        }
-        "json_build_array" | "jsonb_build_array" => {
-            Some((lenient(func("json_build_array", Json, build_array)), args.to_vec()))
-        }
+        "json_build_object" | "jsonb_build_object" => Some((
+            lenient(func("json_build_object", Json, build_object)),
+            args.to_vec(),
+        )),
+        "json_build_array" | "jsonb_build_array" => Some((
+            lenient(func("json_build_array", Json, build_array)),
+            args.to_vec(),
+        )),
         "to_json" | "to_jsonb" => match args {
-            [t] => Some((func("to_json", Json, |a, _| Ok(Value::Json(Json::from_value(&a[0]).to_text()))), vec![*t])),
+            [t] => Some((
+                func("to_json", Json, |a, _| {
+                    Ok(Value::Json(Json::from_value(&a[0]).to_text()))
+                }),
+                vec![*t],
+            )),
             _ => None,
         },
         "json_array_length" | "jsonb_array_length" | "json_length" => match args {
@@ -40,8 +47,12 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
             _ => None,
         },
         "json_valid" => match args {
-            [t] if matches!(t, Text | Json | Unknown) => Some((
-                func("json_valid", Bool, |a, _| Ok(Value::Bool(crate::ops::json::parse(text_arg(&a[0])?).is_ok()))),
+            [Text | Json | Unknown] => Some((
+                func("json_valid", Bool, |a, _| {
+                    Ok(Value::Bool(
+                        crate::ops::json::parse(text_arg(&a[0])?).is_ok(),
+                    ))
+                }),
                 vec![Text],
             )),
             _ => None,
@@ -52,17 +63,22 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
 }
 
 fn build_object(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err(QueryError::new(
             SqlState::INVALID_PARAMETER_VALUE,
             "argument list must have even number of elements",
         )
-        .with_hint("The arguments of json_build_object() must consist of alternating keys and values."));
+        .with_hint(
+            "The arguments of json_build_object() must consist of alternating keys and values.",
+        ));
     }
     let mut out = String::from("{");
     for (i, pair) in a.chunks(2).enumerate() {
         let key = crate::ops::to_text(&pair[0]).ok_or_else(|| {
-            QueryError::new(SqlState::NULL_VALUE_NOT_ALLOWED, "null value not allowed for object key")
+            QueryError::new(
+                SqlState::NULL_VALUE_NOT_ALLOWED,
+                "null value not allowed for object key",
+            )
         })?;
         if i > 0 {
             out.push_str(", ");
@@ -76,7 +92,9 @@ fn build_object(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 }
 
 fn build_array(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
-    Ok(Value::Json(Json::Array(a.iter().map(Json::from_value).collect()).to_text()))
+    Ok(Value::Json(
+        Json::Array(a.iter().map(Json::from_value).collect()).to_text(),
+    ))
 }
 
 fn array_length(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
@@ -94,12 +112,19 @@ fn array_length(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 }
 
 fn typeof_json(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
-    Ok(Value::Text(of_value(text_arg(&a[0])?)?.type_name().to_owned()))
+    Ok(Value::Text(
+        of_value(text_arg(&a[0])?)?.type_name().to_owned(),
+    ))
 }
 
 /// SQLite's JSON path: `$`, then `.key`, `."quoted key"` or `[n]` (`[#-n]` from the end).
 fn sqlite_path(path: &str) -> Result<Vec<Step>> {
-    let bad = || QueryError::new(SqlState::INVALID_PARAMETER_VALUE, format!("bad JSON path: {path:?}"));
+    let bad = || {
+        QueryError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("bad JSON path: {path:?}"),
+        )
+    };
     let rest = path.strip_prefix('$').ok_or_else(bad)?;
     let b = rest.as_bytes();
     let mut i = 0;
@@ -130,7 +155,12 @@ fn sqlite_path(path: &str) -> Result<Vec<Step>> {
                     let n: i64 = if from_end.is_empty() {
                         0
                     } else {
-                        from_end.strip_prefix('-').ok_or_else(bad)?.trim().parse().map_err(|_| bad())?
+                        from_end
+                            .strip_prefix('-')
+                            .ok_or_else(bad)?
+                            .trim()
+                            .parse()
+                            .map_err(|_| bad())?
                     };
                     -n
                 } else {
@@ -161,7 +191,9 @@ fn json_extract(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
             Step::Index(i, from_end) => {
                 if *from_end {
                     match cur {
-                        Json::Array(items) => usize::try_from(items.len() as i64 + i).ok().and_then(|u| items.get(u)),
+                        Json::Array(items) => usize::try_from(items.len() as i64 + i)
+                            .ok()
+                            .and_then(|u| items.get(u)),
                         _ => None,
                     }
                 } else if *i < 0 {

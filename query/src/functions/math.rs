@@ -6,7 +6,9 @@
 
 use covet_engine::value::{Decimal, Value};
 
-use super::registry::{float_arg, func, int_arg, lenient, no_function, signature, volatile, Resolved};
+use super::registry::{
+    float_arg, func, int_arg, lenient, no_function, signature, volatile, Resolved,
+};
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::EvalContext;
 use crate::ops::{self, arith::check_float, numeric, out_of_range};
@@ -34,14 +36,22 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
         "sign" => num_or_float("sign", sign),
         "round" => match args {
             [_] => num_or_float("round", round),
-            [Decimal | Int, Int | Unknown] => Some((func("round", Decimal, round), vec![Decimal, Int])),
-            [Float | Unknown, Int | Unknown] => Some((func("round", Float, round), vec![Float, Int])),
+            [Decimal | Int, Int | Unknown] => {
+                Some((func("round", Decimal, round), vec![Decimal, Int]))
+            }
+            [Float | Unknown, Int | Unknown] => {
+                Some((func("round", Float, round), vec![Float, Int]))
+            }
             _ => None,
         },
         "trunc" | "truncate" => match args {
             [_] => num_or_float("trunc", trunc),
-            [Decimal | Int, Int | Unknown] => Some((func("trunc", Decimal, trunc), vec![Decimal, Int])),
-            [Float | Unknown, Int | Unknown] => Some((func("trunc", Float, trunc), vec![Float, Int])),
+            [Decimal | Int, Int | Unknown] => {
+                Some((func("trunc", Decimal, trunc), vec![Decimal, Int]))
+            }
+            [Float | Unknown, Int | Unknown] => {
+                Some((func("trunc", Float, trunc), vec![Float, Int]))
+            }
             _ => None,
         },
         "ceil" | "ceiling" => num_or_float("ceil", ceil),
@@ -51,7 +61,9 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
             _ => one("mod", Decimal, &[Decimal, Decimal], modulo),
         },
         "power" | "pow" => match args {
-            [Decimal, Decimal | Int] | [Int, Decimal] => Some((func("power", Decimal, power), vec![Decimal, Decimal])),
+            [Decimal, Decimal | Int] | [Int, Decimal] => {
+                Some((func("power", Decimal, power), vec![Decimal, Decimal]))
+            }
             _ => one("power", Float, &[Float, Float], power),
         },
         "sqrt" => num_or_float("sqrt", sqrt),
@@ -64,9 +76,15 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
             [Decimal, _] | [_, Decimal] => one("log", Decimal, &[Decimal, Decimal], log_base),
             _ => one("log", Float, &[Float, Float], log_base),
         },
-        "pi" => one("pi", Float, &[], |_, _| Ok(Value::Float(std::f64::consts::PI))),
-        "degrees" => one("degrees", Float, &[Float], |a, _| float1(a, f64::to_degrees)),
-        "radians" => one("radians", Float, &[Float], |a, _| float1(a, f64::to_radians)),
+        "pi" => one("pi", Float, &[], |_, _| {
+            Ok(Value::Float(std::f64::consts::PI))
+        }),
+        "degrees" => one("degrees", Float, &[Float], |a, _| {
+            float1(a, f64::to_degrees)
+        }),
+        "radians" => one("radians", Float, &[Float], |a, _| {
+            float1(a, f64::to_radians)
+        }),
         "sin" => one("sin", Float, &[Float], |a, _| float1(a, f64::sin)),
         "cos" => one("cos", Float, &[Float], |a, _| float1(a, f64::cos)),
         "tan" => one("tan", Float, &[Float], |a, _| float1(a, f64::tan)),
@@ -74,7 +92,8 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
         "atan2" => one("atan2", Float, &[Float, Float], |a, _| {
             Ok(Value::Float(float_arg(&a[0])?.atan2(float_arg(&a[1])?)))
         }),
-        "random" => one("random", Float, &[], |_, _| Ok(Value::Float(random_unit()))).map(|(f, p)| (volatile(f), p)),
+        "random" => one("random", Float, &[], |_, _| Ok(Value::Float(random_unit())))
+            .map(|(f, p)| (volatile(f), p)),
         "greatest" | "least" => {
             let t = args.first().copied().unwrap_or(Unknown);
             let f = if name == "greatest" {
@@ -96,7 +115,10 @@ fn float1(a: &[Value], f: fn(f64) -> f64) -> Result<Value> {
 
 fn abs(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     match &a[0] {
-        Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| out_of_range("bigint")),
+        Value::Int(i) => i
+            .checked_abs()
+            .map(Value::Int)
+            .ok_or_else(|| out_of_range("bigint")),
         Value::Decimal(d) => Ok(Value::Decimal(numeric::abs(d))),
         v => Ok(Value::Float(float_arg(v)?.abs())),
     }
@@ -192,7 +214,9 @@ fn power(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
         return Err(power_error("zero raised to a negative power is undefined"));
     }
     if x < 0.0 && y.fract() != 0.0 {
-        return Err(power_error("a negative number raised to a non-integer power yields a complex result"));
+        return Err(power_error(
+            "a negative number raised to a non-integer power yields a complex result",
+        ));
     }
     check_float(x.powf(y), x.is_infinite() || y.is_infinite()).map(Value::Float)
 }
@@ -226,7 +250,9 @@ fn decimal_power(x: &Decimal, y: &Decimal) -> Result<Decimal> {
         _ => {
             let (fx, fy) = (x.to_f64(), y.to_f64());
             if fx < 0.0 {
-                return Err(power_error("a negative number raised to a non-integer power yields a complex result"));
+                return Err(power_error(
+                    "a negative number raised to a non-integer power yields a complex result",
+                ));
             }
             Decimal::try_from_f64(fx.powf(fy)).map_err(|_| numeric::numeric_overflow())
         }

@@ -16,6 +16,9 @@ use crate::types::DataType;
 /// A resolved function and the types to cast its arguments to.
 pub(super) type Resolved = (ScalarFunction, Vec<DataType>);
 
+/// A family's resolver: `None` when the name is not one of its functions.
+type Family = fn(&str, &[DataType]) -> Option<Result<Resolved>>;
+
 /// A function implementation.
 pub(super) type EvalFn = fn(&[Value], &dyn EvalContext) -> Result<Value>;
 
@@ -48,12 +51,16 @@ pub(super) fn fits(arg: DataType, param: DataType) -> bool {
     arg == param
         || arg == Unknown
         || param == Unknown
-        || matches!((arg, param), (Int, Decimal) | (Int, Float) | (Decimal, Float))
+        || matches!(
+            (arg, param),
+            (Int, Decimal) | (Int, Float) | (Decimal, Float)
+        )
 }
 
 /// The parameter types if `args` fit `params` one for one.
 pub(super) fn signature(args: &[DataType], params: &[DataType]) -> Option<Vec<DataType>> {
-    (args.len() == params.len() && args.iter().zip(params).all(|(a, p)| fits(*a, *p))).then(|| params.to_vec())
+    (args.len() == params.len() && args.iter().zip(params).all(|(a, p)| fits(*a, *p)))
+        .then(|| params.to_vec())
 }
 
 /// 42883 `function name(types) does not exist`.
@@ -70,7 +77,10 @@ pub(super) fn no_function(name: &str, args: &[DataType]) -> QueryError {
 pub(super) fn text_arg(v: &Value) -> Result<&str> {
     match v {
         Value::Text(s) | Value::Json(s) => Ok(s),
-        other => Err(QueryError::internal(format!("expected a text argument, got {}", other.type_name()))),
+        other => Err(QueryError::internal(format!(
+            "expected a text argument, got {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -78,7 +88,10 @@ pub(super) fn text_arg(v: &Value) -> Result<&str> {
 pub(super) fn int_arg(v: &Value) -> Result<i64> {
     match v {
         Value::Int(i) => Ok(*i),
-        other => Err(QueryError::internal(format!("expected an integer argument, got {}", other.type_name()))),
+        other => Err(QueryError::internal(format!(
+            "expected an integer argument, got {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -88,7 +101,10 @@ pub(super) fn float_arg(v: &Value) -> Result<f64> {
         Value::Float(f) => Ok(*f),
         Value::Int(i) => Ok(*i as f64),
         Value::Decimal(d) => Ok(d.to_f64()),
-        other => Err(QueryError::internal(format!("expected a numeric argument, got {}", other.type_name()))),
+        other => Err(QueryError::internal(format!(
+            "expected a numeric argument, got {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -97,7 +113,7 @@ pub(super) fn float_arg(v: &Value) -> Result<f64> {
 /// 42883 when no function of that name takes these types.
 pub fn resolve_scalar(name: &str, args: &[DataType]) -> Result<(ScalarFunction, Vec<DataType>)> {
     let name = name.to_ascii_lowercase();
-    let families: [fn(&str, &[DataType]) -> Option<Result<Resolved>>; 5] = [
+    let families: [Family; 5] = [
         super::string::resolve,
         super::math::resolve,
         super::datetime::resolve,

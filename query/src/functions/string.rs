@@ -16,45 +16,69 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
     };
     let found: Option<Resolved> = match name {
         "length" | "char_length" | "character_length" | "len" => {
-            one("length", Int, &[Text], length).or_else(|| one("length", Int, &[Blob], octet_length))
+            one("length", Int, &[Text], length)
+                .or_else(|| one("length", Int, &[Blob], octet_length))
         }
-        "octet_length" => one("octet_length", Int, &[Text], octet_length).or_else(|| one("octet_length", Int, &[Blob], octet_length)),
-        "lower" => one("lower", Text, &[Text], |a, _| Ok(Value::Text(text_arg(&a[0])?.to_lowercase()))),
-        "upper" => one("upper", Text, &[Text], |a, _| Ok(Value::Text(text_arg(&a[0])?.to_uppercase()))),
+        "octet_length" => one("octet_length", Int, &[Text], octet_length)
+            .or_else(|| one("octet_length", Int, &[Blob], octet_length)),
+        "lower" => one("lower", Text, &[Text], |a, _| {
+            Ok(Value::Text(text_arg(&a[0])?.to_lowercase()))
+        }),
+        "upper" => one("upper", Text, &[Text], |a, _| {
+            Ok(Value::Text(text_arg(&a[0])?.to_uppercase()))
+        }),
         "initcap" => one("initcap", Text, &[Text], initcap),
-        "reverse" => one("reverse", Text, &[Text], |a, _| Ok(Value::Text(text_arg(&a[0])?.chars().rev().collect()))),
-        "substr" | "substring" => one("substr", Text, &[Text, Int], substr).or_else(|| one("substr", Text, &[Text, Int, Int], substr)),
-        "btrim" | "trim" => one("btrim", Text, &[Text], trim_both).or_else(|| one("btrim", Text, &[Text, Text], trim_both)),
-        "ltrim" => one("ltrim", Text, &[Text], trim_left).or_else(|| one("ltrim", Text, &[Text, Text], trim_left)),
-        "rtrim" => one("rtrim", Text, &[Text], trim_right).or_else(|| one("rtrim", Text, &[Text, Text], trim_right)),
+        "reverse" => one("reverse", Text, &[Text], |a, _| {
+            Ok(Value::Text(text_arg(&a[0])?.chars().rev().collect()))
+        }),
+        "substr" | "substring" => one("substr", Text, &[Text, Int], substr)
+            .or_else(|| one("substr", Text, &[Text, Int, Int], substr)),
+        "btrim" | "trim" => one("btrim", Text, &[Text], trim_both)
+            .or_else(|| one("btrim", Text, &[Text, Text], trim_both)),
+        "ltrim" => one("ltrim", Text, &[Text], trim_left)
+            .or_else(|| one("ltrim", Text, &[Text, Text], trim_left)),
+        "rtrim" => one("rtrim", Text, &[Text], trim_right)
+            .or_else(|| one("rtrim", Text, &[Text, Text], trim_right)),
         "replace" => one("replace", Text, &[Text, Text, Text], replace),
         "strpos" | "instr" => one("strpos", Int, &[Text, Text], strpos),
         "concat" => Some((lenient(func("concat", Text, concat)), args.to_vec())),
         "concat_ws" if !args.is_empty() => {
             let mut p = args.to_vec();
             p[0] = Text;
-            (args[0] == Text || args[0] == Unknown).then(|| (lenient(func("concat_ws", Text, concat_ws)), p))
+            (args[0] == Text || args[0] == Unknown)
+                .then(|| (lenient(func("concat_ws", Text, concat_ws)), p))
         }
         "format" | "printf" if !args.is_empty() => {
             let mut p = args.to_vec();
             p[0] = Text;
-            (args[0] == Text || args[0] == Unknown).then(|| (lenient(func("format", Text, format)), p))
+            (args[0] == Text || args[0] == Unknown)
+                .then(|| (lenient(func("format", Text, format)), p))
         }
-        "lpad" => one("lpad", Text, &[Text, Int], lpad).or_else(|| one("lpad", Text, &[Text, Int, Text], lpad)),
-        "rpad" => one("rpad", Text, &[Text, Int], rpad).or_else(|| one("rpad", Text, &[Text, Int, Text], rpad)),
+        "lpad" => one("lpad", Text, &[Text, Int], lpad)
+            .or_else(|| one("lpad", Text, &[Text, Int, Text], lpad)),
+        "rpad" => one("rpad", Text, &[Text, Int], rpad)
+            .or_else(|| one("rpad", Text, &[Text, Int, Text], rpad)),
         "repeat" => one("repeat", Text, &[Text, Int], repeat),
         "split_part" => one("split_part", Text, &[Text, Text, Int], split_part),
         "left" => one("left", Text, &[Text, Int], left),
         "right" => one("right", Text, &[Text, Int], right),
         "ascii" => one("ascii", Int, &[Text], |a, _| {
-            Ok(Value::Int(text_arg(&a[0])?.chars().next().map_or(0, |c| c as i64)))
+            Ok(Value::Int(
+                text_arg(&a[0])?.chars().next().map_or(0, |c| c as i64),
+            ))
         }),
         "chr" | "char" => one("chr", Text, &[Int], chr),
-        "md5" => one("md5", Text, &[Text], |a, _| Ok(Value::Text(super::md5::md5_hex(text_arg(&a[0])?.as_bytes())))),
+        "md5" => one("md5", Text, &[Text], |a, _| {
+            Ok(Value::Text(super::md5::md5_hex(
+                text_arg(&a[0])?.as_bytes(),
+            )))
+        }),
         "starts_with" => one("starts_with", Bool, &[Text, Text], |a, _| {
             Ok(Value::Bool(text_arg(&a[0])?.starts_with(text_arg(&a[1])?)))
         }),
-        "to_hex" => one("to_hex", Text, &[Int], |a, _| Ok(Value::Text(format!("{:x}", int_arg(&a[0])?)))),
+        "to_hex" => one("to_hex", Text, &[Int], |a, _| {
+            Ok(Value::Text(format!("{:x}", int_arg(&a[0])?)))
+        }),
         _ => return None,
     };
     Some(found.ok_or_else(|| super::registry::no_function(name, args)))
@@ -132,17 +156,29 @@ fn trim_set(a: &[Value]) -> Result<Vec<char>> {
 
 fn trim_both(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     let set = trim_set(a)?;
-    Ok(Value::Text(text_arg(&a[0])?.trim_matches(|c| set.contains(&c)).to_owned()))
+    Ok(Value::Text(
+        text_arg(&a[0])?
+            .trim_matches(|c| set.contains(&c))
+            .to_owned(),
+    ))
 }
 
 fn trim_left(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     let set = trim_set(a)?;
-    Ok(Value::Text(text_arg(&a[0])?.trim_start_matches(|c| set.contains(&c)).to_owned()))
+    Ok(Value::Text(
+        text_arg(&a[0])?
+            .trim_start_matches(|c| set.contains(&c))
+            .to_owned(),
+    ))
 }
 
 fn trim_right(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     let set = trim_set(a)?;
-    Ok(Value::Text(text_arg(&a[0])?.trim_end_matches(|c| set.contains(&c)).to_owned()))
+    Ok(Value::Text(
+        text_arg(&a[0])?
+            .trim_end_matches(|c| set.contains(&c))
+            .to_owned(),
+    ))
 }
 
 fn replace(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
@@ -190,7 +226,9 @@ fn format(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
             out.push(c);
             continue;
         }
-        let mut spec = chars.next().ok_or_else(|| bad("unterminated format() type specifier"))?;
+        let mut spec = chars
+            .next()
+            .ok_or_else(|| bad("unterminated format() type specifier"))?;
         if spec == '%' {
             out.push('%');
             continue;
@@ -199,24 +237,37 @@ fn format(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
             let mut n = spec.to_digit(10).unwrap_or(0) as usize;
             loop {
                 match chars.next() {
-                    Some(d) if d.is_ascii_digit() => n = n * 10 + d.to_digit(10).unwrap_or(0) as usize,
+                    Some(d) if d.is_ascii_digit() => {
+                        n = n
+                            .saturating_mul(10)
+                            .saturating_add(d.to_digit(10).unwrap_or(0) as usize)
+                    }
                     Some('$') => break,
                     _ => return Err(bad("unterminated format() type specifier")),
                 }
             }
             if n == 0 {
-                return Err(bad("format specifies argument 0, but arguments are numbered from 1"));
+                return Err(bad(
+                    "format specifies argument 0, but arguments are numbered from 1",
+                ));
             }
             next = n;
-            spec = chars.next().ok_or_else(|| bad("unterminated format() type specifier"))?;
+            spec = chars
+                .next()
+                .ok_or_else(|| bad("unterminated format() type specifier"))?;
         }
-        let arg = a.get(next).ok_or_else(|| bad("too few arguments for format()"))?;
+        let arg = a
+            .get(next)
+            .ok_or_else(|| bad("too few arguments for format()"))?;
         next += 1;
         match spec {
             's' => out.push_str(&to_text(arg).unwrap_or_default()),
             'I' => {
                 let t = to_text(arg).ok_or_else(|| {
-                    QueryError::new(SqlState::NULL_VALUE_NOT_ALLOWED, "null values cannot be formatted as an SQL identifier")
+                    QueryError::new(
+                        SqlState::NULL_VALUE_NOT_ALLOWED,
+                        "null values cannot be formatted as an SQL identifier",
+                    )
                 })?;
                 out.push_str(&quote_ident(&t));
             }
@@ -224,7 +275,11 @@ fn format(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
                 None => out.push_str("NULL"),
                 Some(t) => out.push_str(&quote_literal(&t)),
             },
-            other => return Err(bad(&format!("unrecognized format() type specifier \"{other}\""))),
+            other => {
+                return Err(bad(&format!(
+                    "unrecognized format() type specifier \"{other}\""
+                )))
+            }
         }
     }
     Ok(Value::Text(out))
@@ -232,8 +287,11 @@ fn format(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 
 fn quote_ident(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if plain {
         s.to_owned()
     } else {
@@ -256,6 +314,12 @@ fn pad(a: &[Value], left_side: bool) -> Result<Value> {
         Some(v) => text_arg(v)?.chars().collect(),
         None => vec![' '],
     };
+    if len > MAX_STRING_CHARS {
+        return Err(QueryError::new(
+            SqlState::PROGRAM_LIMIT_EXCEEDED,
+            "requested length too large",
+        ));
+    }
     let chars: Vec<char> = s.chars().collect();
     if chars.len() >= len {
         return Ok(Value::Text(chars[..len].iter().collect()));
@@ -287,7 +351,10 @@ fn repeat(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     let s = text_arg(&a[0])?;
     let n = int_arg(&a[1])?.max(0) as usize;
     if s.len().saturating_mul(n) > MAX_STRING_CHARS {
-        return Err(QueryError::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "requested length too large"));
+        return Err(QueryError::new(
+            SqlState::PROGRAM_LIMIT_EXCEEDED,
+            "requested length too large",
+        ));
     }
     Ok(Value::Text(s.repeat(n)))
 }
@@ -295,7 +362,10 @@ fn repeat(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 fn split_part(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     let (s, delim, n) = (text_arg(&a[0])?, text_arg(&a[1])?, int_arg(&a[2])?);
     if n == 0 {
-        return Err(QueryError::new(SqlState::INVALID_PARAMETER_VALUE, "field position must not be zero"));
+        return Err(QueryError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            "field position must not be zero",
+        ));
     }
     let parts: Vec<&str> = if delim.is_empty() {
         vec![s]
@@ -304,7 +374,12 @@ fn split_part(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     };
     let idx = if n > 0 { n - 1 } else { parts.len() as i64 + n };
     Ok(Value::Text(
-        usize::try_from(idx).ok().and_then(|i| parts.get(i)).copied().unwrap_or("").to_owned(),
+        usize::try_from(idx)
+            .ok()
+            .and_then(|i| parts.get(i))
+            .copied()
+            .unwrap_or("")
+            .to_owned(),
     ))
 }
 
@@ -333,11 +408,19 @@ fn right(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 fn chr(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     let n = int_arg(&a[0])?;
     if n == 0 {
-        return Err(QueryError::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "null character not permitted"));
+        return Err(QueryError::new(
+            SqlState::PROGRAM_LIMIT_EXCEEDED,
+            "null character not permitted",
+        ));
     }
     let c = u32::try_from(n)
         .ok()
         .and_then(char::from_u32)
-        .ok_or_else(|| QueryError::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "requested character too large for encoding"))?;
+        .ok_or_else(|| {
+            QueryError::new(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "requested character too large for encoding",
+            )
+        })?;
     Ok(Value::Text(c.to_string()))
 }

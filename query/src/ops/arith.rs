@@ -66,8 +66,13 @@ pub fn binary_arith(op: ArithOp, left: &Value, right: &Value) -> Result<Value> {
         (Decimal(a), Int(b)) => decimal_op(op, a, &(*b).into()).map(Decimal),
         (Decimal(a), Float(b)) => float_op(op, a.to_f64(), *b).map(Float),
         (Float(a), Decimal(b)) => float_op(op, *a, b.to_f64()).map(Float),
-        _ => datetime::arith(op, left, right)
-            .unwrap_or_else(|| Err(no_operator(op.symbol(), left.type_name(), right.type_name()))),
+        _ => datetime::arith(op, left, right).unwrap_or_else(|| {
+            Err(no_operator(
+                op.symbol(),
+                left.type_name(),
+                right.type_name(),
+            ))
+        }),
     }
 }
 
@@ -117,7 +122,13 @@ fn float_op(op: ArithOp, a: f64, b: f64) -> Result<f64> {
             }
             a % b
         }
-        _ => return Err(no_operator(op.symbol(), "double precision", "double precision")),
+        _ => {
+            return Err(no_operator(
+                op.symbol(),
+                "double precision",
+                "double precision",
+            ))
+        }
     };
     check_float(r, a.is_infinite() || b.is_infinite())
 }
@@ -145,7 +156,10 @@ fn decimal_op(op: ArithOp, a: &Decimal, b: &Decimal) -> Result<Decimal> {
 pub fn negate(v: &Value) -> Result<Value> {
     match v {
         Value::Null => Ok(Value::Null),
-        Value::Int(i) => i.checked_neg().map(Value::Int).ok_or_else(|| out_of_range("bigint")),
+        Value::Int(i) => i
+            .checked_neg()
+            .map(Value::Int)
+            .ok_or_else(|| out_of_range("bigint")),
         Value::Float(f) => Ok(Value::Float(-f)),
         Value::Decimal(d) => Ok(Value::Decimal(-*d)),
         Value::Interval(i) => datetime::negate_interval(i).map(Value::Interval),
@@ -187,12 +201,30 @@ mod tests {
         assert_eq!(binary_arith(Mod, &i(-7), &i(2)).unwrap(), i(-1));
         assert_eq!(binary_arith(Mod, &i(7), &i(-2)).unwrap(), i(1));
         assert_eq!(binary_arith(Mod, &i(i64::MIN), &i(-1)).unwrap(), i(0));
-        assert_eq!(code(binary_arith(Add, &i(i64::MAX), &i(1))), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(code(binary_arith(Sub, &i(i64::MIN), &i(1))), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(code(binary_arith(Mul, &i(i64::MAX), &i(2))), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(code(binary_arith(Div, &i(i64::MIN), &i(-1))), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(code(binary_arith(Div, &i(1), &i(0))), SqlState::DIVISION_BY_ZERO);
-        assert_eq!(code(binary_arith(Mod, &i(1), &i(0))), SqlState::DIVISION_BY_ZERO);
+        assert_eq!(
+            code(binary_arith(Add, &i(i64::MAX), &i(1))),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            code(binary_arith(Sub, &i(i64::MIN), &i(1))),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            code(binary_arith(Mul, &i(i64::MAX), &i(2))),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            code(binary_arith(Div, &i(i64::MIN), &i(-1))),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            code(binary_arith(Div, &i(1), &i(0))),
+            SqlState::DIVISION_BY_ZERO
+        );
+        assert_eq!(
+            code(binary_arith(Mod, &i(1), &i(0))),
+            SqlState::DIVISION_BY_ZERO
+        );
         assert_eq!(binary_arith(BitAnd, &i(12), &i(10)).unwrap(), i(8));
         assert_eq!(binary_arith(BitOr, &i(12), &i(10)).unwrap(), i(14));
         assert_eq!(binary_arith(BitXor, &i(12), &i(10)).unwrap(), i(6));
@@ -201,22 +233,52 @@ mod tests {
         assert_eq!(binary_arith(Add, &i(1), &Value::Null).unwrap(), Value::Null);
         assert_eq!(binary_arith(Div, &Value::Null, &i(0)).unwrap(), Value::Null);
         assert_eq!(negate(&i(5)).unwrap(), i(-5));
-        assert_eq!(code(negate(&i(i64::MIN))), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
+        assert_eq!(
+            code(negate(&i(i64::MIN))),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
         assert_eq!(bit_not(&i(0)).unwrap(), i(-1));
     }
 
     #[test]
     fn mixed_operands_widen() {
         use ArithOp::*;
-        assert_eq!(binary_arith(Add, &Value::Int(1), &Value::Float(0.5)).unwrap(), Value::Float(1.5));
-        assert_eq!(binary_arith(Add, &Value::Int(1), &dec("0.5")).unwrap(), dec("1.5"));
-        assert_eq!(binary_arith(Mul, &dec("1.5"), &Value::Float(2.0)).unwrap(), Value::Float(3.0));
-        assert_eq!(binary_arith(Div, &Value::Float(1.0), &Value::Float(4.0)).unwrap(), Value::Float(0.25));
-        assert_eq!(code(binary_arith(Div, &Value::Float(1.0), &Value::Float(0.0))), SqlState::DIVISION_BY_ZERO);
-        assert_eq!(code(binary_arith(Mul, &Value::Float(1e308), &Value::Float(10.0))), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(binary_arith(Mod, &Value::Float(7.5), &Value::Float(2.0)).unwrap(), Value::Float(1.5));
-        assert_eq!(binary_arith(Div, &Value::Int(1), &dec("3")).unwrap(), dec("0.33333333333333333333"));
-        assert_eq!(code(binary_arith(Div, &dec("1"), &Value::Int(0))), SqlState::DIVISION_BY_ZERO);
+        assert_eq!(
+            binary_arith(Add, &Value::Int(1), &Value::Float(0.5)).unwrap(),
+            Value::Float(1.5)
+        );
+        assert_eq!(
+            binary_arith(Add, &Value::Int(1), &dec("0.5")).unwrap(),
+            dec("1.5")
+        );
+        assert_eq!(
+            binary_arith(Mul, &dec("1.5"), &Value::Float(2.0)).unwrap(),
+            Value::Float(3.0)
+        );
+        assert_eq!(
+            binary_arith(Div, &Value::Float(1.0), &Value::Float(4.0)).unwrap(),
+            Value::Float(0.25)
+        );
+        assert_eq!(
+            code(binary_arith(Div, &Value::Float(1.0), &Value::Float(0.0))),
+            SqlState::DIVISION_BY_ZERO
+        );
+        assert_eq!(
+            code(binary_arith(Mul, &Value::Float(1e308), &Value::Float(10.0))),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            binary_arith(Mod, &Value::Float(7.5), &Value::Float(2.0)).unwrap(),
+            Value::Float(1.5)
+        );
+        assert_eq!(
+            binary_arith(Div, &Value::Int(1), &dec("3")).unwrap(),
+            dec("0.33333333333333333333")
+        );
+        assert_eq!(
+            code(binary_arith(Div, &dec("1"), &Value::Int(0))),
+            SqlState::DIVISION_BY_ZERO
+        );
         assert_eq!(negate(&dec("1.5")).unwrap(), dec("-1.5"));
     }
 
@@ -225,6 +287,9 @@ mod tests {
         let err = binary_arith(ArithOp::Add, &Value::Text("1".into()), &Value::Int(1)).unwrap_err();
         assert_eq!(err.code, SqlState::UNDEFINED_FUNCTION);
         assert_eq!(err.message, "operator does not exist: text + bigint");
-        assert_eq!(negate(&Value::Text("a".into())).unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
+        assert_eq!(
+            negate(&Value::Text("a".into())).unwrap_err().code,
+            SqlState::UNDEFINED_FUNCTION
+        );
     }
 }

@@ -33,7 +33,11 @@ pub fn cast_explicit(value: &Value, ty: &SqlType) -> Result<Value> {
 fn cannot_cast(value: &Value, ty: &SqlType) -> QueryError {
     QueryError::new(
         SqlState::CANNOT_COERCE,
-        format!("cannot cast type {} to {}", value.type_name(), type_name(ty)),
+        format!(
+            "cannot cast type {} to {}",
+            value.type_name(),
+            type_name(ty)
+        ),
     )
 }
 
@@ -202,7 +206,7 @@ fn to_int(v: &Value, name: &str, min: i64, max: i64) -> Result<Value> {
         Value::Float(f) => {
             let r = f.round_ties_even();
             // 2^63 is the first float past i64::MAX.
-            if !r.is_finite() || r < -9_223_372_036_854_775_808.0 || r >= 9_223_372_036_854_775_808.0 {
+            if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&r) {
                 return Err(out_of_range(name));
             }
             r as i64
@@ -290,8 +294,7 @@ pub fn parse_float_text(s: &str) -> Option<f64> {
     }
     // Rust also reads "inf"/"nan" spellings handled above and nothing else non-numeric.
     let ok = !t.is_empty()
-        && t
-            .bytes()
+        && t.bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
     if !ok {
         return None;
@@ -325,7 +328,11 @@ fn to_decimal(v: &Value) -> Result<Decimal> {
 }
 
 /// Rounds to the typmod's scale and checks its precision, as `NUMERIC(p,s)` does.
-pub fn apply_numeric_typmod(d: Decimal, precision: Option<u32>, scale: Option<u32>) -> Result<Decimal> {
+pub fn apply_numeric_typmod(
+    d: Decimal,
+    precision: Option<u32>,
+    scale: Option<u32>,
+) -> Result<Decimal> {
     let scale = match (precision, scale) {
         (None, None) => return Ok(d),
         (_, Some(s)) => s,
@@ -388,39 +395,110 @@ mod tests {
 
     #[test]
     fn text_to_numbers() {
-        assert_eq!(cast(&text(" 42 "), &SqlType::Integer).unwrap(), Value::Int(42));
-        assert_eq!(cast(&text("-1_000"), &SqlType::BigInt).unwrap(), Value::Int(-1000));
-        assert_eq!(code(cast(&text("abc"), &SqlType::Integer)), SqlState::INVALID_TEXT_REPRESENTATION);
+        assert_eq!(
+            cast(&text(" 42 "), &SqlType::Integer).unwrap(),
+            Value::Int(42)
+        );
+        assert_eq!(
+            cast(&text("-1_000"), &SqlType::BigInt).unwrap(),
+            Value::Int(-1000)
+        );
+        assert_eq!(
+            code(cast(&text("abc"), &SqlType::Integer)),
+            SqlState::INVALID_TEXT_REPRESENTATION
+        );
         assert_eq!(
             cast(&text("abc"), &SqlType::Integer).unwrap_err().message,
             "invalid input syntax for type integer: \"abc\""
         );
-        assert_eq!(code(cast(&text("1.5"), &SqlType::Integer)), SqlState::INVALID_TEXT_REPRESENTATION);
-        assert_eq!(code(cast(&text("99999"), &SqlType::SmallInt)), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(code(cast(&text("9223372036854775808"), &SqlType::BigInt)), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(cast(&text("-9223372036854775808"), &SqlType::BigInt).unwrap(), Value::Int(i64::MIN));
-        assert_eq!(cast(&text("1.5e2"), &SqlType::Double).unwrap(), Value::Float(150.0));
-        assert_eq!(cast(&text("-Infinity"), &SqlType::Double).unwrap(), Value::Float(f64::NEG_INFINITY));
-        assert_eq!(code(cast(&text("1x"), &SqlType::Double)), SqlState::INVALID_TEXT_REPRESENTATION);
+        assert_eq!(
+            code(cast(&text("1.5"), &SqlType::Integer)),
+            SqlState::INVALID_TEXT_REPRESENTATION
+        );
+        assert_eq!(
+            code(cast(&text("99999"), &SqlType::SmallInt)),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            code(cast(&text("9223372036854775808"), &SqlType::BigInt)),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            cast(&text("-9223372036854775808"), &SqlType::BigInt).unwrap(),
+            Value::Int(i64::MIN)
+        );
+        assert_eq!(
+            cast(&text("1.5e2"), &SqlType::Double).unwrap(),
+            Value::Float(150.0)
+        );
+        assert_eq!(
+            cast(&text("-Infinity"), &SqlType::Double).unwrap(),
+            Value::Float(f64::NEG_INFINITY)
+        );
+        assert_eq!(
+            code(cast(&text("1x"), &SqlType::Double)),
+            SqlState::INVALID_TEXT_REPRESENTATION
+        );
         assert_eq!(cast(&text("1.50"), &NUMERIC).unwrap().to_string(), "1.50");
-        assert_eq!(code(cast(&text("x"), &NUMERIC)), SqlState::INVALID_TEXT_REPRESENTATION);
+        assert_eq!(
+            code(cast(&text("x"), &NUMERIC)),
+            SqlState::INVALID_TEXT_REPRESENTATION
+        );
     }
 
     #[test]
     fn numbers_to_integers_round_and_check_range() {
-        assert_eq!(cast(&Value::Float(2.5), &SqlType::Integer).unwrap(), Value::Int(2));
-        assert_eq!(cast(&Value::Float(3.5), &SqlType::Integer).unwrap(), Value::Int(4));
-        assert_eq!(cast(&Value::Float(-2.5), &SqlType::Integer).unwrap(), Value::Int(-2));
-        assert_eq!(cast(&Value::Float(2.4), &SqlType::Integer).unwrap(), Value::Int(2));
+        assert_eq!(
+            cast(&Value::Float(2.5), &SqlType::Integer).unwrap(),
+            Value::Int(2)
+        );
+        assert_eq!(
+            cast(&Value::Float(3.5), &SqlType::Integer).unwrap(),
+            Value::Int(4)
+        );
+        assert_eq!(
+            cast(&Value::Float(-2.5), &SqlType::Integer).unwrap(),
+            Value::Int(-2)
+        );
+        assert_eq!(
+            cast(&Value::Float(2.4), &SqlType::Integer).unwrap(),
+            Value::Int(2)
+        );
         assert_eq!(cast(&dec("2.5"), &SqlType::Integer).unwrap(), Value::Int(3));
-        assert_eq!(cast(&dec("-2.5"), &SqlType::Integer).unwrap(), Value::Int(-3));
-        assert_eq!(code(cast(&Value::Int(40_000), &SqlType::SmallInt)), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(cast(&Value::Int(40_000), &SqlType::SmallInt).unwrap_err().message, "smallint out of range");
-        assert_eq!(code(cast(&Value::Int(1 << 31), &SqlType::Integer)), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(code(cast(&Value::Float(1e19), &SqlType::BigInt)), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(code(cast(&Value::Float(f64::NAN), &SqlType::BigInt)), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(cast(&Value::Bool(true), &SqlType::Integer).unwrap(), Value::Int(1));
-        assert_eq!(cast(&Value::Int(3), &SqlType::Double).unwrap(), Value::Float(3.0));
+        assert_eq!(
+            cast(&dec("-2.5"), &SqlType::Integer).unwrap(),
+            Value::Int(-3)
+        );
+        assert_eq!(
+            code(cast(&Value::Int(40_000), &SqlType::SmallInt)),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            cast(&Value::Int(40_000), &SqlType::SmallInt)
+                .unwrap_err()
+                .message,
+            "smallint out of range"
+        );
+        assert_eq!(
+            code(cast(&Value::Int(1 << 31), &SqlType::Integer)),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            code(cast(&Value::Float(1e19), &SqlType::BigInt)),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            code(cast(&Value::Float(f64::NAN), &SqlType::BigInt)),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            cast(&Value::Bool(true), &SqlType::Integer).unwrap(),
+            Value::Int(1)
+        );
+        assert_eq!(
+            cast(&Value::Int(3), &SqlType::Double).unwrap(),
+            Value::Float(3.0)
+        );
         assert_eq!(cast(&Value::Int(3), &NUMERIC).unwrap(), dec("3"));
         assert_eq!(cast(&Value::Float(0.1), &NUMERIC).unwrap(), dec("0.1"));
     }
@@ -434,8 +512,14 @@ mod tests {
         assert_eq!(cast(&dec("3.14159"), &n(5, 2)).unwrap().to_string(), "3.14");
         assert_eq!(cast(&dec("2.005"), &n(5, 2)).unwrap().to_string(), "2.01");
         assert_eq!(cast(&Value::Int(7), &n(5, 2)).unwrap().to_string(), "7.00");
-        assert_eq!(code(cast(&dec("1000"), &n(5, 2))), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-        assert_eq!(code(cast(&dec("999.995"), &n(5, 2))), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
+        assert_eq!(
+            code(cast(&dec("1000"), &n(5, 2))),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
+        assert_eq!(
+            code(cast(&dec("999.995"), &n(5, 2))),
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
         let p_only = SqlType::Decimal {
             precision: Some(3),
             scale: None,
@@ -447,50 +531,138 @@ mod tests {
     fn text_lengths() {
         let v = SqlType::Varchar(3);
         assert_eq!(cast(&text("abc"), &v).unwrap(), text("abc"));
-        assert_eq!(code(cast(&text("abcd"), &v)), SqlState::STRING_DATA_RIGHT_TRUNCATION);
-        assert_eq!(cast(&text("abcd"), &v).unwrap_err().message, "value too long for type character varying(3)");
+        assert_eq!(
+            code(cast(&text("abcd"), &v)),
+            SqlState::STRING_DATA_RIGHT_TRUNCATION
+        );
+        assert_eq!(
+            cast(&text("abcd"), &v).unwrap_err().message,
+            "value too long for type character varying(3)"
+        );
         assert_eq!(cast(&text("abc  "), &v).unwrap(), text("abc"));
         assert_eq!(cast_explicit(&text("abcdef"), &v).unwrap(), text("abc"));
-        assert_eq!(cast(&Value::Int(12345), &SqlType::Text).unwrap(), text("12345"));
-        assert_eq!(cast(&Value::Float(1e20), &SqlType::Text).unwrap(), text("1e+20"));
-        assert_eq!(cast(&Value::Bool(false), &SqlType::Text).unwrap(), text("false"));
+        assert_eq!(
+            cast(&Value::Int(12345), &SqlType::Text).unwrap(),
+            text("12345")
+        );
+        assert_eq!(
+            cast(&Value::Float(1e20), &SqlType::Text).unwrap(),
+            text("1e+20")
+        );
+        assert_eq!(
+            cast(&Value::Bool(false), &SqlType::Text).unwrap(),
+            text("false")
+        );
         assert_eq!(cast(&dec("1.50"), &SqlType::Text).unwrap(), text("1.50"));
     }
 
     #[test]
     fn text_to_other_types_and_back() {
-        assert_eq!(cast(&text("yes"), &SqlType::Boolean).unwrap(), Value::Bool(true));
-        assert_eq!(cast(&text(" OFF "), &SqlType::Boolean).unwrap(), Value::Bool(false));
-        assert_eq!(cast(&text("f"), &SqlType::Boolean).unwrap(), Value::Bool(false));
-        assert_eq!(code(cast(&text("maybe"), &SqlType::Boolean)), SqlState::INVALID_TEXT_REPRESENTATION);
-        assert_eq!(cast(&Value::Int(0), &SqlType::Boolean).unwrap(), Value::Bool(false));
+        assert_eq!(
+            cast(&text("yes"), &SqlType::Boolean).unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            cast(&text(" OFF "), &SqlType::Boolean).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            cast(&text("f"), &SqlType::Boolean).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            code(cast(&text("maybe"), &SqlType::Boolean)),
+            SqlState::INVALID_TEXT_REPRESENTATION
+        );
+        assert_eq!(
+            cast(&Value::Int(0), &SqlType::Boolean).unwrap(),
+            Value::Bool(false)
+        );
         let d = cast(&text("2024-02-29"), &SqlType::Date).unwrap();
         assert_eq!(cast(&d, &SqlType::Text).unwrap(), text("2024-02-29"));
-        assert_eq!(code(cast(&text("2023-02-29"), &SqlType::Date)), SqlState::INVALID_DATETIME_FORMAT);
+        assert_eq!(
+            code(cast(&text("2023-02-29"), &SqlType::Date)),
+            SqlState::INVALID_DATETIME_FORMAT
+        );
         let ts = cast(&text("2024-02-29 13:45:00"), &SqlType::Timestamp).unwrap();
         assert_eq!(ts.to_string(), "2024-02-29 13:45:00");
         assert_eq!(cast(&ts, &SqlType::Date).unwrap(), d);
-        assert_eq!(cast(&d, &SqlType::Timestamp).unwrap().to_string(), "2024-02-29 00:00:00");
-        assert_eq!(cast(&text("2024-02-29"), &SqlType::Timestamp).unwrap().to_string(), "2024-02-29 00:00:00");
-        assert_eq!(cast(&text("2024-02-29 12:00:00+02"), &SqlType::TimestampTz).unwrap().to_string(), "2024-02-29 10:00:00+00");
+        assert_eq!(
+            cast(&d, &SqlType::Timestamp).unwrap().to_string(),
+            "2024-02-29 00:00:00"
+        );
+        assert_eq!(
+            cast(&text("2024-02-29"), &SqlType::Timestamp)
+                .unwrap()
+                .to_string(),
+            "2024-02-29 00:00:00"
+        );
+        assert_eq!(
+            cast(&text("2024-02-29 12:00:00+02"), &SqlType::TimestampTz)
+                .unwrap()
+                .to_string(),
+            "2024-02-29 10:00:00+00"
+        );
         assert_eq!(cast(&ts, &SqlType::Time).unwrap().to_string(), "13:45:00");
-        assert_eq!(cast(&text("1 day 2 hours"), &SqlType::Interval).unwrap().to_string(), "1 day 02:00:00");
-        assert_eq!(code(cast(&text("soon"), &SqlType::Interval)), SqlState::INVALID_DATETIME_FORMAT);
-        let u = cast(&text("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"), &SqlType::Uuid).unwrap();
-        assert_eq!(cast(&u, &SqlType::Text).unwrap(), text("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"));
-        assert_eq!(code(cast(&text("nope"), &SqlType::Uuid)), SqlState::INVALID_TEXT_REPRESENTATION);
-        assert_eq!(cast(&text("{\"a\": 1}"), &SqlType::Json).unwrap(), Value::Json("{\"a\": 1}".into()));
-        assert_eq!(code(cast(&text("{a}"), &SqlType::Json)), SqlState::INVALID_TEXT_REPRESENTATION);
-        assert_eq!(cast(&text("\\x0102"), &SqlType::Blob).unwrap(), Value::Blob(vec![1, 2]));
-        assert_eq!(cast(&Value::Blob(vec![1, 171]), &SqlType::Text).unwrap(), text("\\x01ab"));
+        assert_eq!(
+            cast(&text("1 day 2 hours"), &SqlType::Interval)
+                .unwrap()
+                .to_string(),
+            "1 day 02:00:00"
+        );
+        assert_eq!(
+            code(cast(&text("soon"), &SqlType::Interval)),
+            SqlState::INVALID_DATETIME_FORMAT
+        );
+        let u = cast(
+            &text("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"),
+            &SqlType::Uuid,
+        )
+        .unwrap();
+        assert_eq!(
+            cast(&u, &SqlType::Text).unwrap(),
+            text("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
+        );
+        assert_eq!(
+            code(cast(&text("nope"), &SqlType::Uuid)),
+            SqlState::INVALID_TEXT_REPRESENTATION
+        );
+        assert_eq!(
+            cast(&text("{\"a\": 1}"), &SqlType::Json).unwrap(),
+            Value::Json("{\"a\": 1}".into())
+        );
+        assert_eq!(
+            code(cast(&text("{a}"), &SqlType::Json)),
+            SqlState::INVALID_TEXT_REPRESENTATION
+        );
+        assert_eq!(
+            cast(&text("\\x0102"), &SqlType::Blob).unwrap(),
+            Value::Blob(vec![1, 2])
+        );
+        assert_eq!(
+            cast(&Value::Blob(vec![1, 171]), &SqlType::Text).unwrap(),
+            text("\\x01ab")
+        );
         assert_eq!(cast(&Value::Null, &SqlType::Integer).unwrap(), Value::Null);
     }
 
     #[test]
     fn impossible_casts_are_42846() {
-        assert_eq!(code(cast(&Value::Int(1), &SqlType::Date)), SqlState::CANNOT_COERCE);
-        assert_eq!(cast(&Value::Int(1), &SqlType::Date).unwrap_err().message, "cannot cast type bigint to date");
-        assert_eq!(code(cast(&Value::Bool(true), &SqlType::Double)), SqlState::CANNOT_COERCE);
-        assert_eq!(code(cast(&Value::Int(1), &SqlType::Json)), SqlState::CANNOT_COERCE);
+        assert_eq!(
+            code(cast(&Value::Int(1), &SqlType::Date)),
+            SqlState::CANNOT_COERCE
+        );
+        assert_eq!(
+            cast(&Value::Int(1), &SqlType::Date).unwrap_err().message,
+            "cannot cast type bigint to date"
+        );
+        assert_eq!(
+            code(cast(&Value::Bool(true), &SqlType::Double)),
+            SqlState::CANNOT_COERCE
+        );
+        assert_eq!(
+            code(cast(&Value::Int(1), &SqlType::Json)),
+            SqlState::CANNOT_COERCE
+        );
     }
 }

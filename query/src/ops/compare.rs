@@ -69,13 +69,28 @@ mod tests {
     #[test]
     fn numbers_compare_across_kinds() {
         let dec = |s: &str| Value::Decimal(s.parse::<Decimal>().unwrap());
-        assert_eq!(compare("=", &Value::Int(1), &Value::Float(1.0)).unwrap(), Some(Ordering::Equal));
-        assert_eq!(compare("<", &Value::Int(1), &dec("1.5")).unwrap(), Some(Ordering::Less));
-        assert_eq!(compare(">", &Value::Float(2.5), &dec("2.4")).unwrap(), Some(Ordering::Greater));
-        assert_eq!(compare("=", &Value::Float(f64::NAN), &Value::Float(f64::NAN)).unwrap(), Some(Ordering::Equal));
+        assert_eq!(
+            compare("=", &Value::Int(1), &Value::Float(1.0)).unwrap(),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(
+            compare("<", &Value::Int(1), &dec("1.5")).unwrap(),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            compare(">", &Value::Float(2.5), &dec("2.4")).unwrap(),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            compare("=", &Value::Float(f64::NAN), &Value::Float(f64::NAN)).unwrap(),
+            Some(Ordering::Equal)
+        );
         assert_eq!(values_equal(&Value::Null, &Value::Int(1)).unwrap(), None);
         assert_eq!(values_equal(&Value::Int(1), &Value::Null).unwrap(), None);
-        assert_eq!(values_equal(&Value::Text("a".into()), &Value::Text("a".into())).unwrap(), Some(true));
+        assert_eq!(
+            values_equal(&Value::Text("a".into()), &Value::Text("a".into())).unwrap(),
+            Some(true)
+        );
     }
 
     #[test]
@@ -89,7 +104,8 @@ mod tests {
     #[test]
     fn dates_compare_with_timestamps() {
         let d = Value::Date(Date::parse("2024-01-02").unwrap());
-        let t = Value::Timestamp(covet_engine::value::Timestamp::parse("2024-01-02 00:00:01").unwrap());
+        let t =
+            Value::Timestamp(covet_engine::value::Timestamp::parse("2024-01-02 00:00:01").unwrap());
         assert_eq!(compare("<", &d, &t).unwrap(), Some(Ordering::Less));
     }
 }

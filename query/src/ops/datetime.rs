@@ -11,9 +11,7 @@
 //!
 //! Results out of range are 22008.
 
-use covet_engine::value::{
-    Date, Interval, Time, Timestamp, Value, DAYS_PER_MONTH, MICROS_PER_DAY,
-};
+use covet_engine::value::{Date, Interval, Time, Timestamp, Value, DAYS_PER_MONTH, MICROS_PER_DAY};
 
 use super::arith::ArithOp;
 use super::division_by_zero;
@@ -21,7 +19,10 @@ use crate::error::{QueryError, Result, SqlState};
 
 /// `22008 <what> out of range`.
 pub(crate) fn datetime_overflow(what: &str) -> QueryError {
-    QueryError::new(SqlState::DATETIME_FIELD_OVERFLOW, format!("{what} out of range"))
+    QueryError::new(
+        SqlState::DATETIME_FIELD_OVERFLOW,
+        format!("{what} out of range"),
+    )
 }
 
 /// The date/time arithmetic of `left op right`, or `None` when no such operator exists
@@ -40,9 +41,9 @@ pub(crate) fn arith(op: ArithOp, left: &Value, right: &Value) -> Option<Result<V
         (ArithOp::Add, Date(d), Interval(i)) | (ArithOp::Add, Interval(i), Date(d)) => {
             timestamp_add(date_start(*d), i).map(Timestamp)
         }
-        (ArithOp::Sub, Date(d), Interval(i)) => {
-            negate_interval(i).and_then(|n| timestamp_add(date_start(*d), &n)).map(Timestamp)
-        }
+        (ArithOp::Sub, Date(d), Interval(i)) => negate_interval(i)
+            .and_then(|n| timestamp_add(date_start(*d), &n))
+            .map(Timestamp),
         (ArithOp::Add, Date(d), Time(t)) | (ArithOp::Add, Time(t), Date(d)) => {
             covet_engine::value::Timestamp::from_date_time(*d, *t)
                 .map(Timestamp)
@@ -51,17 +52,16 @@ pub(crate) fn arith(op: ArithOp, left: &Value, right: &Value) -> Option<Result<V
         (ArithOp::Add, Timestamp(t), Interval(i)) | (ArithOp::Add, Interval(i), Timestamp(t)) => {
             timestamp_add(*t, i).map(Timestamp)
         }
-        (ArithOp::Sub, Timestamp(t), Interval(i)) => {
-            negate_interval(i).and_then(|n| timestamp_add(*t, &n)).map(Timestamp)
-        }
+        (ArithOp::Sub, Timestamp(t), Interval(i)) => negate_interval(i)
+            .and_then(|n| timestamp_add(*t, &n))
+            .map(Timestamp),
         (ArithOp::Add, TimestampTz(t), Interval(i))
         | (ArithOp::Add, Interval(i), TimestampTz(t)) => timestamp_add(*t, i).map(TimestampTz),
-        (ArithOp::Sub, TimestampTz(t), Interval(i)) => {
-            negate_interval(i).and_then(|n| timestamp_add(*t, &n)).map(TimestampTz)
-        }
-        (ArithOp::Sub, Timestamp(a), Timestamp(b)) | (ArithOp::Sub, TimestampTz(a), TimestampTz(b)) => {
-            timestamp_diff(*a, *b).map(Interval)
-        }
+        (ArithOp::Sub, TimestampTz(t), Interval(i)) => negate_interval(i)
+            .and_then(|n| timestamp_add(*t, &n))
+            .map(TimestampTz),
+        (ArithOp::Sub, Timestamp(a), Timestamp(b))
+        | (ArithOp::Sub, TimestampTz(a), TimestampTz(b)) => timestamp_diff(*a, *b).map(Interval),
         (ArithOp::Add, Time(t), Interval(i)) | (ArithOp::Add, Interval(i), Time(t)) => {
             Ok(Time(time_add(*t, i.micros)))
         }
@@ -135,7 +135,9 @@ pub fn timestamp_add(t: Timestamp, i: &Interval) -> Result<Timestamp> {
     let micros = i128::from(base.micros())
         + i128::from(i.days) * i128::from(MICROS_PER_DAY)
         + i128::from(i.micros);
-    i64::try_from(micros).map(Timestamp::from_micros).map_err(|_| overflow())
+    i64::try_from(micros)
+        .map(Timestamp::from_micros)
+        .map_err(|_| overflow())
 }
 
 /// `a - b` as PostgreSQL's `timestamp_mi`: whole days and the rest in microseconds,
@@ -247,51 +249,140 @@ mod tests {
 
     #[test]
     fn dates_and_days() {
-        assert_eq!(binary_arith(ArithOp::Add, &date("2024-02-28"), &Value::Int(2)).unwrap(), date("2024-03-01"));
-        assert_eq!(binary_arith(ArithOp::Sub, &date("2024-03-01"), &Value::Int(1)).unwrap(), date("2024-02-29"));
-        assert_eq!(binary_arith(ArithOp::Sub, &date("2024-03-01"), &date("2024-01-01")).unwrap(), Value::Int(60));
         assert_eq!(
-            binary_arith(ArithOp::Add, &date("2024-01-01"), &Value::Int(i64::MAX)).unwrap_err().code,
+            binary_arith(ArithOp::Add, &date("2024-02-28"), &Value::Int(2)).unwrap(),
+            date("2024-03-01")
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Sub, &date("2024-03-01"), &Value::Int(1)).unwrap(),
+            date("2024-02-29")
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Sub, &date("2024-03-01"), &date("2024-01-01")).unwrap(),
+            Value::Int(60)
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Add, &date("2024-01-01"), &Value::Int(i64::MAX))
+                .unwrap_err()
+                .code,
             SqlState::DATETIME_FIELD_OVERFLOW
         );
     }
 
     #[test]
     fn intervals_on_dates_and_timestamps() {
-        assert_eq!(binary_arith(ArithOp::Add, &date("2024-01-31"), &iv("1 mon")).unwrap(), ts("2024-02-29 00:00:00"));
-        assert_eq!(binary_arith(ArithOp::Add, &ts("2024-01-31 10:00:00"), &iv("1 mon 1 day 2 hours")).unwrap(), ts("2024-03-01 12:00:00"));
-        assert_eq!(binary_arith(ArithOp::Sub, &ts("2024-03-31 00:00:00"), &iv("1 mon")).unwrap(), ts("2024-02-29 00:00:00"));
-        assert_eq!(binary_arith(ArithOp::Sub, &date("2024-03-01"), &iv("1 day")).unwrap(), ts("2024-02-29 00:00:00"));
-        assert_eq!(binary_arith(ArithOp::Sub, &ts("2024-03-02 06:00:00"), &ts("2024-03-01 00:00:00")).unwrap(), iv("1 day 06:00:00"));
-        assert_eq!(binary_arith(ArithOp::Sub, &ts("2024-03-01 00:00:00"), &ts("2024-03-02 06:00:00")).unwrap(), iv("-1 days -06:00:00"));
         assert_eq!(
-            binary_arith(ArithOp::Add, &date("2024-01-01"), &Value::Time(Time::parse("10:30").unwrap())).unwrap(),
+            binary_arith(ArithOp::Add, &date("2024-01-31"), &iv("1 mon")).unwrap(),
+            ts("2024-02-29 00:00:00")
+        );
+        assert_eq!(
+            binary_arith(
+                ArithOp::Add,
+                &ts("2024-01-31 10:00:00"),
+                &iv("1 mon 1 day 2 hours")
+            )
+            .unwrap(),
+            ts("2024-03-01 12:00:00")
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Sub, &ts("2024-03-31 00:00:00"), &iv("1 mon")).unwrap(),
+            ts("2024-02-29 00:00:00")
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Sub, &date("2024-03-01"), &iv("1 day")).unwrap(),
+            ts("2024-02-29 00:00:00")
+        );
+        assert_eq!(
+            binary_arith(
+                ArithOp::Sub,
+                &ts("2024-03-02 06:00:00"),
+                &ts("2024-03-01 00:00:00")
+            )
+            .unwrap(),
+            iv("1 day 06:00:00")
+        );
+        assert_eq!(
+            binary_arith(
+                ArithOp::Sub,
+                &ts("2024-03-01 00:00:00"),
+                &ts("2024-03-02 06:00:00")
+            )
+            .unwrap(),
+            iv("-1 days -06:00:00")
+        );
+        assert_eq!(
+            binary_arith(
+                ArithOp::Add,
+                &date("2024-01-01"),
+                &Value::Time(Time::parse("10:30").unwrap())
+            )
+            .unwrap(),
             ts("2024-01-01 10:30:00")
         );
         assert_eq!(
-            binary_arith(ArithOp::Add, &Value::Time(Time::parse("23:00").unwrap()), &iv("2 hours")).unwrap(),
+            binary_arith(
+                ArithOp::Add,
+                &Value::Time(Time::parse("23:00").unwrap()),
+                &iv("2 hours")
+            )
+            .unwrap(),
             Value::Time(Time::parse("01:00").unwrap())
         );
     }
 
     #[test]
     fn interval_arithmetic() {
-        assert_eq!(binary_arith(ArithOp::Add, &iv("1 day"), &iv("2 hours")).unwrap(), iv("1 day 02:00:00"));
-        assert_eq!(binary_arith(ArithOp::Sub, &iv("1 day"), &iv("2 days")).unwrap(), iv("-1 days"));
-        assert_eq!(binary_arith(ArithOp::Mul, &iv("1 hour"), &Value::Int(3)).unwrap(), iv("03:00:00"));
-        assert_eq!(binary_arith(ArithOp::Mul, &iv("1 mon"), &Value::Float(1.5)).unwrap(), iv("1 mon 15 days"));
-        assert_eq!(binary_arith(ArithOp::Div, &iv("1 day"), &Value::Int(4)).unwrap(), iv("06:00:00"));
-        assert_eq!(binary_arith(ArithOp::Div, &iv("1 day"), &Value::Int(0)).unwrap_err().code, SqlState::DIVISION_BY_ZERO);
-        assert_eq!(crate::ops::arith::negate(&iv("1 day")).unwrap(), iv("-1 days"));
+        assert_eq!(
+            binary_arith(ArithOp::Add, &iv("1 day"), &iv("2 hours")).unwrap(),
+            iv("1 day 02:00:00")
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Sub, &iv("1 day"), &iv("2 days")).unwrap(),
+            iv("-1 days")
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Mul, &iv("1 hour"), &Value::Int(3)).unwrap(),
+            iv("03:00:00")
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Mul, &iv("1 mon"), &Value::Float(1.5)).unwrap(),
+            iv("1 mon 15 days")
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Div, &iv("1 day"), &Value::Int(4)).unwrap(),
+            iv("06:00:00")
+        );
+        assert_eq!(
+            binary_arith(ArithOp::Div, &iv("1 day"), &Value::Int(0))
+                .unwrap_err()
+                .code,
+            SqlState::DIVISION_BY_ZERO
+        );
+        assert_eq!(
+            crate::ops::arith::negate(&iv("1 day")).unwrap(),
+            iv("-1 days")
+        );
     }
 
     #[test]
     fn age_borrows_months() {
         let t = |s: &str| Timestamp::parse(s).unwrap();
-        assert_eq!(age(t("2024-03-15 00:00:00"), t("2023-01-20 00:00:00")).unwrap(), Interval::new(13, 26, 0));
-        assert_eq!(age(t("2023-01-20 00:00:00"), t("2024-03-15 00:00:00")).unwrap(), Interval::new(-13, -26, 0));
+        assert_eq!(
+            age(t("2024-03-15 00:00:00"), t("2023-01-20 00:00:00")).unwrap(),
+            Interval::new(13, 26, 0)
+        );
+        assert_eq!(
+            age(t("2023-01-20 00:00:00"), t("2024-03-15 00:00:00")).unwrap(),
+            Interval::new(-13, -26, 0)
+        );
         // PostgreSQL's documented example.
-        assert_eq!(age(t("2001-04-10 00:00:00"), t("1957-06-13 00:00:00")).unwrap(), Interval::new(43 * 12 + 9, 27, 0));
-        assert_eq!(age(t("2024-01-01 10:00:00"), t("2024-01-01 12:00:00")).unwrap(), Interval::new(0, 0, -7_200_000_000));
+        assert_eq!(
+            age(t("2001-04-10 00:00:00"), t("1957-06-13 00:00:00")).unwrap(),
+            Interval::new(43 * 12 + 9, 27, 0)
+        );
+        assert_eq!(
+            age(t("2024-01-01 10:00:00"), t("2024-01-01 12:00:00")).unwrap(),
+            Interval::new(0, 0, -7_200_000_000)
+        );
     }
 }

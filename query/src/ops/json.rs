@@ -159,12 +159,16 @@ impl Parser<'_> {
                 return Err(JsonError("bad number"));
             }
         }
-        let text = std::str::from_utf8(&self.b[start..self.i]).map_err(|_| JsonError("bad number"))?;
+        let text =
+            std::str::from_utf8(&self.b[start..self.i]).map_err(|_| JsonError("bad number"))?;
         Ok(Json::Number(text.to_owned()))
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
-        let h = self.b.get(self.i..self.i + 4).ok_or(JsonError("bad escape"))?;
+        let h = self
+            .b
+            .get(self.i..self.i + 4)
+            .ok_or(JsonError("bad escape"))?;
         let s = std::str::from_utf8(h).map_err(|_| JsonError("bad escape"))?;
         let v = u32::from_str_radix(s, 16).map_err(|_| JsonError("bad escape"))?;
         self.i += 4;
@@ -176,10 +180,15 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let start = self.i;
-            while self.i < self.b.len() && !matches!(self.b[self.i], b'"' | b'\\') && self.b[self.i] >= 0x20 {
+            while self.i < self.b.len()
+                && !matches!(self.b[self.i], b'"' | b'\\')
+                && self.b[self.i] >= 0x20
+            {
                 self.i += 1;
             }
-            out.push_str(std::str::from_utf8(&self.b[start..self.i]).map_err(|_| JsonError("bad UTF-8"))?);
+            out.push_str(
+                std::str::from_utf8(&self.b[start..self.i]).map_err(|_| JsonError("bad UTF-8"))?,
+            );
             match self.b.get(self.i) {
                 Some(b'"') => {
                     self.i += 1;
@@ -428,27 +437,74 @@ mod tests {
     #[test]
     fn parses_and_prints() {
         let j = parse(r#" {"a":1,"b":[true,null,"x\n\u00e9"],"c":{"d":-1.5e3}} "#).unwrap();
-        assert_eq!(j.to_text(), r#"{"a": 1, "b": [true, null, "x\né"], "c": {"d": -1.5e3}}"#);
-        for bad in ["", "{", "{a:1}", "[1,]", "01", "1.", "\"\\q\"", "nul", "[1] x", "\"\\ud800\""] {
+        assert_eq!(
+            j.to_text(),
+            r#"{"a": 1, "b": [true, null, "x\né"], "c": {"d": -1.5e3}}"#
+        );
+        for bad in [
+            "",
+            "{",
+            "{a:1}",
+            "[1,]",
+            "01",
+            "1.",
+            "\"\\q\"",
+            "nul",
+            "[1] x",
+            "\"\\ud800\"",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(parse(&"[".repeat(1000)).unwrap_err(), JsonError("nested too deep"));
+        assert_eq!(
+            parse(&"[".repeat(1000)).unwrap_err(),
+            JsonError("nested too deep")
+        );
     }
 
     #[test]
     fn operators() {
         let doc = r#"{"a": {"b": [10, 20, "x"]}, "s": "str", "n": null}"#;
-        assert_eq!(get(doc, &Value::Text("a".into()), false).unwrap(), Value::Json(r#"{"b": [10, 20, "x"]}"#.into()));
-        assert_eq!(get(doc, &Value::Text("s".into()), true).unwrap(), Value::Text("str".into()));
-        assert_eq!(get(doc, &Value::Text("s".into()), false).unwrap(), Value::Json("\"str\"".into()));
-        assert_eq!(get(doc, &Value::Text("n".into()), true).unwrap(), Value::Null);
-        assert_eq!(get(doc, &Value::Text("zz".into()), false).unwrap(), Value::Null);
-        assert_eq!(get("[1, 2, 3]", &Value::Int(-1), false).unwrap(), Value::Json("3".into()));
-        assert_eq!(get("[1, 2, 3]", &Value::Int(5), false).unwrap(), Value::Null);
-        assert_eq!(get_path(doc, "{a,b,1}", false).unwrap(), Value::Json("20".into()));
-        assert_eq!(get_path(doc, "{a,b,2}", true).unwrap(), Value::Text("x".into()));
+        assert_eq!(
+            get(doc, &Value::Text("a".into()), false).unwrap(),
+            Value::Json(r#"{"b": [10, 20, "x"]}"#.into())
+        );
+        assert_eq!(
+            get(doc, &Value::Text("s".into()), true).unwrap(),
+            Value::Text("str".into())
+        );
+        assert_eq!(
+            get(doc, &Value::Text("s".into()), false).unwrap(),
+            Value::Json("\"str\"".into())
+        );
+        assert_eq!(
+            get(doc, &Value::Text("n".into()), true).unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            get(doc, &Value::Text("zz".into()), false).unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            get("[1, 2, 3]", &Value::Int(-1), false).unwrap(),
+            Value::Json("3".into())
+        );
+        assert_eq!(
+            get("[1, 2, 3]", &Value::Int(5), false).unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            get_path(doc, "{a,b,1}", false).unwrap(),
+            Value::Json("20".into())
+        );
+        assert_eq!(
+            get_path(doc, "{a,b,2}", true).unwrap(),
+            Value::Text("x".into())
+        );
         assert_eq!(get_path(doc, "{a,zz}", true).unwrap(), Value::Null);
         assert!(get_path(doc, "a,b", true).is_err());
-        assert_eq!(parse_path("{\"a b\",c}").unwrap(), vec!["a b".to_string(), "c".to_string()]);
+        assert_eq!(
+            parse_path("{\"a b\",c}").unwrap(),
+            vec!["a b".to_string(), "c".to_string()]
+        );
     }
 }

@@ -46,16 +46,20 @@ pub fn escape_char(escape: &str) -> Result<Option<char>> {
     match (it.next(), it.next()) {
         (None, _) => Ok(None),
         (Some(c), None) => Ok(Some(c)),
-        _ => Err(QueryError::new(
-            SqlState::INVALID_ESCAPE_SEQUENCE,
-            "invalid escape string",
-        )
-        .with_hint("Escape string must be empty or one character.")),
+        _ => Err(
+            QueryError::new(SqlState::INVALID_ESCAPE_SEQUENCE, "invalid escape string")
+                .with_hint("Escape string must be empty or one character."),
+        ),
     }
 }
 
 /// Whether `text` matches `pattern`.
-pub fn like(text: &str, pattern: &str, escape: Option<char>, case_insensitive: bool) -> Result<bool> {
+pub fn like(
+    text: &str,
+    pattern: &str,
+    escape: Option<char>,
+    case_insensitive: bool,
+) -> Result<bool> {
     let (text, pattern) = if case_insensitive {
         (text.to_lowercase(), pattern.to_lowercase())
     } else {
@@ -136,7 +140,10 @@ mod tests {
         assert_eq!(err.code, SqlState::INVALID_ESCAPE_SEQUENCE);
         assert_eq!(escape_char("").unwrap(), None);
         assert_eq!(escape_char("#").unwrap(), Some('#'));
-        assert_eq!(escape_char("##").unwrap_err().code, SqlState::INVALID_ESCAPE_SEQUENCE);
+        assert_eq!(
+            escape_char("##").unwrap_err().code,
+            SqlState::INVALID_ESCAPE_SEQUENCE
+        );
     }
 
     #[test]

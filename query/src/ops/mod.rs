@@ -17,10 +17,13 @@ pub mod numeric;
 pub mod text;
 mod wide;
 
+#[cfg(test)]
+mod proptests;
+
 pub use arith::{binary_arith, negate, ArithOp};
 pub use cast::{cast, cast_explicit, parse_bool};
-pub use text::{format_float, to_text};
 pub use compare::{compare, values_equal};
+pub use text::{format_float, to_text};
 
 use crate::error::{QueryError, SqlState};
 

@@ -9,13 +9,16 @@
 
 use covet_engine::value::{Decimal, MAX_PRECISION, MAX_SCALE, MIN_SCALE};
 
-use super::wide::U256;
 use super::division_by_zero;
+use super::wide::U256;
 use crate::error::{QueryError, Result, SqlState};
 
 /// `22003 numeric field overflow`.
 pub(crate) fn numeric_overflow() -> QueryError {
-    QueryError::new(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "numeric field overflow")
+    QueryError::new(
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        "numeric field overflow",
+    )
 }
 
 /// A signed wide intermediate: `(-1)^negative × magnitude × 10^(-scale)`.
@@ -52,7 +55,8 @@ fn round_div_pow10(m: U256, k: i64) -> Result<U256> {
     let (q, r) = m.div_rem(p).ok_or_else(division_by_zero)?;
     let twice = r.checked_add(r).ok_or_else(numeric_overflow)?;
     if twice >= p {
-        q.checked_add(U256::from_u128(1)).ok_or_else(numeric_overflow)
+        q.checked_add(U256::from_u128(1))
+            .ok_or_else(numeric_overflow)
     } else {
         Ok(q)
     }
@@ -101,9 +105,13 @@ fn align(a: &Decimal, b: &Decimal) -> Result<(Wide, Wide)> {
     let (mut a, mut b) = (*a, *b);
     let (sa, sb) = (i64::from(a.scale()), i64::from(b.scale()));
     if sa - sb > 40 {
-        a = a.rescale((sb + 40) as i32).map_err(|_| numeric_overflow())?;
+        a = a
+            .rescale((sb + 40) as i32)
+            .map_err(|_| numeric_overflow())?;
     } else if sb - sa > 40 {
-        b = b.rescale((sa + 40) as i32).map_err(|_| numeric_overflow())?;
+        b = b
+            .rescale((sa + 40) as i32)
+            .map_err(|_| numeric_overflow())?;
     }
     let (mut wa, mut wb) = (wide(&a), wide(&b));
     let s = wa.scale.max(wb.scale);
@@ -211,9 +219,16 @@ pub fn div(a: &Decimal, b: &Decimal) -> Result<Decimal> {
     }
     let cb = U256::from_u128(b.coefficient());
     let (dividend, divisor) = if shift >= 0 {
-        (ca.checked_mul(pow10(shift)?).ok_or_else(numeric_overflow)?, cb)
+        (
+            ca.checked_mul(pow10(shift)?).ok_or_else(numeric_overflow)?,
+            cb,
+        )
     } else if -shift <= 38 {
-        (ca, cb.checked_mul(pow10(-shift)?).ok_or_else(numeric_overflow)?)
+        (
+            ca,
+            cb.checked_mul(pow10(-shift)?)
+                .ok_or_else(numeric_overflow)?,
+        )
     } else {
         // The quotient is below 10^-38 of a unit at this scale: zero.
         (U256::ZERO, cb)
@@ -221,7 +236,8 @@ pub fn div(a: &Decimal, b: &Decimal) -> Result<Decimal> {
     let (q, r) = dividend.div_rem(divisor).ok_or_else(division_by_zero)?;
     let twice = r.checked_add(r).ok_or_else(numeric_overflow)?;
     let q = if twice >= divisor {
-        q.checked_add(U256::from_u128(1)).ok_or_else(numeric_overflow)?
+        q.checked_add(U256::from_u128(1))
+            .ok_or_else(numeric_overflow)?
     } else {
         q
     };
@@ -241,7 +257,10 @@ pub fn rem(a: &Decimal, b: &Decimal) -> Result<Decimal> {
         return Ok(*a);
     }
     let (wa, wb) = align(a, b)?;
-    let (_, r) = wa.magnitude.div_rem(wb.magnitude).ok_or_else(division_by_zero)?;
+    let (_, r) = wa
+        .magnitude
+        .div_rem(wb.magnitude)
+        .ok_or_else(division_by_zero)?;
     finish(Wide {
         negative: wa.negative,
         magnitude: r,
@@ -336,7 +355,10 @@ mod tests {
         assert_eq!(show(sub(&d("2.5"), &d("2.5"))), "0.0");
         assert_eq!(show(add(&d("-0.1"), &d("0.3"))), "0.2");
         let big = d("99999999999999999999999999999999999999");
-        assert_eq!(add(&big, &d("1")).unwrap_err().code, SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
+        assert_eq!(
+            add(&big, &d("1")).unwrap_err().code,
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
         // 38 nines plus 0.1: the fraction rounds away, the integer part does not fit.
         assert_eq!(add(&big, &d("0.1")).unwrap().to_string(), big.to_string());
     }
@@ -351,7 +373,10 @@ mod tests {
             "0.11111111111111111111111111111111111109"
         );
         let big = d("10000000000000000000000000000000000000"); // 10^37
-        assert_eq!(mul(&big, &big).unwrap_err().code, SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
+        assert_eq!(
+            mul(&big, &big).unwrap_err().code,
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+        );
     }
 
     #[test]
@@ -362,7 +387,10 @@ mod tests {
         assert_eq!(show(div(&d("-7.5"), &d("2.5"))), "-3.0000000000000000");
         assert_eq!(show(div(&d("0"), &d("5"))), "0.0000000000000000");
         assert_eq!(show(div(&d("1000000"), &d("3"))), "333333.333333333333");
-        assert_eq!(div(&d("1"), &d("0")).unwrap_err().code, SqlState::DIVISION_BY_ZERO);
+        assert_eq!(
+            div(&d("1"), &d("0")).unwrap_err().code,
+            SqlState::DIVISION_BY_ZERO
+        );
     }
 
     #[test]
@@ -370,7 +398,10 @@ mod tests {
         assert_eq!(show(rem(&d("7.5"), &d("2"))), "1.5");
         assert_eq!(show(rem(&d("-7.5"), &d("2"))), "-1.5");
         assert_eq!(show(rem(&d("7"), &d("-3"))), "1");
-        assert_eq!(rem(&d("1"), &d("0.0")).unwrap_err().code, SqlState::DIVISION_BY_ZERO);
+        assert_eq!(
+            rem(&d("1"), &d("0.0")).unwrap_err().code,
+            SqlState::DIVISION_BY_ZERO
+        );
     }
 
     #[test]

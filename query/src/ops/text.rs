@@ -49,29 +49,26 @@ pub fn parse_uuid(text: &str) -> Result<[u8; 16]> {
         .and_then(|s| s.strip_suffix('}'))
         .unwrap_or(t);
     let mut out = [0u8; 16];
-    let mut n = 0;
-    let mut pending: Option<u8> = None;
-    for (i, c) in t.chars().enumerate() {
+    let mut digits = 0usize; // hex digits read
+    let mut last_dash = true; // no hyphen may lead
+    for c in t.chars() {
         if c == '-' {
             // A hyphen may follow any group of four digits, never lead or double.
-            if i == 0 || n % 2 != 0 || pending.is_some() || t[..i].ends_with('-') {
+            if last_dash || !digits.is_multiple_of(4) {
                 return Err(bad());
             }
+            last_dash = true;
             continue;
         }
         let d = c.to_digit(16).ok_or_else(bad)? as u8;
-        match pending.take() {
-            None => pending = Some(d),
-            Some(h) => {
-                if n == 16 {
-                    return Err(bad());
-                }
-                out[n] = h << 4 | d;
-                n += 1;
-            }
+        if digits == 32 {
+            return Err(bad());
         }
+        out[digits / 2] |= if digits.is_multiple_of(2) { d << 4 } else { d };
+        digits += 1;
+        last_dash = false;
     }
-    if n != 16 || pending.is_some() || t.ends_with('-') {
+    if digits != 32 || last_dash {
         return Err(bad());
     }
     Ok(out)
@@ -81,13 +78,16 @@ pub fn parse_uuid(text: &str) -> Result<[u8; 16]> {
 /// backslash, `\nnn` an octal byte, other bytes as themselves).
 pub fn parse_bytea(text: &str) -> Result<Vec<u8>> {
     let bad = || invalid_text("bytea", text);
-    if let Some(hex) = text.strip_prefix("\\x").or_else(|| text.strip_prefix("\\X")) {
+    if let Some(hex) = text
+        .strip_prefix("\\x")
+        .or_else(|| text.strip_prefix("\\X"))
+    {
         let digits: Vec<u8> = hex
             .chars()
             .filter(|c| !c.is_whitespace())
             .map(|c| c.to_digit(16).map(|d| d as u8).ok_or_else(bad))
             .collect::<Result<_>>()?;
-        if digits.len() % 2 != 0 {
+        if !digits.len().is_multiple_of(2) {
             return Err(bad());
         }
         return Ok(digits.chunks(2).map(|p| p[0] << 4 | p[1]).collect());
@@ -139,7 +139,16 @@ mod tests {
         assert_eq!(u[0], 0xa0);
         assert_eq!(u[15], 0x11);
         assert_eq!(parse_uuid("{A0EEBC999C0B4EF8BB6D6BB9BD380A11}").unwrap(), u);
-        for bad in ["", "a0ee", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "-a0eebc999c0b4ef8bb6d6bb9bd380a11", "g0eebc999c0b4ef8bb6d6bb9bd380a11"] {
+        for bad in [
+            "",
+            "a0ee",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1",
+            "-a0eebc999c0b4ef8bb6d6bb9bd380a11",
+            "g0eebc999c0b4ef8bb6d6bb9bd380a11",
+            "é0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "a0eebc99--9c0b4ef8bb6d6bb9bd380a11",
+            "a0eebc999c0b4ef8bb6d6bb9bd380a11-",
+        ] {
             assert!(parse_uuid(bad).is_err(), "{bad}");
         }
     }
@@ -147,7 +156,10 @@ mod tests {
     #[test]
     fn parses_bytea() {
         assert_eq!(parse_bytea("\\x00ff10").unwrap(), vec![0, 255, 16]);
-        assert_eq!(parse_bytea("ab\\\\c\\001").unwrap(), vec![b'a', b'b', b'\\', b'c', 1]);
+        assert_eq!(
+            parse_bytea("ab\\\\c\\001").unwrap(),
+            vec![b'a', b'b', b'\\', b'c', 1]
+        );
         assert!(parse_bytea("\\x0").is_err());
         assert!(parse_bytea("\\q").is_err());
     }

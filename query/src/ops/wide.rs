@@ -84,7 +84,8 @@ impl U256 {
         for i in 0..4 {
             let mut carry = 0u128;
             for j in 0..4 {
-                let cur = u128::from(out[i + j]) + u128::from(self.0[i]) * u128::from(other.0[j]) + carry;
+                let cur =
+                    u128::from(out[i + j]) + u128::from(self.0[i]) * u128::from(other.0[j]) + carry;
                 out[i + j] = cur as u64;
                 carry = cur >> 64;
             }

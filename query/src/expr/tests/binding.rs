@@ -3,7 +3,7 @@
 use covet_engine::value::{SqlType, Value};
 
 use super::*;
-use crate::expr::{bind_condition, bind_expr_as, ScalarExpr};
+use crate::expr::{bind_condition, bind_expr_as, fold_constants, ScalarExpr};
 
 #[test]
 fn literal_types() {
@@ -20,8 +20,14 @@ fn literal_types() {
     assert_eq!(type_of("TRUE"), DataType::Bool);
     assert_eq!(type_of("DATE '2024-01-02'"), DataType::Date);
     assert_eq!(text("DATE '2024-01-02'"), "2024-01-02");
-    assert_eq!(type_of("TIMESTAMP '2024-01-02 03:04:05'"), DataType::Timestamp);
-    assert_eq!(text("TIMESTAMP '2024-01-02 03:04:05'"), "2024-01-02 03:04:05");
+    assert_eq!(
+        type_of("TIMESTAMP '2024-01-02 03:04:05'"),
+        DataType::Timestamp
+    );
+    assert_eq!(
+        text("TIMESTAMP '2024-01-02 03:04:05'"),
+        "2024-01-02 03:04:05"
+    );
     assert_eq!(type_of("INTERVAL '1 day'"), DataType::Interval);
     assert_eq!(text("INTERVAL '2' DAY"), "2 days");
     assert_eq!(text("INTERVAL '1 year 2 months'"), "1 year 2 mons");
@@ -39,7 +45,10 @@ fn identifiers_fold_to_lower_case() {
     assert_eq!(bind("zz").unwrap_err().code, SqlState::UNDEFINED_COLUMN);
     assert_eq!(bind("u.a").unwrap_err().code, SqlState::UNDEFINED_TABLE);
     assert_eq!(bind("public.t.a").unwrap().0, ScalarExpr::Column(0));
-    assert_eq!(bind("x.y.z.w").unwrap_err().code, SqlState::FEATURE_NOT_SUPPORTED);
+    assert_eq!(
+        bind("x.y.z.w").unwrap_err().code,
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
 }
 
 #[test]
@@ -59,16 +68,40 @@ fn operator_types_and_mismatches() {
     let e = bind("c = 1").unwrap_err();
     assert_eq!(e.code, SqlState::UNDEFINED_FUNCTION);
     assert_eq!(e.message, "operator does not exist: text = bigint");
-    assert_eq!(bind("c + 1").unwrap_err().message, "operator does not exist: text + bigint");
-    assert_eq!(bind("'1'::text + 1").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(bind("a || 1").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(bind("flag + 1").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(bind("a AND flag").unwrap_err().code, SqlState::DATATYPE_MISMATCH);
+    assert_eq!(
+        bind("c + 1").unwrap_err().message,
+        "operator does not exist: text + bigint"
+    );
+    assert_eq!(
+        bind("'1'::text + 1").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(
+        bind("a || 1").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(
+        bind("flag + 1").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(
+        bind("a AND flag").unwrap_err().code,
+        SqlState::DATATYPE_MISMATCH
+    );
     assert_eq!(bind("NOT a").unwrap_err().code, SqlState::DATATYPE_MISMATCH);
     assert_eq!(bind("-c").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(bind("c LIKE 1").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(bind("a LIKE 'x'").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(bind("'a' + 'b'").unwrap_err().code, SqlState::AMBIGUOUS_FUNCTION);
+    assert_eq!(
+        bind("c LIKE 1").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(
+        bind("a LIKE 'x'").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(
+        bind("'a' + 'b'").unwrap_err().code,
+        SqlState::AMBIGUOUS_FUNCTION
+    );
 }
 
 #[test]
@@ -91,19 +124,34 @@ fn unknown_literals_take_the_other_operands_type() {
 
 #[test]
 fn case_branches_unify() {
-    assert_eq!(type_of("CASE WHEN flag THEN 1 ELSE 2.5 END"), DataType::Decimal);
+    assert_eq!(
+        type_of("CASE WHEN flag THEN 1 ELSE 2.5 END"),
+        DataType::Decimal
+    );
     assert_eq!(type_of("CASE WHEN flag THEN 1 ELSE b END"), DataType::Float);
-    assert_eq!(type_of("CASE WHEN flag THEN NULL ELSE 'x' END"), DataType::Text);
+    assert_eq!(
+        type_of("CASE WHEN flag THEN NULL ELSE 'x' END"),
+        DataType::Text
+    );
     assert_eq!(type_of("CASE WHEN flag THEN NULL END"), DataType::Unknown);
     assert_eq!(type_of("CASE WHEN flag THEN '5' ELSE 1 END"), DataType::Int);
     assert_eq!(val("CASE WHEN flag THEN '5' ELSE 1 END"), int(5));
     let e = bind("CASE WHEN flag THEN 1 ELSE c END").unwrap_err();
     assert_eq!(e.code, SqlState::DATATYPE_MISMATCH);
     assert_eq!(e.message, "CASE types bigint and text cannot be matched");
-    assert_eq!(bind("CASE WHEN a THEN 1 END").unwrap_err().code, SqlState::DATATYPE_MISMATCH);
-    assert_eq!(bind("CASE a WHEN 'x' THEN 1 END").unwrap_err().code, SqlState::INVALID_TEXT_REPRESENTATION);
+    assert_eq!(
+        bind("CASE WHEN a THEN 1 END").unwrap_err().code,
+        SqlState::DATATYPE_MISMATCH
+    );
+    assert_eq!(
+        bind("CASE a WHEN 'x' THEN 1 END").unwrap_err().code,
+        SqlState::INVALID_TEXT_REPRESENTATION
+    );
     assert_eq!(type_of("COALESCE(n, 1.5)"), DataType::Decimal);
-    assert_eq!(bind("COALESCE(a, c)").unwrap_err().code, SqlState::DATATYPE_MISMATCH);
+    assert_eq!(
+        bind("COALESCE(a, c)").unwrap_err().code,
+        SqlState::DATATYPE_MISMATCH
+    );
 }
 
 #[test]
@@ -125,8 +173,14 @@ fn casts() {
     assert_eq!(val("NULL::integer"), Value::Null);
     assert_eq!(type_of("NULL::integer"), DataType::Int);
     assert_eq!(val("ts::date"), val("DATE '2024-02-29'"));
-    assert_eq!(val("'2024-01-01 10:00'::timestamp"), val("TIMESTAMP '2024-01-01 10:00:00'"));
-    assert_eq!(bind("a::geometry").unwrap_err().code, SqlState::FEATURE_NOT_SUPPORTED);
+    assert_eq!(
+        val("'2024-01-01 10:00'::timestamp"),
+        val("TIMESTAMP '2024-01-01 10:00:00'")
+    );
+    assert_eq!(
+        bind("a::geometry").unwrap_err().code,
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
 }
 
 #[test]
@@ -142,7 +196,10 @@ fn parameters_take_hints() {
     ctx.params = vec![int(8)];
     assert_eq!(evaluate(&e, &row(), &mut ctx).unwrap(), Value::Bool(false));
     ctx.params = vec![];
-    assert_eq!(evaluate(&e, &row(), &mut ctx).unwrap_err().code, SqlState::UNDEFINED_PARAMETER);
+    assert_eq!(
+        evaluate(&e, &row(), &mut ctx).unwrap_err().code,
+        SqlState::UNDEFINED_PARAMETER
+    );
 
     let mut scope = TestScope::default();
     let (_, t) = bind_expr(&parse("$2"), &mut scope).unwrap();
@@ -156,16 +213,33 @@ fn parameters_take_hints() {
 fn conditions_and_assignments() {
     let mut scope = TestScope::default();
     assert!(bind_condition(&parse("a > 1"), &mut scope, "WHERE").is_ok());
-    assert_eq!(bind_condition(&parse("'t'"), &mut scope, "WHERE").unwrap(), ScalarExpr::Literal(Value::Bool(true)));
+    assert_eq!(
+        bind_condition(&parse("'t'"), &mut scope, "WHERE").unwrap(),
+        ScalarExpr::Literal(Value::Bool(true))
+    );
     let e = bind_condition(&parse("a"), &mut scope, "WHERE").unwrap_err();
     assert_eq!(e.code, SqlState::DATATYPE_MISMATCH);
-    assert_eq!(e.message, "argument of WHERE must be type boolean, not type bigint");
+    assert_eq!(
+        e.message,
+        "argument of WHERE must be type boolean, not type bigint"
+    );
     let (e, t) = bind_expr_as(&parse("'2024-01-01'"), DataType::Date, &mut scope).unwrap();
     assert_eq!(t, DataType::Date);
-    assert_eq!(e, ScalarExpr::Literal(Value::Date(covet_engine::value::Date::parse("2024-01-01").unwrap())));
+    assert_eq!(
+        e,
+        ScalarExpr::Literal(Value::Date(
+            covet_engine::value::Date::parse("2024-01-01").unwrap()
+        ))
+    );
     let (e, t) = bind_expr_as(&parse("a"), DataType::Decimal, &mut scope).unwrap();
     assert_eq!(t, DataType::Decimal);
-    assert!(matches!(e, ScalarExpr::Cast { to: SqlType::Decimal { .. }, .. }));
+    assert!(matches!(
+        e,
+        ScalarExpr::Cast {
+            to: SqlType::Decimal { .. },
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -182,12 +256,24 @@ fn aggregates_windows_and_subqueries_go_to_the_scope() {
     let (_, t) = bind_expr(&parse("avg(DISTINCT a)"), &mut scope).unwrap();
     assert_eq!(t, DataType::Decimal);
     assert!(scope.aggregates[2].distinct);
-    assert_eq!(bind("row_number() OVER ()").unwrap_err().code, SqlState::WINDOWING_ERROR);
-    assert_eq!(bind("lower(DISTINCT c)").unwrap_err().code, SqlState::WRONG_OBJECT_TYPE);
-    assert_eq!(bind("lower(c) FILTER (WHERE flag)").unwrap_err().code, SqlState::WRONG_OBJECT_TYPE);
+    assert_eq!(
+        bind("row_number() OVER ()").unwrap_err().code,
+        SqlState::WINDOWING_ERROR
+    );
+    assert_eq!(
+        bind("lower(DISTINCT c)").unwrap_err().code,
+        SqlState::WRONG_OBJECT_TYPE
+    );
+    assert_eq!(
+        bind("lower(c) FILTER (WHERE flag)").unwrap_err().code,
+        SqlState::WRONG_OBJECT_TYPE
+    );
     let mut scope = TestScope::default();
-    bind_expr(&parse("a IN (SELECT 1) AND EXISTS (SELECT 1) AND a > ALL (SELECT 1) AND (SELECT 1) = 1"), &mut scope)
-        .unwrap();
+    bind_expr(
+        &parse("a IN (SELECT 1) AND EXISTS (SELECT 1) AND a > ALL (SELECT 1) AND (SELECT 1) = 1"),
+        &mut scope,
+    )
+    .unwrap();
     assert_eq!(
         scope.subqueries,
         vec![
@@ -197,15 +283,53 @@ fn aggregates_windows_and_subqueries_go_to_the_scope() {
             SubqueryKind::Scalar
         ]
     );
-    assert_eq!(bind("c IN (SELECT 1)").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
+    assert_eq!(
+        bind("c IN (SELECT 1)").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
 }
 
 #[test]
 fn exotic_syntax_is_unsupported() {
-    for sql in ["ARRAY[1, 2]", "(1, 2)", "c SIMILAR TO 'x'", "ts AT TIME ZONE 'UTC'", "c COLLATE \"C\"", "a = ANY(ARRAY[1])"] {
-        assert_eq!(bind(sql).unwrap_err().code, SqlState::FEATURE_NOT_SUPPORTED, "{sql}");
+    for sql in [
+        "ARRAY[1, 2]",
+        "(1, 2)",
+        "c SIMILAR TO 'x'",
+        "ts AT TIME ZONE 'UTC'",
+        "c COLLATE \"C\"",
+        "a = ANY(ARRAY[1])",
+    ] {
+        assert_eq!(
+            bind(sql).unwrap_err().code,
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "{sql}"
+        );
     }
-    assert_eq!(bind("no_such_fn(1)").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(bind("no_such_fn(1)").unwrap_err().message, "function no_such_fn(bigint) does not exist");
-    assert_eq!(bind("lower(a)").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
+    assert_eq!(
+        bind("no_such_fn(1)").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(
+        bind("no_such_fn(1)").unwrap_err().message,
+        "function no_such_fn(bigint) does not exist"
+    );
+    assert_eq!(
+        bind("lower(a)").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let sql = vec!["1"; 600].join(" + ");
+    let e = bind(&sql).unwrap_err();
+    assert_eq!(e.code, SqlState::STATEMENT_TOO_COMPLEX);
+    // The depth count is released: a later shallow bind works.
+    assert_eq!(val("1 + 1"), int(2));
+    let sql = vec!["1"; 250].join(" + ");
+    assert_eq!(val(&sql), int(250));
+    assert_eq!(
+        fold_constants(bind(&sql).unwrap().0),
+        ScalarExpr::Literal(int(250))
+    );
 }

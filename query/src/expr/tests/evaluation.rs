@@ -39,10 +39,22 @@ fn arithmetic() {
 
 #[test]
 fn overflow_and_division_by_zero() {
-    assert_eq!(err("9223372036854775807 + 1"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-    assert_eq!(err("-9223372036854775808 - 1"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-    assert_eq!(err("4611686018427387904 * 2"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-    assert_eq!(err("-(-9223372036854775808)"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
+    assert_eq!(
+        err("9223372036854775807 + 1"),
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+    );
+    assert_eq!(
+        err("-9223372036854775808 - 1"),
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+    );
+    assert_eq!(
+        err("4611686018427387904 * 2"),
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+    );
+    assert_eq!(
+        err("-(-9223372036854775808)"),
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+    );
     assert_eq!(err("a / 0"), SqlState::DIVISION_BY_ZERO);
     assert_eq!(err("a % 0"), SqlState::DIVISION_BY_ZERO);
     assert_eq!(err("b / 0"), SqlState::DIVISION_BY_ZERO);
@@ -126,7 +138,10 @@ fn between() {
     assert_eq!(val("a BETWEEN NULL AND 5"), F);
     assert_eq!(val("dt BETWEEN '2024-01-01' AND '2024-12-31'"), T);
     assert_eq!(val("c BETWEEN 'a' AND 'z'"), T);
-    assert_eq!(bind("c BETWEEN 1 AND 2").unwrap_err().code, SqlState::DATATYPE_MISMATCH);
+    assert_eq!(
+        bind("c BETWEEN 1 AND 2").unwrap_err().code,
+        SqlState::DATATYPE_MISMATCH
+    );
 }
 
 #[test]
@@ -158,8 +173,14 @@ fn in_lists_with_nulls() {
     assert_eq!(val("dt IN ('2024-02-29')"), T);
     // IN stops at the first match: later elements are not evaluated.
     assert_eq!(val("1 IN (1, 1/0)"), T);
-    assert_eq!(bind("a IN ('x')").unwrap_err().code, SqlState::INVALID_TEXT_REPRESENTATION);
-    assert_eq!(bind("a IN (c)").unwrap_err().code, SqlState::DATATYPE_MISMATCH);
+    assert_eq!(
+        bind("a IN ('x')").unwrap_err().code,
+        SqlState::INVALID_TEXT_REPRESENTATION
+    );
+    assert_eq!(
+        bind("a IN (c)").unwrap_err().code,
+        SqlState::DATATYPE_MISMATCH
+    );
 }
 
 #[test]
@@ -178,19 +199,34 @@ fn like_and_ilike() {
     assert_eq!(val("c ~~ 'hel%'"), T);
     assert_eq!(val("c !~~* 'HEL%'"), F);
     assert_eq!(err("c LIKE 'abc\\'"), SqlState::INVALID_ESCAPE_SEQUENCE);
-    assert_eq!(err("c LIKE 'x' ESCAPE 'ab'"), SqlState::INVALID_ESCAPE_SEQUENCE);
+    assert_eq!(
+        err("c LIKE 'x' ESCAPE 'ab'"),
+        SqlState::INVALID_ESCAPE_SEQUENCE
+    );
 }
 
 #[test]
 fn case_takes_one_arm() {
-    assert_eq!(val("CASE WHEN a > 5 THEN 'big' ELSE 'small' END"), txt("big"));
+    assert_eq!(
+        val("CASE WHEN a > 5 THEN 'big' ELSE 'small' END"),
+        txt("big")
+    );
     assert_eq!(val("CASE WHEN a > 50 THEN 'big' END"), N);
-    assert_eq!(val("CASE a WHEN 1 THEN 'one' WHEN 7 THEN 'seven' ELSE 'other' END"), txt("seven"));
-    assert_eq!(val("CASE n WHEN NULL THEN 'null' ELSE 'else' END"), txt("else"));
+    assert_eq!(
+        val("CASE a WHEN 1 THEN 'one' WHEN 7 THEN 'seven' ELSE 'other' END"),
+        txt("seven")
+    );
+    assert_eq!(
+        val("CASE n WHEN NULL THEN 'null' ELSE 'else' END"),
+        txt("else")
+    );
     assert_eq!(val("CASE WHEN NULL THEN 1 ELSE 2 END"), int(2));
     assert_eq!(val("CASE WHEN a = 7 THEN 1 ELSE 1/0 END"), int(1));
     assert_eq!(val("CASE WHEN a = 8 THEN 1/0 ELSE 2 END"), int(2));
-    assert_eq!(err("CASE WHEN a = 7 THEN 1/0 ELSE 2 END"), SqlState::DIVISION_BY_ZERO);
+    assert_eq!(
+        err("CASE WHEN a = 7 THEN 1/0 ELSE 2 END"),
+        SqlState::DIVISION_BY_ZERO
+    );
     assert_eq!(val("CASE WHEN flag THEN 1 ELSE 2.5 END"), dec("1"));
 }
 
@@ -227,9 +263,15 @@ fn date_arithmetic_through_sql() {
     assert_eq!(val("dt - DATE '2024-01-01'"), int(59));
     assert_eq!(text("dt + INTERVAL '1 month'"), "2024-03-29 00:00:00");
     assert_eq!(text("ts + INTERVAL '1 day 2 hours'"), "2024-03-01 15:45:00");
-    assert_eq!(text("ts - TIMESTAMP '2024-02-28 12:00:00'"), "1 day 01:45:00");
+    assert_eq!(
+        text("ts - TIMESTAMP '2024-02-28 12:00:00'"),
+        "1 day 01:45:00"
+    );
     assert_eq!(text("INTERVAL '1 hour' * 2.5"), "02:30:00");
-    assert_eq!(text("INTERVAL '1 day' - INTERVAL '1 hour'"), "1 day -01:00:00");
+    assert_eq!(
+        text("INTERVAL '1 day' - INTERVAL '1 hour'"),
+        "1 day -01:00:00"
+    );
     assert_eq!(text("-INTERVAL '1 day'"), "-1 days");
 }
 
@@ -242,7 +284,10 @@ fn json_operators() {
     assert_eq!(val("j #> '{k,0}'"), Value::Json("1".into()));
     assert_eq!(val("j #>> '{k,1}'"), txt("two"));
     assert_eq!(val("j #>> '{nope}'"), N);
-    assert_eq!(bind("c -> 'k'").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
+    assert_eq!(
+        bind("c -> 'k'").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
 }
 
 #[test]
@@ -256,21 +301,50 @@ fn subqueries() {
     let one = |v: i64| vec![int(v)];
     assert_eq!(run("(SELECT 1)", vec![vec![one(5)]]).unwrap(), int(5));
     assert_eq!(run("(SELECT 1)", vec![vec![]]).unwrap(), N);
-    assert_eq!(run("(SELECT 1)", vec![vec![one(1), one(2)]]).unwrap_err().code, SqlState::CARDINALITY_VIOLATION);
+    assert_eq!(
+        run("(SELECT 1)", vec![vec![one(1), one(2)]])
+            .unwrap_err()
+            .code,
+        SqlState::CARDINALITY_VIOLATION
+    );
     assert_eq!(run("EXISTS (SELECT 1)", vec![vec![one(1)]]).unwrap(), T);
     assert_eq!(run("EXISTS (SELECT 1)", vec![vec![]]).unwrap(), F);
     assert_eq!(run("NOT EXISTS (SELECT 1)", vec![vec![]]).unwrap(), T);
-    assert_eq!(run("a IN (SELECT 1)", vec![vec![one(1), one(7)]]).unwrap(), T);
-    assert_eq!(run("a IN (SELECT 1)", vec![vec![one(1), vec![N]]]).unwrap(), N);
+    assert_eq!(
+        run("a IN (SELECT 1)", vec![vec![one(1), one(7)]]).unwrap(),
+        T
+    );
+    assert_eq!(
+        run("a IN (SELECT 1)", vec![vec![one(1), vec![N]]]).unwrap(),
+        N
+    );
     assert_eq!(run("a IN (SELECT 1)", vec![vec![]]).unwrap(), F);
-    assert_eq!(run("a NOT IN (SELECT 1)", vec![vec![one(1), vec![N]]]).unwrap(), N);
+    assert_eq!(
+        run("a NOT IN (SELECT 1)", vec![vec![one(1), vec![N]]]).unwrap(),
+        N
+    );
     assert_eq!(run("a NOT IN (SELECT 1)", vec![vec![one(1)]]).unwrap(), T);
     assert_eq!(run("n IN (SELECT 1)", vec![vec![one(1)]]).unwrap(), N);
-    assert_eq!(run("a > ANY (SELECT 1)", vec![vec![one(9), one(3)]]).unwrap(), T);
-    assert_eq!(run("a > ANY (SELECT 1)", vec![vec![one(9), vec![N]]]).unwrap(), N);
-    assert_eq!(run("a > ALL (SELECT 1)", vec![vec![one(1), one(3)]]).unwrap(), T);
-    assert_eq!(run("a > ALL (SELECT 1)", vec![vec![one(1), one(9)]]).unwrap(), F);
-    assert_eq!(run("a > ALL (SELECT 1)", vec![vec![one(1), vec![N]]]).unwrap(), N);
+    assert_eq!(
+        run("a > ANY (SELECT 1)", vec![vec![one(9), one(3)]]).unwrap(),
+        T
+    );
+    assert_eq!(
+        run("a > ANY (SELECT 1)", vec![vec![one(9), vec![N]]]).unwrap(),
+        N
+    );
+    assert_eq!(
+        run("a > ALL (SELECT 1)", vec![vec![one(1), one(3)]]).unwrap(),
+        T
+    );
+    assert_eq!(
+        run("a > ALL (SELECT 1)", vec![vec![one(1), one(9)]]).unwrap(),
+        F
+    );
+    assert_eq!(
+        run("a > ALL (SELECT 1)", vec![vec![one(1), vec![N]]]).unwrap(),
+        N
+    );
     assert_eq!(run("a > ALL (SELECT 1)", vec![vec![]]).unwrap(), T);
     assert_eq!(run("a = SOME (SELECT 1)", vec![vec![one(7)]]).unwrap(), T);
 }
@@ -280,5 +354,10 @@ fn outer_columns_come_from_the_context() {
     let e = ScalarExpr::OuterColumn { depth: 1, index: 3 };
     assert_eq!(evaluate(&e, &[], &mut TestContext::new()).unwrap(), int(30));
     let e = ScalarExpr::Column(5);
-    assert_eq!(evaluate(&e, &[int(1)], &mut TestContext::new()).unwrap_err().code, SqlState::INTERNAL_ERROR);
+    assert_eq!(
+        evaluate(&e, &[int(1)], &mut TestContext::new())
+            .unwrap_err()
+            .code,
+        SqlState::INTERNAL_ERROR
+    );
 }

@@ -13,10 +13,22 @@ fn folded(sql: &str) -> ScalarExpr {
 #[test]
 fn folds_constant_subtrees() {
     assert_eq!(folded("1 + 2 * 3"), ScalarExpr::Literal(int(7)));
-    assert_eq!(folded("lower('ABC') || 'd'"), ScalarExpr::Literal(txt("abcd")));
-    assert_eq!(folded("CASE WHEN 1 = 0 THEN 1/0 END"), ScalarExpr::Literal(Value::Null));
-    assert_eq!(folded("CASE WHEN 1 = 1 THEN 2 ELSE 1/0 END"), ScalarExpr::Literal(int(2)));
-    assert_eq!(folded("false AND 1/0 = 1"), ScalarExpr::Literal(Value::Bool(false)));
+    assert_eq!(
+        folded("lower('ABC') || 'd'"),
+        ScalarExpr::Literal(txt("abcd"))
+    );
+    assert_eq!(
+        folded("CASE WHEN 1 = 0 THEN 1/0 END"),
+        ScalarExpr::Literal(Value::Null)
+    );
+    assert_eq!(
+        folded("CASE WHEN 1 = 1 THEN 2 ELSE 1/0 END"),
+        ScalarExpr::Literal(int(2))
+    );
+    assert_eq!(
+        folded("false AND 1/0 = 1"),
+        ScalarExpr::Literal(Value::Bool(false))
+    );
     assert_eq!(folded("COALESCE(1, 1/0)"), ScalarExpr::Literal(int(1)));
     // A column stays; its constant sibling folds.
     assert_eq!(
@@ -34,17 +46,24 @@ fn never_raises_and_keeps_failing_subtrees() {
     let e = folded("1/0");
     assert!(matches!(e, ScalarExpr::Binary { .. }), "{e:?}");
     assert_eq!(
-        evaluate(&e, &[], &mut NoContext { time_micros: 0 }).unwrap_err().code,
+        evaluate(&e, &[], &mut NoContext { time_micros: 0 })
+            .unwrap_err()
+            .code,
         SqlState::DIVISION_BY_ZERO
     );
     let e = folded("CASE WHEN a > 0 THEN 1/0 ELSE 0 END");
     // The arm with 1/0 is left as it was: rows with a <= 0 never raise.
-    let ScalarExpr::Case { branches, .. } = &e else { panic!("{e:?}") };
+    let ScalarExpr::Case { branches, .. } = &e else {
+        panic!("{e:?}")
+    };
     assert!(matches!(branches[0].1, ScalarExpr::Binary { .. }));
     let mut r = row();
     r[0] = int(-1);
     assert_eq!(evaluate(&e, &r, &mut TestContext::new()).unwrap(), int(0));
-    assert!(matches!(folded("'x'::text || (9223372036854775807 + 1)"), ScalarExpr::Binary { .. }));
+    assert!(matches!(
+        folded("'x'::text || (9223372036854775807 + 1)"),
+        ScalarExpr::Binary { .. }
+    ));
 }
 
 #[test]
@@ -68,9 +87,17 @@ fn arb_expr() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 32, 3, |inner| {
         prop_oneof![
-            (inner.clone(), prop::sample::select(vec!["+", "-", "*", "/", "%"]), inner.clone())
+            (
+                inner.clone(),
+                prop::sample::select(vec!["+", "-", "*", "/", "%"]),
+                inner.clone()
+            )
                 .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
-            (inner.clone(), prop::sample::select(vec!["=", "<", ">="]), inner.clone())
+            (
+                inner.clone(),
+                prop::sample::select(vec!["=", "<", ">="]),
+                inner.clone()
+            )
                 .prop_map(|(a, op, b)| format!("(({a}) {op} ({b}))::text")),
             (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(c, a, b)| format!("CASE WHEN ({c}) > 0 THEN {a} ELSE {b} END")),

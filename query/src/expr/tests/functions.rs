@@ -60,7 +60,10 @@ fn string_functions() {
         ("ascii('')", int(0)),
         ("chr(65)", txt("A")),
         ("format('%s-%s', 'a', 1)", txt("a-1")),
-        ("format('%I.%I', 'tbl', 'Odd Name')", txt("tbl.\"Odd Name\"")),
+        (
+            "format('%I.%I', 'tbl', 'Odd Name')",
+            txt("tbl.\"Odd Name\""),
+        ),
         ("format('%L, %L', 'it''s', NULL)", txt("'it''s', NULL")),
         ("format('%2$s %1$s', 'a', 'b')", txt("b a")),
         ("format('100%%')", txt("100%")),
@@ -78,11 +81,28 @@ fn string_functions() {
     }
     assert_eq!(err("substr(c, 1, -1)").as_str(), "22011");
     assert_eq!(err("chr(0)"), SqlState::PROGRAM_LIMIT_EXCEEDED);
-    assert_eq!(err("split_part('a', ',', 0)"), SqlState::INVALID_PARAMETER_VALUE);
-    assert_eq!(err("format('%s %s', 'a')"), SqlState::INVALID_PARAMETER_VALUE);
+    assert_eq!(
+        err("split_part('a', ',', 0)"),
+        SqlState::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(
+        err("format('%s %s', 'a')"),
+        SqlState::INVALID_PARAMETER_VALUE
+    );
     assert_eq!(err("format('%x', 'a')"), SqlState::INVALID_PARAMETER_VALUE);
     assert_eq!(err("length(a)"), SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(err("repeat('x', 1000000000)"), SqlState::PROGRAM_LIMIT_EXCEEDED);
+    assert_eq!(
+        err("repeat('x', 1000000000)"),
+        SqlState::PROGRAM_LIMIT_EXCEEDED
+    );
+    assert_eq!(
+        err("lpad('x', 1000000000000)"),
+        SqlState::PROGRAM_LIMIT_EXCEEDED
+    );
+    assert_eq!(
+        err("format('%99999999999999999999999$s', 'a')"),
+        SqlState::INVALID_PARAMETER_VALUE
+    );
 }
 
 fn int_text(s: &str) -> Value {
@@ -147,19 +167,30 @@ fn math_functions() {
     for (sql, want) in cases {
         assert_eq!(&val(sql), want, "{sql}");
     }
-    assert_eq!(err("abs(-9223372036854775808)"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
+    assert_eq!(
+        err("abs(-9223372036854775808)"),
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+    );
     assert_eq!(err("sqrt(-1)"), SqlState::INVALID_ARGUMENT_FOR_POWER);
     assert_eq!(err("ln(0)"), SqlState::INVALID_ARGUMENT_FOR_LOG);
     assert_eq!(err("log(-1)"), SqlState::INVALID_ARGUMENT_FOR_LOG);
     assert_eq!(err("power(0, -1)"), SqlState::INVALID_ARGUMENT_FOR_POWER);
-    assert_eq!(err("power(-8, 0.5::float8)"), SqlState::INVALID_ARGUMENT_FOR_POWER);
+    assert_eq!(
+        err("power(-8, 0.5::float8)"),
+        SqlState::INVALID_ARGUMENT_FOR_POWER
+    );
     assert_eq!(err("mod(1, 0)"), SqlState::DIVISION_BY_ZERO);
     assert_eq!(err("exp(1000)"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
-    assert_eq!(err("greatest(1, 'x')"), SqlState::INVALID_TEXT_REPRESENTATION);
+    assert_eq!(
+        err("greatest(1, 'x')"),
+        SqlState::INVALID_TEXT_REPRESENTATION
+    );
     assert_eq!(err("greatest(a, c)"), SqlState::DATATYPE_MISMATCH);
     assert_eq!(err("abs(c)"), SqlState::UNDEFINED_FUNCTION);
     for _ in 0..20 {
-        let Value::Float(r) = val("random()") else { panic!("random() is a float") };
+        let Value::Float(r) = val("random()") else {
+            panic!("random() is a float")
+        };
         assert!((0.0..1.0).contains(&r), "{r}");
     }
 }
@@ -176,29 +207,50 @@ fn date_functions() {
         ("extract(day from ts)", "29"),
         ("extract(hour from ts)", "13"),
         ("extract(minute from ts)", "45"),
-        ("extract(second from TIMESTAMP '2001-02-16 20:38:40.5')", "40.500000"),
+        (
+            "extract(second from TIMESTAMP '2001-02-16 20:38:40.5')",
+            "40.500000",
+        ),
         ("extract(dow from dt)", "4"),
         ("extract(isodow from DATE '2024-03-03')", "7"),
         ("extract(doy from dt)", "60"),
         ("extract(quarter from dt)", "1"),
         ("extract(week from DATE '2024-01-01')", "1"),
         ("extract(week from DATE '2021-01-03')", "53"),
-        ("extract(epoch from TIMESTAMP '1970-01-02 00:00:00')", "86400.000000"),
+        (
+            "extract(epoch from TIMESTAMP '1970-01-02 00:00:00')",
+            "86400.000000",
+        ),
         ("extract(century from dt)", "21"),
-        ("extract(epoch from INTERVAL '1 day 2 hours')", "93600.000000"),
+        (
+            "extract(epoch from INTERVAL '1 day 2 hours')",
+            "93600.000000",
+        ),
         ("extract(hour from INTERVAL '1 day 2 hours')", "2"),
         ("date_part('year', ts)", "2024"),
-        ("date_part('second', TIMESTAMP '2001-02-16 20:38:40.5')", "40.5"),
+        (
+            "date_part('second', TIMESTAMP '2001-02-16 20:38:40.5')",
+            "40.5",
+        ),
         ("date_trunc('month', ts)", "2024-02-01 00:00:00"),
         ("date_trunc('day', ts)", "2024-02-29 00:00:00"),
         ("date_trunc('hour', ts)", "2024-02-29 13:00:00"),
         ("date_trunc('year', ts)", "2024-01-01 00:00:00"),
         ("date_trunc('week', ts)", "2024-02-26 00:00:00"),
-        ("date_trunc('quarter', TIMESTAMP '2024-05-17 10:00:00')", "2024-04-01 00:00:00"),
+        (
+            "date_trunc('quarter', TIMESTAMP '2024-05-17 10:00:00')",
+            "2024-04-01 00:00:00",
+        ),
         ("date_trunc('day', dt)", "2024-02-29 00:00:00"),
-        ("age(TIMESTAMP '2001-04-10', TIMESTAMP '1957-06-13')", "43 years 9 mons 27 days"),
+        (
+            "age(TIMESTAMP '2001-04-10', TIMESTAMP '1957-06-13')",
+            "43 years 9 mons 27 days",
+        ),
         ("age(TIMESTAMP '2024-02-29 00:00:00')", "1 day"),
-        ("to_char(ts, 'YYYY-MM-DD HH24:MI:SS')", "2024-02-29 13:45:00"),
+        (
+            "to_char(ts, 'YYYY-MM-DD HH24:MI:SS')",
+            "2024-02-29 13:45:00",
+        ),
         ("to_char(ts, 'DD Mon YYYY HH12 AM')", "29 Feb 2024 01 PM"),
         ("to_char(ts, 'Day')", "Thursday "),
         ("to_char(dt, '\"Q\"Q YY')", "Q1 24"),
@@ -211,9 +263,18 @@ fn date_functions() {
     }
     assert_eq!(type_of("extract(year from ts)"), DataType::Decimal);
     assert_eq!(type_of("date_part('year', ts)"), DataType::Float);
-    assert_eq!(err("make_date(2023, 2, 29)"), SqlState::DATETIME_FIELD_OVERFLOW);
-    assert_eq!(err("date_trunc('fortnight', ts)"), SqlState::FEATURE_NOT_SUPPORTED);
-    assert_eq!(err("extract(dow from INTERVAL '1 day')"), SqlState::FEATURE_NOT_SUPPORTED);
+    assert_eq!(
+        err("make_date(2023, 2, 29)"),
+        SqlState::DATETIME_FIELD_OVERFLOW
+    );
+    assert_eq!(
+        err("date_trunc('fortnight', ts)"),
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
+    assert_eq!(
+        err("extract(dow from INTERVAL '1 day')"),
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
     assert_eq!(err("to_char(1.5, '999')"), SqlState::FEATURE_NOT_SUPPORTED);
 }
 
@@ -221,8 +282,14 @@ fn date_functions() {
 fn json_functions() {
     let j = |s: &str| Value::Json(s.into());
     let cases: &[(&str, Value)] = &[
-        ("json_build_object('a', 1, 'b', 'x', 'c', NULL, 'd', true)", j(r#"{"a": 1, "b": "x", "c": null, "d": true}"#)),
-        ("jsonb_build_object('n', 1.50, 'j', j -> 's')", j(r#"{"n": 1.50, "j": "str"}"#)),
+        (
+            "json_build_object('a', 1, 'b', 'x', 'c', NULL, 'd', true)",
+            j(r#"{"a": 1, "b": "x", "c": null, "d": true}"#),
+        ),
+        (
+            "jsonb_build_object('n', 1.50, 'j', j -> 's')",
+            j(r#"{"n": 1.50, "j": "str"}"#),
+        ),
         ("json_build_object()", j("{}")),
         ("json_build_array(1, 'a', NULL)", j(r#"[1, "a", null]"#)),
         ("json_array_length('[1, 2, 3]')", int(3)),
@@ -232,7 +299,10 @@ fn json_functions() {
         ("json_extract(j, '$.k[1]')", txt("two")),
         ("json_extract(j, '$.k')", txt("[1, \"two\"]")),
         ("json_extract(j, '$.k[#-1]')", txt("two")),
-        ("json_extract('{\"a\": {\"b c\": 5}}', '$.a.\"b c\"')", txt("5")),
+        (
+            "json_extract('{\"a\": {\"b c\": 5}}', '$.a.\"b c\"')",
+            txt("5"),
+        ),
         ("json_extract(j, '$.nope')", N),
         ("to_json('x'::text)", j("\"x\"")),
         ("to_json(a)", j("7")),
@@ -241,11 +311,26 @@ fn json_functions() {
     for (sql, want) in cases {
         assert_eq!(&val(sql), want, "{sql}");
     }
-    assert_eq!(err("json_build_object('a')"), SqlState::INVALID_PARAMETER_VALUE);
-    assert_eq!(err("json_build_object(NULL, 1)"), SqlState::NULL_VALUE_NOT_ALLOWED);
-    assert_eq!(err("json_array_length(j)"), SqlState::INVALID_PARAMETER_VALUE);
-    assert_eq!(err("json_array_length('{')"), SqlState::INVALID_TEXT_REPRESENTATION);
-    assert_eq!(err("json_extract(j, 'k')"), SqlState::INVALID_PARAMETER_VALUE);
+    assert_eq!(
+        err("json_build_object('a')"),
+        SqlState::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(
+        err("json_build_object(NULL, 1)"),
+        SqlState::NULL_VALUE_NOT_ALLOWED
+    );
+    assert_eq!(
+        err("json_array_length(j)"),
+        SqlState::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(
+        err("json_array_length('{')"),
+        SqlState::INVALID_TEXT_REPRESENTATION
+    );
+    assert_eq!(
+        err("json_extract(j, 'k')"),
+        SqlState::INVALID_PARAMETER_VALUE
+    );
 }
 
 #[test]
@@ -298,40 +383,123 @@ fn aggregates() {
     assert_eq!(agg_of("sum", Int, false, &[]).unwrap(), N);
     assert_eq!(agg_of("sum", Int, false, &[N, N]).unwrap(), N);
     assert_eq!(
-        agg_of("sum", Int, false, &[int(i64::MAX), int(1)]).unwrap_err().code,
+        agg_of("sum", Int, false, &[int(i64::MAX), int(1)])
+            .unwrap_err()
+            .code,
         SqlState::NUMERIC_VALUE_OUT_OF_RANGE
     );
     // The running total is wide: an intermediate overflow that comes back is fine.
-    assert_eq!(agg_of("sum", Int, false, &[int(i64::MAX), int(1), int(-2)]).unwrap(), int(i64::MAX - 1));
-    assert_eq!(agg_of("sum", Decimal, false, &[dec("1.5"), dec("2.25")]).unwrap(), dec("3.75"));
-    assert_eq!(agg_of("sum", Float, false, &[Value::Float(0.5), Value::Float(0.25)]).unwrap(), Value::Float(0.75));
     assert_eq!(
-        agg_of("sum", Interval, false, &[val("INTERVAL '1 day'"), val("INTERVAL '2 hours'")]).unwrap(),
+        agg_of("sum", Int, false, &[int(i64::MAX), int(1), int(-2)]).unwrap(),
+        int(i64::MAX - 1)
+    );
+    assert_eq!(
+        agg_of("sum", Decimal, false, &[dec("1.5"), dec("2.25")]).unwrap(),
+        dec("3.75")
+    );
+    assert_eq!(
+        agg_of(
+            "sum",
+            Float,
+            false,
+            &[Value::Float(0.5), Value::Float(0.25)]
+        )
+        .unwrap(),
+        Value::Float(0.75)
+    );
+    assert_eq!(
+        agg_of(
+            "sum",
+            Interval,
+            false,
+            &[val("INTERVAL '1 day'"), val("INTERVAL '2 hours'")]
+        )
+        .unwrap(),
         val("INTERVAL '1 day 2 hours'")
     );
     let avg = resolve_aggregate("avg", &[Int], false).unwrap();
     assert_eq!(avg.return_type, Decimal);
     assert_eq!(agg(&avg, &ints).unwrap(), dec("2.2500000000000000"));
-    assert_eq!(agg(&avg, &[int(1), int(2)]).unwrap().to_string(), "1.5000000000000000");
+    assert_eq!(
+        agg(&avg, &[int(1), int(2)]).unwrap().to_string(),
+        "1.5000000000000000"
+    );
     assert_eq!(agg(&avg, &[]).unwrap(), N);
-    assert_eq!(agg_of("avg", Float, false, &[Value::Float(1.0), Value::Float(2.0)]).unwrap(), Value::Float(1.5));
+    assert_eq!(
+        agg_of("avg", Float, false, &[Value::Float(1.0), Value::Float(2.0)]).unwrap(),
+        Value::Float(1.5)
+    );
     assert_eq!(agg_of("min", Int, false, &ints).unwrap(), int(1));
     assert_eq!(agg_of("max", Int, false, &ints).unwrap(), int(4));
-    assert_eq!(agg_of("max", Text, false, &[txt("b"), txt("a"), N]).unwrap(), txt("b"));
-    assert_eq!(agg_of("min", Date, false, &[val("DATE '2024-01-02'"), val("DATE '2023-05-01'")]).unwrap(), val("DATE '2023-05-01'"));
+    assert_eq!(
+        agg_of("max", Text, false, &[txt("b"), txt("a"), N]).unwrap(),
+        txt("b")
+    );
+    assert_eq!(
+        agg_of(
+            "min",
+            Date,
+            false,
+            &[val("DATE '2024-01-02'"), val("DATE '2023-05-01'")]
+        )
+        .unwrap(),
+        val("DATE '2023-05-01'")
+    );
     assert_eq!(agg_of("min", Int, false, &[]).unwrap(), N);
-    assert_eq!(agg_of("total", Int, false, &ints).unwrap(), Value::Float(9.0));
+    assert_eq!(
+        agg_of("total", Int, false, &ints).unwrap(),
+        Value::Float(9.0)
+    );
     assert_eq!(agg_of("total", Int, false, &[]).unwrap(), Value::Float(0.0));
-    assert_eq!(agg_of("bool_and", Bool, false, &[Value::Bool(true), N, Value::Bool(false)]).unwrap(), Value::Bool(false));
-    assert_eq!(agg_of("every", Bool, false, &[Value::Bool(true)]).unwrap(), Value::Bool(true));
-    assert_eq!(agg_of("bool_or", Bool, false, &[Value::Bool(false), Value::Bool(true)]).unwrap(), Value::Bool(true));
+    assert_eq!(
+        agg_of(
+            "bool_and",
+            Bool,
+            false,
+            &[Value::Bool(true), N, Value::Bool(false)]
+        )
+        .unwrap(),
+        Value::Bool(false)
+    );
+    assert_eq!(
+        agg_of("every", Bool, false, &[Value::Bool(true)]).unwrap(),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        agg_of(
+            "bool_or",
+            Bool,
+            false,
+            &[Value::Bool(false), Value::Bool(true)]
+        )
+        .unwrap(),
+        Value::Bool(true)
+    );
     assert_eq!(agg_of("bool_or", Bool, false, &[N]).unwrap(), N);
     let four = [int(1), int(2), int(3), int(4)];
-    assert_eq!(agg_of("stddev", Int, false, &four).unwrap(), dec("1.2909944487358056"));
-    assert_eq!(agg_of("stddev_pop", Int, false, &four).unwrap(), dec("1.118033988749895"));
-    assert_eq!(agg_of("variance", Int, false, &four).unwrap(), dec("1.6666666666666667"));
+    assert_eq!(
+        agg_of("stddev", Int, false, &four).unwrap(),
+        dec("1.2909944487358056")
+    );
+    assert_eq!(
+        agg_of("stddev_pop", Int, false, &four).unwrap(),
+        dec("1.118033988749895")
+    );
+    assert_eq!(
+        agg_of("variance", Int, false, &four).unwrap(),
+        dec("1.6666666666666667")
+    );
     assert_eq!(agg_of("var_pop", Int, false, &four).unwrap(), dec("1.25"));
-    assert_eq!(agg_of("var_samp", Float, false, &[Value::Float(1.0), Value::Float(3.0)]).unwrap(), Value::Float(2.0));
+    assert_eq!(
+        agg_of(
+            "var_samp",
+            Float,
+            false,
+            &[Value::Float(1.0), Value::Float(3.0)]
+        )
+        .unwrap(),
+        Value::Float(2.0)
+    );
     assert_eq!(agg_of("stddev", Int, false, &[int(1)]).unwrap(), N);
     assert_eq!(agg_of("var_pop", Int, false, &[int(5)]).unwrap(), dec("0"));
     assert_eq!(
@@ -346,15 +514,26 @@ fn string_aggregates() {
     use DataType::*;
     let sa = resolve_aggregate("string_agg", &[Text, Text], false).unwrap();
     let mut acc = (sa.create)();
-    for (v, sep) in [(txt("a"), txt(", ")), (N, txt("; ")), (txt("b"), txt("; ")), (txt("c"), txt("|"))] {
+    for (v, sep) in [
+        (txt("a"), txt(", ")),
+        (N, txt("; ")),
+        (txt("b"), txt("; ")),
+        (txt("c"), txt("|")),
+    ] {
         acc.update(&[v, sep]).unwrap();
     }
     assert_eq!(acc.evaluate().unwrap(), txt("a; b|c"));
     let gc = resolve_aggregate("group_concat", &[Int], false).unwrap();
-    assert_eq!(agg(&gc, &[int(1), int(2), N, int(3)]).unwrap(), txt("1,2,3"));
+    assert_eq!(
+        agg(&gc, &[int(1), int(2), N, int(3)]).unwrap(),
+        txt("1,2,3")
+    );
     assert_eq!(agg(&gc, &[]).unwrap(), N);
     let gcd = resolve_aggregate("group_concat", &[Text], true).unwrap();
-    assert_eq!(agg(&gcd, &[txt("x"), txt("y"), txt("x")]).unwrap(), txt("x,y"));
+    assert_eq!(
+        agg(&gcd, &[txt("x"), txt("y"), txt("x")]).unwrap(),
+        txt("x,y")
+    );
 }
 
 #[test]
@@ -363,8 +542,18 @@ fn retraction_for_sliding_frames() {
     for (name, ty, rows, want) in [
         ("count", Int, vec![int(1), int(2), int(3)], int(2)),
         ("sum", Int, vec![int(1), int(2), int(3)], int(5)),
-        ("sum", Decimal, vec![dec("1.5"), dec("2"), dec("3")], dec("5.0")),
-        ("avg", Int, vec![int(1), int(2), int(4)], dec("3.0000000000000000")),
+        (
+            "sum",
+            Decimal,
+            vec![dec("1.5"), dec("2"), dec("3")],
+            dec("5.0"),
+        ),
+        (
+            "avg",
+            Int,
+            vec![int(1), int(2), int(4)],
+            dec("3.0000000000000000"),
+        ),
     ] {
         let f = resolve_aggregate(name, &[ty], false).unwrap();
         assert!(f.retractable, "{name}");
@@ -382,7 +571,11 @@ fn retraction_for_sliding_frames() {
     acc.update(&[]).unwrap();
     acc.retract(&[]).unwrap();
     assert_eq!(acc.evaluate().unwrap(), int(1));
-    assert!(!resolve_aggregate("sum", &[Float], false).unwrap().retractable);
+    assert!(
+        !resolve_aggregate("sum", &[Float], false)
+            .unwrap()
+            .retractable
+    );
     assert!(!resolve_aggregate("max", &[Int], false).unwrap().retractable);
     assert!(!resolve_aggregate("sum", &[Int], true).unwrap().retractable);
 }
@@ -390,12 +583,36 @@ fn retraction_for_sliding_frames() {
 #[test]
 fn aggregate_resolution_errors() {
     use DataType::*;
-    assert_eq!(resolve_aggregate("sum", &[Text], false).unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(resolve_aggregate("sum", &[Text], false).unwrap_err().message, "function sum(text) does not exist");
-    assert_eq!(resolve_aggregate("avg", &[Bool], false).unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(resolve_aggregate("sum", &[Unknown], false).unwrap_err().code, SqlState::AMBIGUOUS_FUNCTION);
-    assert_eq!(resolve_aggregate("nope", &[Int], false).unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
-    assert_eq!(resolve_aggregate("count", &[Int, Int], false).unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
+    assert_eq!(
+        resolve_aggregate("sum", &[Text], false).unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(
+        resolve_aggregate("sum", &[Text], false)
+            .unwrap_err()
+            .message,
+        "function sum(text) does not exist"
+    );
+    assert_eq!(
+        resolve_aggregate("avg", &[Bool], false).unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(
+        resolve_aggregate("sum", &[Unknown], false)
+            .unwrap_err()
+            .code,
+        SqlState::AMBIGUOUS_FUNCTION
+    );
+    assert_eq!(
+        resolve_aggregate("nope", &[Int], false).unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(
+        resolve_aggregate("count", &[Int, Int], false)
+            .unwrap_err()
+            .code,
+        SqlState::UNDEFINED_FUNCTION
+    );
     assert_eq!(resolve_aggregate("SUM", &[Int], false).unwrap().name, "sum");
     assert!(crate::functions::is_aggregate_name("group_concat"));
     assert!(!crate::functions::is_aggregate_name("lower"));
@@ -403,7 +620,10 @@ fn aggregate_resolution_errors() {
         resolve_aggregate("max", &[Int], false).unwrap().return_type,
         Int
     );
-    assert_eq!(resolve_scalar("count", &[Int]).unwrap_err().code, SqlState::GROUPING_ERROR);
+    assert_eq!(
+        resolve_scalar("count", &[Int]).unwrap_err().code,
+        SqlState::GROUPING_ERROR
+    );
 }
 
 #[test]
@@ -421,5 +641,8 @@ fn resolution_returns_argument_casts() {
     assert!(f.volatile);
     let (f, _) = resolve_scalar("LOWER", &[Text]).unwrap();
     assert!(!f.volatile && f.strict);
-    assert_eq!(resolve_scalar("lower", &[Int]).unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
+    assert_eq!(
+        resolve_scalar("lower", &[Int]).unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
 }

@@ -14,7 +14,10 @@ use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
-use super::{aggregate_call_parts, bind_expr, evaluate, BindScope, EvalContext, ScalarExpr, SubqueryId, SubqueryKind};
+use super::{
+    aggregate_call_parts, bind_expr, evaluate, BindScope, EvalContext, ScalarExpr, SubqueryId,
+    SubqueryKind,
+};
 use crate::error::{QueryError, Result, SqlState};
 use crate::functions::resolve_aggregate;
 use crate::types::DataType;
@@ -71,7 +74,12 @@ impl BindScope for TestScope {
             .iter()
             .position(|(n, _)| *n == name)
             .map(|i| (ScalarExpr::Column(i), COLUMNS[i].1))
-            .ok_or_else(|| QueryError::new(SqlState::UNDEFINED_COLUMN, format!("column \"{name}\" does not exist")))
+            .ok_or_else(|| {
+                QueryError::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{name}\" does not exist"),
+                )
+            })
     }
 
     fn aggregate(&mut self, call: &ast::Function) -> Result<(ScalarExpr, DataType)> {
@@ -87,10 +95,17 @@ impl BindScope for TestScope {
     }
 
     fn window(&mut self, _call: &ast::Function) -> Result<(ScalarExpr, DataType)> {
-        Err(QueryError::new(SqlState::WINDOWING_ERROR, "window functions are not allowed here"))
+        Err(QueryError::new(
+            SqlState::WINDOWING_ERROR,
+            "window functions are not allowed here",
+        ))
     }
 
-    fn subquery(&mut self, _query: &ast::Query, kind: SubqueryKind) -> Result<(SubqueryId, DataType)> {
+    fn subquery(
+        &mut self,
+        _query: &ast::Query,
+        kind: SubqueryKind,
+    ) -> Result<(SubqueryId, DataType)> {
         self.subqueries.push(kind);
         Ok((SubqueryId(self.subqueries.len() - 1), DataType::Int))
     }
@@ -132,7 +147,9 @@ impl EvalContext for TestContext {
     }
     fn subquery(&mut self, id: SubqueryId, _row: &[Value]) -> Result<Arc<Vec<Vec<Value>>>> {
         self.subquery_calls += 1;
-        Ok(Arc::new(self.subquery_rows.get(id.0).cloned().unwrap_or_default()))
+        Ok(Arc::new(
+            self.subquery_rows.get(id.0).cloned().unwrap_or_default(),
+        ))
     }
     fn statement_time_micros(&self) -> i64 {
         // 2024-03-01 12:30:00 UTC
@@ -142,9 +159,14 @@ impl EvalContext for TestContext {
 
 /// The expression of `SELECT <sql>`.
 pub(super) fn parse(sql: &str) -> ast::Expr {
-    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, &format!("SELECT {sql}")).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let ast::Statement::Query(q) = &stmts[0] else { panic!("not a query") };
-    let ast::SetExpr::Select(s) = q.body.as_ref() else { panic!("not a select") };
+    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, &format!("SELECT {sql}"))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let ast::Statement::Query(q) = &stmts[0] else {
+        panic!("not a query")
+    };
+    let ast::SetExpr::Select(s) = q.body.as_ref() else {
+        panic!("not a select")
+    };
     match &s.projection[0] {
         ast::SelectItem::UnnamedExpr(e) => e.clone(),
         ast::SelectItem::ExprWithAlias { expr, .. } => expr.clone(),
