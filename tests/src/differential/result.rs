@@ -2,7 +2,8 @@
 //!
 //! Values become [`Cell`]s: integers and numerics both become an exact decimal ([`Cell::Exact`],
 //! compared by value: `2`, `2.0` and `2.00` are equal, as PostgreSQL's `numeric` equality says),
-//! doubles stay `f64` and compare to a relative precision of [`FLOAT_PRECISION`] (an exact
+//! doubles stay `f64` and compare to a relative precision of [`FLOAT_PRECISION`] or an
+//! absolute one of [`FLOAT_ABSOLUTE`] (an exact
 //! number against a double compares the same way, and is tallied as a type difference),
 //! dates and timestamps compare by their day or microsecond number, texts and booleans exactly.
 //! An answer is its rows or its error's SQLSTATE; two errors agree when their SQLSTATE classes
@@ -17,6 +18,12 @@ use covet_engine::value::{Date, Timestamp, Value};
 
 /// The relative precision doubles are compared to.
 pub const FLOAT_PRECISION: f64 = 1e-9;
+
+/// The absolute difference below which two doubles agree whatever their size: a result that
+/// is exactly 0 in one engine and a rounding residue (`variance` of equal values: 1e-30) in
+/// the other. The generated data is below 10^5 in magnitude, so this is far below any value
+/// a query computes on purpose.
+pub const FLOAT_ABSOLUTE: f64 = 1e-12;
 
 /// A value in normal form.
 #[derive(Clone, Debug, PartialEq)]
@@ -174,8 +181,8 @@ impl Cell {
     }
 }
 
-/// Whether two doubles agree to [`FLOAT_PRECISION`] (NaN agrees with NaN, infinities with
-/// themselves).
+/// Whether two doubles agree to [`FLOAT_PRECISION`] or [`FLOAT_ABSOLUTE`] (NaN agrees with
+/// NaN, infinities with themselves).
 pub fn floats_agree(x: f64, y: f64) -> bool {
     if x.is_nan() || y.is_nan() {
         return x.is_nan() && y.is_nan();
@@ -183,7 +190,8 @@ pub fn floats_agree(x: f64, y: f64) -> bool {
     if x.is_infinite() || y.is_infinite() {
         return x == y;
     }
-    (x - y).abs() <= FLOAT_PRECISION * x.abs().max(y.abs()).max(1e-300)
+    let diff = (x - y).abs();
+    diff <= FLOAT_ABSOLUTE || diff <= FLOAT_PRECISION * x.abs().max(y.abs())
 }
 
 impl fmt::Display for Cell {
@@ -400,6 +408,15 @@ mod tests {
         assert_eq!(compare(&f, &g, true), Verdict::Same);
         let h = rows(&[&[Cell::Float(0.3001)]]);
         assert!(matches!(compare(&f, &h, true), Verdict::Differ(_)));
+        let zero = rows(&[&[Cell::Float(0.0)]]);
+        assert_eq!(
+            compare(&zero, &rows(&[&[Cell::Float(3e-30)]]), true),
+            Verdict::Same
+        );
+        assert!(matches!(
+            compare(&zero, &rows(&[&[Cell::Float(2e-12)]]), true),
+            Verdict::Differ(_)
+        ));
         let x = rows(&[&[e("2.5")]]);
         let y = rows(&[&[Cell::Float(2.5)]]);
         assert_eq!(compare(&x, &y, true), Verdict::SameValuesOtherTypes(1));
