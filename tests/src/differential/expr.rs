@@ -196,7 +196,7 @@ impl ExprGen<'_> {
     }
 
     fn int(&mut self, d: u32) -> Expr {
-        match self.rng.below(13) {
+        match self.rng.below(15) {
             0..=4 => {
                 let op = *self.rng.pick(&["+", "-", "*", "/", "%"]);
                 let mut a = self.expr(Ty::Int, d);
@@ -246,10 +246,23 @@ impl ExprGen<'_> {
                 };
                 cast(extract, Ty::Int)
             }
-            _ => {
+            12 => {
                 let (a, b) = (self.expr(Ty::Int, d), self.divisor(Ty::Int, d));
                 call("mod", &[a, b])
             }
+            13 => {
+                let s = self.expr(Ty::Text, d);
+                let needle = self.literal(Ty::Text);
+                if self.rng.pct(50) {
+                    Expr {
+                        has_col: s.has_col,
+                        sql: format!("position({} IN {})", needle.sql, s.sql),
+                    }
+                } else {
+                    call("strpos", &[s, needle])
+                }
+            }
+            _ => call("ascii", &[self.expr(Ty::Text, d)]),
         }
     }
 
@@ -334,7 +347,13 @@ impl ExprGen<'_> {
     }
 
     fn text(&mut self, d: u32) -> Expr {
-        match self.rng.below(12) {
+        match self.rng.below(15) {
+            12 => {
+                let s = self.expr(Ty::Text, d);
+                call("split_part", &[s, Expr::lit("'-'"), self.small(1, 3)])
+            }
+            13 => call("chr", &[self.small(65, 90)]),
+            14 => call("btrim", &[self.expr(Ty::Text, d), Expr::lit("'a'")]),
             0 | 1 => {
                 let (a, b) = (self.expr(Ty::Text, d), self.expr(Ty::Text, d));
                 binary(a, "||", b)
@@ -468,6 +487,14 @@ impl ExprGen<'_> {
                 let e = self.expr(Ty::Text, d);
                 let pattern = schema::quote(self.rng.pick::<&str>(&PATTERNS));
                 let op = *self.rng.pick(&["LIKE", "NOT LIKE", "ILIKE"]);
+                if self.rng.pct(20) {
+                    // Another escape character: `!%` is a literal percent sign.
+                    let pattern = *self.rng.pick(&["'a!%%'", "'%!_%'", "'!!%'", "'%b'"]);
+                    return Expr {
+                        has_col: e.has_col,
+                        sql: format!("({} {op} {pattern} ESCAPE '!')", e.sql),
+                    };
+                }
                 Expr {
                     has_col: e.has_col,
                     sql: format!("({} {op} {pattern})", e.sql),

@@ -119,7 +119,11 @@ impl QueryGen {
             Shape::Filter => (b.filter(), false),
             Shape::OrderLimit => (b.order_limit(), true),
             Shape::Join => (b.join(), false),
-            Shape::Aggregate => (b.aggregate(), false),
+            Shape::Aggregate => {
+                let sql = b.aggregate();
+                let ordered = sql.contains(" ORDER BY ");
+                (sql, ordered)
+            }
             Shape::Window => (b.window(), false),
             Shape::Subquery => (b.subquery(), false),
             Shape::SetOp => (b.set_op(), false),
@@ -402,6 +406,14 @@ impl Builder<'_> {
             };
             sql.push_str(&format!(" HAVING {having}"));
         }
+        if !keys.is_empty() && self.rng.pct(25) {
+            // Ordered by every output column: a total order on the groups.
+            let ordinals: Vec<String> = (1..=list.len())
+                .map(|k| format!("{k}{}", self.direction()))
+                .collect();
+            let limit = self.rng.range(0, 6);
+            sql.push_str(&format!(" ORDER BY {} LIMIT {limit}", ordinals.join(", ")));
+        }
         sql
     }
 
@@ -521,10 +533,14 @@ impl Builder<'_> {
         let ty = self.any_type();
         list.push(self.exprs(&outer.scope, ty, 1).sql);
         if self.rng.pct(40) {
-            let scalar = if self.rng.pct(50) {
-                format!("(SELECT count(*) FROM {inner_table} b WHERE b.i < a.i)")
-            } else {
-                format!("(SELECT max(b.s) FROM {inner_table} b WHERE b.j = a.j)")
+            let scalar = match self.rng.below(5) {
+                0 | 1 => format!("(SELECT count(*) FROM {inner_table} b WHERE b.i < a.i)"),
+                2 | 3 => format!("(SELECT max(b.s) FROM {inner_table} b WHERE b.j = a.j)"),
+                // One row by its own ORDER BY … LIMIT 1; now and then several (21000).
+                _ if self.rng.pct(80) => format!(
+                    "(SELECT b.n FROM {inner_table} b WHERE b.j = a.j ORDER BY b.id DESC LIMIT 1)"
+                ),
+                _ => format!("(SELECT b.n FROM {inner_table} b WHERE b.id = a.j + 1 OR b.id = 2)"),
             };
             list.push(scalar);
         }
@@ -556,9 +572,14 @@ impl Builder<'_> {
                 from.sql
             ));
         }
-        let op = *self
-            .rng
-            .pick(&["UNION", "UNION ALL", "INTERSECT", "EXCEPT"]);
+        let op = *self.rng.pick(&[
+            "UNION",
+            "UNION ALL",
+            "INTERSECT",
+            "EXCEPT",
+            "INTERSECT ALL",
+            "EXCEPT ALL",
+        ]);
         format!("{} {op} {}", sides[0], sides[1])
     }
 
@@ -594,12 +615,17 @@ impl Builder<'_> {
         let count = self.rng.range(1, 2) as u64;
         let outer = self.select_list(&scope, count, 1);
         let outer_filter = self.where_clause(&scope, 60, 1);
-        format!(
-            "SELECT {} FROM (SELECT {} FROM {}{inner_filter}) x{outer_filter}",
-            Self::joined(&outer),
+        let inner = format!(
+            "SELECT {} FROM {}{inner_filter}",
             named.join(", "),
             from.sql
-        )
+        );
+        let outer_list = Self::joined(&outer);
+        if self.rng.pct(50) {
+            format!("WITH x AS ({inner}) SELECT {outer_list} FROM x{outer_filter}")
+        } else {
+            format!("SELECT {outer_list} FROM ({inner}) x{outer_filter}")
+        }
     }
 }
 
@@ -617,9 +643,14 @@ mod tests {
             assert!(queries.iter().any(|q| q.shape == shape), "{shape:?}");
         }
         for q in &queries {
-            assert!(q.sql.starts_with("SELECT "), "{}", q.sql);
-            assert_eq!(q.ordered, q.shape == Shape::OrderLimit);
-            assert_eq!(q.sql.contains(" LIMIT "), q.ordered, "{}", q.sql);
+            assert!(
+                q.sql.starts_with("SELECT ") || q.sql.starts_with("WITH "),
+                "{}",
+                q.sql
+            );
+            let top_limit = q.sql.contains(" LIMIT ") && !q.sql.contains(" LIMIT 1)");
+            assert_eq!(top_limit, q.ordered, "{}", q.sql);
+            assert!(!q.ordered || matches!(q.shape, Shape::OrderLimit | Shape::Aggregate));
             assert_eq!(
                 q.sql.matches('(').count(),
                 q.sql.matches(')').count(),
