@@ -8,7 +8,7 @@
 //! ([`kv`], [`commits`], [`load_savepoint`], [`space`]) are generic over it (or use covet's table
 //! layer directly), and their keys and values come from [`keys`], which streams them from a seed
 //! instead of holding them. The [`sql`] suite has its own engine trait
-//! ([`sql::engine::SqlEngine`]: covet's SQL layer and SQLite) and row generator.
+//! ([`sql::engine::SqlEngine`]: covet through its Rust API, and SQLite) and row generator.
 
 pub mod cli;
 pub mod commits;
