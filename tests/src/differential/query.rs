@@ -595,9 +595,24 @@ impl Builder<'_> {
                 from.sql
             );
         }
-        // A derived table: its columns are the outer query's scope.
+        // A derived table: its columns are the outer query's scope. Each refers to a column:
+        // PostgreSQL inlines the derived table (or CTE) and evaluates a constant column's
+        // expression when it plans, errors included (see `expr`'s `constant_safe`).
         let n = self.rng.range(1, 3) as u64;
-        let list = self.select_list(&from.scope, n, 2);
+        let list: Vec<(Ty, Expr)> = self
+            .select_list(&from.scope, n, 2)
+            .into_iter()
+            .map(|(ty, e)| match e.has_col {
+                true => (ty, e),
+                false => {
+                    let mut g = ExprGen {
+                        rng: self.rng,
+                        scope: &from.scope,
+                    };
+                    (ty, g.column(ty).unwrap_or(e))
+                }
+            })
+            .collect();
         let inner_filter = self.where_clause(&from.scope, 50, 1);
         let named: Vec<String> = list
             .iter()
