@@ -216,3 +216,135 @@ fn sql_errors_keep_their_sqlstate() {
     let e = conn.execute("SELECT $1", (u64::MAX,)).unwrap_err();
     assert!(matches!(e, Error::ToSql(_)));
 }
+
+#[test]
+fn every_kind_of_params() {
+    let db = Database::memory().unwrap();
+    let conn = db.connect();
+    conn.execute_batch("CREATE TABLE t(a INT PRIMARY KEY, b TEXT)")
+        .unwrap();
+    assert_eq!(
+        conn.execute("INSERT INTO t VALUES ($1, $2)", (1, "one"))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        conn.execute(
+            "INSERT INTO t VALUES ($1, $2)",
+            covet::params![2, String::from("two")]
+        )
+        .unwrap(),
+        1
+    );
+    let dynamic: &[&dyn covet::ToSql] = &[&3i64, &"three"];
+    assert_eq!(
+        conn.execute("INSERT INTO t VALUES ($1, $2)", dynamic)
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        conn.execute(
+            "INSERT INTO t VALUES ($1, $2)",
+            vec![Value::Int(4), Value::Text("four".into())]
+        )
+        .unwrap(),
+        1
+    );
+    assert_eq!(
+        conn.execute("INSERT INTO t(a) VALUES ($1), ($2)", [5u8, 6u8])
+            .unwrap(),
+        2
+    );
+    let names: Vec<Option<String>> = conn
+        .query_map("SELECT b FROM t WHERE a >= $1 ORDER BY a", (2u64,), |r| {
+            r.get(0)
+        })
+        .unwrap()
+        .collect::<covet::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        names,
+        [
+            Some("two".into()),
+            Some("three".into()),
+            Some("four".into()),
+            None,
+            None
+        ]
+    );
+    // Too few parameters is 42P02, named.
+    let err = conn
+        .execute("INSERT INTO t VALUES ($1, $2)", (7,))
+        .unwrap_err();
+    assert_eq!(err.sqlstate().as_str(), "42P02");
+}
+
+#[test]
+fn a_prepared_statement_survives_a_schema_change() {
+    let db = Database::memory().unwrap();
+    let conn = db.connect();
+    conn.execute_batch("CREATE TABLE t(a INT PRIMARY KEY); INSERT INTO t VALUES (1), (2);")
+        .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT * FROM t WHERE a >= $1 ORDER BY a")
+        .unwrap();
+    let before: Vec<(i64,)> = stmt
+        .query_as((1,))
+        .unwrap()
+        .collect::<covet::Result<_>>()
+        .unwrap();
+    assert_eq!(before, [(1,), (2,)]);
+    conn.execute_batch("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'd'")
+        .unwrap();
+    let after: Vec<(i64, String)> = stmt
+        .query_as((2,))
+        .unwrap()
+        .collect::<covet::Result<_>>()
+        .unwrap();
+    assert_eq!(after, [(2, "d".to_owned())]);
+}
+
+#[test]
+fn dropping_rows_early_ends_the_query() {
+    let db = Database::memory().unwrap();
+    let conn = db.connect();
+    conn.execute_batch("CREATE TABLE t(a INT PRIMARY KEY)")
+        .unwrap();
+    conn.transaction(|tx| {
+        let mut insert = tx.prepare("INSERT INTO t VALUES ($1)")?;
+        for i in 0..3000 {
+            insert.execute((i,))?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let mut rows = conn.query("SELECT a FROM t ORDER BY a", ()).unwrap();
+    assert_eq!(rows.next().unwrap().unwrap().get::<_, i64>(0).unwrap(), 0);
+    drop(rows);
+    // The connection is free for a write at once.
+    assert_eq!(
+        conn.execute("DELETE FROM t WHERE a < $1", (1000,)).unwrap(),
+        1000
+    );
+    assert_eq!(count(&conn, "t"), 2000);
+}
+
+#[test]
+fn execute_counts_returned_rows_and_batch_stops_at_an_error() {
+    let db = Database::memory().unwrap();
+    let conn = db.connect();
+    conn.execute_batch("CREATE TABLE t(a INT PRIMARY KEY)")
+        .unwrap();
+    assert_eq!(
+        conn.execute("INSERT INTO t VALUES (1), (2), (3) RETURNING a", ())
+            .unwrap(),
+        3
+    );
+    let err = conn
+        .execute_batch(
+            "INSERT INTO t VALUES (4); INSERT INTO t VALUES (1); INSERT INTO t VALUES (5);",
+        )
+        .unwrap_err();
+    assert_eq!(err.sqlstate().as_str(), "23505");
+    assert_eq!(count(&conn, "t"), 4);
+}

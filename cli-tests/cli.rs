@@ -409,3 +409,61 @@ fn a_garbage_database_is_an_error_not_a_panic() {
     assert!(!r.ok);
     assert!(r.stderr.contains("invalid value 'xml'"), "{}", r.stderr);
 }
+
+#[test]
+fn every_type_round_trips_through_export_and_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("types.db");
+    let columns = "a INT PRIMARY KEY, b BOOLEAN, c NUMERIC(6,2), d DATE, tm TIME, ts TIMESTAMP, tz TIMESTAMPTZ, iv INTERVAL, j JSON, u UUID, y BYTEA, f DOUBLE PRECISION, r REAL, sm SMALLINT, bi BIGINT, v VARCHAR(4)";
+    let script = format!(
+        "CREATE TABLE s({columns});\nCREATE TABLE d({columns});\n\
+INSERT INTO s VALUES (1, true, -1.5, DATE '2024-02-29', TIME '13:14:15.5', TIMESTAMP '2024-02-29 13:14:15.000001', \
+TIMESTAMPTZ '2024-02-29 13:14:15+02', INTERVAL '1 year 2 mons 3 days 04:05:06.7', '[1, {{\"a\": null}}]', \
+'67e55044-10b1-426f-9247-bb680e5fe0c8', '\\xdeadbeef', 2.5e10, 0.1, -32768, 9223372036854775807, 'abcd'), \
+(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);\n"
+    );
+    let r = covet_stdin(&[s(&db)], &script);
+    assert!(r.ok, "{}", r.stderr);
+    let first = dir.path().join("s.csv");
+    assert!(covet(&["export", s(&db), "s", s(&first)]).ok);
+    let text = std::fs::read_to_string(&first).unwrap();
+    assert_eq!(
+        text,
+        "a,b,c,d,tm,ts,tz,iv,j,u,y,f,r,sm,bi,v\n\
+1,true,-1.50,2024-02-29,13:14:15.5,2024-02-29 13:14:15.000001,2024-02-29 11:14:15+00,1 year 2 mons 3 days 04:05:06.7,\
+\"[1, {\"\"a\"\": null}]\",67e55044-10b1-426f-9247-bb680e5fe0c8,\\xdeadbeef,25000000000,0.1,-32768,9223372036854775807,abcd\n\
+2,,,,,,,,,,,,,,,\n"
+    );
+    let r = covet(&["import", s(&db), "d", s(&first)]);
+    assert_eq!(
+        (r.stdout.as_str(), r.ok),
+        ("imported 2 rows into d\n", true)
+    );
+    let second = dir.path().join("d.csv");
+    assert!(covet(&["export", s(&db), "SELECT * FROM d ORDER BY a", s(&second)]).ok);
+    assert_eq!(std::fs::read_to_string(&second).unwrap(), text);
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(COVET)
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 200000) SELECT i FROM r",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "i");
+    assert_eq!(lines.next().unwrap().unwrap(), "1");
+    drop(lines);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
+    assert!(out.status.success());
+}

@@ -197,6 +197,16 @@ impl Row {
 
 /// What [`Row::get`] accepts as a column: a position (`usize`, from 0) or a name.
 /// Names match exactly first, then ignoring ASCII case; the first match wins.
+///
+/// ```
+/// let db = covet::Database::memory()?;
+/// let row = db.connect().query_row("SELECT 1 AS a, 2 AS b", (), |r| Ok(r.clone()))?;
+/// use covet::RowIndex;
+/// assert_eq!("b".position(&row)?, 1);
+/// assert_eq!("B".position(&row)?, 1);
+/// assert!(2usize.position(&row).is_err());
+/// # Ok::<(), covet::Error>(())
+/// ```
 pub trait RowIndex {
     /// The position of the column in `row`.
     fn position(&self, row: &Row) -> Result<usize>;
@@ -298,6 +308,14 @@ tuple_from_row! {
 
 /// The mapping [`Connection::query_as`](crate::Connection::query_as) applies to each
 /// row: `T::from_row`.
+///
+/// ```
+/// use covet::FromRow;
+/// let map: covet::RowMapper<(i64,)> = <(i64,)>::from_row;
+/// let db = covet::Database::memory()?;
+/// assert_eq!(db.connect().query_row("SELECT 5", (), map)?, (5,));
+/// # Ok::<(), covet::Error>(())
+/// ```
 pub type RowMapper<T> = fn(&Row) -> Result<T>;
 
 /// Rows mapped by a function, streamed: what

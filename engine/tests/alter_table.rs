@@ -582,3 +582,54 @@ fn rowid_tables_alter_like_keyed_ones() {
     );
     assert_eq!(t.check_table("r").unwrap(), vec![]);
 }
+
+#[test]
+fn an_index_on_an_added_column_indexes_the_default_of_old_rows() {
+    let db = Database::memory_with(opts()).unwrap();
+    setup(&db);
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.add_column(
+        "t",
+        ColumnDef::new("d", SqlType::Integer).with_default(int(5)),
+    )
+    .unwrap();
+    t.insert_row(
+        "t",
+        vec![int(4), Value::Null, Value::Null, Value::Null, int(6)],
+    )
+    .unwrap();
+    // The three old rows share the default: not unique.
+    assert_eq!(
+        table_err(
+            t.create_index(IndexDef::new("t_d", "t", vec![(4, SortOrder::Asc)]).unique())
+                .unwrap_err()
+        ),
+        TableError::UniqueViolation {
+            index: "t_d".into(),
+            table: "t".into()
+        }
+    );
+    t.create_index(IndexDef::new("t_d", "t", vec![(4, SortOrder::Asc)]))
+        .unwrap();
+    let fives: Vec<_> = t
+        .index_scan("t_d", &KeyRange::prefix(vec![int(5)]))
+        .unwrap()
+        .map(|r| r.unwrap().pk)
+        .collect();
+    assert_eq!(fives, vec![vec![int(1)], vec![int(2)], vec![int(3)]]);
+    // Updating an old row moves its entry from the default to the new value.
+    t.update_row(
+        "t",
+        &[int(2)],
+        vec![int(2), text("a2"), int(20), text("c2"), int(6)],
+    )
+    .unwrap();
+    let sixes: Vec<_> = t
+        .index_entries("t_d", &KeyRange::prefix(vec![int(6)]))
+        .unwrap()
+        .map(|e| e.unwrap().pk)
+        .collect();
+    assert_eq!(sixes, vec![vec![int(2)], vec![int(4)]]);
+    assert_eq!(t.check_table("t").unwrap(), vec![]);
+}

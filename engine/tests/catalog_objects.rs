@@ -520,3 +520,105 @@ fn checks_and_table_text_live_and_die_with_their_table() {
     );
     assert_eq!(db.check_integrity().unwrap().problems, vec![]);
 }
+
+#[test]
+fn default_expressions_follow_their_columns() {
+    let vfs = Arc::new(MemoryVfs::new());
+    let db = Database::open_with_vfs(vfs.clone(), "db", opts()).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    family(&mut t);
+    t.create_sequence(SequenceDef::new("child_id_seq")).unwrap();
+    t.set_column_default_sql("child", "id", Some("nextval('child_id_seq')"))
+        .unwrap();
+    t.set_column_default_sql("child", "pcode", Some("upper('x')"))
+        .unwrap();
+    t.set_column_default_sql("child", "extra", Some("now()"))
+        .unwrap();
+    assert_eq!(
+        table_err(
+            t.set_column_default_sql("child", "nope", Some("1"))
+                .unwrap_err()
+        ),
+        TableError::ColumnNotFound {
+            table: "child".into(),
+            column: "nope".into()
+        }
+    );
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(
+        t.column_default_sql("child").unwrap(),
+        vec![
+            some("nextval('child_id_seq')"),
+            some("now()"),
+            None,
+            some("upper('x')")
+        ]
+    );
+    drop(t);
+    w.commit().unwrap();
+
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.drop_column("child", "extra").unwrap();
+    t.rename_column("child", "pcode", "code").unwrap();
+    t.rename_table("child", "kid").unwrap();
+    t.set_column_default_sql("kid", "id", None).unwrap();
+    // A column added in the dropped column's place starts without one.
+    t.add_column("kid", ColumnDef::new("extra", SqlType::Text))
+        .unwrap();
+    assert_eq!(
+        t.column_default_sql("kid").unwrap(),
+        vec![None, None, some("upper('x')"), None]
+    );
+    drop(t);
+    w.commit().unwrap();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.set_column_default_sql("kid", "pid", Some("0")).unwrap();
+    t.drop_table("kid").unwrap();
+    drop(t);
+    w.rollback();
+    drop(db);
+    let db = Database::open_with_vfs(vfs, "db", opts()).unwrap();
+    let r = db.begin_read().unwrap();
+    assert_eq!(
+        r.tables().column_default_sql("kid").unwrap(),
+        vec![None, None, some("upper('x')"), None]
+    );
+    assert_eq!(db.check_integrity().unwrap().problems, vec![]);
+}
+
+#[test]
+fn referencing_foreign_keys_come_by_table_then_name() {
+    let db = Database::memory_with(opts()).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(one_column("p").with_primary_key(vec![0]))
+        .unwrap();
+    for name in ["zz", "b", "aa"] {
+        t.create_table(one_column(name)).unwrap();
+        for fk in ["y", "x"] {
+            t.add_foreign_key(ForeignKeyDef::new(fk, name, vec![0], "p", vec![0]))
+                .unwrap();
+        }
+    }
+    let got: Vec<(String, String)> = t
+        .foreign_keys_referencing("p")
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.table, f.name))
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("aa", "x"),
+        ("aa", "y"),
+        ("b", "x"),
+        ("b", "y"),
+        ("zz", "x"),
+        ("zz", "y"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}

@@ -105,10 +105,22 @@ impl TableInfo {
     }
 }
 
-/// The schema of one snapshot: every table (and, once the engine stores them, view).
+/// A view: its query's SQL text, bound where the view is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewInfo {
+    /// Its name.
+    pub name: String,
+    /// The query's SQL text.
+    pub sql: String,
+    /// Its column names (empty: the query's own output names).
+    pub columns: Vec<String>,
+}
+
+/// The schema of one snapshot: every table and view.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     tables: HashMap<String, Arc<TableInfo>>,
+    views: HashMap<String, Arc<ViewInfo>>,
 }
 
 impl Catalog {
@@ -117,7 +129,7 @@ impl Catalog {
         Catalog::default()
     }
 
-    /// Reads every table and index definition through `tables`.
+    /// Reads every table, index and view definition through `tables`.
     pub fn load(tables: &dyn TableRead) -> Result<Catalog> {
         let mut catalog = Catalog::default();
         for name in tables.list_tables().map_err(storage_error)? {
@@ -125,7 +137,26 @@ impl Catalog {
             let indexes = tables.indexes(&name).map_err(storage_error)?;
             catalog.insert(TableInfo::from_schema(schema, &indexes));
         }
+        for name in tables.list_views().map_err(storage_error)? {
+            if let Some(v) = tables.view(&name).map_err(storage_error)? {
+                catalog.insert_view(ViewInfo {
+                    name: v.name,
+                    sql: v.sql,
+                    columns: v.columns,
+                });
+            }
+        }
         Ok(catalog)
+    }
+
+    /// Adds (or replaces) a view.
+    pub fn insert_view(&mut self, view: ViewInfo) {
+        self.views.insert(view.name.clone(), Arc::new(view));
+    }
+
+    /// The view called `name`.
+    pub fn view(&self, name: &str) -> Option<&Arc<ViewInfo>> {
+        self.views.get(name)
     }
 
     /// Adds (or replaces) a table; for tests and for statements that see their own DDL.

@@ -4,7 +4,8 @@
 //! Access paths are always visible: `Seq Scan on t`, `Primary Key Seek on t: a = 1`,
 //! `Primary Key Range Scan on t: a > 1 AND a <= 9`, `Index Seek on t(b) using idx_t_b:
 //! b = $1`, `Index Range Scan on t(b) using idx_t_b: b >= 3`. Expressions print with
-//! column names (`alias.column` above a scan); `$1` is the first parameter.
+//! column names (`alias.column` above a scan); `$1` is the first parameter (printed
+//! without the cast to its inferred type).
 
 use covet_engine::value::Value;
 
@@ -21,7 +22,11 @@ pub fn explain(plan: &PhysicalPlan) -> Vec<String> {
     let mut out = Vec::new();
     node(&plan.root, 0, &mut out);
     for (i, s) in plan.subqueries.iter().enumerate() {
-        let how = if s.correlated { "correlated" } else { "runs once" };
+        let how = if s.correlated {
+            "correlated"
+        } else {
+            "runs once"
+        };
         out.push(format!("SubPlan {i} ({how})"));
         node(&s.root, 1, &mut out);
     }
@@ -68,13 +73,21 @@ fn literal(v: &Value) -> String {
 pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
     let sub = |x: &ScalarExpr| -> String {
         let t = expr_text(x, names);
-        if matches!(x, ScalarExpr::Binary { .. } | ScalarExpr::Between { .. } | ScalarExpr::Like { .. }) {
+        if matches!(
+            x,
+            ScalarExpr::Binary { .. } | ScalarExpr::Between { .. } | ScalarExpr::Like { .. }
+        ) {
             format!("({t})")
         } else {
             t
         }
     };
-    let list = |xs: &[ScalarExpr]| xs.iter().map(|x| expr_text(x, names)).collect::<Vec<_>>().join(", ");
+    let list = |xs: &[ScalarExpr]| {
+        xs.iter()
+            .map(|x| expr_text(x, names))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match e {
         ScalarExpr::Literal(v) => literal(v),
         ScalarExpr::Column(i) => names.get(*i).cloned().unwrap_or_else(|| format!("#{i}")),
@@ -90,7 +103,11 @@ pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
             format!("{} {} {}", sub(left), binary_symbol(*op), sub(right))
         }
         ScalarExpr::IsNull { expr, negated } => {
-            format!("{} IS {}NULL", sub(expr), if *negated { "NOT " } else { "" })
+            format!(
+                "{} IS {}NULL",
+                sub(expr),
+                if *negated { "NOT " } else { "" }
+            )
         }
         ScalarExpr::IsTruth {
             expr,
@@ -167,7 +184,11 @@ pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
                 s.push_str(&format!(" {}", sub(o)));
             }
             for (w, t) in branches {
-                s.push_str(&format!(" WHEN {} THEN {}", expr_text(w, names), expr_text(t, names)));
+                s.push_str(&format!(
+                    " WHEN {} THEN {}",
+                    expr_text(w, names),
+                    expr_text(t, names)
+                ));
             }
             if let Some(x) = else_expr {
                 s.push_str(&format!(" ELSE {}", expr_text(x, names)));
@@ -176,6 +197,10 @@ pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
             s
         }
         ScalarExpr::Coalesce(args) => format!("COALESCE({})", list(args)),
+        // A parameter is coerced to the type its context inferred; it prints as itself.
+        ScalarExpr::Cast { expr, .. } if matches!(**expr, ScalarExpr::Param(_)) => {
+            expr_text(expr, names)
+        }
         ScalarExpr::Cast { expr, to } => format!("CAST({} AS {to})", expr_text(expr, names)),
         ScalarExpr::Function { func, args } => format!("{}({})", func.name, list(args)),
         ScalarExpr::Subquery {
@@ -190,8 +215,12 @@ pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
                 SubqueryKind::Scalar => format!("(SubPlan {})", id.0),
                 SubqueryKind::Exists => format!("{not}EXISTS(SubPlan {})", id.0),
                 SubqueryKind::In => format!("{left} {not}IN (SubPlan {})", id.0),
-                SubqueryKind::Any(op) => format!("{left} {} ANY (SubPlan {})", binary_symbol(*op), id.0),
-                SubqueryKind::All(op) => format!("{left} {} ALL (SubPlan {})", binary_symbol(*op), id.0),
+                SubqueryKind::Any(op) => {
+                    format!("{left} {} ANY (SubPlan {})", binary_symbol(*op), id.0)
+                }
+                SubqueryKind::All(op) => {
+                    format!("{left} {} ALL (SubPlan {})", binary_symbol(*op), id.0)
+                }
             }
         }
     }
@@ -200,9 +229,17 @@ pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
 fn sort_keys_text(keys: &[SortKey], names: &[String]) -> String {
     keys.iter()
         .map(|k| {
-            let mut s = format!("{} {}", expr_text(&k.expr, names), if k.desc { "DESC" } else { "ASC" });
+            let mut s = format!(
+                "{} {}",
+                expr_text(&k.expr, names),
+                if k.desc { "DESC" } else { "ASC" }
+            );
             if k.nulls_first != k.desc {
-                s.push_str(if k.nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+                s.push_str(if k.nulls_first {
+                    " NULLS FIRST"
+                } else {
+                    " NULLS LAST"
+                });
             }
             s
         })
@@ -214,7 +251,11 @@ fn aggregate_text(a: &AggregateCall, names: &[String]) -> String {
     let args = if a.args.is_empty() {
         "*".to_owned()
     } else {
-        a.args.iter().map(|x| expr_text(x, names)).collect::<Vec<_>>().join(", ")
+        a.args
+            .iter()
+            .map(|x| expr_text(x, names))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let mut s = format!(
         "{}({}{args})",
@@ -222,7 +263,10 @@ fn aggregate_text(a: &AggregateCall, names: &[String]) -> String {
         if a.func.distinct { "DISTINCT " } else { "" }
     );
     if !a.order_by.is_empty() {
-        s.insert_str(s.len() - 1, &format!(" ORDER BY {}", sort_keys_text(&a.order_by, names)));
+        s.insert_str(
+            s.len() - 1,
+            &format!(" ORDER BY {}", sort_keys_text(&a.order_by, names)),
+        );
     }
     if let Some(f) = &a.filter {
         s.push_str(&format!(" FILTER (WHERE {})", expr_text(f, names)));
@@ -245,12 +289,21 @@ fn window_text(w: &WindowCall, names: &[String]) -> String {
         WindowFunc::Aggregate(f) => f.name.to_owned(),
         WindowFunc::Builtin(k) => format!("{k:?}").to_lowercase(),
     };
-    let args = w.args.iter().map(|x| expr_text(x, names)).collect::<Vec<_>>().join(", ");
+    let args = w
+        .args
+        .iter()
+        .map(|x| expr_text(x, names))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut spec = Vec::new();
     if !w.partition_by.is_empty() {
         spec.push(format!(
             "PARTITION BY {}",
-            w.partition_by.iter().map(|x| expr_text(x, names)).collect::<Vec<_>>().join(", ")
+            w.partition_by
+                .iter()
+                .map(|x| expr_text(x, names))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if !w.order_by.is_empty() {
@@ -273,18 +326,25 @@ fn bounds_text(b: &KeyBounds, table: &TableInfo) -> String {
             .map_or_else(|| format!("#{i}"), |c| c.name.clone())
     };
     let none: Vec<String> = Vec::new();
-    let mut parts: Vec<String> = b
-        .eq
-        .iter()
-        .enumerate()
-        .map(|(i, e)| format!("{} = {}", col(i), expr_text(e, &none)))
-        .collect();
+    let mut parts: Vec<String> =
+        b.eq.iter()
+            .enumerate()
+            .map(|(i, e)| format!("{} = {}", col(i), expr_text(e, &none)))
+            .collect();
     let next = col(b.eq.len());
     if let Some((e, inc)) = &b.lower {
-        parts.push(format!("{next} {} {}", if *inc { ">=" } else { ">" }, expr_text(e, &none)));
+        parts.push(format!(
+            "{next} {} {}",
+            if *inc { ">=" } else { ">" },
+            expr_text(e, &none)
+        ));
     }
     if let Some((e, inc)) = &b.upper {
-        parts.push(format!("{next} {} {}", if *inc { "<=" } else { "<" }, expr_text(e, &none)));
+        parts.push(format!(
+            "{next} {} {}",
+            if *inc { "<=" } else { "<" },
+            expr_text(e, &none)
+        ));
     }
     parts.join(" AND ")
 }
@@ -298,7 +358,11 @@ fn names(n: &PhysicalNode) -> Vec<String> {
             with_pk,
             ..
         } => {
-            let mut v: Vec<String> = table.columns.iter().map(|c| format!("{alias}.{}", c.name)).collect();
+            let mut v: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| format!("{alias}.{}", c.name))
+                .collect();
             if *with_pk {
                 v.extend((0..table.pk_width()).map(|i| format!("{alias}.pk{i}")));
             }
@@ -311,9 +375,18 @@ fn names(n: &PhysicalNode) -> Vec<String> {
             let inner = names(input);
             exprs.iter().map(|e| expr_text(e, &inner)).collect()
         }
-        PhysicalNode::HashJoin { left, right, kind, .. }
-        | PhysicalNode::NestedLoopJoin { left, right, kind, .. }
-        | PhysicalNode::DependentJoin { left, right, kind, .. } => {
+        PhysicalNode::HashJoin {
+            left, right, kind, ..
+        }
+        | PhysicalNode::NestedLoopJoin {
+            left, right, kind, ..
+        }
+        | PhysicalNode::DependentJoin {
+            left, right, kind, ..
+        }
+        | PhysicalNode::IndexNestedLoopJoin {
+            left, right, kind, ..
+        } => {
             let mut v = names(left);
             if !kind.left_only() {
                 v.extend(names(right));
@@ -373,7 +446,11 @@ fn line(n: &PhysicalNode) -> String {
                 AccessPath::FullScan => format!("Seq Scan on {shown}"),
                 AccessPath::PrimaryKey(b) => format!(
                     "Primary Key {} on {shown}: {}",
-                    if b.is_equality() { "Seek" } else { "Range Scan" },
+                    if b.is_equality() {
+                        "Seek"
+                    } else {
+                        "Range Scan"
+                    },
                     bounds_text(b, table)
                 ),
                 AccessPath::Index { index, bounds } => {
@@ -385,7 +462,11 @@ fn line(n: &PhysicalNode) -> String {
                         .join(", ");
                     format!(
                         "Index {} on {}({cols}) using {}: {}",
-                        if bounds.is_equality() { "Seek" } else { "Range Scan" },
+                        if bounds.is_equality() {
+                            "Seek"
+                        } else {
+                            "Range Scan"
+                        },
                         shown,
                         index.name,
                         bounds_text(bounds, table)
@@ -406,7 +487,11 @@ fn line(n: &PhysicalNode) -> String {
             let inner = input_names(input);
             format!(
                 "Project: {}",
-                exprs.iter().map(|e| expr_text(e, &inner)).collect::<Vec<_>>().join(", ")
+                exprs
+                    .iter()
+                    .map(|e| expr_text(e, &inner))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }
         PhysicalNode::HashJoin {
@@ -443,11 +528,17 @@ fn line(n: &PhysicalNode) -> String {
             right,
             kind,
             condition,
+        }
+        | PhysicalNode::IndexNestedLoopJoin {
+            left,
+            right,
+            kind,
+            condition,
         } => {
-            let what = if matches!(n, PhysicalNode::DependentJoin { .. }) {
-                "Dependent Join"
-            } else {
-                "Nested Loop Join"
+            let what = match n {
+                PhysicalNode::DependentJoin { .. } => "Dependent Join",
+                PhysicalNode::IndexNestedLoopJoin { .. } => "Index Nested Loop Join",
+                _ => "Nested Loop Join",
             };
             let mut all = names(left);
             all.extend(names(right));
@@ -476,11 +567,21 @@ fn line(n: &PhysicalNode) -> String {
             if !group.is_empty() {
                 parts.push(format!(
                     "group by {}",
-                    group.iter().map(|e| expr_text(e, &inner)).collect::<Vec<_>>().join(", ")
+                    group
+                        .iter()
+                        .map(|e| expr_text(e, &inner))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             if !aggregates.is_empty() {
-                parts.push(aggregates.iter().map(|a| aggregate_text(a, &inner)).collect::<Vec<_>>().join(", "));
+                parts.push(
+                    aggregates
+                        .iter()
+                        .map(|a| aggregate_text(a, &inner))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
             }
             format!("{what}: {}", parts.join("; "))
         }
@@ -488,10 +589,16 @@ fn line(n: &PhysicalNode) -> String {
             let inner = input_names(input);
             format!(
                 "Window: {}",
-                functions.iter().map(|w| window_text(w, &inner)).collect::<Vec<_>>().join(", ")
+                functions
+                    .iter()
+                    .map(|w| window_text(w, &inner))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }
-        PhysicalNode::Sort { input, keys } => format!("Sort: {}", sort_keys_text(keys, &input_names(input))),
+        PhysicalNode::Sort { input, keys } => {
+            format!("Sort: {}", sort_keys_text(keys, &input_names(input)))
+        }
         PhysicalNode::TopN {
             input,
             keys,
@@ -527,7 +634,12 @@ fn line(n: &PhysicalNode) -> String {
             };
             format!("{name}{}", if *all { " All" } else { "" })
         }
-        PhysicalNode::RecursiveCte { id, union_all, base, .. } => format!(
+        PhysicalNode::RecursiveCte {
+            id,
+            union_all,
+            base,
+            ..
+        } => format!(
             "Recursive CTE #{id} ({}, {} columns)",
             if *union_all { "Union All" } else { "Union" },
             width_of(base)

@@ -32,9 +32,11 @@ mod statement;
 mod txn;
 pub mod types;
 
-pub use covet_engine as engine;
-pub use binder::{bind_dml_target, bind_insert_target, bind_query, BoundQuery, DmlTarget, ParamTypes};
+pub use binder::{
+    bind_dml_target, bind_insert_target, bind_query, BoundQuery, DmlTarget, ParamTypes,
+};
 pub use catalog::{Catalog, CatalogCache, TableInfo};
+pub use covet_engine as engine;
 pub use error::{QueryError, Result, SqlState};
 pub use exec::{ExecContext, ExecState, Operator};
 pub use explain::explain;

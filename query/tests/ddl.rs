@@ -379,3 +379,38 @@ fn truncate_and_analyze() {
     assert_eq!(err(&mut s, "TRUNCATE nope").0, SqlState::UNDEFINED_TABLE);
     assert_eq!(err(&mut s, "ANALYZE nope").0, SqlState::UNDEFINED_TABLE);
 }
+
+#[test]
+fn reindex_checks_names_and_triggers_are_unsupported() {
+    let (_e, mut s) = session();
+    ok(&mut s, "CREATE TABLE t(a INT)");
+    ok(&mut s, "CREATE INDEX t_a ON t (a)");
+    assert_eq!(ok(&mut s, "REINDEX"), "REINDEX");
+    assert_eq!(ok(&mut s, "REINDEX t"), "REINDEX");
+    assert_eq!(ok(&mut s, "REINDEX t_a"), "REINDEX");
+    assert_eq!(ok(&mut s, "REINDEX TABLE t"), "REINDEX");
+    assert_eq!(ok(&mut s, "REINDEX INDEX t_a"), "REINDEX");
+    assert_eq!(
+        err(&mut s, "REINDEX TABLE nope").0,
+        SqlState::UNDEFINED_TABLE
+    );
+    assert_eq!(
+        err(&mut s, "REINDEX INDEX nope").0,
+        SqlState::UNDEFINED_OBJECT
+    );
+    assert_eq!(err(&mut s, "REINDEX nope").0, SqlState::UNDEFINED_OBJECT);
+    let (code, message) = err(
+        &mut s,
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO t VALUES (1); END",
+    );
+    assert_eq!(code, SqlState::FEATURE_NOT_SUPPORTED);
+    assert_eq!(message, "feature not supported: CREATE TRIGGER");
+    assert_eq!(
+        err(&mut s, "DROP TRIGGER tr").0,
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
+    assert_eq!(
+        err(&mut s, "GRANT SELECT ON t TO bob").0,
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
+}

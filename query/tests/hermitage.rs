@@ -104,15 +104,24 @@ fn g0_write_cycles() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"),
+            Did::Count(1)
+        );
         let t2 = blocked(t2, "UPDATE test SET value = 12 WHERE id = 1");
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 21 WHERE id = 2"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 21 WHERE id = 2"),
+            Did::Count(1)
+        );
         assert_eq!(commit(&mut t1), Did::Tag("COMMIT".into()));
         assert_eq!(table(&e), rows(&[(1, 11), (2, 21)]));
         let (mut t2, did) = t2.join().unwrap();
         // T2 read nothing before it wrote: even with one snapshot it cannot fail.
         assert_eq!(did, Did::Count(1), "{level}");
-        assert_eq!(exec(&mut t2, "UPDATE test SET value = 22 WHERE id = 2"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t2, "UPDATE test SET value = 22 WHERE id = 2"),
+            Did::Count(1)
+        );
         assert_eq!(commit(&mut t2), Did::Tag("COMMIT".into()));
         assert_eq!(table(&e), rows(&[(1, 12), (2, 22)]), "{level}");
     }
@@ -125,7 +134,10 @@ fn g1a_aborted_reads() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let mut t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 101 WHERE id = 1"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 101 WHERE id = 1"),
+            Did::Count(1)
+        );
         assert_eq!(
             exec(&mut t2, "SELECT * FROM test ORDER BY id"),
             rows(&[(1, 10), (2, 20)])
@@ -147,19 +159,29 @@ fn g1b_intermediate_reads() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let mut t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 101 WHERE id = 1"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 101 WHERE id = 1"),
+            Did::Count(1)
+        );
         assert_eq!(
             exec(&mut t2, "SELECT * FROM test ORDER BY id"),
             rows(&[(1, 10), (2, 20)])
         );
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"),
+            Did::Count(1)
+        );
         assert_eq!(commit(&mut t1), Did::Tag("COMMIT".into()));
         let expected = if snapshot_level(level) {
             rows(&[(1, 10), (2, 20)])
         } else {
             rows(&[(1, 11), (2, 20)])
         };
-        assert_eq!(exec(&mut t2, "SELECT * FROM test ORDER BY id"), expected, "{level}");
+        assert_eq!(
+            exec(&mut t2, "SELECT * FROM test ORDER BY id"),
+            expected,
+            "{level}"
+        );
         assert_eq!(commit(&mut t2), Did::Tag("COMMIT".into()));
     }
 }
@@ -171,7 +193,10 @@ fn g1c_circular_information_flow() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"),
+            Did::Count(1)
+        );
         let t2 = blocked(t2, "UPDATE test SET value = 22 WHERE id = 2");
         assert_eq!(
             exec(&mut t1, "SELECT * FROM test WHERE id = 2"),
@@ -199,15 +224,30 @@ fn otv_observed_transaction_vanishes() {
         let mut t1 = begin(&e, level);
         let t2 = begin(&e, level);
         let mut t3 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"), Did::Count(1));
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 19 WHERE id = 2"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"),
+            Did::Count(1)
+        );
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 19 WHERE id = 2"),
+            Did::Count(1)
+        );
         let t2 = blocked(t2, "UPDATE test SET value = 12 WHERE id = 1");
         assert_eq!(commit(&mut t1), Did::Tag("COMMIT".into()));
         let (mut t2, did) = t2.join().unwrap();
         assert_eq!(did, Did::Count(1));
-        assert_eq!(exec(&mut t3, "SELECT * FROM test WHERE id = 1"), rows(&[(1, 11)]));
-        assert_eq!(exec(&mut t2, "UPDATE test SET value = 18 WHERE id = 2"), Did::Count(1));
-        assert_eq!(exec(&mut t3, "SELECT * FROM test WHERE id = 2"), rows(&[(2, 19)]));
+        assert_eq!(
+            exec(&mut t3, "SELECT * FROM test WHERE id = 1"),
+            rows(&[(1, 11)])
+        );
+        assert_eq!(
+            exec(&mut t2, "UPDATE test SET value = 18 WHERE id = 2"),
+            Did::Count(1)
+        );
+        assert_eq!(
+            exec(&mut t3, "SELECT * FROM test WHERE id = 2"),
+            rows(&[(2, 19)])
+        );
         assert_eq!(commit(&mut t2), Did::Tag("COMMIT".into()));
         let (two, one) = if snapshot_level(level) {
             (rows(&[(2, 19)]), rows(&[(1, 11)]))
@@ -215,8 +255,16 @@ fn otv_observed_transaction_vanishes() {
             (rows(&[(2, 18)]), rows(&[(1, 12)]))
         };
         // Never 2 => 18 with 1 => 11: T2 is seen whole or not at all.
-        assert_eq!(exec(&mut t3, "SELECT * FROM test WHERE id = 2"), two, "{level}");
-        assert_eq!(exec(&mut t3, "SELECT * FROM test WHERE id = 1"), one, "{level}");
+        assert_eq!(
+            exec(&mut t3, "SELECT * FROM test WHERE id = 2"),
+            two,
+            "{level}"
+        );
+        assert_eq!(
+            exec(&mut t3, "SELECT * FROM test WHERE id = 1"),
+            one,
+            "{level}"
+        );
         assert_eq!(commit(&mut t3), Did::Tag("COMMIT".into()));
     }
 }
@@ -229,8 +277,14 @@ fn pmp_predicate_many_preceders() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let mut t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "SELECT * FROM test WHERE value = 30"), rows(&[]));
-        assert_eq!(exec(&mut t2, "INSERT INTO test (id, value) VALUES (3, 30)"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "SELECT * FROM test WHERE value = 30"),
+            rows(&[])
+        );
+        assert_eq!(
+            exec(&mut t2, "INSERT INTO test (id, value) VALUES (3, 30)"),
+            Did::Count(1)
+        );
         assert_eq!(commit(&mut t2), Did::Tag("COMMIT".into()));
         let expected = if snapshot_level(level) {
             rows(&[])
@@ -257,7 +311,10 @@ fn pmp_write_predicate_many_preceders() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let mut t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = value + 10"), Did::Count(2));
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = value + 10"),
+            Did::Count(2)
+        );
         assert_eq!(
             exec(&mut t2, "SELECT * FROM test WHERE value = 20"),
             rows(&[(2, 20)])
@@ -284,9 +341,18 @@ fn p4_lost_update() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let mut t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "SELECT * FROM test WHERE id = 1"), rows(&[(1, 10)]));
-        assert_eq!(exec(&mut t2, "SELECT * FROM test WHERE id = 1"), rows(&[(1, 10)]));
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "SELECT * FROM test WHERE id = 1"),
+            rows(&[(1, 10)])
+        );
+        assert_eq!(
+            exec(&mut t2, "SELECT * FROM test WHERE id = 1"),
+            rows(&[(1, 10)])
+        );
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"),
+            Did::Count(1)
+        );
         let t2 = blocked(t2, "UPDATE test SET value = 11 WHERE id = 1");
         assert_eq!(commit(&mut t1), Did::Tag("COMMIT".into()));
         let (mut t2, did) = t2.join().unwrap();
@@ -309,18 +375,37 @@ fn g_single_read_skew() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let mut t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "SELECT * FROM test WHERE id = 1"), rows(&[(1, 10)]));
-        assert_eq!(exec(&mut t2, "SELECT * FROM test WHERE id = 1"), rows(&[(1, 10)]));
-        assert_eq!(exec(&mut t2, "SELECT * FROM test WHERE id = 2"), rows(&[(2, 20)]));
-        assert_eq!(exec(&mut t2, "UPDATE test SET value = 12 WHERE id = 1"), Did::Count(1));
-        assert_eq!(exec(&mut t2, "UPDATE test SET value = 18 WHERE id = 2"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "SELECT * FROM test WHERE id = 1"),
+            rows(&[(1, 10)])
+        );
+        assert_eq!(
+            exec(&mut t2, "SELECT * FROM test WHERE id = 1"),
+            rows(&[(1, 10)])
+        );
+        assert_eq!(
+            exec(&mut t2, "SELECT * FROM test WHERE id = 2"),
+            rows(&[(2, 20)])
+        );
+        assert_eq!(
+            exec(&mut t2, "UPDATE test SET value = 12 WHERE id = 1"),
+            Did::Count(1)
+        );
+        assert_eq!(
+            exec(&mut t2, "UPDATE test SET value = 18 WHERE id = 2"),
+            Did::Count(1)
+        );
         assert_eq!(commit(&mut t2), Did::Tag("COMMIT".into()));
         let expected = if snapshot_level(level) {
             rows(&[(2, 20)])
         } else {
             rows(&[(2, 18)])
         };
-        assert_eq!(exec(&mut t1, "SELECT * FROM test WHERE id = 2"), expected, "{level}");
+        assert_eq!(
+            exec(&mut t1, "SELECT * FROM test WHERE id = 2"),
+            expected,
+            "{level}"
+        );
         assert_eq!(commit(&mut t1), Did::Tag("COMMIT".into()));
     }
 }
@@ -333,14 +418,23 @@ fn g_single_write() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let mut t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "SELECT * FROM test WHERE id = 1"), rows(&[(1, 10)]));
+        assert_eq!(
+            exec(&mut t1, "SELECT * FROM test WHERE id = 1"),
+            rows(&[(1, 10)])
+        );
         assert_eq!(
             exec(&mut t2, "SELECT * FROM test ORDER BY id"),
             rows(&[(1, 10), (2, 20)])
         );
-        assert_eq!(exec(&mut t2, "UPDATE test SET value = 12 WHERE id = 1"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t2, "UPDATE test SET value = 12 WHERE id = 1"),
+            Did::Count(1)
+        );
         let t1 = blocked(t1, "DELETE FROM test WHERE value = 20");
-        assert_eq!(exec(&mut t2, "UPDATE test SET value = 18 WHERE id = 2"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t2, "UPDATE test SET value = 18 WHERE id = 2"),
+            Did::Count(1)
+        );
         assert_eq!(commit(&mut t2), Did::Tag("COMMIT".into()));
         let (mut t1, did) = t1.join().unwrap();
         if snapshot_level(level) {
@@ -364,9 +458,18 @@ fn g2_item_write_skew() {
         let mut t1 = begin(&e, level);
         let mut t2 = begin(&e, level);
         let both = rows(&[(1, 10), (2, 20)]);
-        assert_eq!(exec(&mut t1, "SELECT * FROM test WHERE id IN (1, 2) ORDER BY id"), both);
-        assert_eq!(exec(&mut t2, "SELECT * FROM test WHERE id IN (1, 2) ORDER BY id"), both);
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "SELECT * FROM test WHERE id IN (1, 2) ORDER BY id"),
+            both
+        );
+        assert_eq!(
+            exec(&mut t2, "SELECT * FROM test WHERE id IN (1, 2) ORDER BY id"),
+            both
+        );
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 11 WHERE id = 1"),
+            Did::Count(1)
+        );
         let t2 = blocked(t2, "UPDATE test SET value = 21 WHERE id = 2");
         assert_eq!(commit(&mut t1), Did::Tag("COMMIT".into()));
         let (mut t2, did) = t2.join().unwrap();
@@ -390,9 +493,18 @@ fn g2_predicate_anti_dependency() {
         let e = setup();
         let mut t1 = begin(&e, level);
         let mut t2 = begin(&e, level);
-        assert_eq!(exec(&mut t1, "SELECT * FROM test WHERE value % 3 = 0"), rows(&[]));
-        assert_eq!(exec(&mut t2, "SELECT * FROM test WHERE value % 3 = 0"), rows(&[]));
-        assert_eq!(exec(&mut t1, "INSERT INTO test (id, value) VALUES (3, 30)"), Did::Count(1));
+        assert_eq!(
+            exec(&mut t1, "SELECT * FROM test WHERE value % 3 = 0"),
+            rows(&[])
+        );
+        assert_eq!(
+            exec(&mut t2, "SELECT * FROM test WHERE value % 3 = 0"),
+            rows(&[])
+        );
+        assert_eq!(
+            exec(&mut t1, "INSERT INTO test (id, value) VALUES (3, 30)"),
+            Did::Count(1)
+        );
         let t2 = blocked(t2, "INSERT INTO test (id, value) VALUES (4, 42)");
         assert_eq!(commit(&mut t1), Did::Tag("COMMIT".into()));
         let (mut t2, did) = t2.join().unwrap();
@@ -415,11 +527,20 @@ fn read_only_transactions_never_fail() {
         let e = setup();
         let mut t1 = Session::new(e.clone());
         exec(&mut t1, &format!("BEGIN ISOLATION LEVEL {level} READ ONLY"));
-        assert_eq!(exec(&mut t1, "SELECT * FROM test ORDER BY id"), rows(&[(1, 10), (2, 20)]));
+        assert_eq!(
+            exec(&mut t1, "SELECT * FROM test ORDER BY id"),
+            rows(&[(1, 10), (2, 20)])
+        );
         let mut t2 = Session::new(e.clone());
         assert_eq!(exec(&mut t2, "UPDATE test SET value = 0"), Did::Count(2));
-        assert_eq!(exec(&mut t1, "SELECT * FROM test ORDER BY id"), rows(&[(1, 10), (2, 20)]));
-        assert_eq!(exec(&mut t1, "UPDATE test SET value = 1"), Did::Failed(SqlState::READ_ONLY_SQL_TRANSACTION));
+        assert_eq!(
+            exec(&mut t1, "SELECT * FROM test ORDER BY id"),
+            rows(&[(1, 10), (2, 20)])
+        );
+        assert_eq!(
+            exec(&mut t1, "UPDATE test SET value = 1"),
+            Did::Failed(SqlState::READ_ONLY_SQL_TRANSACTION)
+        );
         assert_eq!(exec(&mut t1, "ROLLBACK"), Did::Tag("ROLLBACK".into()));
         assert_eq!(table(&e), rows(&[(1, 0), (2, 0)]));
     }
@@ -431,6 +552,12 @@ fn autocommit_statements_see_the_latest_commit() {
     let e = setup();
     let mut a = Session::new(e.clone());
     let mut b = Session::new(e.clone());
-    assert_eq!(exec(&mut a, "UPDATE test SET value = 5 WHERE id = 1"), Did::Count(1));
-    assert_eq!(exec(&mut b, "SELECT * FROM test WHERE id = 1"), rows(&[(1, 5)]));
+    assert_eq!(
+        exec(&mut a, "UPDATE test SET value = 5 WHERE id = 1"),
+        Did::Count(1)
+    );
+    assert_eq!(
+        exec(&mut b, "SELECT * FROM test WHERE id = 1"),
+        rows(&[(1, 5)])
+    );
 }

@@ -1,227 +1,166 @@
-//! Queries through sessions: streams, prepared statements re-planned after DDL, the
-//! plan cache, EXPLAIN, and what a stream reads through inside and outside blocks.
+//! SELECT over one table: projection, WHERE, ORDER BY, LIMIT, VALUES.
 
-use std::sync::Arc;
+mod common;
 
-use covet_engine::value::Value;
-use covet_engine::Database;
-use covet_query::{Engine, Outcome, Session, SqlState};
-
-fn session() -> (Arc<Engine>, Session) {
-    let e = Engine::new(Database::memory().unwrap());
-    let s = Session::new(e.clone());
-    (e, s)
-}
-
-fn run(s: &mut Session, sql: &str) {
-    if let Err(e) = s.execute_batch(sql) {
-        panic!("{sql}: {} {}", e.code, e.message);
-    }
-}
-
-fn query(s: &mut Session, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
-    match s.execute_sql(sql, params) {
-        Ok(Outcome::Rows(r)) => r.map(|row| row.unwrap()).collect(),
-        Ok(Outcome::Done(t)) => panic!("{sql}: no rows, {t:?}"),
-        Err(e) => panic!("{sql}: {} {}", e.code, e.message),
-    }
-}
-
-fn err(s: &mut Session, sql: &str) -> SqlState {
-    match s.execute_sql(sql, &[]) {
-        Ok(Outcome::Rows(r)) => {
-            for row in r {
-                if let Err(e) = row {
-                    return e.code;
-                }
-            }
-            panic!("{sql}: succeeded")
-        }
-        Ok(_) => panic!("{sql}: succeeded"),
-        Err(e) => e.code,
-    }
-}
-
-fn i(v: i64) -> Value {
-    Value::Int(v)
-}
-
-fn t(v: &str) -> Value {
-    Value::Text(v.into())
-}
+use common::*;
 
 #[test]
-fn select_reads_back_what_was_written() {
-    let (_e, mut s) = session();
-    run(
-        &mut s,
-        "CREATE TABLE t(a INT PRIMARY KEY, b TEXT);
-         INSERT INTO t VALUES (1, 'x'), (2, 'y'), (3, 'z');",
-    );
+fn projection_filter_order_limit() {
+    let db = db();
     assert_eq!(
-        query(
-            &mut s,
-            "SELECT a, b FROM t WHERE a >= $1 ORDER BY a",
-            &[i(2)]
+        rows(
+            &db,
+            "SELECT a, b * 2 AS d FROM t WHERE b >= 20 ORDER BY a DESC LIMIT 2"
         ),
-        vec![vec![i(2), t("y")], vec![i(3), t("z")]]
+        vec![vec![i(5), i(60)], vec![i(4), i(40)]]
     );
-    let Outcome::Rows(r) = s
-        .execute_sql("SELECT b AS name, a + 1 FROM t", &[])
-        .unwrap()
-    else {
-        panic!("no rows")
+    assert_eq!(rows(&db, "SELECT c FROM t WHERE a = 2"), vec![vec![t("y")]]);
+    assert_eq!(
+        rows(&db, "SELECT * FROM t ORDER BY a LIMIT 1 OFFSET 2"),
+        vec![vec![i(3), N, t("x")]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT a FROM t ORDER BY a OFFSET 3"),
+        vec![vec![i(4)], vec![i(5)]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT a FROM t ORDER BY a FETCH FIRST 2 ROWS ONLY"),
+        vec![vec![i(1)], vec![i(2)]]
+    );
+}
+
+#[test]
+fn nulls_sort_last_ascending_and_first_descending() {
+    let db = db();
+    let col = |sql: &str| {
+        rows(&db, sql)
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect::<Vec<_>>()
     };
-    let names: Vec<&str> = r.columns().iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, vec!["name", "?column?"]);
-    assert_eq!(r.count(), 3);
-}
-
-#[test]
-fn prepared_statements_are_replanned_after_ddl() {
-    let (_e, mut s) = session();
-    run(
-        &mut s,
-        "CREATE TABLE t(a INT, b INT); INSERT INTO t VALUES (1, 10), (2, 20);",
-    );
-    let stmt = s.prepare("SELECT * FROM t WHERE a = $1").unwrap();
-    assert_eq!(stmt.columns().len(), 2);
-    assert!(stmt.returns_rows());
-    let rows = |s: &mut Session, p: &covet_query::Prepared| -> Vec<Vec<Value>> {
-        let Outcome::Rows(r) = s.execute(p, &[i(1)]).unwrap() else {
-            panic!("no rows")
-        };
-        r.map(Result::unwrap).collect()
-    };
-    assert_eq!(rows(&mut s, &stmt), vec![vec![i(1), i(10)]]);
-    run(&mut s, "ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'new'");
-    // `*` now has three columns: the statement re-planned against the new schema.
-    assert_eq!(rows(&mut s, &stmt), vec![vec![i(1), i(10), t("new")]]);
-    run(&mut s, "CREATE INDEX t_a ON t (a)");
-    assert_eq!(rows(&mut s, &stmt), vec![vec![i(1), i(10), t("new")]]);
-    run(&mut s, "DROP TABLE t");
-    let e = s.execute(&stmt, &[i(1)]).err().expect("the table is gone");
-    assert_eq!(e.code, SqlState::UNDEFINED_TABLE);
-}
-
-#[test]
-fn the_plan_cache_serves_repeated_text_and_sees_ddl() {
-    let (_e, mut s) = session();
-    run(&mut s, "CREATE TABLE t(a INT); INSERT INTO t VALUES (1);");
-    assert_eq!(query(&mut s, "SELECT * FROM t", &[]), vec![vec![i(1)]]);
-    run(&mut s, "ALTER TABLE t ADD COLUMN b INT DEFAULT 5");
     assert_eq!(
-        query(&mut s, "SELECT * FROM t", &[]),
-        vec![vec![i(1), i(5)]]
+        col("SELECT b FROM t ORDER BY b, a"),
+        vec![i(10), i(20), i(20), i(30), N]
     );
-    // Another session on the same engine shares the cache and sees the same schema.
-    let mut other = Session::new(s.engine().clone());
     assert_eq!(
-        query(&mut other, "SELECT * FROM t", &[]),
-        vec![vec![i(1), i(5)]]
+        col("SELECT b FROM t ORDER BY b DESC, a"),
+        vec![N, i(30), i(20), i(20), i(10)]
+    );
+    assert_eq!(
+        col("SELECT b FROM t ORDER BY b NULLS FIRST, a"),
+        vec![N, i(10), i(20), i(20), i(30)]
+    );
+    assert_eq!(
+        col("SELECT b FROM t ORDER BY b DESC NULLS LAST, a"),
+        vec![i(30), i(20), i(20), i(10), N]
     );
 }
 
 #[test]
-fn explain_shows_the_access_path() {
-    let (_e, mut s) = session();
-    run(
-        &mut s,
-        "CREATE TABLE t(a INT PRIMARY KEY, b INT); CREATE INDEX t_b ON t (b);",
+fn order_by_positions_aliases_and_hidden_expressions() {
+    let db = db();
+    assert_eq!(
+        rows(&db, "SELECT a AS k, c FROM t ORDER BY 2 DESC, k"),
+        vec![
+            vec![i(4), N],
+            vec![i(5), t("z")],
+            vec![i(2), t("y")],
+            vec![i(1), t("x")],
+            vec![i(3), t("x")]
+        ]
     );
-    let lines = query(&mut s, "EXPLAIN SELECT * FROM t WHERE a = 1", &[]);
-    let text: Vec<String> = lines
-        .into_iter()
-        .map(|r| match &r[0] {
-            Value::Text(s) => s.clone(),
-            v => panic!("{v:?}"),
-        })
-        .collect();
-    assert!(
-        text.iter().any(|l| l.contains("Primary Key Seek on t")),
-        "{text:?}"
+    // ORDER BY a column not selected, and an expression.
+    assert_eq!(
+        rows(&db, "SELECT c FROM t WHERE b IS NOT NULL ORDER BY -b, a"),
+        vec![vec![t("z")], vec![t("y")], vec![N], vec![t("x")]]
     );
-    let lines = query(&mut s, "EXPLAIN ANALYZE SELECT * FROM t", &[]);
-    assert_eq!(lines.last().unwrap(), &vec![t("Actual rows: 0")]);
-    let json = query(
-        &mut s,
-        "EXPLAIN (FORMAT JSON) SELECT * FROM t WHERE b = 2",
-        &[],
-    );
-    assert_eq!(json.len(), 1);
-    let Value::Text(j) = &json[0][0] else {
-        panic!("not text")
-    };
-    assert!(j.starts_with("[{\"Plan\": [\""), "{j}");
-    assert!(j.contains("t_b"), "{j}");
-    let lines = query(&mut s, "EXPLAIN DELETE FROM t WHERE b = 3", &[]);
-    assert!(!lines.is_empty());
+    assert_eq!(error_code(&db, "SELECT a FROM t ORDER BY 3"), "42P10");
 }
 
 #[test]
-fn a_failing_stream_in_a_block_fails_the_block() {
-    let (_e, mut s) = session();
-    run(
-        &mut s,
-        "CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (0);",
-    );
-    run(&mut s, "BEGIN");
+fn where_three_valued_logic() {
+    let db = db();
+    // b = NULL is never true; NOT (b > 15) is not true for NULL b.
     assert_eq!(
-        err(&mut s, "SELECT 10 / a FROM t"),
-        SqlState::DIVISION_BY_ZERO
+        rows(&db, "SELECT a FROM t WHERE b = NULL"),
+        Vec::<Vec<_>>::new()
     );
     assert_eq!(
-        s.transaction_status(),
-        covet_query::TransactionStatus::Failed
+        sorted(&db, "SELECT a FROM t WHERE NOT (b > 15)"),
+        vec![vec![i(1)]]
     );
-    assert_eq!(err(&mut s, "SELECT 1"), SqlState::IN_FAILED_SQL_TRANSACTION);
-    run(&mut s, "ROLLBACK");
     assert_eq!(
-        query(&mut s, "SELECT count(*) FROM t", &[]),
-        vec![vec![i(2)]]
+        sorted(&db, "SELECT a FROM t WHERE b IS NULL OR c IS NULL"),
+        vec![vec![i(3)], vec![i(4)]]
+    );
+    assert_eq!(error_code(&db, "SELECT a FROM t WHERE b"), "42804");
+}
+
+#[test]
+fn values_and_select_without_from() {
+    let db = db();
+    assert_eq!(rows(&db, "SELECT 1 + 2, 'a'"), vec![vec![i(3), t("a")]]);
+    assert_eq!(
+        rows(&db, "VALUES (1, 'a'), (2, NULL) ORDER BY 1 DESC"),
+        vec![vec![i(2), N], vec![i(1), t("a")]]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT column2 FROM (VALUES (1, 'p'), (2, 'q')) AS v WHERE column1 = 2"
+        ),
+        vec![vec![t("q")]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT x, y FROM (VALUES (1, 2)) AS v(x, y)"),
+        vec![vec![i(1), i(2)]]
+    );
+    assert_eq!(error_code(&db, "VALUES (1), (1, 2)"), "42601");
+}
+
+#[test]
+fn distinct_and_limit_errors() {
+    let db = db();
+    assert_eq!(
+        rows(&db, "SELECT DISTINCT b FROM t ORDER BY b"),
+        vec![vec![i(10)], vec![i(20)], vec![i(30)], vec![N]]
+    );
+    assert_eq!(
+        error_code(&db, "SELECT DISTINCT b FROM t ORDER BY a"),
+        "42P10"
+    );
+    assert_eq!(error_code(&db, "SELECT a FROM t LIMIT -1"), "2201W");
+    assert_eq!(error_code(&db, "SELECT a FROM t OFFSET -1"), "2201X");
+    assert_eq!(rows(&db, "SELECT a FROM t ORDER BY a LIMIT NULL").len(), 5);
+    assert_eq!(error_code(&db, "SELECT a FROM t LIMIT a"), "42P10");
+}
+
+#[test]
+fn name_resolution_errors() {
+    let db = db();
+    assert_eq!(error_code(&db, "SELECT nope FROM t"), "42703");
+    assert_eq!(error_code(&db, "SELECT a FROM nope"), "42P01");
+    assert_eq!(error_code(&db, "SELECT x.a FROM t"), "42P01");
+    assert_eq!(error_code(&db, "SELECT t.nope FROM t"), "42703");
+    assert_eq!(error_code(&db, "SELECT a FROM t, t"), "42712");
+    assert_eq!(error_code(&db, "SELECT id FROM u, u AS w"), "42702");
+    // Quoted identifiers keep their case.
+    assert_eq!(error_code(&db, "SELECT \"A\" FROM t"), "42703");
+    assert_eq!(
+        rows(&db, "SELECT \"a\" FROM T WHERE A = 1"),
+        vec![vec![i(1)]]
     );
 }
 
 #[test]
-fn streams_outside_a_block_keep_their_snapshot() {
-    let (e, mut s) = session();
-    run(&mut s, "CREATE TABLE t(a INT);");
-    let values: Vec<String> = (0..3000).map(|k| format!("({k})")).collect();
-    run(
-        &mut s,
-        &format!("INSERT INTO t VALUES {}", values.join(", ")),
-    );
-    let Outcome::Rows(mut r) = s.execute_sql("SELECT a FROM t", &[]).unwrap() else {
-        panic!("no rows")
-    };
-    assert_eq!(r.next().unwrap().unwrap(), vec![i(0)]);
-    // Another session deletes everything while the stream is open.
-    let mut other = Session::new(e.clone());
-    run(&mut other, "DELETE FROM t");
-    assert_eq!(r.count(), 2999);
-    assert_eq!(
-        query(&mut s, "SELECT count(*) FROM t", &[]),
-        vec![vec![i(0)]]
-    );
-}
-
-#[test]
-fn a_stream_of_an_ended_transaction_reports_it() {
-    let (_e, mut s) = session();
-    run(&mut s, "CREATE TABLE t(a INT);");
-    let values: Vec<String> = (0..3000).map(|k| format!("({k})")).collect();
-    run(
-        &mut s,
-        &format!("INSERT INTO t VALUES {}", values.join(", ")),
-    );
-    run(&mut s, "BEGIN; INSERT INTO t VALUES (-1);");
-    let Outcome::Rows(mut r) = s.execute_sql("SELECT a FROM t", &[]).unwrap() else {
-        panic!("no rows")
-    };
-    assert!(r.next().unwrap().is_ok());
-    run(&mut s, "COMMIT");
-    // The first batch was read; the next needs the transaction, which has ended.
-    let rest: Vec<_> = r.collect();
-    let e = rest.last().unwrap().as_ref().unwrap_err();
-    assert_eq!(e.code, SqlState::INVALID_TRANSACTION_STATE);
+fn parameters() {
+    let db = db();
+    let (r, _) = run_with(
+        &db,
+        "SELECT c FROM t WHERE a = $1",
+        vec![i(5)],
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(r, vec![vec![t("z")]]);
 }

@@ -83,6 +83,10 @@ impl<R: BufRead> CsvReader<R> {
                 break;
             }
         }
+        if start_of_file(self.line, &line) {
+            // A byte-order mark (spreadsheets write one) is not part of the first field.
+            line.drain(..'\u{feff}'.len_utf8());
+        }
         let start = self.line;
         let mut fields = Vec::new();
         let mut field = Field {
@@ -166,6 +170,10 @@ impl<R: BufRead> CsvReader<R> {
     }
 }
 
+fn start_of_file(line_number: usize, line: &str) -> bool {
+    line_number == 1 && line.starts_with('\u{feff}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +207,18 @@ mod tests {
                 (2, vec![f("1", false), f("x,\"y\"", true)]),
                 (4, vec![f("", false), f("", true)]),
                 (5, vec![f("multi\nline", true), f("z", false)]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped() {
+        let got = read_all("\u{feff}id,name\n1,\u{feff}x\n").unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (1, vec![f("id", false), f("name", false)]),
+                (2, vec![f("1", false), f("\u{feff}x", false)]),
             ]
         );
     }

@@ -57,29 +57,21 @@ pub struct ResultWriter<'w> {
     held: Vec<Vec<Value>>,
     rows: u64,
     ascii: bool,
+    /// Whether the header (or JSON's opening bracket) is out.
+    started: bool,
 }
 
 impl<'w> ResultWriter<'w> {
-    /// Starts a result set with `columns` (the header, for the line formats). `ascii`
-    /// draws tables with ASCII only.
+    /// Starts a result set with `columns`. Nothing is written yet: the header goes
+    /// out with the first row (or at the end of an empty result), so that a query
+    /// failing on its first row prints only its error. `ascii` draws tables with
+    /// ASCII only.
     pub fn start(
         out: &'w mut dyn Write,
         format: Format,
         columns: &[Column],
         ascii: bool,
     ) -> io::Result<ResultWriter<'w>> {
-        match format {
-            Format::Csv => {
-                let names: Vec<Option<&str>> = columns.iter().map(|c| Some(&*c.name)).collect();
-                write_csv_record(out, &names)?;
-            }
-            Format::Tsv => {
-                let names: Vec<String> = columns.iter().map(|c| tsv_field(&c.name)).collect();
-                writeln!(out, "{}", names.join("\t"))?;
-            }
-            Format::Json => write!(out, "[")?,
-            Format::Table => {}
-        }
         Ok(ResultWriter {
             out,
             format,
@@ -87,11 +79,32 @@ impl<'w> ResultWriter<'w> {
             held: Vec::new(),
             rows: 0,
             ascii,
+            started: false,
         })
+    }
+
+    fn header(&mut self) -> io::Result<()> {
+        if std::mem::replace(&mut self.started, true) {
+            return Ok(());
+        }
+        match self.format {
+            Format::Csv => {
+                let names: Vec<Option<&str>> =
+                    self.columns.iter().map(|c| Some(&*c.name)).collect();
+                write_csv_record(self.out, &names)
+            }
+            Format::Tsv => {
+                let names: Vec<String> = self.columns.iter().map(|c| tsv_field(&c.name)).collect();
+                writeln!(self.out, "{}", names.join("\t"))
+            }
+            Format::Json => write!(self.out, "["),
+            Format::Table => Ok(()),
+        }
     }
 
     /// Prints (or, for `table`, holds) one row.
     pub fn row(&mut self, values: Vec<Value>) -> io::Result<()> {
+        self.header()?;
         match self.format {
             Format::Csv => {
                 let texts: Vec<Option<String>> = values.iter().map(text_or_null).collect();
@@ -119,7 +132,8 @@ impl<'w> ResultWriter<'w> {
     }
 
     /// Ends the result set; the number of rows.
-    pub fn finish(self) -> io::Result<u64> {
+    pub fn finish(mut self) -> io::Result<u64> {
+        self.header()?;
         match self.format {
             Format::Json => {
                 if self.rows == 0 {

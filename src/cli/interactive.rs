@@ -37,7 +37,7 @@ pub fn run(shell: &mut Shell, hint: &str) -> rustyline::Result<()> {
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
-    println!("{hint}");
+    shell.say(hint);
     let mut buffer = StatementBuffer::default();
     let mut number = 0;
     loop {

@@ -44,6 +44,19 @@ pub struct TableInfo {
     pub checks: Vec<CheckDef>,
     /// FOREIGN KEY constraints, by name, each with the referenced columns' names.
     pub foreign_keys: Vec<(ForeignKeyDef, Vec<String>)>,
+    /// Each column's DEFAULT expression as SQL text, when it is not a constant
+    /// (`now()`, `nextval('t_id_seq')`); one entry per column.
+    pub default_sql: Vec<Option<String>>,
+}
+
+impl TableInfo {
+    /// Column `i`'s DEFAULT clause as SQL: its expression, or its constant.
+    pub fn default_text(&self, i: usize) -> Option<String> {
+        if let Some(Some(sql)) = self.default_sql.get(i) {
+            return Some(sql.clone());
+        }
+        self.schema.columns.get(i)?.default.as_ref().map(literal)
+    }
 }
 
 fn load(tables: &impl TableRead, name: &str) -> covet::Result<TableInfo> {
@@ -62,6 +75,7 @@ fn load(tables: &impl TableRead, name: &str) -> covet::Result<TableInfo> {
         indexes: tables.indexes(name)?,
         checks: tables.checks(name)?,
         foreign_keys,
+        default_sql: tables.column_default_sql(name)?,
     })
 }
 
@@ -225,9 +239,9 @@ pub fn create_statements(info: &TableInfo) -> String {
             if !c.nullable && !in_pk {
                 col.push_str(" NOT NULL");
             }
-            if let Some(d) = &c.default {
+            if let Some(d) = info.default_text(i) {
                 col.push_str(" DEFAULT ");
-                col.push_str(&literal(d));
+                col.push_str(&d);
             }
             col
         })
@@ -320,10 +334,11 @@ mod tests {
                 sql: "a > 0".into(),
             }],
             foreign_keys: vec![(fk, vec!["code".into()])],
+            default_sql: vec![None, Some("now()".into()), None],
         };
         assert_eq!(
             create_statements(&info),
-            "CREATE TABLE t (\n    a INTEGER,\n    b TEXT NOT NULL,\n    c VARCHAR(5) DEFAULT 'x',\n    PRIMARY KEY (a),\n    CONSTRAINT t_a_check CHECK (a > 0),\n    CONSTRAINT t_c_fkey FOREIGN KEY (c) REFERENCES p (code) ON DELETE CASCADE ON UPDATE SET NULL\n);\nCREATE UNIQUE INDEX t_bc ON t (b, c DESC);\n"
+            "CREATE TABLE t (\n    a INTEGER,\n    b TEXT NOT NULL DEFAULT now(),\n    c VARCHAR(5) DEFAULT 'x',\n    PRIMARY KEY (a),\n    CONSTRAINT t_a_check CHECK (a > 0),\n    CONSTRAINT t_c_fkey FOREIGN KEY (c) REFERENCES p (code) ON DELETE CASCADE ON UPDATE SET NULL\n);\nCREATE UNIQUE INDEX t_bc ON t (b, c DESC);\n"
         );
         let view = ViewDef {
             name: "V".into(),

@@ -179,11 +179,7 @@ impl Shell {
                     Value::Text(c.name.clone()),
                     Value::Text(c.ty.to_string().to_lowercase()),
                     Value::Text(nullable.into()),
-                    Value::Text(
-                        c.default
-                            .as_ref()
-                            .map_or_else(String::new, introspect::literal),
-                    ),
+                    Value::Text(info.default_text(i).unwrap_or_default()),
                 ]
             })
             .collect();

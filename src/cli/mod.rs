@@ -38,7 +38,7 @@ mod shell;
 #[cfg(test)]
 mod tests;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -67,11 +67,12 @@ fn run_command(command: Command) -> ExitCode {
     };
     match result {
         Ok(message) => {
-            if quiet_stdout {
-                eprintln!("{message}");
+            // Not println!: a closed pipe must not turn success into a panic.
+            let _ = if quiet_stdout {
+                writeln!(std::io::stderr(), "{message}")
             } else {
-                println!("{message}");
-            }
+                writeln!(std::io::stdout(), "{message}")
+            };
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -112,6 +112,12 @@ impl Shell {
         }
     }
 
+    /// Prints a line for the user (the interactive hint), ignoring a closed output.
+    pub fn say(&mut self, line: &str) {
+        let _ = writeln!(self.out, "{line}");
+        let _ = self.out.flush();
+    }
+
     /// How many statements and commands failed.
     pub fn failures(&self) -> u64 {
         self.failures
@@ -208,11 +214,7 @@ impl Shell {
     pub(super) fn report(&mut self, e: &covet::Error, line: usize, origin: Origin<'_>) -> Flow {
         self.failures += 1;
         let code = e.sqlstate();
-        let place = match origin {
-            Origin::Prompt => String::new(),
-            Origin::Script => format!(" at line {line}"),
-            Origin::File(f) => format!(" at line {line} of {f}"),
-        };
+        let place = place(line, origin);
         let _ = writeln!(self.err, "ERROR {code}{place}: {}", e.message());
         if let Some(hint) = e.query_error().and_then(|q| q.hint.as_deref()) {
             let _ = writeln!(self.err, "HINT: {hint}");
@@ -233,11 +235,7 @@ impl Shell {
         origin: Origin<'_>,
     ) -> Flow {
         self.failures += 1;
-        let place = match origin {
-            Origin::Prompt => String::new(),
-            Origin::Script => format!(" at line {line}"),
-            Origin::File(f) => format!(" at line {line} of {f}"),
-        };
+        let place = place(line, origin);
         let _ = writeln!(self.err, "ERROR{place}: {message}");
         let _ = self.err.flush();
         if self.bail && !matches!(origin, Origin::Prompt) {
@@ -311,6 +309,16 @@ impl Shell {
         let flow = self.run_script(&text, Origin::File(path));
         self.depth -= 1;
         flow
+    }
+}
+
+/// Where a failure happened, for its report: nothing at the prompt, ` at line N` in a
+/// script, ` at line N of FILE` in a `.read` file.
+fn place(line: usize, origin: Origin<'_>) -> String {
+    match origin {
+        Origin::Prompt => String::new(),
+        Origin::Script => format!(" at line {line}"),
+        Origin::File(f) => format!(" at line {line} of {f}"),
     }
 }
 

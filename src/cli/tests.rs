@@ -272,3 +272,111 @@ fn the_timer_follows_each_statement() {
     sh.run_script("CREATE TABLE b(x INT);", Origin::Script);
     assert_eq!(out.take(), "CREATE TABLE\n");
 }
+
+#[test]
+fn explain_shows_the_access_path() {
+    let (mut sh, out, err) = shell();
+    sh.format = Format::Csv;
+    sh.run_script(
+        "CREATE TABLE t(a INT PRIMARY KEY, b TEXT); CREATE INDEX tb ON t(b); INSERT INTO t VALUES (1, 'x');",
+        Origin::Script,
+    );
+    meta(&mut sh, ".explain SELECT b FROM t WHERE a = 1;");
+    assert_eq!(out.take(), "Project: t.b\n  Primary Key Seek on t: a = 1\n");
+    meta(&mut sh, ".explain on");
+    sh.run_script("SELECT a FROM t WHERE b = 'x';", Origin::Script);
+    assert_eq!(
+        out.take(),
+        "Project: t.a\n  Index Seek on t(b) using tb: b = 'x'\na\n1\n"
+    );
+    // DDL is not explained, only run.
+    sh.run_script("CREATE TABLE u(a INT);", Origin::Script);
+    assert_eq!(out.take(), "");
+    assert_eq!(err.take(), "");
+}
+
+#[test]
+fn a_failing_query_in_a_transaction_block() {
+    let (mut sh, out, err) = shell();
+    sh.format = Format::Csv;
+    let flow = sh.run_script(
+        "CREATE TABLE t(a INT PRIMARY KEY);\nBEGIN;\nINSERT INTO t VALUES (1);\nSELECT 1/0;\nINSERT INTO t VALUES (2);\nCOMMIT;\nSELECT count(*) AS n FROM t;",
+        Origin::Script,
+    );
+    assert_eq!(flow, Flow::Continue);
+    assert_eq!(out.take(), "n\n0\n");
+    assert_eq!(
+        err.take(),
+        "ERROR 22012 at line 4: division by zero\nERROR 25P02 at line 5: current transaction is aborted, commands ignored until end of transaction block\n"
+    );
+    assert_eq!(sh.failures(), 2);
+}
+
+#[test]
+fn expression_defaults_are_shown_as_sql() {
+    let (mut sh, out, err) = shell();
+    sh.run_script(
+        "CREATE TABLE s(id SERIAL PRIMARY KEY, at TIMESTAMPTZ DEFAULT now(), n INT DEFAULT 3);",
+        Origin::Script,
+    );
+    out.take();
+    meta(&mut sh, ".schema s");
+    assert_eq!(
+        out.take(),
+        "CREATE TABLE s (\n    id INTEGER DEFAULT nextval('s_id_seq'),\n    at TIMESTAMPTZ DEFAULT now(),\n    n INTEGER DEFAULT 3,\n    PRIMARY KEY (id)\n);\n"
+    );
+    sh.format = Format::Csv;
+    meta(&mut sh, "\\d s");
+    assert_eq!(
+        out.take(),
+        "Table \"s\"\ncolumn,type,nullable,default\nid,integer,not null,nextval('s_id_seq')\nat,timestamptz,\"\",now()\nn,integer,\"\",3\nPrimary key: (id)\n"
+    );
+    assert_eq!(err.take(), "");
+}
+
+mod arbitrary_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces that stress the splitter and the meta-command parser: quotes, dollar
+    /// quotes, comments, terminators, line breaks, dots and backslashes.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("'".to_owned()),
+            Just("\"".to_owned()),
+            Just("$$".to_owned()),
+            Just("--".to_owned()),
+            Just("/*".to_owned()),
+            Just("*/".to_owned()),
+            Just(";".to_owned()),
+            Just("\n".to_owned()),
+            Just("\r\n".to_owned()),
+            Just(".".to_owned()),
+            Just("\\".to_owned()),
+            Just(".tables".to_owned()),
+            Just(".schema".to_owned()),
+            Just("\\d ".to_owned()),
+            Just(".mode csv".to_owned()),
+            Just("SELECT 1".to_owned()),
+            Just("CREATE TABLE t(a INT)".to_owned()),
+            Just("BEGIN".to_owned()),
+            Just("ROLLBACK".to_owned()),
+            Just("é".to_owned()),
+            "[a-z ]{0,6}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Any script ends (no panic, no hang), and every failure was reported.
+        #[test]
+        fn any_script_runs_to_an_end(pieces in proptest::collection::vec(piece(), 0..24)) {
+            let (mut sh, _out, err) = shell();
+            let script: String = pieces.concat();
+            sh.run_script(&script, Origin::Script);
+            let reported = err.take().lines().filter(|l| l.starts_with("ERROR")).count() as u64;
+            prop_assert_eq!(reported, sh.failures());
+        }
+    }
+}

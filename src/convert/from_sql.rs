@@ -6,6 +6,14 @@ use crate::error::Error;
 
 /// Why a value could not become the Rust type asked for; [`Row::get`](crate::Row::get)
 /// turns it into an [`Error`] naming the column.
+///
+/// ```
+/// use covet::{FromSql, FromSqlError, Value};
+/// assert_eq!(
+///     bool::from_sql(&Value::Null),
+///     Err(FromSqlError::InvalidType { expected: "bool", found: "null" })
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FromSqlError {
     /// The value is of another SQL type (or NULL).
@@ -33,6 +41,12 @@ impl FromSqlError {
     }
 
     /// The error with the column it happened in.
+    ///
+    /// ```
+    /// use covet::{FromSql, Value};
+    /// let err = u8::from_sql(&Value::Int(999)).unwrap_err().in_column("n");
+    /// assert_eq!(err.to_string(), "column n: value 999 is out of range for u8");
+    /// ```
     pub fn in_column(self, column: impl Into<String>) -> Error {
         let column = column.into();
         match self {

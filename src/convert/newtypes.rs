@@ -28,6 +28,11 @@ impl fmt::Display for Uuid {
 }
 
 /// Text that is not a UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, or 32 hex digits).
+///
+/// ```
+/// let err = "not-a-uuid".parse::<covet::Uuid>().unwrap_err();
+/// assert_eq!(err.to_string(), r#"invalid input syntax for type uuid: "not-a-uuid""#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid input syntax for type uuid: {0:?}")]
 pub struct UuidParseError(pub String);

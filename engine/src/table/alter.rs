@@ -3,7 +3,8 @@
 //!
 //! * ADD COLUMN gives the column the next slot and records its default as the value
 //!   rows written before read for it (`layout.rs`).
-//! * DROP COLUMN removes the column from the record; its slot stays in old rows, unread.
+//! * DROP COLUMN removes the column from the record (and its default expression text);
+//!   its slot stays in old rows, unread.
 //!   A column the primary key, an index or a foreign key (of the table, or of a table
 //!   referencing it) uses cannot be dropped (`ColumnInUse`): keys name slots, and
 //!   nothing that names the dropped slot may remain.
@@ -63,6 +64,9 @@ impl TableWriter<'_> {
     /// Drops column `column` of `table`. Stored rows keep its value, unread, until they
     /// are next written.
     ///
+    /// CHECK constraints and views are SQL text: the SQL layer decides about those
+    /// naming the column (PostgreSQL drops such a CHECK with the column).
+    ///
     /// Refusals: `ColumnNotFound`, `ColumnInUse` (primary key, index, foreign key),
     /// `SchemaError::EmptyTable` (the table's only column).
     pub fn drop_column(&mut self, table: &str, column: &str) -> Result<()> {
@@ -91,6 +95,8 @@ impl TableWriter<'_> {
             return Err(in_use(by));
         }
         let mut rec = t.rec.clone();
+        let slot = rec.slots[p].to_string();
+        catalog::scoped_remove(self.txn, catalog::DEFAULT_SQL, table, &slot)?;
         rec.schema.columns.remove(p);
         rec.slots.remove(p);
         rec.missing.remove(p);
@@ -148,7 +154,7 @@ impl TableWriter<'_> {
             ix.def.table = new.to_owned();
             catalog::store_owner(self.txn, &ix.def.name, new)?;
         }
-        catalog::remove(self.txn, b'T', old)?;
+        catalog::remove_table_record(self.txn, old)?;
         catalog::store_table(self.txn, &rec)?;
         catalog::move_table_records(self.txn, old, new)?;
         for (table, name, mut fk) in referencing {

@@ -1,5 +1,6 @@
 //! The catalog: the tree `__covet_catalog`, which records every table, index, rowid
-//! counter and statistics, and the per-transaction [`Cache`] of resolved tables.
+//! floor, statistics, view, sequence and constraint, and the per-transaction [`Cache`]
+//! of resolved tables.
 //!
 //! Keys are one kind byte then a name (UTF-8); values are the records of `codec.rs`:
 //!
@@ -12,6 +13,7 @@
 //! 'D' table name  → the table's SQL text (as the SQL layer gave it)
 //! 'C' len table constraint → CHECK record  (len: the table name's byte length, u8)
 //! 'F' len table constraint → FOREIGN KEY record
+//! 'E' len table slot → a column's default expression (SQL text; slot in decimal)
 //! ```
 //!
 //! Invariants (checked by the table integrity check):
@@ -20,7 +22,8 @@
 //!    two of `T`, `X`, `V`, `Q`.
 //! 2. `X i → t` exists exactly when the record `T t` lists index `i`.
 //! 3. Every tree a record names exists, and no two records name the same tree.
-//! 4. `R`, `S`, `D`, `C` and `F` keys name existing tables; a constraint name is used
+//! 4. `R`, `S`, `D`, `C`, `E` and `F` keys name existing tables (and `E` keys a slot
+//!    of a column of theirs); a constraint name is used
 //!    once per table (by a `C` or an `F` key); a foreign key's columns and referenced
 //!    columns exist and the referenced table exists.
 //!
@@ -55,6 +58,10 @@ pub(crate) const SEQUENCE: u8 = b'Q';
 pub(crate) const TABLE_SQL: u8 = b'D';
 pub(crate) const CHECK: u8 = b'C';
 pub(crate) const FOREIGN_KEY: u8 = b'F';
+pub(crate) const DEFAULT_SQL: u8 = b'E';
+
+/// The record kinds scoped to a table, moved and removed with it.
+const SCOPED: [u8; 3] = [CHECK, FOREIGN_KEY, DEFAULT_SQL];
 
 fn key(kind: u8, name: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + name.len());
@@ -188,10 +195,10 @@ pub(crate) fn index_owner(kv: &dyn Kv, name: &str) -> Result<Option<String>> {
     }
 }
 
-/// The next rowid of table `name` (1 before its first row).
+/// The rowid floor of table `name`: the next rowid is at least this (1 when absent).
 pub(crate) fn next_rowid(kv: &dyn Kv, name: &str) -> Result<i64> {
     match get(kv, ROWID, name)? {
-        Some(bytes) => codec::decode_rowid(&bytes).map_err(|e| corrupt("rowid counter", name, e)),
+        Some(bytes) => codec::decode_rowid(&bytes).map_err(|e| corrupt("rowid floor", name, e)),
         None => Ok(1),
     }
 }
@@ -361,7 +368,7 @@ pub(crate) fn remove_table(w: &mut WriteTxn, name: &str) -> Result<()> {
     remove(w, ROWID, name)?;
     remove(w, STATS, name)?;
     remove(w, TABLE_SQL, name)?;
-    for kind in [CHECK, FOREIGN_KEY] {
+    for kind in SCOPED {
         for rec in scoped_list(&*w, kind, Some(name))? {
             scoped_remove(w, kind, name, &rec.name)?;
         }
@@ -379,13 +386,18 @@ pub(crate) fn move_table_records(w: &mut WriteTxn, old: &str, new: &str) -> Resu
             put(w, kind, new, &v)?;
         }
     }
-    for kind in [CHECK, FOREIGN_KEY] {
+    for kind in SCOPED {
         for rec in scoped_list(&*w, kind, Some(old))? {
             scoped_remove(w, kind, old, &rec.name)?;
             scoped_put(w, kind, new, &rec.name, &rec.value)?;
         }
     }
     Ok(())
+}
+
+/// Removes the table record of `name` (renaming it: the caller stores the new one).
+pub(crate) fn remove_table_record(w: &mut WriteTxn, name: &str) -> Result<()> {
+    remove(w, TABLE, name)
 }
 
 /// Forgets the statistics of `table` (its columns changed).
@@ -403,7 +415,7 @@ pub(crate) fn remove_owner(w: &mut WriteTxn, index: &str) -> Result<()> {
     remove(w, OWNER, index)
 }
 
-/// Stores the next rowid of `table`.
+/// Stores the rowid floor of `table`.
 pub(crate) fn store_next_rowid(w: &mut WriteTxn, table: &str, next: i64) -> Result<()> {
     put(w, ROWID, table, &codec::encode_rowid(next))
 }

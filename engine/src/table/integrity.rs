@@ -305,12 +305,12 @@ fn check_objects(
         }
     }
     let mut constraints: HashSet<(String, String)> = HashSet::new();
-    for kind in [catalog::CHECK, catalog::FOREIGN_KEY] {
+    for kind in [catalog::CHECK, catalog::FOREIGN_KEY, catalog::DEFAULT_SQL] {
         for rec in catalog::scoped_list(kv, kind, None)? {
-            let what = if kind == catalog::CHECK {
-                "check"
-            } else {
-                "foreign key"
+            let what = match kind {
+                catalog::CHECK => "check",
+                catalog::FOREIGN_KEY => "foreign key",
+                _ => "column default",
             };
             let (table, name) = (&rec.table, &rec.name);
             if !tables.contains(table.as_str()) {
@@ -320,7 +320,7 @@ fn check_objects(
                 );
                 continue;
             }
-            if !constraints.insert((table.clone(), name.clone())) {
+            if kind != catalog::DEFAULT_SQL && !constraints.insert((table.clone(), name.clone())) {
                 report.add(
                     root,
                     format!("catalog: constraint {name:?} of table {table:?} is both a check and a foreign key"),
@@ -335,6 +335,9 @@ fn check_objects(
         // Decoding maps the slots of both tables; a missing referenced table or column
         // is an error here.
         if let Err(e) = access.foreign_keys(table) {
+            report.add(root, format!("catalog: table {table:?}: {e}"));
+        }
+        if let Err(e) = access.column_default_sql(table) {
             report.add(root, format!("catalog: table {table:?}: {e}"));
         }
     }

@@ -2,20 +2,26 @@
 //! named B+trees of [`WriteTxn`] and [`ReadTxn`].
 //!
 //! * [`TableSchema`], [`ColumnDef`], [`IndexDef`] and their validation (`schema.rs`);
-//! * the catalog tree and its record format (`catalog.rs`, `codec.rs`);
+//! * the catalog tree and its record format (`catalog.rs`, `codec.rs`); views,
+//!   sequences, CHECK and FOREIGN KEY constraints (`objects.rs`, `object_ddl.rs`);
+//! * column slots: stored rows against visible columns (`layout.rs`);
 //! * row and index keys, and [`KeyRange`] (`keys.rs`);
 //! * [`TableRead`]: lookups, scans and index seeks, for [`TableReader`] (over a
 //!   [`ReadTxn`]) and [`TableWriter`] (over a [`WriteTxn`]) (`read.rs`, `write.rs`);
-//! * DDL (`ddl.rs`), row changes with index maintenance (`dml.rs`), ANALYZE
-//!   (`analyze.rs`) and the table integrity check (`integrity.rs`).
+//! * DDL (`ddl.rs`), ALTER TABLE without rewriting rows (`alter.rs`), row changes with
+//!   index maintenance and the rowid counter (`dml.rs`), ANALYZE (`analyze.rs`) and the
+//!   table integrity check (`integrity.rs`).
 //!
 //! # Storage (also in `engine/FORMAT.md`)
 //!
 //! ```text
 //! tree "__covet_catalog"  'T' name → table record   'X' index → its table
-//!                         'R' name → next rowid      'S' name → statistics
-//! tree "t:<table>"        row key → encode_row(every column, in column order)
+//!                         'R' name → rowid floor     'S' name → statistics
+//!                         'V' view   'Q' sequence    'D' table → its SQL text
+//!                         'C' / 'F' (table, name) → CHECK / FOREIGN KEY
+//! tree "t:<table>"        row key → encode_row(one value per column slot)
 //! tree "i:<index>"        encode_key(indexed columns, index orders) ++ row key → empty
+//!                         (tree names are chosen at creation and kept by renames)
 //! row key                 encode_key(primary key columns, ascending)
 //!                         or encode_key([Int(rowid)]) without a primary key
 //! ```
@@ -29,8 +35,11 @@
 //! 1. Each row of a table has exactly one entry in each of its indexes, equal to
 //!    `encode_key(its indexed values) ++ its row key`, and there is no other entry.
 //! 2. No two entries of a unique index share indexed values unless one of them is NULL.
-//! 3. Rows fit their schema (width, types, NOT NULL); a rowid table's rowids are below
-//!    its counter.
+//! 3. Rows fit their schema (types, NOT NULL, read through the slot mapping) and hold
+//!    at most `next_slot` values.
+//!
+//! Every caller sees rows as full-width vectors in visible column order
+//! ([`TableSchema::columns`]); slots never leave this module.
 //! 4. The catalog invariants of `catalog.rs`.
 //!
 //! `Database::check_integrity` checks all of them.

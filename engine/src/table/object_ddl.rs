@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::catalog::{self, Resolved, CHECK, FOREIGN_KEY, SEQUENCE, TABLE_SQL, VIEW};
+use super::catalog::{self, Resolved, CHECK, DEFAULT_SQL, FOREIGN_KEY, SEQUENCE, TABLE_SQL, VIEW};
 use super::error::TableError;
 use super::objects::{
     self, CheckDef, FkRecord, ForeignKeyDef, SequenceDef, SequenceState, ViewDef,
@@ -263,6 +263,35 @@ impl TableWriter<'_> {
         Ok(())
     }
 
+    /// Stores (`Some`) or removes (`None`) the SQL text of the default expression of
+    /// column `column` of `table` (`now()`, `nextval('t_id_seq')` for SERIAL, …), for the
+    /// SQL layer to evaluate at INSERT; a constant default is the column's
+    /// [`ColumnDef::default`](super::ColumnDef::default) instead. The text follows the
+    /// column through renames and goes with it. Refusals: `TableNotFound`,
+    /// `ColumnNotFound`.
+    pub fn set_column_default_sql(
+        &mut self,
+        table: &str,
+        column: &str,
+        sql: Option<&str>,
+    ) -> Result<()> {
+        let t = self.table(table)?;
+        let p = super::alter::column_position(&t, column)?;
+        let slot = t.rec.slots[p].to_string();
+        match sql {
+            Some(sql) => catalog::scoped_put(
+                self.txn,
+                DEFAULT_SQL,
+                table,
+                &slot,
+                &objects::encode_text(sql),
+            )?,
+            None => catalog::scoped_remove(self.txn, DEFAULT_SQL, table, &slot)?,
+        }
+        self.txn.bump_schema_cookie();
+        Ok(())
+    }
+
     fn check_constraint_free(&self, table: &str, name: &str) -> Result<()> {
         for kind in [CHECK, FOREIGN_KEY] {
             if catalog::scoped_get(&*self.txn, kind, table, name)?.is_some() {
@@ -480,10 +509,40 @@ impl Access<'_> {
 
     pub(crate) fn foreign_keys_referencing(&self, table: &str) -> Result<Vec<ForeignKeyDef>> {
         self.table(table)?;
-        referencing_raw(self.kv, table)?
-            .into_iter()
+        let mut raw = referencing_raw(self.kv, table)?;
+        // Catalog keys order by the table name's length first: sort by name.
+        raw.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        raw.into_iter()
             .map(|(t, name, fk)| self.fk_def(&t, name, fk))
             .collect()
+    }
+
+    pub(crate) fn column_default_sql(&self, table: &str) -> Result<Vec<Option<String>>> {
+        let t = self.table(table)?;
+        let mut out = vec![None; t.rec.slots.len()];
+        for rec in catalog::scoped_list(self.kv, DEFAULT_SQL, Some(table))? {
+            let bad = || {
+                catalog::corrupt(
+                    "column default",
+                    &rec.name,
+                    super::CatalogDecodeError::Invalid {
+                        what: "column default slot",
+                        reason: "names no column of its table",
+                    },
+                )
+            };
+            let slot: u32 = rec.name.parse().map_err(|_| bad())?;
+            let p = t
+                .rec
+                .slots
+                .iter()
+                .position(|&s| s == slot)
+                .ok_or_else(bad)?;
+            out[p] = Some(
+                objects::decode_text(&rec.value).map_err(damaged("column default", &rec.name))?,
+            );
+        }
+        Ok(out)
     }
 
     pub(crate) fn table_sql(&self, table: &str) -> Result<Option<String>> {

@@ -286,7 +286,7 @@ pub(crate) fn encode_sequence(d: &SequenceDef, s: SequenceState) -> Vec<u8> {
     for v in [d.start, d.increment, d.min, d.max] {
         w.i64(v);
     }
-    w.0.push(u8::from(d.cycle) * CYCLE | u8::from(s.called) * CALLED);
+    w.0.push((u8::from(d.cycle) * CYCLE) | (u8::from(s.called) * CALLED));
     w.i64(s.last_value);
     w.0
 }

@@ -125,6 +125,10 @@ pub trait TableRead {
     /// included), by referencing table then name: what a DELETE or key UPDATE of
     /// `table` must enforce.
     fn foreign_keys_referencing(&self, table: &str) -> Result<Vec<ForeignKeyDef>>;
+    /// The default expression text of each column of `table` (one entry per visible
+    /// column, in column order), as stored by
+    /// [`set_column_default_sql`](super::TableWriter::set_column_default_sql).
+    fn column_default_sql(&self, table: &str) -> Result<Vec<Option<String>>>;
     /// The SQL text stored for `table` by
     /// [`set_table_sql`](super::TableWriter::set_table_sql), if any.
     fn table_sql(&self, table: &str) -> Result<Option<String>>;
@@ -585,6 +589,9 @@ macro_rules! table_read_via_access {
                 table: &str,
             ) -> $crate::Result<Vec<$crate::table::ForeignKeyDef>> {
                 self.access().foreign_keys_referencing(table)
+            }
+            fn column_default_sql(&self, table: &str) -> $crate::Result<Vec<Option<String>>> {
+                self.access().column_default_sql(table)
             }
             fn table_sql(&self, table: &str) -> $crate::Result<Option<String>> {
                 self.access().table_sql(table)

@@ -3,6 +3,7 @@
 
 use super::analyze::count_pages;
 use super::catalog::{self, CATALOG_TREE};
+use super::objects;
 use super::*;
 use crate::value::{encode_row, SortOrder, SqlType, Value};
 use crate::{Database, Options};
@@ -193,4 +194,115 @@ fn ddl_bumps_the_schema_cookie_and_rows_do_not() {
     drop(t);
     w.commit().unwrap();
     assert_eq!(db.begin_read().unwrap().schema_cookie(), c0 + 4);
+}
+
+#[test]
+fn integrity_check_reports_damaged_schema_objects() {
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(two_ints("p").with_primary_key(vec![0]))
+        .unwrap();
+    t.create_table(two_ints("c")).unwrap();
+    t.add_foreign_key(ForeignKeyDef::new("c_b", "c", vec![1], "p", vec![0]))
+        .unwrap();
+    t.create_view(ViewDef {
+        name: "v".into(),
+        sql: "SELECT 1".into(),
+        columns: vec![],
+    })
+    .unwrap();
+    t.create_sequence(SequenceDef::new("s")).unwrap();
+    drop(t);
+    assert_eq!(integrity::check_all(&w).unwrap(), vec![]);
+    let cat = w.open_tree(CATALOG_TREE).unwrap();
+    // A view and a sequence under a table's name, a CHECK of a missing table, a foreign
+    // key naming a slot its table does not have, and a sequence that does not decode.
+    w.insert(
+        &cat,
+        b"Vp",
+        &objects::encode_view(&ViewDef {
+            name: "p".into(),
+            sql: "SELECT 2".into(),
+            columns: vec![],
+        }),
+    )
+    .unwrap();
+    w.insert(&cat, b"Qc", &w.get(&cat, b"Qs").unwrap().unwrap().to_vec())
+        .unwrap();
+    w.insert(&cat, b"C\x05ghostcheck", &objects::encode_text("true"))
+        .unwrap();
+    let fk = objects::FkRecord {
+        columns: vec![7],
+        ref_table: "p".into(),
+        ref_columns: vec![0],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+    };
+    w.insert(&cat, b"F\x01cc_b", &objects::encode_fk(&fk))
+        .unwrap();
+    w.insert(&cat, b"Qs", &[2, 0]).unwrap();
+    let problems = integrity::check_all(&w).unwrap();
+    let details: Vec<&str> = problems.iter().map(|p| p.detail.as_str()).collect();
+    assert_eq!(details.len(), 5, "{details:?}");
+    assert!(
+        details[0].contains("view \"p\" shares its name"),
+        "{details:?}"
+    );
+    assert!(
+        details[1].contains("sequence \"c\" shares its name"),
+        "{details:?}"
+    );
+    assert!(
+        details[2].contains("truncated in sequence increment"),
+        "{details:?}"
+    );
+    assert!(
+        details[3].contains("check \"check\" of missing table \"ghost\""),
+        "{details:?}"
+    );
+    assert!(
+        details[4].contains("names no column of its table"),
+        "{details:?}"
+    );
+}
+
+#[test]
+fn integrity_check_reads_rows_through_their_slots() {
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    let mut t = w.tables();
+    t.create_table(two_ints("t")).unwrap();
+    t.insert_row("t", vec![Value::Int(1), Value::Int(2)])
+        .unwrap();
+    t.drop_column("t", "a").unwrap();
+    t.add_column(
+        "t",
+        ColumnDef::new("c", SqlType::Integer)
+            .not_null()
+            .with_default(Value::Int(3)),
+    )
+    .unwrap();
+    t.insert_row("t", vec![Value::Int(4), Value::Int(5)])
+        .unwrap();
+    assert_eq!(t.check_table("t").unwrap(), vec![]);
+    drop(t);
+    // A row wider than every slot the table ever had, and a row whose NOT NULL column
+    // (read from its slot) is NULL.
+    let tree = w.open_tree("t:t").unwrap();
+    let mut wide = Vec::new();
+    encode_row(&vec![Value::Int(1); 4], &mut wide);
+    w.insert(&tree, &keys::rowid_key(3), &wide).unwrap();
+    let mut null_c = Vec::new();
+    encode_row(&[Value::Null, Value::Int(1), Value::Null], &mut null_c);
+    w.insert(&tree, &keys::rowid_key(4), &null_c).unwrap();
+    let t = w.tables();
+    let problems = t.check_table("t").unwrap();
+    let details: Vec<&str> = problems.iter().map(|p| p.detail.as_str()).collect();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(
+        details[0].contains("has 4 columns, the table 3"),
+        "{details:?}"
+    );
+    assert!(details[1].contains("NULL in column \"c\""), "{details:?}");
 }

@@ -59,8 +59,9 @@ use crate::txn::{Savepoint, WriteTxn};
 pub struct TableWriter<'t> {
     pub(super) txn: &'t mut WriteTxn,
     pub(super) cache: Cache,
-    /// The next rowid of tables that inserted in this transaction (the catalog holds the
-    /// same value; this spares reading it for every row).
+    /// The next rowid of rowid tables this writer inserted into (derived once from the
+    /// rowid floor and the largest stored rowid, see `dml.rs`; forgotten whenever the
+    /// transaction may have changed underneath).
     pub(super) rowids: HashMap<String, i64>,
 }
 

@@ -68,6 +68,10 @@ pub(crate) struct TxnPages {
     framed: FastMap<PageNo, FrameNo>,
     /// The last frame this transaction wrote (0: none).
     last_frame: FrameNo,
+    /// Above every page in `dirty` and `spilled`: the largest page count since the
+    /// transaction began or `forget_past_end` last ran. Lets a rollback to a savepoint
+    /// visit only the pages allocated since (a statement's), not the transaction's.
+    high_water: PageNo,
 }
 
 /// Pages for the main file, and pages for the WAL.
@@ -86,6 +90,7 @@ impl TxnPages {
         // of it, so that a big transaction rewrites spilled pages rarely.
         let dirty_limit = (pager.cache_capacity() / 4 * 3 / page_size).max(64);
         let direct_floor = pager.direct_floor(&base);
+        let high_water = base.meta.page_count;
         TxnPages {
             meta: base.meta,
             pager,
@@ -100,6 +105,7 @@ impl TxnPages {
             wrote_direct: false,
             framed: FastMap::default(),
             last_frame: 0,
+            high_water,
         }
     }
 
@@ -343,10 +349,28 @@ impl TxnPages {
     /// transaction wrote any, are unreachable now; the cache forgets them too, so
     /// that nothing can ever read them as a page of a later state. Their frames
     /// stay in `framed`: recovery would take them.
+    ///
+    /// Only pages below `high_water` can be there: when it is not above the end (no page
+    /// was allocated since the savepoint), there is nothing to do; else the pages from
+    /// the end to it are removed one by one when they are fewer than the entries (a
+    /// statement's allocations in a large transaction), so that a statement's rollback
+    /// does not cost in proportion to the transaction.
     fn forget_past_end(&mut self) {
         let end = self.meta.page_count;
-        self.dirty.retain(|&no, _| no < end);
-        self.spilled.retain(|&no, _| no < end);
+        if self.high_water <= end {
+            return;
+        }
+        let span = (self.high_water - end) as usize;
+        if span < self.dirty.len() + self.spilled.len() {
+            for no in end..self.high_water {
+                self.dirty.remove(&no);
+                self.spilled.remove(&no);
+            }
+        } else {
+            self.dirty.retain(|&no, _| no < end);
+            self.spilled.retain(|&no, _| no < end);
+        }
+        self.high_water = end;
         if self.wrote_direct {
             let from = end.max(self.base.meta.page_count);
             self.pager.forget_main_versions_from(from);
@@ -603,6 +627,7 @@ impl PageSink for TxnPages {
                     ));
                 }
                 self.meta.page_count += 1;
+                self.high_water = self.high_water.max(self.meta.page_count);
                 no
             }
         };

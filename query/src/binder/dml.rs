@@ -90,8 +90,13 @@ fn bind_target(
     from: &[ast::TableWithJoins],
     selection: Option<&ast::Expr>,
 ) -> Result<(LogicalPlan, Arc<TableInfo>)> {
-    let ast::TableFactor::Table { name, alias, args, .. } = table else {
-        return Err(QueryError::unsupported(format!("{table} as the target of UPDATE or DELETE")));
+    let ast::TableFactor::Table {
+        name, alias, args, ..
+    } = table
+    else {
+        return Err(QueryError::unsupported(format!(
+            "{table} as the target of UPDATE or DELETE"
+        )));
     };
     if args.is_some() {
         return Err(not_a_table(name));
@@ -132,7 +137,10 @@ fn bind_target(
         };
     }
     let from_width = from_rel.columns.len();
-    b.block()?.relation = target_rel.clone().concat(pk_rel.clone()).concat(from_rel.clone());
+    b.block()?.relation = target_rel
+        .clone()
+        .concat(pk_rel.clone())
+        .concat(from_rel.clone());
     if let Some(w) = selection {
         let predicate = b.bind_condition(w, Clause::Where)?;
         plan = LogicalPlan::Filter {
@@ -172,7 +180,11 @@ impl DmlTarget<'_> {
 
     /// Appends a relation (`excluded`) after the row's columns; returns the position of
     /// its first column.
-    pub fn add_relation(&mut self, qualifier: &str, columns: Vec<(String, DataType)>) -> Result<usize> {
+    pub fn add_relation(
+        &mut self,
+        qualifier: &str,
+        columns: Vec<(String, DataType)>,
+    ) -> Result<usize> {
         let block = self.binder.block()?;
         let at = block.relation.columns.len();
         let rel = std::mem::take(&mut block.relation);

@@ -14,12 +14,15 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 
-use super::scope::{Binder, BlockKind, Clause, Relation, RelColumn};
+use super::scope::{Binder, BlockKind, Clause, RelColumn, Relation};
 use super::{ident_name, object_table_name};
+use crate::catalog::ViewInfo;
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::{BinaryOp, ScalarExpr};
 use crate::plan::{JoinKind, LogicalPlan};
 use crate::types::DataType;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
 
 impl Binder<'_> {
     /// Binds a FROM clause; leaves its relation in the innermost block.
@@ -95,10 +98,9 @@ impl Binder<'_> {
                     on = Some(self.bind_condition(e, Clause::JoinCondition)?);
                     Vec::new()
                 }
-                ast::JoinConstraint::Using(names) => names
-                    .iter()
-                    .map(|n| object_table_name(n))
-                    .collect::<Result<_>>()?,
+                ast::JoinConstraint::Using(names) => {
+                    names.iter().map(object_table_name).collect::<Result<_>>()?
+                }
                 ast::JoinConstraint::Natural => natural_columns(&rel, &rrel),
                 ast::JoinConstraint::None => Vec::new(),
                 ast::JoinConstraint::UsingAlias(..) => {
@@ -173,7 +175,9 @@ impl Binder<'_> {
                     || !index_directives.is_empty()
                     || inheritance.is_some()
                 {
-                    return Err(QueryError::unsupported(format!("table modifiers on {name}")));
+                    return Err(QueryError::unsupported(format!(
+                        "table modifiers on {name}"
+                    )));
                 }
                 let (plan, rel) = self.bind_table_name(name, alias.as_ref())?;
                 Ok((plan, rel, false))
@@ -263,7 +267,10 @@ impl Binder<'_> {
                         }
                     }
                     None => {
-                        if cte.correlated_at.is_some_and(|h| h + 1 != self.blocks.len()) {
+                        if cte
+                            .correlated_at
+                            .is_some_and(|h| h + 1 != self.blocks.len())
+                        {
                             return Err(QueryError::unsupported(
                                 "a CTE that reads outer columns, referenced from a nested query",
                             ));
@@ -274,6 +281,11 @@ impl Binder<'_> {
                 let cols = rename_columns(cte.columns, alias, &qualifier)?;
                 return Ok((plan, Relation::item(&qualifier, None, cols)));
             }
+        }
+        if let Some(view) = self.catalog.view(&table_name).cloned() {
+            let (plan, cols) = self.bind_view(&view)?;
+            let cols = rename_columns(cols, alias, &qualifier)?;
+            return Ok((plan, Relation::item(&qualifier, None, cols)));
         }
         let Some(table) = self.catalog.table(&table_name).cloned() else {
             return Err(QueryError::new(
@@ -296,6 +308,57 @@ impl Binder<'_> {
             },
             rel,
         ))
+    }
+}
+
+/// How many views may nest inside each other (a guard against a view that reads
+/// itself through others).
+const MAX_VIEW_DEPTH: usize = 32;
+
+impl Binder<'_> {
+    /// Binds a view's query where it is used: on its own (no outer blocks, no CTEs of
+    /// the referencing query), inlined like a derived table.
+    fn bind_view(&mut self, view: &ViewInfo) -> Result<(LogicalPlan, Vec<(String, DataType)>)> {
+        if self.view_depth >= MAX_VIEW_DEPTH {
+            return Err(QueryError::new(
+                SqlState::STATEMENT_TOO_COMPLEX,
+                format!("view \"{}\" nests more than {MAX_VIEW_DEPTH} views deep (does it read itself?)", view.name),
+            ));
+        }
+        let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, &view.sql).map_err(|e| {
+            QueryError::new(
+                SqlState::DATA_CORRUPTED,
+                format!(
+                    "the stored query of view \"{}\" does not parse: {e}",
+                    view.name
+                ),
+            )
+        })?;
+        let query = match (stmts.len(), stmts.pop()) {
+            (1, Some(ast::Statement::Query(q))) => q,
+            _ => {
+                return Err(QueryError::new(
+                    SqlState::DATA_CORRUPTED,
+                    format!("the stored text of view \"{}\" is not one query", view.name),
+                ))
+            }
+        };
+        let blocks = std::mem::take(&mut self.blocks);
+        let ctes = std::mem::take(&mut self.ctes);
+        let frames = self.take_frames();
+        self.view_depth += 1;
+        let bound = self.bind_query(&query, BlockKind::Subquery);
+        self.view_depth -= 1;
+        self.blocks = blocks;
+        self.ctes = ctes;
+        self.restore_frames(frames);
+        let (plan, columns) = bound?;
+        let mut cols: Vec<(String, DataType)> =
+            columns.into_iter().map(|c| (c.name, c.ty)).collect();
+        for (c, name) in cols.iter_mut().zip(&view.columns) {
+            c.0 = name.clone();
+        }
+        Ok((plan, cols))
     }
 }
 
@@ -326,7 +389,8 @@ pub(super) fn rename_columns(
 }
 
 fn has_lateral(item: &ast::TableWithJoins) -> bool {
-    let lateral = |f: &ast::TableFactor| matches!(f, ast::TableFactor::Derived { lateral: true, .. });
+    let lateral =
+        |f: &ast::TableFactor| matches!(f, ast::TableFactor::Derived { lateral: true, .. });
     lateral(&item.relation) || item.joins.iter().any(|j| lateral(&j.relation))
 }
 

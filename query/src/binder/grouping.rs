@@ -44,20 +44,28 @@ fn call_args<'q>(call: &'q ast::Function, name: &str) -> Result<CallArgs<'q>> {
     match &call.args {
         ast::FunctionArguments::None => {}
         ast::FunctionArguments::Subquery(_) => {
-            return Err(QueryError::unsupported(format!("a subquery as the arguments of {name}")))
+            return Err(QueryError::unsupported(format!(
+                "a subquery as the arguments of {name}"
+            )))
         }
         ast::FunctionArguments::List(list) => {
             out.distinct = list.duplicate_treatment == Some(ast::DuplicateTreatment::Distinct);
             for a in &list.args {
                 match a {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => out.args.push(e),
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) if name == "count" => {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)
+                        if name == "count" =>
+                    {
                         out.star = true
                     }
                     ast::FunctionArg::Unnamed(_) => {
                         return Err(QueryError::syntax(format!("{name}(*) is not valid")))
                     }
-                    _ => return Err(QueryError::unsupported(format!("named arguments of {name}"))),
+                    _ => {
+                        return Err(QueryError::unsupported(format!(
+                            "named arguments of {name}"
+                        )))
+                    }
                 }
             }
             for c in &list.clauses {
@@ -79,7 +87,10 @@ fn call_args<'q>(call: &'q ast::Function, name: &str) -> Result<CallArgs<'q>> {
 }
 
 /// Binds an aggregate call in the innermost block; returns its placeholder.
-pub(super) fn bind_aggregate(b: &mut Binder<'_>, call: &ast::Function) -> Result<(ScalarExpr, DataType)> {
+pub(super) fn bind_aggregate(
+    b: &mut Binder<'_>,
+    call: &ast::Function,
+) -> Result<(ScalarExpr, DataType)> {
     let name = function_name(call);
     let parsed = call_args(call, &name)?;
     // The arguments read the FROM row, also for subqueries inside them.
@@ -110,14 +121,20 @@ pub(super) fn bind_aggregate(b: &mut Binder<'_>, call: &ast::Function) -> Result
         filter,
         order_by,
     });
-    Ok((ScalarExpr::Column(AGG_BASE + block.aggregates.len() - 1), ty))
+    Ok((
+        ScalarExpr::Column(AGG_BASE + block.aggregates.len() - 1),
+        ty,
+    ))
 }
 
 fn window_spec(b: &mut Binder<'_>, over: &ast::WindowType) -> Result<ast::WindowSpec> {
     let named = |b: &mut Binder<'_>, name: &ast::Ident| -> Result<ast::WindowSpec> {
         let n = super::ident_name(name);
         b.block()?.named_windows.get(&n).cloned().ok_or_else(|| {
-            QueryError::new(SqlState::UNDEFINED_OBJECT, format!("window \"{n}\" does not exist"))
+            QueryError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("window \"{n}\" does not exist"),
+            )
         })
     };
     match over {
@@ -150,8 +167,12 @@ fn frame_bound(b: &mut Binder<'_>, bound: &ast::WindowFrameBound) -> Result<Fram
         ast::WindowFrameBound::CurrentRow => FrameBound::CurrentRow,
         ast::WindowFrameBound::Preceding(None) => FrameBound::UnboundedPreceding,
         ast::WindowFrameBound::Following(None) => FrameBound::UnboundedFollowing,
-        ast::WindowFrameBound::Preceding(Some(e)) => FrameBound::Preceding(b.bind(e, Clause::Constant)?.0),
-        ast::WindowFrameBound::Following(Some(e)) => FrameBound::Following(b.bind(e, Clause::Constant)?.0),
+        ast::WindowFrameBound::Preceding(Some(e)) => {
+            FrameBound::Preceding(b.bind(e, Clause::Constant)?.0)
+        }
+        ast::WindowFrameBound::Following(Some(e)) => {
+            FrameBound::Following(b.bind(e, Clause::Constant)?.0)
+        }
     })
 }
 
@@ -162,7 +183,9 @@ fn frame(b: &mut Binder<'_>, spec: &ast::WindowSpec, order_keys: usize) -> Resul
     let rows = match f.units {
         ast::WindowFrameUnits::Rows => true,
         ast::WindowFrameUnits::Range => false,
-        ast::WindowFrameUnits::Groups => return Err(QueryError::unsupported("GROUPS window frames")),
+        ast::WindowFrameUnits::Groups => {
+            return Err(QueryError::unsupported("GROUPS window frames"))
+        }
     };
     let start = frame_bound(b, &f.start_bound)?;
     let end = match &f.end_bound {
@@ -176,7 +199,8 @@ fn frame(b: &mut Binder<'_>, spec: &ast::WindowSpec, order_keys: usize) -> Resul
     if end == FrameBound::UnboundedPreceding {
         return Err(err("frame end cannot be UNBOUNDED PRECEDING"));
     }
-    let has_offset = |x: &FrameBound| matches!(x, FrameBound::Preceding(_) | FrameBound::Following(_));
+    let has_offset =
+        |x: &FrameBound| matches!(x, FrameBound::Preceding(_) | FrameBound::Following(_));
     if !rows && (has_offset(&start) || has_offset(&end)) && order_keys != 1 {
         return Err(err(
             "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
@@ -186,11 +210,16 @@ fn frame(b: &mut Binder<'_>, spec: &ast::WindowSpec, order_keys: usize) -> Resul
 }
 
 /// Binds a window call in the innermost block; returns its placeholder.
-pub(super) fn bind_window(b: &mut Binder<'_>, call: &ast::Function) -> Result<(ScalarExpr, DataType)> {
+pub(super) fn bind_window(
+    b: &mut Binder<'_>,
+    call: &ast::Function,
+) -> Result<(ScalarExpr, DataType)> {
     let name = function_name(call);
     let parsed = call_args(call, &name)?;
     if !parsed.order_by.is_empty() {
-        return Err(QueryError::unsupported("ORDER BY inside the arguments of a window function"));
+        return Err(QueryError::unsupported(
+            "ORDER BY inside the arguments of a window function",
+        ));
     }
     let Some(over) = &call.over else {
         return Err(QueryError::internal("a window call without OVER"));
@@ -216,7 +245,9 @@ pub(super) fn bind_window(b: &mut Binder<'_>, call: &ast::Function) -> Result<(S
     let (func, ty) = match resolve_window(&name, &types)? {
         Some((kind, ty)) => {
             if filter.is_some() {
-                return Err(QueryError::unsupported(format!("FILTER for the window function {name}")));
+                return Err(QueryError::unsupported(format!(
+                    "FILTER for the window function {name}"
+                )));
             }
             (WindowFunc::Builtin(kind), ty)
         }

@@ -103,7 +103,14 @@ pub fn bind_query(
     params: &mut ParamTypes,
 ) -> Result<BoundQuery> {
     let mut binder = scope::Binder::new(catalog, params);
-    let (plan, columns) = binder.bind_query(query, scope::BlockKind::Subquery)?;
+    let (plan, mut columns) = binder.bind_query(query, scope::BlockKind::Subquery)?;
+    // A result column nothing typed (a bare NULL, a quoted literal) is text, as
+    // PostgreSQL resolves `unknown` in a select list.
+    for c in &mut columns {
+        if c.ty == DataType::Unknown {
+            c.ty = DataType::Text;
+        }
+    }
     Ok(BoundQuery {
         plan,
         columns,

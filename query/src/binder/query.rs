@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use covet_engine::value::SqlType;
 use sqlparser::ast;
 
-use super::scope::{columns, Binder, Block, BlockKind, Clause, CteDef};
 use super::ident_name;
+use super::scope::{columns, Binder, Block, BlockKind, Clause, CteDef};
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::ScalarExpr;
 use crate::plan::{LogicalPlan, SetOpKind, SortKey};
@@ -75,7 +75,11 @@ fn coerce_plan(plan: LogicalPlan, from: &[Column], to: &[DataType]) -> LogicalPl
 
 impl Binder<'_> {
     /// Binds a query; its top blocks relate to the enclosing block as `kind` says.
-    pub(crate) fn bind_query(&mut self, query: &ast::Query, kind: BlockKind) -> Result<(LogicalPlan, Vec<Column>)> {
+    pub(crate) fn bind_query(
+        &mut self,
+        query: &ast::Query,
+        kind: BlockKind,
+    ) -> Result<(LogicalPlan, Vec<Column>)> {
         if !query.locks.is_empty() {
             return Err(QueryError::unsupported("FOR UPDATE / FOR SHARE"));
         }
@@ -84,7 +88,9 @@ impl Binder<'_> {
             || query.format_clause.is_some()
             || !query.pipe_operators.is_empty()
         {
-            return Err(QueryError::unsupported("FOR XML/JSON, SETTINGS, FORMAT or pipe operators"));
+            return Err(QueryError::unsupported(
+                "FOR XML/JSON, SETTINGS, FORMAT or pipe operators",
+            ));
         }
         let with_frame = query.with.is_some();
         if let Some(with) = &query.with {
@@ -101,10 +107,16 @@ impl Binder<'_> {
         result
     }
 
-    fn bind_query_body(&mut self, query: &ast::Query, kind: BlockKind) -> Result<(LogicalPlan, Vec<Column>)> {
+    fn bind_query_body(
+        &mut self,
+        query: &ast::Query,
+        kind: BlockKind,
+    ) -> Result<(LogicalPlan, Vec<Column>)> {
+        let mut relation = Default::default();
         let (mut plan, cols, hidden) = match &*query.body {
             ast::SetExpr::Select(s) => {
                 let b = self.bind_select(s, query.order_by.as_ref(), kind)?;
+                relation = b.relation;
                 (b.plan, columns(&b.columns), b.hidden)
             }
             body => {
@@ -116,7 +128,7 @@ impl Binder<'_> {
                 (plan, cols, 0)
             }
         };
-        let (limit, offset) = self.bind_limit(query, kind)?;
+        let (limit, offset) = self.bind_limit(query, kind, relation)?;
         if limit.is_some() || offset.is_some() {
             plan = LogicalPlan::Limit {
                 input: Box::new(plan),
@@ -133,9 +145,14 @@ impl Binder<'_> {
         Ok((plan, cols))
     }
 
-    /// LIMIT/OFFSET/FETCH, bound in an empty block of the query's kind (so outer columns
-    /// get their depths; the query's own columns are not visible).
-    fn bind_limit(&mut self, query: &ast::Query, kind: BlockKind) -> Result<(Option<ScalarExpr>, Option<ScalarExpr>)> {
+    /// LIMIT/OFFSET/FETCH, bound in a block of the query's kind (so outer columns get
+    /// their depths) whose FROM columns are refused (42P10).
+    fn bind_limit(
+        &mut self,
+        query: &ast::Query,
+        kind: BlockKind,
+        relation: super::scope::Relation,
+    ) -> Result<(Option<ScalarExpr>, Option<ScalarExpr>)> {
         let (mut limit, mut offset) = (None, None);
         match &query.limit_clause {
             None => {}
@@ -150,7 +167,10 @@ impl Binder<'_> {
                 limit = l.as_ref();
                 offset = o.as_ref().map(|o| &o.value);
             }
-            Some(ast::LimitClause::OffsetCommaLimit { offset: o, limit: l }) => {
+            Some(ast::LimitClause::OffsetCommaLimit {
+                offset: o,
+                limit: l,
+            }) => {
                 limit = Some(l);
                 offset = Some(o);
             }
@@ -161,7 +181,9 @@ impl Binder<'_> {
                 return Err(QueryError::unsupported("FETCH … WITH TIES / PERCENT"));
             }
             if limit.is_some() {
-                return Err(QueryError::syntax("LIMIT and FETCH cannot be used together"));
+                return Err(QueryError::syntax(
+                    "LIMIT and FETCH cannot be used together",
+                ));
             }
             one = ast::Expr::value(ast::Value::Number("1".into(), false));
             limit = Some(f.quantity.as_ref().unwrap_or(&one));
@@ -169,7 +191,9 @@ impl Binder<'_> {
         if limit.is_none() && offset.is_none() {
             return Ok((None, None));
         }
-        self.blocks.push(Block::new(kind));
+        let mut block = Block::new(kind);
+        block.relation = relation;
+        self.blocks.push(block);
         let bound = (|| -> Result<_> {
             let l = match limit {
                 // LIMIT ALL parses as no limit expression.
@@ -186,7 +210,11 @@ impl Binder<'_> {
         bound
     }
 
-    fn bind_set_expr(&mut self, body: &ast::SetExpr, kind: BlockKind) -> Result<(LogicalPlan, Vec<Column>)> {
+    fn bind_set_expr(
+        &mut self,
+        body: &ast::SetExpr,
+        kind: BlockKind,
+    ) -> Result<(LogicalPlan, Vec<Column>)> {
         match body {
             ast::SetExpr::Select(s) => {
                 let b = self.bind_select(s, None, kind)?;
@@ -228,9 +256,12 @@ impl Binder<'_> {
                     .collect();
                 Ok((plan, cols))
             }
-            ast::SetExpr::Insert(_) | ast::SetExpr::Update(_) | ast::SetExpr::Delete(_) | ast::SetExpr::Merge(_) => {
-                Err(QueryError::unsupported("data-modifying statements inside a query"))
-            }
+            ast::SetExpr::Insert(_)
+            | ast::SetExpr::Update(_)
+            | ast::SetExpr::Delete(_)
+            | ast::SetExpr::Merge(_) => Err(QueryError::unsupported(
+                "data-modifying statements inside a query",
+            )),
         }
     }
 
@@ -268,7 +299,10 @@ impl Binder<'_> {
         let cols = lc
             .into_iter()
             .zip(&types)
-            .map(|(c, t)| Column { name: c.name, ty: *t })
+            .map(|(c, t)| Column {
+                name: c.name,
+                ty: *t,
+            })
             .collect();
         Ok((
             LogicalPlan::SetOp {
@@ -281,7 +315,11 @@ impl Binder<'_> {
         ))
     }
 
-    fn bind_values(&mut self, values: &ast::Values, kind: BlockKind) -> Result<(LogicalPlan, Vec<Column>)> {
+    fn bind_values(
+        &mut self,
+        values: &ast::Values,
+        kind: BlockKind,
+    ) -> Result<(LogicalPlan, Vec<Column>)> {
         if values.explicit_row || values.value_keyword {
             // MySQL's VALUES ROW(…) / VALUE: same rows.
         }
@@ -293,7 +331,9 @@ impl Binder<'_> {
             for row in &values.rows {
                 let exprs = &row.content;
                 if !rows.is_empty() && exprs.len() != types.len() {
-                    return Err(QueryError::syntax("VALUES lists must all be the same length"));
+                    return Err(QueryError::syntax(
+                        "VALUES lists must all be the same length",
+                    ));
                 }
                 if rows.is_empty() {
                     types = vec![DataType::Unknown; exprs.len()];
@@ -312,7 +352,14 @@ impl Binder<'_> {
             for (row, tys) in rows.iter_mut().zip(&row_types) {
                 for ((x, t), target) in row.iter_mut().zip(tys).zip(&types) {
                     if t != target && *t != DataType::Unknown {
-                        *x = coerce(std::mem::replace(x, ScalarExpr::Literal(covet_engine::value::Value::Null)), *t, *target);
+                        *x = coerce(
+                            std::mem::replace(
+                                x,
+                                ScalarExpr::Literal(covet_engine::value::Value::Null),
+                            ),
+                            *t,
+                            *target,
+                        );
                     }
                 }
             }
@@ -344,7 +391,12 @@ impl Binder<'_> {
                     format!("WITH query name \"{name}\" specified more than once"),
                 ));
             }
-            let aliases: Vec<String> = cte.alias.columns.iter().map(|c| ident_name(&c.name)).collect();
+            let aliases: Vec<String> = cte
+                .alias
+                .columns
+                .iter()
+                .map(|c| ident_name(&c.name))
+                .collect();
             let height = self.blocks.len();
             let def = if with.recursive {
                 self.bind_recursive_cte(&name, &aliases, &cte.query, kind)?
@@ -378,8 +430,14 @@ impl Binder<'_> {
             let (plan, cols) = self.bind_query(query, kind)?;
             return cte_def(name, plan, cols, aliases, height);
         };
-        if query.order_by.is_some() || query.limit_clause.is_some() || query.fetch.is_some() || query.with.is_some() {
-            return Err(QueryError::unsupported("ORDER BY, LIMIT or WITH in a recursive query"));
+        if query.order_by.is_some()
+            || query.limit_clause.is_some()
+            || query.fetch.is_some()
+            || query.with.is_some()
+        {
+            return Err(QueryError::unsupported(
+                "ORDER BY, LIMIT or WITH in a recursive query",
+            ));
         }
         let union_all = match set_quantifier {
             ast::SetQuantifier::All => true,
@@ -394,7 +452,10 @@ impl Binder<'_> {
             frame.insert(
                 name.to_owned(),
                 CteDef {
-                    plan: LogicalPlan::WorkTable { id, width: cols.len() },
+                    plan: LogicalPlan::WorkTable {
+                        id,
+                        width: cols.len(),
+                    },
                     columns: cols.clone(),
                     work_table: Some(id),
                     correlated_at: None,
@@ -407,7 +468,9 @@ impl Binder<'_> {
         }
         let (step, step_cols) = step?;
         if step_cols.len() != cols.len() {
-            return Err(QueryError::syntax("each UNION query must have the same number of columns"));
+            return Err(QueryError::syntax(
+                "each UNION query must have the same number of columns",
+            ));
         }
         let types: Vec<DataType> = cols.iter().map(|c| c.1).collect();
         for (c, t) in step_cols.iter().zip(&types) {
@@ -447,7 +510,11 @@ impl Binder<'_> {
     }
 }
 
-fn name_columns(name: &str, cols: &[Column], aliases: &[String]) -> Result<Vec<(String, DataType)>> {
+fn name_columns(
+    name: &str,
+    cols: &[Column],
+    aliases: &[String],
+) -> Result<Vec<(String, DataType)>> {
     if aliases.len() > cols.len() {
         return Err(QueryError::new(
             SqlState::INVALID_COLUMN_REFERENCE,
@@ -461,11 +528,22 @@ fn name_columns(name: &str, cols: &[Column], aliases: &[String]) -> Result<Vec<(
     Ok(cols
         .iter()
         .enumerate()
-        .map(|(i, c)| (aliases.get(i).cloned().unwrap_or_else(|| c.name.clone()), c.ty))
+        .map(|(i, c)| {
+            (
+                aliases.get(i).cloned().unwrap_or_else(|| c.name.clone()),
+                c.ty,
+            )
+        })
         .collect())
 }
 
-fn cte_def(name: &str, plan: LogicalPlan, cols: Vec<Column>, aliases: &[String], height: usize) -> Result<CteDef> {
+fn cte_def(
+    name: &str,
+    plan: LogicalPlan,
+    cols: Vec<Column>,
+    aliases: &[String],
+    height: usize,
+) -> Result<CteDef> {
     let columns = name_columns(name, &cols, aliases)?;
     let correlated_at = plan_reads_outer(&plan).then_some(height);
     Ok(CteDef {
@@ -484,7 +562,11 @@ pub(super) fn plan_reads_outer(plan: &LogicalPlan) -> bool {
 }
 
 /// ORDER BY over the output of a set operation or VALUES: output positions or names.
-fn order_output(plan: LogicalPlan, cols: &[Column], order_by: &ast::OrderBy) -> Result<LogicalPlan> {
+fn order_output(
+    plan: LogicalPlan,
+    cols: &[Column],
+    order_by: &ast::OrderBy,
+) -> Result<LogicalPlan> {
     let ast::OrderByKind::Expressions(exprs) = &order_by.kind else {
         return Err(QueryError::unsupported("ORDER BY ALL"));
     };

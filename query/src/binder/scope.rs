@@ -99,7 +99,11 @@ impl Relation {
     }
 
     /// The relation of one FROM item with these columns.
-    pub fn item(qualifier: &str, table: Option<Arc<TableInfo>>, cols: Vec<(String, DataType)>) -> Relation {
+    pub fn item(
+        qualifier: &str,
+        table: Option<Arc<TableInfo>>,
+        cols: Vec<(String, DataType)>,
+    ) -> Relation {
         let columns: Vec<RelColumn> = cols
             .into_iter()
             .map(|(name, ty)| RelColumn {
@@ -263,6 +267,8 @@ pub(crate) struct Binder<'a> {
     pub next_work_table: usize,
     /// Work tables a recursive part actually read (else the CTE is a plain UNION).
     pub used_work_tables: std::collections::HashSet<usize>,
+    /// How many views are being expanded inside each other.
+    pub view_depth: usize,
 }
 
 impl<'a> Binder<'a> {
@@ -276,6 +282,7 @@ impl<'a> Binder<'a> {
             ctes: Vec::new(),
             next_work_table: 0,
             used_work_tables: Default::default(),
+            view_depth: 0,
         }
     }
 
@@ -302,14 +309,21 @@ impl<'a> Binder<'a> {
         if !matches!(ty, DataType::Bool | DataType::Unknown) {
             return Err(QueryError::new(
                 SqlState::DATATYPE_MISMATCH,
-                format!("argument of {} must be type boolean, not type {ty}", clause.name()),
+                format!(
+                    "argument of {} must be type boolean, not type {ty}",
+                    clause.name()
+                ),
             ));
         }
         Ok(e)
     }
 
     /// Binds ORDER BY items of an aggregate or window call (plain expressions).
-    pub fn bind_sort_keys(&mut self, items: &[ast::OrderByExpr], clause: Clause) -> Result<Vec<SortKey>> {
+    pub fn bind_sort_keys(
+        &mut self,
+        items: &[ast::OrderByExpr],
+        clause: Clause,
+    ) -> Result<Vec<SortKey>> {
         items
             .iter()
             .map(|o| {
@@ -320,7 +334,11 @@ impl<'a> Binder<'a> {
     }
 
     /// Resolves a column reference (see the module docs for depths).
-    pub fn resolve(&mut self, qualifier: Option<&str>, name: &str) -> Result<(ScalarExpr, DataType)> {
+    pub fn resolve(
+        &mut self,
+        qualifier: Option<&str>,
+        name: &str,
+    ) -> Result<(ScalarExpr, DataType)> {
         let Some(mut i) = self.blocks.len().checked_sub(1) else {
             return Err(undefined_column(qualifier, name));
         };
@@ -381,7 +399,11 @@ impl<'a> Binder<'a> {
     }
 
     /// Binds a subquery of an expression.
-    pub fn bind_subquery(&mut self, query: &ast::Query, kind: SubqueryKind) -> Result<(SubqueryId, DataType)> {
+    pub fn bind_subquery(
+        &mut self,
+        query: &ast::Query,
+        kind: SubqueryKind,
+    ) -> Result<(SubqueryId, DataType)> {
         self.frames.push((self.blocks.len(), false));
         let bound = self.bind_query(query, BlockKind::Subquery);
         let (_, correlated) = self.frames.pop().unwrap_or((0, true));
@@ -405,6 +427,16 @@ impl<'a> Binder<'a> {
             correlated,
         });
         Ok((SubqueryId(self.subqueries.len() - 1), ty))
+    }
+
+    /// Sets the open subquery frames aside (while a view binds on its own).
+    pub fn take_frames(&mut self) -> Vec<(usize, bool)> {
+        std::mem::take(&mut self.frames)
+    }
+
+    /// Puts frames set aside back.
+    pub fn restore_frames(&mut self, frames: Vec<(usize, bool)>) {
+        self.frames = frames;
     }
 
     /// Finds CTE `name` in scope.
@@ -439,7 +471,9 @@ pub(crate) fn sort_key(expr: ScalarExpr, options: &ast::OrderByOptions) -> Resul
     let desc = match &options.sort {
         None | Some(ast::OrderBySort::Asc) => false,
         Some(ast::OrderBySort::Desc) => true,
-        Some(ast::OrderBySort::Using(_)) => return Err(QueryError::unsupported("ORDER BY … USING")),
+        Some(ast::OrderBySort::Using(_)) => {
+            return Err(QueryError::unsupported("ORDER BY … USING"))
+        }
     };
     Ok(SortKey {
         expr,
@@ -460,7 +494,10 @@ impl BindScope for ExprScope<'_, '_> {
         if self.clause == Clause::Constant && matches!(e, ScalarExpr::Column(_)) {
             return Err(QueryError::new(
                 SqlState::INVALID_COLUMN_REFERENCE,
-                format!("argument of {} must not contain variables", self.clause.name()),
+                format!(
+                    "argument of {} must not contain variables",
+                    self.clause.name()
+                ),
             ));
         }
         Ok((e, ty))
@@ -496,7 +533,11 @@ impl BindScope for ExprScope<'_, '_> {
         }
     }
 
-    fn subquery(&mut self, query: &ast::Query, kind: SubqueryKind) -> Result<(SubqueryId, DataType)> {
+    fn subquery(
+        &mut self,
+        query: &ast::Query,
+        kind: SubqueryKind,
+    ) -> Result<(SubqueryId, DataType)> {
         self.b.bind_subquery(query, kind)
     }
 

@@ -9,7 +9,7 @@ use sqlparser::ast;
 
 use super::grouping::{rewrite_grouped, rewrite_windows};
 use super::ident_name;
-use super::scope::{sort_key, Binder, Block, BlockKind, Clause, AGG_BASE, WIN_BASE};
+use super::scope::{sort_key, Binder, Block, BlockKind, Clause, AGG_BASE};
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::ScalarExpr;
 use crate::plan::{LogicalPlan, SortKey, WindowCall};
@@ -21,6 +21,8 @@ pub(super) struct BoundSelect {
     pub columns: Vec<(String, DataType)>,
     /// Trailing columns of `plan` that only ORDER BY needs.
     pub hidden: usize,
+    /// The FROM relation (LIMIT sees its names only to refuse them, as PostgreSQL).
+    pub relation: super::scope::Relation,
 }
 
 /// An integer literal (`GROUP BY 1`, `ORDER BY 2`).
@@ -111,8 +113,12 @@ impl Binder<'_> {
     ) -> Result<BoundSelect> {
         self.blocks.push(Block::new(kind));
         let bound = self.bind_select_in_block(select, order_by);
-        self.blocks.pop();
-        bound
+        let block = self.blocks.pop();
+        let mut bound = bound?;
+        if let Some(b) = block {
+            bound.relation = b.relation;
+        }
+        Ok(bound)
     }
 
     fn bind_select_in_block(
@@ -126,9 +132,16 @@ impl Binder<'_> {
                 ast::NamedWindowExpr::WindowSpec(s) => s.clone(),
                 ast::NamedWindowExpr::NamedWindow(other) => {
                     let o = ident_name(other);
-                    self.block()?.named_windows.get(&o).cloned().ok_or_else(|| {
-                        QueryError::new(SqlState::UNDEFINED_OBJECT, format!("window \"{o}\" does not exist"))
-                    })?
+                    self.block()?
+                        .named_windows
+                        .get(&o)
+                        .cloned()
+                        .ok_or_else(|| {
+                            QueryError::new(
+                                SqlState::UNDEFINED_OBJECT,
+                                format!("window \"{o}\" does not exist"),
+                            )
+                        })?
                 }
             };
             self.block()?.named_windows.insert(ident_name(name), spec);
@@ -160,7 +173,9 @@ impl Binder<'_> {
             ast::GroupByExpr::All(_) => return Err(QueryError::unsupported("GROUP BY ALL")),
             ast::GroupByExpr::Expressions(exprs, modifiers) => {
                 if !modifiers.is_empty() {
-                    return Err(QueryError::unsupported("GROUP BY modifiers (ROLLUP, CUBE, TOTALS)"));
+                    return Err(QueryError::unsupported(
+                        "GROUP BY modifiers (ROLLUP, CUBE, TOTALS)",
+                    ));
                 }
                 exprs
             }
@@ -236,7 +251,8 @@ impl Binder<'_> {
             }
         }
         let visible = items.len();
-        let columns: Vec<(String, DataType)> = items.iter().map(|i| (i.name.clone(), i.ty)).collect();
+        let columns: Vec<(String, DataType)> =
+            items.iter().map(|i| (i.name.clone(), i.ty)).collect();
         let mut exprs: Vec<ScalarExpr> = items.into_iter().map(|i| i.expr).collect();
         let hidden_count = hidden_exprs.len();
         exprs.extend(hidden_exprs);
@@ -269,21 +285,30 @@ impl Binder<'_> {
             plan,
             columns,
             hidden: hidden_count,
+            relation: Default::default(),
         })
     }
 
     /// GROUP BY keys over the FROM row (positions and output aliases refer to the select
     /// list), plus the columns functionally dependent on a grouped primary key.
-    fn bind_group_by(&mut self, exprs: &[ast::Expr], projection: &[ast::SelectItem]) -> Result<Vec<ScalarExpr>> {
+    fn bind_group_by(
+        &mut self,
+        exprs: &[ast::Expr],
+        projection: &[ast::SelectItem],
+    ) -> Result<Vec<ScalarExpr>> {
         let mut keys: Vec<ScalarExpr> = Vec::new();
         for e in exprs {
-            if matches!(e, ast::Expr::Rollup(_) | ast::Expr::Cube(_) | ast::Expr::GroupingSets(_)) {
+            if matches!(
+                e,
+                ast::Expr::Rollup(_) | ast::Expr::Cube(_) | ast::Expr::GroupingSets(_)
+            ) {
                 return Err(QueryError::unsupported("ROLLUP, CUBE and GROUPING SETS"));
             }
             let target: &ast::Expr = if let Some(n) = position_literal(e) {
                 let k: usize = n.parse().unwrap_or(0);
                 match projection.get(k.wrapping_sub(1)) {
-                    Some(ast::SelectItem::UnnamedExpr(x)) | Some(ast::SelectItem::ExprWithAlias { expr: x, .. }) => x,
+                    Some(ast::SelectItem::UnnamedExpr(x))
+                    | Some(ast::SelectItem::ExprWithAlias { expr: x, .. }) => x,
                     _ => {
                         return Err(QueryError::new(
                             SqlState::INVALID_COLUMN_REFERENCE,
@@ -293,9 +318,16 @@ impl Binder<'_> {
                 }
             } else if let Some(name) = bare_identifier(e) {
                 // An input column wins over an output alias (SQL92's rule, as PostgreSQL).
-                let is_input = self.block()?.relation.columns.iter().any(|c| c.unqualified && c.name == name);
+                let is_input = self
+                    .block()?
+                    .relation
+                    .columns
+                    .iter()
+                    .any(|c| c.unqualified && c.name == name);
                 let alias = projection.iter().find_map(|p| match p {
-                    ast::SelectItem::ExprWithAlias { expr, alias } if ident_name(alias) == name => Some(expr),
+                    ast::SelectItem::ExprWithAlias { expr, alias } if ident_name(alias) == name => {
+                        Some(expr)
+                    }
                     _ => None,
                 });
                 match alias {
@@ -316,7 +348,9 @@ impl Binder<'_> {
         let mut extra = Vec::new();
         for item in &rel.items {
             let Some(table) = &item.table else { continue };
-            let Some(pk) = &table.primary_key else { continue };
+            let Some(pk) = &table.primary_key else {
+                continue;
+            };
             let grouped = pk.iter().all(|&p| {
                 item.columns
                     .get(p)
@@ -358,13 +392,17 @@ impl Binder<'_> {
                     });
                 }
                 ast::SelectItem::ExprWithAliases { .. } => {
-                    return Err(QueryError::unsupported("multiple aliases for one select item"))
+                    return Err(QueryError::unsupported(
+                        "multiple aliases for one select item",
+                    ))
                 }
                 ast::SelectItem::Wildcard(opts) => {
                     check_wildcard(opts)?;
                     let rel = &self.block()?.relation;
                     if rel.columns.is_empty() {
-                        return Err(QueryError::syntax("SELECT * with no tables specified is not valid"));
+                        return Err(QueryError::syntax(
+                            "SELECT * with no tables specified is not valid",
+                        ));
                     }
                     for &i in &rel.star {
                         items.push(Item {
@@ -409,7 +447,7 @@ impl Binder<'_> {
         order_by: Option<&ast::OrderBy>,
         items: &[Item],
         distinct: bool,
-    ) -> Result<(Vec<(OrderTarget, SortKey)>, Vec<ScalarExpr>)> {
+    ) -> Result<OrderItems> {
         let Some(order_by) = order_by else {
             return Ok((Vec::new(), Vec::new()));
         };
@@ -481,6 +519,9 @@ impl Binder<'_> {
     }
 }
 
+/// ORDER BY keys (with what each sorts by) and the hidden columns they need.
+type OrderItems = (Vec<(OrderTarget, SortKey)>, Vec<ScalarExpr>);
+
 /// What an ORDER BY key sorts by.
 enum OrderTarget {
     /// A select-list column.
@@ -501,8 +542,17 @@ fn check_wildcard(opts: &ast::WildcardAdditionalOptions) -> Result<()> {
     Ok(())
 }
 
-fn rewrite_window_call(w: &mut WindowCall, keys: &[ScalarExpr], name: &dyn Fn(usize) -> String) -> Result<()> {
-    for e in w.args.iter_mut().chain(w.filter.iter_mut()).chain(w.partition_by.iter_mut()) {
+fn rewrite_window_call(
+    w: &mut WindowCall,
+    keys: &[ScalarExpr],
+    name: &dyn Fn(usize) -> String,
+) -> Result<()> {
+    for e in w
+        .args
+        .iter_mut()
+        .chain(w.filter.iter_mut())
+        .chain(w.partition_by.iter_mut())
+    {
         rewrite_grouped(e, keys, name)?;
     }
     for k in &mut w.order_by {
@@ -537,6 +587,6 @@ fn plan_windows(mut plan: LogicalPlan, windows: Vec<WindowCall>) -> (LogicalPlan
             functions,
         };
     }
-    debug_assert!(positions.iter().all(|&p| p < AGG_BASE && p < WIN_BASE));
+    debug_assert!(positions.iter().all(|&p| p < AGG_BASE));
     (plan, positions)
 }

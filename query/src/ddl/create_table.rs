@@ -5,14 +5,16 @@
 //! failure part-way leaves nothing.
 
 use covet_engine::table::{ColumnDef, IndexDef, TableRead, TableSchema, TableWriter};
-use covet_engine::value::SortOrder;
+use covet_engine::value::{SortOrder, SqlType};
 use sqlparser::ast::{
-    ColumnOption, CreateTable, Expr, ForeignKeyConstraint, Ident, IndexColumn, TableConstraint,
+    ColumnOption, CreateTable, Expr, ForeignKeyConstraint, GeneratedAs, Ident, IndexColumn,
+    SequenceOptions, TableConstraint,
 };
 
 use super::constraint::{add_check, add_foreign_key};
 
-use super::default::constant_default;
+use super::default::{default_clause, DefaultClause};
+use super::identity::add_identity;
 use super::index::{generated_name, key_column, positions};
 use super::types::column_type;
 use crate::error::{QueryError, Result, SqlState};
@@ -45,15 +47,16 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
     let mut uniques = Vec::new();
     let mut checks: Vec<(Option<&Ident>, Option<String>, &Expr)> = Vec::new();
     let mut fks: Vec<(&ForeignKeyConstraint, Vec<String>)> = Vec::new();
+    let mut identities: Vec<(String, SqlType, Vec<SequenceOptions>)> = Vec::new();
+    let mut per_row: Vec<(String, String)> = Vec::new();
     for col in &ct.columns {
         let name = names::ident(&col.name);
         let declared = column_type(&col.data_type)?;
-        if declared.serial {
-            return Err(QueryError::unsupported(format!(
-                "SERIAL column \"{name}\" (identity columns)"
-            )));
-        }
         let mut def = ColumnDef::new(name.clone(), declared.ty);
+        if declared.serial {
+            def.nullable = false;
+            identities.push((name.clone(), declared.ty, Vec::new()));
+        }
         let mut null_seen = None;
         for opt in &col.options {
             match &opt.option {
@@ -67,9 +70,10 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
                     null_seen = Some(not_null);
                     def.nullable = !not_null;
                 }
-                ColumnOption::Default(expr) => {
-                    def.default = Some(constant_default(expr, &name, &declared.ty)?);
-                }
+                ColumnOption::Default(expr) => match default_clause(expr, &name, &declared.ty)? {
+                    DefaultClause::Constant(v) => def.default = Some(v),
+                    DefaultClause::PerRow(sql) => per_row.push((name.clone(), sql)),
+                },
                 ColumnOption::PrimaryKey(_) => {
                     set_primary_key(&mut primary_key, &table, vec![name.clone()])?;
                 }
@@ -84,8 +88,21 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
                     Some(name.clone()),
                     c.expr.as_ref(),
                 )),
+                ColumnOption::Generated {
+                    generated_as: GeneratedAs::Always | GeneratedAs::ByDefault,
+                    sequence_options,
+                    generation_expr: None,
+                    ..
+                } => {
+                    def.nullable = false;
+                    identities.push((
+                        name.clone(),
+                        declared.ty,
+                        sequence_options.clone().unwrap_or_default(),
+                    ));
+                }
                 ColumnOption::Generated { .. } => {
-                    return Err(QueryError::unsupported("GENERATED columns (identity)"))
+                    return Err(QueryError::unsupported("generated (computed) columns"))
                 }
                 other => return Err(QueryError::unsupported(format!("column option {other}"))),
             }
@@ -123,6 +140,12 @@ pub(super) fn create_table(w: &mut TableWriter<'_>, ct: &CreateTable) -> Result<
         };
         let cols = positions(w, &table, &u.columns)?;
         w.create_index(IndexDef::new(name, table.clone(), cols).unique())?;
+    }
+    for (column, ty, options) in identities {
+        add_identity(w, &table, &column, &ty, &options)?;
+    }
+    for (column, sql) in per_row {
+        w.set_column_default_sql(&table, &column, Some(&sql))?;
     }
     for (name, column, expr) in checks {
         add_check(w, &table, name, column.as_deref(), expr)?;
@@ -171,4 +194,59 @@ fn column_position(schema: &TableSchema, name: &str) -> Result<usize> {
             format!("column \"{name}\" named in key does not exist"),
         )
     })
+}
+
+/// CREATE TABLE … AS query: a table with the query's column names and types (a rowid
+/// table, as PostgreSQL's has no key), filled from the query's rows as they stream.
+/// Tagged `SELECT n`, as PostgreSQL tags it.
+pub(crate) fn create_table_as(
+    w: &mut TableWriter<'_>,
+    ct: &CreateTable,
+    catalog: &crate::catalog::Catalog,
+    params: &[covet_engine::value::Value],
+    work_mem: usize,
+) -> Result<Outcome> {
+    refuse_unsupported(ct)?;
+    let Some(query) = &ct.query else {
+        return Err(QueryError::internal("CREATE TABLE AS without a query"));
+    };
+    let table = names::object(&ct.name)?;
+    if w.table_exists(&table)? || w.index_exists(&table)? || w.view(&table)?.is_some() {
+        if ct.if_not_exists {
+            return Ok(done("CREATE TABLE AS", None));
+        }
+        return Err(QueryError::new(
+            SqlState::DUPLICATE_TABLE,
+            format!("relation \"{table}\" already exists"),
+        ));
+    }
+    let (plan, _) = crate::statement::query::plan(query, catalog)?;
+    let names: Vec<String> = if ct.columns.is_empty() {
+        plan.columns.iter().map(|c| c.name.clone()).collect()
+    } else {
+        if ct.columns.len() > plan.columns.len() {
+            return Err(QueryError::syntax(
+                "CREATE TABLE AS specifies too many column names",
+            ));
+        }
+        let mut names: Vec<String> = ct.columns.iter().map(|c| names::ident(&c.name)).collect();
+        names.extend(plan.columns[names.len()..].iter().map(|c| c.name.clone()));
+        names
+    };
+    let columns = names
+        .into_iter()
+        .zip(&plan.columns)
+        .map(|(name, c)| ColumnDef::new(name, c.ty.default_sql_type()))
+        .collect();
+    w.create_table(TableSchema::new(table.clone(), columns))?;
+    let mut running = crate::statement::query::Running::new(&plan, params, work_mem)?;
+    let mut count = 0u64;
+    while let Some(batch) = running.next_with(&*w)? {
+        for row in batch {
+            w.insert_row(&table, row)?;
+            count += 1;
+        }
+    }
+    w.set_table_sql(&table, Some(&ct.to_string()))?;
+    Ok(done("SELECT", Some(count)))
 }

@@ -1,16 +1,17 @@
 //! DEFAULT expressions: bound with [`bind_expr`] in a scope that has no columns, no
 //! aggregates, no windows, no subqueries and no parameters (PostgreSQL refuses them
-//! all), and evaluated once, at CREATE TABLE, into the constant the engine stores in
-//! its `ColumnDef::default`. A default that must be evaluated per row (`now()`,
-//! `random()`) needs a catalog record for the expression: 0A000 until the engine has
-//! one.
+//! all). A constant one is evaluated once, at CREATE TABLE, into the value the engine
+//! stores in its `ColumnDef::default` (which old rows read after ADD COLUMN). One whose
+//! value changes per row (`now()`, `random()`, an identity's `nextval('seq')`) is
+//! stored as SQL text (`set_column_default_sql`) and evaluated at each INSERT
+//! ([`RowDefault`]).
 
 use covet_engine::value::{SqlType, Value};
 use sqlparser::ast;
 
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::{
-    bind_expr, evaluate, BindScope, NoContext, ScalarExpr, SubqueryId, SubqueryKind,
+    bind_expr, evaluate, BindScope, EvalContext, NoContext, ScalarExpr, SubqueryId, SubqueryKind,
 };
 use crate::types::DataType;
 
@@ -64,19 +65,109 @@ impl BindScope for ConstScope {
     }
 }
 
-/// The constant a DEFAULT expression gives a column of type `ty`.
-pub(crate) fn constant_default(expr: &ast::Expr, column: &str, ty: &SqlType) -> Result<Value> {
+/// What a DEFAULT clause stores.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum DefaultClause {
+    /// A constant, in the column's type.
+    Constant(Value),
+    /// An expression evaluated per row, as SQL text.
+    PerRow(String),
+}
+
+/// What a DEFAULT expression gives a column of type `ty`.
+pub(crate) fn default_clause(
+    expr: &ast::Expr,
+    column: &str,
+    ty: &SqlType,
+) -> Result<DefaultClause> {
     let mut scope = ConstScope {
         what: "DEFAULT expression",
     };
     let (bound, data_type) = bind_expr(expr, &mut scope)?;
     if !bound.is_constant() || reads_clock_or_random(&bound) {
-        return Err(QueryError::unsupported(format!(
-            "DEFAULT {expr} (a default evaluated per row)"
-        )));
+        let to = crate::types::DataType::of_sql_type(ty);
+        if !crate::dml::coerce::assignable(data_type, to) {
+            return Err(QueryError::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!(
+                    "column \"{column}\" is of type {} but default expression is of type {}",
+                    crate::ops::cast::type_name(ty),
+                    data_type.name()
+                ),
+            ));
+        }
+        return Ok(DefaultClause::PerRow(expr.to_string()));
     }
     let value = evaluate(&bound, &[], &mut NoContext { time_micros: 0 })?;
-    crate::dml::coerce::to_column(value, data_type, column, ty)
+    Ok(DefaultClause::Constant(crate::dml::coerce::to_column(
+        value, data_type, column, ty,
+    )?))
+}
+
+/// The constant a DEFAULT gives (0A000 where only a constant can be stored).
+pub(crate) fn constant_default(expr: &ast::Expr, column: &str, ty: &SqlType) -> Result<Value> {
+    match default_clause(expr, column, ty)? {
+        DefaultClause::Constant(v) => Ok(v),
+        DefaultClause::PerRow(_) => Err(QueryError::unsupported(format!(
+            "DEFAULT {expr} evaluated per row here"
+        ))),
+    }
+}
+
+/// The default text of an identity column drawing from sequence `seq`.
+pub(crate) fn nextval_sql(seq: &str) -> String {
+    format!("nextval('{}')", seq.replace('\'', "''"))
+}
+
+/// A per-row default, bound for one statement.
+pub(crate) enum RowDefault {
+    /// The next value of a sequence (identity and SERIAL columns).
+    Next(String),
+    /// An expression without columns.
+    Expr(ScalarExpr, DataType),
+}
+
+impl RowDefault {
+    /// Binds the stored default text `sql`.
+    pub fn bind(sql: &str) -> Result<RowDefault> {
+        if let Some(seq) = sql
+            .strip_prefix("nextval('")
+            .and_then(|r| r.strip_suffix("')"))
+        {
+            return Ok(RowDefault::Next(seq.replace("''", "'")));
+        }
+        let expr = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+            .try_with_sql(sql)
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|e| {
+                QueryError::internal(format!("stored default {sql} does not parse: {e}"))
+            })?;
+        let mut scope = ConstScope {
+            what: "DEFAULT expression",
+        };
+        let (bound, ty) = bind_expr(&expr, &mut scope)?;
+        Ok(RowDefault::Expr(bound, ty))
+    }
+
+    /// The default's value for one new row of column `column` (type `ty`).
+    pub fn value(
+        &self,
+        w: &mut covet_engine::table::TableWriter<'_>,
+        ctx: &mut dyn EvalContext,
+        column: &str,
+        ty: &SqlType,
+    ) -> Result<Value> {
+        match self {
+            RowDefault::Next(seq) => {
+                let v = Value::Int(w.nextval(seq)?);
+                crate::dml::coerce::to_column(v, DataType::Int, column, ty)
+            }
+            RowDefault::Expr(e, dt) => {
+                let v = evaluate(e, &[], ctx)?;
+                crate::dml::coerce::to_column(v, *dt, column, ty)
+            }
+        }
+    }
 }
 
 /// Whether `expr` calls a function whose value changes between rows or statements

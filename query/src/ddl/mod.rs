@@ -12,7 +12,9 @@ use crate::statement::{done, names};
 mod alter;
 mod constraint;
 mod create_table;
-mod default;
+pub(crate) use create_table::create_table_as;
+pub(crate) mod default;
+mod identity;
 mod index;
 pub(crate) mod types;
 mod view;
@@ -92,6 +94,12 @@ fn drop_table(w: &mut TableWriter<'_>, name: &str, if_exists: bool) -> Result<()
         }
         return Err(undefined_table(name));
     }
+    let sequences = identity::owned_sequences(w, name)?;
     w.drop_table(name)?;
+    for seq in sequences {
+        if w.sequence(&seq)?.is_some() {
+            w.drop_sequence(&seq)?;
+        }
+    }
     Ok(())
 }

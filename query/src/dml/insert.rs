@@ -12,9 +12,15 @@ use covet_engine::table::{KeyRange, TableRead, TableSchema, TableWriter};
 use covet_engine::value::Value;
 use covet_engine::{Error, TableError};
 use sqlparser::ast::{
-    ConflictTarget, Expr, Insert, OnConflictAction, OnInsert, SetExpr, SqliteOnConflict,
-    TableObject,
+    ConflictTarget, Expr, Insert, OnConflictAction, OnInsert, Query, SetExpr, SqliteOnConflict,
+    TableObject, Values,
 };
+
+use super::update::MAX_BUFFERED_ROWS;
+use crate::catalog::Catalog;
+use crate::ddl::default::RowDefault;
+use crate::plan::{PhysicalNode, PhysicalPlan};
+use crate::statement::query::Running;
 
 use super::coerce::to_column;
 use super::constraints::TableConstraints;
@@ -61,12 +67,42 @@ enum Arbiter {
 /// default) over no input columns.
 type RowTemplates = Vec<Vec<Option<(ScalarExpr, DataType)>>>;
 
+/// Whether an INSERT's source is a query the planner must run (not plain VALUES).
+pub(crate) fn has_query_source(ins: &Insert) -> bool {
+    ins.source
+        .as_ref()
+        .is_some_and(|q| plain_values(q).is_none())
+}
+
+fn plain_values(source: &Query) -> Option<&Values> {
+    match source.body.as_ref() {
+        SetExpr::Values(v)
+            if source.with.is_none()
+                && source.order_by.is_none()
+                && source.limit_clause.is_none() =>
+        {
+            Some(v)
+        }
+        _ => None,
+    }
+}
+
+/// Where the new rows come from.
+enum Source {
+    /// VALUES rows (or DEFAULT VALUES), bound here.
+    Rows(RowTemplates),
+    /// A query's rows, one value per target column in column-list order.
+    Query(PhysicalPlan),
+}
+
 pub(crate) fn insert(
     w: &mut TableWriter<'_>,
     ins: &Insert,
+    catalog: Option<&Catalog>,
     params: &[Value],
     param_types: &mut Vec<DataType>,
     time_micros: i64,
+    work_mem: usize,
 ) -> Result<DmlResult> {
     refuse_unsupported(ins)?;
     let TableObject::TableName(name) = &ins.table else {
@@ -91,7 +127,23 @@ pub(crate) fn insert(
             .collect(),
     };
     let positions = target_positions(&schema, ins)?;
-    let templates = bind_rows(ins, &schema, &positions, param_types)?;
+    let source = match (&ins.source, catalog) {
+        (Some(q), Some(catalog)) if plain_values(q).is_none() => {
+            let (plan, types) = crate::statement::query::plan(q, catalog)?;
+            if plan.columns.len() != positions.len() {
+                return Err(QueryError::syntax(
+                    if plan.columns.len() > positions.len() {
+                        "INSERT has more expressions than target columns"
+                    } else {
+                        "INSERT has more target columns than expressions"
+                    },
+                ));
+            }
+            merge_params(param_types, &types);
+            Source::Query(plan)
+        }
+        _ => Source::Rows(bind_rows(ins, &schema, &positions, param_types)?),
+    };
     let on_conflict = bind_conflict(w, ins, &schema, &target, param_types)?;
     let returning = match &ins.returning {
         Some(items) => Some(Returning::bind(
@@ -102,27 +154,60 @@ pub(crate) fn insert(
         None => None,
     };
     let constraints = TableConstraints::load(w, &schema)?;
+    let defaults = Defaults::load(w, &schema)?;
     let mut ctx = StatementContext {
         params,
         time_micros,
     };
     let mut count = 0;
     let mut out_rows = Vec::new();
-    for template in &templates {
-        let row = build_row(&schema, template, &mut ctx)?;
-        let stored = insert_one(
-            w,
-            &table,
-            &schema,
-            row,
-            &on_conflict,
-            &constraints,
-            &mut ctx,
-        )?;
+    let mut store = |w: &mut TableWriter<'_>, row: Vec<Value>, ctx: &mut StatementContext<'_>| {
+        let stored = insert_one(w, &table, &schema, row, &on_conflict, &constraints, ctx)?;
         if let Some(stored) = stored {
             count += 1;
             if let Some(r) = &returning {
-                out_rows.push(r.row(&stored, &mut ctx)?);
+                out_rows.push(r.row(&stored, ctx)?);
+            }
+        }
+        Ok::<(), QueryError>(())
+    };
+    match source {
+        Source::Rows(templates) => {
+            for template in &templates {
+                let row = build_row(w, &defaults, template, &mut ctx)?;
+                store(w, row, &mut ctx)?;
+            }
+        }
+        Source::Query(plan) => {
+            let types: Vec<DataType> = plan.columns.iter().map(|c| c.ty).collect();
+            let mut running = Running::new(&plan, params, work_mem)?;
+            // A query reading the table it inserts into would meet its own new rows
+            // (its scans re-seek after their last key): its rows are collected first,
+            // up to MAX_BUFFERED_ROWS. Any other query streams.
+            let reads_target = plan_reads(&plan.root, &table)
+                || plan.subqueries.iter().any(|s| plan_reads(&s.root, &table));
+            let mut buffered: Vec<Vec<Value>> = Vec::new();
+            while let Some(batch) = running.next_with(&*w)? {
+                if reads_target {
+                    if buffered.len() + batch.len() > MAX_BUFFERED_ROWS {
+                        return Err(QueryError::new(
+                            SqlState::PROGRAM_LIMIT_EXCEEDED,
+                            format!(
+                                "an INSERT … SELECT reading its own table inserts at most {MAX_BUFFERED_ROWS} rows"
+                            ),
+                        ));
+                    }
+                    buffered.extend(batch);
+                    continue;
+                }
+                for values in batch {
+                    let row = query_row(w, &defaults, &positions, &types, values, &mut ctx)?;
+                    store(w, row, &mut ctx)?;
+                }
+            }
+            for values in buffered {
+                let row = query_row(w, &defaults, &positions, &types, values, &mut ctx)?;
+                store(w, row, &mut ctx)?;
             }
         }
     }
@@ -183,6 +268,88 @@ fn is_default_keyword(e: &Expr) -> bool {
     matches!(e, Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
 }
 
+/// The inferred parameter types of a planned source, into the statement's list.
+fn merge_params(param_types: &mut Vec<DataType>, types: &[DataType]) {
+    if types.len() > param_types.len() {
+        param_types.resize(types.len(), DataType::Unknown);
+    }
+    for (slot, ty) in param_types.iter_mut().zip(types) {
+        if *slot == DataType::Unknown {
+            *slot = *ty;
+        }
+    }
+}
+
+/// Whether `node` scans `table`.
+pub(crate) fn plan_reads(node: &PhysicalNode, table: &str) -> bool {
+    if let PhysicalNode::Scan { table: t, .. } = node {
+        if t.name == table {
+            return true;
+        }
+    }
+    node.inputs().into_iter().any(|n| plan_reads(n, table))
+}
+
+/// A full row from a query's row: defaults, then each value cast to its column.
+fn query_row(
+    w: &mut TableWriter<'_>,
+    defaults: &Defaults,
+    positions: &[usize],
+    types: &[DataType],
+    values: Vec<Value>,
+    ctx: &mut StatementContext<'_>,
+) -> Result<Vec<Value>> {
+    let schema = &defaults.schema;
+    let mut given: Vec<Option<Value>> = vec![None; schema.columns.len()];
+    for ((&pos, v), ty) in positions.iter().zip(values).zip(types) {
+        let col = &schema.columns[pos];
+        given[pos] = Some(to_column(v, *ty, &col.name, &col.ty)?);
+    }
+    given
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Some(v) => Ok(v),
+            None => defaults.value(w, i, ctx),
+        })
+        .collect()
+}
+
+/// The defaults of a table's columns for one statement: constants, or per-row
+/// expressions (identity `nextval`, `now()`, …) bound once.
+pub(crate) struct Defaults {
+    schema: TableSchema,
+    per_row: Vec<Option<RowDefault>>,
+}
+
+impl Defaults {
+    pub fn load(w: &TableWriter<'_>, schema: &TableSchema) -> Result<Defaults> {
+        let per_row = w
+            .column_default_sql(&schema.name)?
+            .into_iter()
+            .map(|sql| sql.map(|s| RowDefault::bind(&s)).transpose())
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Defaults {
+            schema: schema.clone(),
+            per_row,
+        })
+    }
+
+    /// The default of column `i` for one new row.
+    pub fn value(
+        &self,
+        w: &mut TableWriter<'_>,
+        i: usize,
+        ctx: &mut StatementContext<'_>,
+    ) -> Result<Value> {
+        let col = &self.schema.columns[i];
+        match self.per_row.get(i).and_then(Option::as_ref) {
+            Some(d) => d.value(w, ctx, &col.name, &col.ty),
+            None => Ok(col.default.clone().unwrap_or(Value::Null)),
+        }
+    }
+}
+
 fn bind_rows(
     ins: &Insert,
     schema: &TableSchema,
@@ -193,15 +360,10 @@ fn bind_rows(
         // DEFAULT VALUES.
         return Ok(vec![vec![None; schema.columns.len()]]);
     };
-    let values = match source.body.as_ref() {
-        SetExpr::Values(v)
-            if source.with.is_none()
-                && source.order_by.is_none()
-                && source.limit_clause.is_none() =>
-        {
-            v
-        }
-        _ => return Err(QueryError::unsupported("INSERT … SELECT")),
+    let Some(values) = plain_values(source) else {
+        return Err(QueryError::internal(
+            "INSERT … SELECT bound without a catalog",
+        ));
     };
     let mut scope = RowScope {
         relations: &[],
@@ -246,14 +408,16 @@ use crate::expr::BindScope as _;
 
 /// A full row from its template: defaults, then each expression cast to its column.
 fn build_row(
-    schema: &TableSchema,
+    w: &mut TableWriter<'_>,
+    defaults: &Defaults,
     template: &[Option<(ScalarExpr, DataType)>],
     ctx: &mut StatementContext<'_>,
 ) -> Result<Vec<Value>> {
+    let schema = &defaults.schema;
     let mut row = Vec::with_capacity(schema.columns.len());
-    for (col, item) in schema.columns.iter().zip(template) {
+    for (i, (col, item)) in schema.columns.iter().zip(template).enumerate() {
         row.push(match item {
-            None => col.default.clone().unwrap_or(Value::Null),
+            None => defaults.value(w, i, ctx)?,
             Some((expr, ty)) => {
                 let v = evaluate(expr, &[], ctx)?;
                 // A parameter's value carries its own type.
@@ -441,7 +605,11 @@ fn insert_one(
     constraints.check_new_row(w, &row, ctx)?;
     // A row conflicts with at most one row per unique constraint: OR REPLACE retries
     // at most once per constraint.
-    let attempts = 2 + w.indexes(table)?.len();
+    let attempts = match on_conflict {
+        OnConflict::Replace => 2 + w.indexes(table)?.len(),
+        // Every other rule ends at the first conflict.
+        _ => 1,
+    };
     for _ in 0..attempts {
         let err = match w.insert_row(table, row.clone()) {
             Ok(_) => return Ok(Some(row)),

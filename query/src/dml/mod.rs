@@ -9,6 +9,6 @@ mod returning;
 pub(crate) mod scope;
 mod update;
 
-pub(crate) use insert::insert;
+pub(crate) use insert::{has_query_source, insert};
 pub(crate) use scope::now_micros;
 pub(crate) use update::{delete, update, DmlEnv};

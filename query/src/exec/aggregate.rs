@@ -2,14 +2,16 @@
 //!
 //! Groups are found by the key encoding of their key values (`hash_key`), so NULLs
 //! group together and `1` and `1.0` are one group, as GROUP BY requires. Groups come out
-//! in the order they were first seen. An aggregate with `ORDER BY` in its call keeps its
-//! inputs per group and feeds them sorted at the end. Past `work_mem` the operator fails
-//! with 53200 naming it (it does not spill).
+//! in the order they were first seen (spilled groups after the others). An aggregate
+//! with `ORDER BY` in its call keeps its inputs per group and feeds them sorted at the
+//! end. Past `work_mem` the operator spills the rows of new groups to partition files
+//! (see [`HashAggregateOp::aggregate`]); 53200 when even that cannot bound it.
 
 use std::collections::HashMap;
 
 use covet_engine::value::Value;
 
+use super::spill::{SpillFile, SpillReader, SpillWriter};
 use super::{
     compare_sort_keys, hash_key, out_of_work_mem, row_bytes, Batch, ExecContext, Operator,
     BATCH_SIZE,
@@ -26,11 +28,19 @@ struct Group {
     ordered: Vec<Vec<Vec<Value>>>,
 }
 
-pub(super) struct HashAggregateOp {
-    input: Box<dyn Operator>,
+/// The group keys and calls of an aggregation, and the per-group work.
+struct Spec {
     group: Vec<ScalarExpr>,
     aggregates: Vec<AggregateCall>,
-    out: Option<std::vec::IntoIter<Vec<Value>>>,
+}
+
+pub(super) struct HashAggregateOp {
+    input: Box<dyn Operator>,
+    spec: Spec,
+    started: bool,
+    out: std::vec::IntoIter<Vec<Value>>,
+    /// Spilled partitions still to aggregate, with the depth they were spilled at.
+    partitions: Vec<(SpillFile, u32)>,
 }
 
 impl HashAggregateOp {
@@ -41,12 +51,86 @@ impl HashAggregateOp {
     ) -> HashAggregateOp {
         HashAggregateOp {
             input,
-            group,
-            aggregates,
-            out: None,
+            spec: Spec { group, aggregates },
+            started: false,
+            out: Vec::new().into_iter(),
+            partitions: Vec::new(),
         }
     }
 
+    /// Aggregates the rows of `source`. Groups first seen before the hash table passed
+    /// `work_mem` stay in memory to the end; rows of groups first seen after are written
+    /// to one of [`PARTITIONS`] spill files by their key's hash (salted by `depth`, so a
+    /// partition spilled again splits differently). So each group is wholly in memory
+    /// or wholly in one partition, and partitions are aggregated one at a time later.
+    fn aggregate(
+        &mut self,
+        mut source: Source,
+        depth: u32,
+        ctx: &mut ExecContext<'_>,
+    ) -> Result<Vec<Vec<Value>>> {
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut bytes = 0usize;
+        let work_mem = ctx.state.settings.work_mem;
+        let mut spill: Option<Vec<SpillWriter>> = None;
+        while let Some(rows) = source.next(self, ctx)? {
+            for row in rows {
+                let mut keys = Vec::with_capacity(self.spec.group.len());
+                for e in &self.spec.group {
+                    keys.push(ctx.eval(e, &row)?);
+                }
+                let k = hash_key(&keys);
+                let gi = match index.get(&k) {
+                    Some(&i) => i,
+                    None => {
+                        if let Some(parts) = &mut spill {
+                            let p = partition_of(&k, depth);
+                            parts[p].write(&row)?;
+                            ctx.state.stats.spilled_rows += 1;
+                            continue;
+                        }
+                        bytes += k.len() + row_bytes(&keys) + 64 * self.spec.aggregates.len();
+                        groups.push(self.spec.new_group(keys));
+                        index.insert(k, groups.len() - 1);
+                        groups.len() - 1
+                    }
+                };
+                bytes += self.spec.accumulate(&mut groups[gi], &row, ctx)?;
+                if bytes > work_mem && spill.is_none() && !self.spec.group.is_empty() {
+                    if depth >= MAX_SPILL_DEPTH {
+                        return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
+                    }
+                    let mut parts = Vec::with_capacity(PARTITIONS);
+                    for _ in 0..PARTITIONS {
+                        parts.push(SpillWriter::create(&ctx.state.settings.temp_dir)?);
+                    }
+                    ctx.state.stats.spill_files += PARTITIONS as u64;
+                    spill = Some(parts);
+                }
+                // Groups kept in memory still grow (DISTINCT, ordered inputs): past twice
+                // the bound there is nothing left to spill.
+                if bytes > work_mem.saturating_mul(2) {
+                    return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
+                }
+            }
+        }
+        if groups.is_empty() && self.spec.group.is_empty() {
+            groups.push(self.spec.new_group(Vec::new()));
+        }
+        if let Some(parts) = spill {
+            for w in parts {
+                let file = w.finish()?;
+                if file.rows() > 0 {
+                    self.partitions.push((file, depth + 1));
+                }
+            }
+        }
+        groups.into_iter().map(|g| self.spec.finish(g)).collect()
+    }
+}
+
+impl Spec {
     fn new_group(&self, keys: Vec<Value>) -> Group {
         Group {
             keys,
@@ -98,56 +182,136 @@ impl HashAggregateOp {
         }
         Ok(row)
     }
+}
 
-    fn compute(&mut self, ctx: &mut ExecContext<'_>) -> Result<Vec<Vec<Value>>> {
-        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut groups: Vec<Group> = Vec::new();
-        let mut bytes = 0usize;
-        let work_mem = ctx.state.settings.work_mem;
-        while let Some(b) = self.input.next_batch(ctx)? {
-            for row in b.rows {
-                let mut keys = Vec::with_capacity(self.group.len());
-                for e in &self.group {
-                    keys.push(ctx.eval(e, &row)?);
-                }
-                let k = hash_key(&keys);
-                let gi = match index.get(&k) {
-                    Some(&i) => i,
-                    None => {
-                        bytes += k.len() + row_bytes(&keys) + 64 * self.aggregates.len();
-                        let g = self.new_group(keys);
-                        groups.push(g);
-                        index.insert(k, groups.len() - 1);
-                        groups.len() - 1
+/// How many files a spilling aggregate splits its late groups into.
+const PARTITIONS: usize = 16;
+
+/// How many times a partition may spill again before the aggregate gives up (53200).
+const MAX_SPILL_DEPTH: u32 = 4;
+
+fn partition_of(key: &[u8], depth: u32) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    depth.hash(&mut h);
+    key.hash(&mut h);
+    (h.finish() % PARTITIONS as u64) as usize
+}
+
+/// Where an aggregation pass reads its rows.
+enum Source {
+    Input,
+    File(SpillReader),
+}
+
+impl Source {
+    fn next(
+        &mut self,
+        op: &mut HashAggregateOp,
+        ctx: &mut ExecContext<'_>,
+    ) -> Result<Option<Vec<Vec<Value>>>> {
+        match self {
+            Source::Input => Ok(op.input.next_batch(ctx)?.map(|b| b.rows)),
+            Source::File(r) => {
+                let mut rows = Vec::new();
+                while rows.len() < BATCH_SIZE {
+                    match r.next_row()? {
+                        Some(row) => rows.push(row),
+                        None => break,
                     }
-                };
-                bytes += self.accumulate(&mut groups[gi], &row, ctx)?;
-                if bytes > work_mem {
-                    return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
                 }
+                Ok((!rows.is_empty()).then_some(rows))
             }
         }
-        if groups.is_empty() && self.group.is_empty() {
-            groups.push(self.new_group(Vec::new()));
-        }
-        groups.into_iter().map(|g| self.finish(g)).collect()
     }
 }
 
 impl Operator for HashAggregateOp {
     fn next_batch(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<Batch>> {
-        if self.out.is_none() {
-            let rows = self.compute(ctx)?;
-            self.out = Some(rows.into_iter());
+        loop {
+            if !self.started {
+                self.started = true;
+                let rows = self.aggregate(Source::Input, 0, ctx)?;
+                self.out = rows.into_iter();
+            }
+            let rows: Vec<_> = self.out.by_ref().take(BATCH_SIZE).collect();
+            if !rows.is_empty() {
+                return Ok(Some(Batch { rows }));
+            }
+            // The in-memory groups are out; aggregate the next spilled partition.
+            let Some((file, depth)) = self.partitions.pop() else {
+                return Ok(None);
+            };
+            let reader = file.reader()?;
+            let rows = self.aggregate(Source::File(reader), depth, ctx)?;
+            drop(file);
+            self.out = rows.into_iter();
         }
-        let Some(out) = &mut self.out else {
-            return Ok(None);
-        };
-        let rows: Vec<_> = out.by_ref().take(BATCH_SIZE).collect();
-        Ok(if rows.is_empty() {
+    }
+}
+
+/// Sort aggregation: the input arrives ordered (or at least grouped) by the group keys,
+/// so one group is held at a time and memory stays constant.
+pub(super) struct SortAggregateOp {
+    input: Box<dyn Operator>,
+    spec: Spec,
+    current: Option<(Vec<u8>, Group)>,
+    done: bool,
+}
+
+impl SortAggregateOp {
+    pub(super) fn new(
+        input: Box<dyn Operator>,
+        group: Vec<ScalarExpr>,
+        aggregates: Vec<AggregateCall>,
+    ) -> SortAggregateOp {
+        SortAggregateOp {
+            input,
+            spec: Spec { group, aggregates },
+            current: None,
+            done: false,
+        }
+    }
+}
+
+impl Operator for SortAggregateOp {
+    fn next_batch(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<Batch>> {
+        let mut out = Vec::new();
+        while !self.done && out.len() < BATCH_SIZE {
+            let Some(b) = self.input.next_batch(ctx)? else {
+                self.done = true;
+                match self.current.take() {
+                    Some((_, g)) => out.push(self.spec.finish(g)?),
+                    // No input and no group keys: the one group of an empty input.
+                    None if self.spec.group.is_empty() => {
+                        out.push(self.spec.finish(self.spec.new_group(Vec::new()))?)
+                    }
+                    None => {}
+                }
+                break;
+            };
+            for row in b.rows {
+                let mut keys = Vec::with_capacity(self.spec.group.len());
+                for e in &self.spec.group {
+                    keys.push(ctx.eval(e, &row)?);
+                }
+                let k = hash_key(&keys);
+                let same = self.current.as_ref().is_some_and(|(ck, _)| *ck == k);
+                if !same {
+                    let next = (k, self.spec.new_group(keys));
+                    if let Some((_, g)) = self.current.replace(next) {
+                        out.push(self.spec.finish(g)?);
+                    }
+                }
+                if let Some((_, g)) = &mut self.current {
+                    self.spec.accumulate(g, &row, ctx)?;
+                }
+            }
+        }
+        Ok(if out.is_empty() {
             None
         } else {
-            Some(Batch { rows })
+            Some(Batch { rows: out })
         })
     }
 }

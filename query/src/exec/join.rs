@@ -158,7 +158,11 @@ impl HashJoinOp {
     }
 
     /// The key of `row`, or `None` when a key value is NULL (it matches nothing).
-    fn key(exprs: &[ScalarExpr], row: &[Value], ctx: &mut ExecContext<'_>) -> Result<Option<Vec<u8>>> {
+    fn key(
+        exprs: &[ScalarExpr],
+        row: &[Value],
+        ctx: &mut ExecContext<'_>,
+    ) -> Result<Option<Vec<u8>>> {
         let mut values = Vec::with_capacity(exprs.len());
         for e in exprs {
             let v = ctx.eval(e, row)?;
@@ -272,7 +276,11 @@ impl NestedLoopJoinOp {
 impl Operator for NestedLoopJoinOp {
     fn next_batch(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<Batch>> {
         if self.inner.is_none() {
-            let rows = materialize(self.right.as_mut(), "the inner side of a nested-loop join", ctx)?;
+            let rows = materialize(
+                self.right.as_mut(),
+                "the inner side of a nested-loop join",
+                ctx,
+            )?;
             let matched = vec![false; rows.len()];
             self.inner = Some((rows, matched));
         }
@@ -286,7 +294,9 @@ impl Operator for NestedLoopJoinOp {
                 }
                 break;
             };
-            let Some((rows, matched)) = &mut self.inner else { break };
+            let Some((rows, matched)) = &mut self.inner else {
+                break;
+            };
             for l in batch.rows {
                 let mut any = false;
                 for (i, r) in rows.iter().enumerate() {

@@ -124,7 +124,10 @@ pub(super) fn row_count(
         other => {
             return Err(QueryError::new(
                 SqlState::DATATYPE_MISMATCH,
-                format!("argument of {what} must be an integer, not {}", other.type_name()),
+                format!(
+                    "argument of {what} must be an integer, not {}",
+                    other.type_name()
+                ),
             ))
         }
     };

@@ -328,6 +328,12 @@ pub fn build_node(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
             right,
             kind,
             condition,
+        }
+        | PhysicalNode::IndexNestedLoopJoin {
+            left,
+            right,
+            kind,
+            condition,
         } => Box::new(join::DependentJoinOp::new(
             build_node(left)?,
             (**right).clone(),
@@ -339,12 +345,16 @@ pub fn build_node(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
             input,
             group,
             aggregates,
-        }
-        | PhysicalNode::SortAggregate {
+        } => Box::new(aggregate::HashAggregateOp::new(
+            build_node(input)?,
+            group.clone(),
+            aggregates.clone(),
+        )),
+        PhysicalNode::SortAggregate {
             input,
             group,
             aggregates,
-        } => Box::new(aggregate::HashAggregateOp::new(
+        } => Box::new(aggregate::SortAggregateOp::new(
             build_node(input)?,
             group.clone(),
             aggregates.clone(),
@@ -418,6 +428,9 @@ pub fn width_of(node: &PhysicalNode) -> usize {
         }
         | PhysicalNode::DependentJoin {
             left, right, kind, ..
+        }
+        | PhysicalNode::IndexNestedLoopJoin {
+            left, right, kind, ..
         } => {
             if kind.left_only() {
                 width_of(left)
@@ -452,7 +465,7 @@ pub(crate) fn row_bytes(row: &[Value]) -> usize {
             _ => 0,
         })
         .sum();
-    std::mem::size_of::<Vec<Value>>() + row.len() * std::mem::size_of::<Value>() + heap
+    std::mem::size_of::<Vec<Value>>() + std::mem::size_of_val(row) + heap
 }
 
 /// The 53200 error of an operator that cannot spill and passed `work_mem`.

@@ -96,37 +96,59 @@ impl Operator for ScanOp {
         };
         let mut range = range.clone();
         if let Some(last) = last {
-            range.lower = Bound::Excluded(last.clone());
+            range = range.resume_after(last.clone());
         }
         let storage: &dyn TableRead = ctx.storage;
         let mut out = Vec::new();
         let mut last_key = None;
         let mut exhausted = true;
+        // A projected read decodes only the needed columns; they are put back at their
+        // positions in a full-width row.
+        let projection: Option<Vec<usize>> = self.needed.as_ref().map(|m| {
+            m.iter()
+                .enumerate()
+                .filter(|(_, &n)| n)
+                .map(|(i, _)| i)
+                .collect()
+        });
+        let width = self.table.columns.len();
         {
-            let mut rows: Box<dyn Iterator<Item = covet_engine::Result<_>>> = match &self.access
-            {
-                AccessPath::Index { index, .. } => Box::new(
-                    storage
-                        .index_scan(&index.name, &range)
-                        .map_err(storage_error)?,
-                ),
-                _ => Box::new(
-                    storage
-                        .scan_range(&self.table.name, &range)
-                        .map_err(storage_error)?,
-                ),
-            };
+            let mut rows: Box<dyn Iterator<Item = covet_engine::Result<_>>> =
+                match (&self.access, &projection) {
+                    (AccessPath::Index { index, .. }, Some(cols)) => Box::new(
+                        storage
+                            .index_scan_columns(&index.name, &range, cols)
+                            .map_err(storage_error)?,
+                    ),
+                    (AccessPath::Index { index, .. }, None) => Box::new(
+                        storage
+                            .index_scan(&index.name, &range)
+                            .map_err(storage_error)?,
+                    ),
+                    (_, Some(cols)) => Box::new(
+                        storage
+                            .scan_columns(&self.table.name, &range, cols)
+                            .map_err(storage_error)?,
+                    ),
+                    (_, None) => Box::new(
+                        storage
+                            .scan_range(&self.table.name, &range)
+                            .map_err(storage_error)?,
+                    ),
+                };
             for row in rows.by_ref() {
                 let row: covet_engine::table::Row = row.map_err(storage_error)?;
-                let key = self.row_key(&row.pk, &row.values);
-                let mut values = row.values;
-                if let Some(needed) = &self.needed {
-                    for (v, &n) in values.iter_mut().zip(needed) {
-                        if !n {
-                            *v = Value::Null;
+                let mut values = match &projection {
+                    Some(cols) => {
+                        let mut full = vec![Value::Null; width];
+                        for (v, &c) in row.values.into_iter().zip(cols) {
+                            full[c] = v;
                         }
+                        full
                     }
-                }
+                    None => row.values,
+                };
+                let key = self.row_key(&row.pk, &values);
                 if self.with_pk {
                     values.extend(row.pk);
                 }

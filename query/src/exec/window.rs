@@ -15,6 +15,9 @@ use crate::error::{QueryError, Result, SqlState};
 use crate::functions::{Accumulator, WindowFunctionKind};
 use crate::plan::{FrameBound, SortKey, WindowCall, WindowFunc};
 
+/// A partition's rows and, for each, its ORDER BY values.
+type PartitionRows = (Vec<Vec<Value>>, Vec<Vec<Value>>);
+
 pub(super) struct WindowOp {
     input: Option<Box<dyn Operator>>,
     functions: Vec<WindowCall>,
@@ -44,10 +47,7 @@ impl WindowOp {
     }
 
     /// Reads the next partition: rows and their ORDER BY values.
-    fn next_partition(
-        &mut self,
-        ctx: &mut ExecContext<'_>,
-    ) -> Result<Option<(Vec<Vec<Value>>, Vec<Vec<Value>>)>> {
+    fn next_partition(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<PartitionRows>> {
         let np = self.npartition();
         let Some(sorted) = &mut self.sorted else {
             return Ok(None);
@@ -66,7 +66,10 @@ impl WindowOp {
         let mut push = |(keys, row): (Vec<Value>, Vec<Value>)| -> Result<()> {
             bytes += row_bytes(&row) + row_bytes(&keys);
             if bytes > ctx.state.settings.work_mem {
-                return Err(out_of_work_mem("a window partition", ctx.state.settings.work_mem));
+                return Err(out_of_work_mem(
+                    "a window partition",
+                    ctx.state.settings.work_mem,
+                ));
             }
             orders.push(keys[np..].to_vec());
             rows.push(row);
@@ -364,11 +367,18 @@ impl Partition {
                     Some(other) => {
                         return Err(QueryError::new(
                             SqlState::DATATYPE_MISMATCH,
-                            format!("offset of lag/lead must be an integer, not {}", other.type_name()),
+                            format!(
+                                "offset of lag/lead must be an integer, not {}",
+                                other.type_name()
+                            ),
                         ))
                     }
                 };
-                let k = if kind == WindowFunctionKind::Lag { -k } else { k };
+                let k = if kind == WindowFunctionKind::Lag {
+                    -k
+                } else {
+                    k
+                };
                 let at = i as i64 + k;
                 if at >= 0 && (at as usize) < n {
                     match f.args.first() {
@@ -429,7 +439,10 @@ fn int_offset(v: &Value) -> Result<usize> {
         Value::Int(k) => Ok(*k as usize),
         other => Err(QueryError::new(
             SqlState::DATATYPE_MISMATCH,
-            format!("ROWS frame offset must be an integer, not {}", other.type_name()),
+            format!(
+                "ROWS frame offset must be an integer, not {}",
+                other.type_name()
+            ),
         )),
     }
 }
@@ -503,7 +516,11 @@ fn shift(v: &Value, offset: &Value, up: bool) -> Result<Value> {
     };
     Ok(match (v, offset) {
         (Value::Int(a), Value::Int(b)) => {
-            let r = if up { a.checked_add(*b) } else { a.checked_sub(*b) };
+            let r = if up {
+                a.checked_add(*b)
+            } else {
+                a.checked_sub(*b)
+            };
             match r {
                 Some(r) => Value::Int(r),
                 None => Value::Float(if up {

@@ -38,11 +38,8 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
             let v = evaluate(expr, row, ctx)?;
             match op {
                 UnaryOp::Neg => arith::negate(&v),
-                UnaryOp::Plus => match v {
-                    Value::Null => Ok(Value::Null),
-                    v if v.is_numeric() || matches!(v, Value::Interval(_)) => Ok(v),
-                    other => Err(ops::no_unary_operator("+", other.type_name())),
-                },
+                // The identity on every type (see COMPAT.md).
+                UnaryOp::Plus => Ok(v),
                 UnaryOp::Not => Ok(match as_bool(&v, "NOT")? {
                     None => Value::Null,
                     Some(b) => Value::Bool(!b),
@@ -382,7 +379,7 @@ pub(crate) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
 }
 
 /// `l || r`: text concatenation (either side text, the other any non-NULL value in its
-/// text form), or bytea concatenation; NULL if either is NULL.
+/// output text: a boolean is `t`/`f`), or bytea concatenation; NULL if either is NULL.
 fn concat(l: &Value, r: &Value) -> Result<Value> {
     match (l, r) {
         (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
@@ -392,8 +389,8 @@ fn concat(l: &Value, r: &Value) -> Result<Value> {
             Ok(Value::Blob(out))
         }
         (Value::Text(_), _) | (_, Value::Text(_)) => {
-            let mut s = ops::to_text(l).unwrap_or_default();
-            s.push_str(&ops::to_text(r).unwrap_or_default());
+            let mut s = ops::output_text(l).unwrap_or_default();
+            s.push_str(&ops::output_text(r).unwrap_or_default());
             Ok(Value::Text(s))
         }
         (a, b) => Err(ops::no_operator("||", a.type_name(), b.type_name())),

@@ -13,7 +13,7 @@ use covet_engine::value::{encode_key, Decimal, Interval, Value};
 
 use super::{Accumulator, AggregateFunction};
 use crate::error::{QueryError, Result, SqlState};
-use crate::ops::{self, numeric, out_of_range, to_text, ArithOp};
+use crate::ops::{self, numeric, out_of_range, output_text as to_text, ArithOp};
 use crate::types::DataType::{self, *};
 
 /// The names [`resolve_aggregate`] knows (what `is_aggregate_name` answers).

@@ -136,9 +136,16 @@ fn bounds_for(
     (b, used)
 }
 
+/// How good a key is for the conjuncts, compared lexicographically: (fixes the whole
+/// primary key, equality prefix length, has a range, unique, is the primary key).
+type Score = (bool, usize, bool, bool, bool);
+
 /// Chooses the access path for a scan of `table` with `conjuncts` (over the table row);
 /// returns it with the conjuncts it does not enforce.
-pub(super) fn choose(table: &TableInfo, conjuncts: Vec<ScalarExpr>) -> (AccessPath, Vec<ScalarExpr>) {
+pub(super) fn choose(
+    table: &TableInfo,
+    conjuncts: Vec<ScalarExpr>,
+) -> (AccessPath, Vec<ScalarExpr>) {
     let constraints: Vec<(usize, usize, Constraint)> = conjuncts
         .iter()
         .enumerate()
@@ -148,8 +155,8 @@ pub(super) fn choose(table: &TableInfo, conjuncts: Vec<ScalarExpr>) -> (AccessPa
         return (AccessPath::FullScan, conjuncts);
     }
     // (score, path, used conjuncts); a higher score wins.
-    let mut best: Option<((bool, usize, bool, bool, bool), AccessPath, Vec<usize>)> = None;
-    let mut consider = |score: (bool, usize, bool, bool, bool), path: AccessPath, used: Vec<usize>| {
+    let mut best: Option<(Score, AccessPath, Vec<usize>)> = None;
+    let mut consider = |score: Score, path: AccessPath, used: Vec<usize>| {
         if used.is_empty() {
             return;
         }
@@ -160,13 +167,7 @@ pub(super) fn choose(table: &TableInfo, conjuncts: Vec<ScalarExpr>) -> (AccessPa
     if let Some(pk) = &table.primary_key {
         let key: Vec<(usize, bool)> = pk.iter().map(|&c| (c, false)).collect();
         let (b, used) = bounds_for(&key, &constraints);
-        let score = (
-            b.is_point(),
-            b.eq.len(),
-            !b.is_equality(),
-            true,
-            true,
-        );
+        let score = (b.is_point(), b.eq.len(), !b.is_equality(), true, true);
         consider(score, AccessPath::PrimaryKey(b), used);
     }
     for index in &table.indexes {
@@ -176,7 +177,13 @@ pub(super) fn choose(table: &TableInfo, conjuncts: Vec<ScalarExpr>) -> (AccessPa
             .map(|&(c, o)| (c, o == covet_engine::value::SortOrder::Desc))
             .collect();
         let (b, used) = bounds_for(&key, &constraints);
-        let score = (false, b.eq.len(), !b.is_equality(), index.unique && b.is_point(), false);
+        let score = (
+            false,
+            b.eq.len(),
+            !b.is_equality(),
+            index.unique && b.is_point(),
+            false,
+        );
         consider(
             score,
             AccessPath::Index {

@@ -358,7 +358,9 @@ impl LogicalPlan {
     /// The inputs of this node.
     pub fn inputs(&self) -> Vec<&LogicalPlan> {
         match self {
-            LogicalPlan::Scan { .. } | LogicalPlan::Values { .. } | LogicalPlan::WorkTable { .. } => {
+            LogicalPlan::Scan { .. }
+            | LogicalPlan::Values { .. }
+            | LogicalPlan::WorkTable { .. } => {
                 vec![]
             }
             LogicalPlan::Filter { input, .. }

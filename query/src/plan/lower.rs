@@ -74,11 +74,22 @@ pub(super) fn lower(plan: LogicalPlan) -> Result<PhysicalNode> {
             input,
             group,
             aggregates,
-        } => PhysicalNode::HashAggregate {
-            input: b(input)?,
-            group,
-            aggregates,
-        },
+        } => {
+            let input = b(input)?;
+            if grouped_input(&input, &group) {
+                PhysicalNode::SortAggregate {
+                    input,
+                    group,
+                    aggregates,
+                }
+            } else {
+                PhysicalNode::HashAggregate {
+                    input,
+                    group,
+                    aggregates,
+                }
+            }
+        }
         LogicalPlan::Window { input, functions } => PhysicalNode::Window {
             input: b(input)?,
             functions,
@@ -131,6 +142,40 @@ pub(super) fn lower(plan: LogicalPlan) -> Result<PhysicalNode> {
         },
         LogicalPlan::WorkTable { id, width } => PhysicalNode::WorkTable { id, width },
     })
+}
+
+/// Whether `input` yields rows grouped by `group`: a scan in the order of a key (the
+/// primary key, or the index it reads through) whose leading columns are exactly the
+/// group keys, in any order, or any scan when the group keys include the whole primary
+/// key. Equal keys are then adjacent.
+fn grouped_input(input: &PhysicalNode, group: &[ScalarExpr]) -> bool {
+    if group.is_empty() {
+        return false;
+    }
+    let PhysicalNode::Scan { table, access, .. } = input else {
+        return false;
+    };
+    let key: Vec<usize> = match access {
+        AccessPath::FullScan | AccessPath::PrimaryKey(_) => match &table.primary_key {
+            Some(pk) => pk.clone(),
+            None => return false,
+        },
+        AccessPath::Index { index, .. } => index.columns.iter().map(|&(c, _)| c).collect(),
+    };
+    let mut cols = Vec::with_capacity(group.len());
+    for g in group {
+        match g {
+            ScalarExpr::Column(c) if !cols.contains(c) => cols.push(*c),
+            _ => return false,
+        }
+    }
+    let prefix = cols.len() <= key.len() && key[..cols.len()].iter().all(|k| cols.contains(k));
+    // Grouping by the whole primary key (and more): every row is its own group.
+    let unique = table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.iter().all(|k| cols.contains(k)));
+    prefix || unique
 }
 
 fn literal_count(e: &ScalarExpr) -> Option<u64> {
@@ -191,7 +236,15 @@ fn lower_join(
             None => residual.push(c),
         }
     }
-    let (left, right) = (Box::new(lower(left)?), Box::new(lower(right)?));
+    let left = lower(left)?;
+    if !left_keys.is_empty() && few_rows(&left) {
+        if let Some(node) =
+            index_nested_loop(&left, &right, kind, &left_keys, &right_keys, &residual)
+        {
+            return Ok(node);
+        }
+    }
+    let (left, right) = (Box::new(left), Box::new(lower(right)?));
     Ok(if left_keys.is_empty() {
         PhysicalNode::NestedLoopJoin {
             left,
@@ -208,6 +261,121 @@ fn lower_join(
             right_keys,
             residual: conjoin(residual),
         }
+    })
+}
+
+/// Whether a node yields few rows without statistics to say so: an equality seek,
+/// literal rows, a small literal LIMIT, or a filter, projection or index nested loop
+/// over one of those. (The cost-based optimizer replaces this rule.)
+fn few_rows(n: &PhysicalNode) -> bool {
+    match n {
+        PhysicalNode::Scan { access, .. } => match access {
+            AccessPath::PrimaryKey(b) | AccessPath::Index { bounds: b, .. } => b.is_equality(),
+            AccessPath::FullScan => false,
+        },
+        PhysicalNode::Values { rows, .. } => rows.len() <= 1000,
+        PhysicalNode::Limit { limit: Some(l), .. } | PhysicalNode::TopN { limit: l, .. } => {
+            literal_count(l).is_some_and(|n| n <= 1000)
+        }
+        PhysicalNode::Filter { input, .. } | PhysicalNode::Project { input, .. } => few_rows(input),
+        PhysicalNode::IndexNestedLoopJoin { left, .. } => few_rows(left),
+        _ => false,
+    }
+}
+
+/// `expr` over the left row, as seen from a right side run per left row: its columns
+/// become depth-1 outer columns. `None` when it reads outer columns or subqueries
+/// itself (their depths would change).
+fn as_outer(expr: &ScalarExpr) -> Option<ScalarExpr> {
+    if super::has_outer_column(expr) || super::has_subquery(expr) {
+        return None;
+    }
+    Some(outer_columns(expr.clone()))
+}
+
+fn outer_columns(mut e: ScalarExpr) -> ScalarExpr {
+    if let ScalarExpr::Column(i) = e {
+        return ScalarExpr::OuterColumn { depth: 1, index: i };
+    }
+    e.for_each_child_mut(&mut |c| {
+        *c = outer_columns(std::mem::replace(c, ScalarExpr::Literal(Value::Null)))
+    });
+    e
+}
+
+/// An index nested-loop join when the right side is a table scan with a key the join's
+/// equalities can seek on.
+fn index_nested_loop(
+    left: &PhysicalNode,
+    right: &LogicalPlan,
+    kind: JoinKind,
+    left_keys: &[ScalarExpr],
+    right_keys: &[ScalarExpr],
+    residual: &[ScalarExpr],
+) -> Option<PhysicalNode> {
+    if !matches!(
+        kind,
+        JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti
+    ) {
+        return None;
+    }
+    let (table, alias, with_pk, filter) = match right {
+        LogicalPlan::Scan {
+            table,
+            alias,
+            with_pk,
+        } => (table, alias, *with_pk, None),
+        LogicalPlan::Filter { input, predicate } => match &**input {
+            LogicalPlan::Scan {
+                table,
+                alias,
+                with_pk,
+            } => (table, alias, *with_pk, Some(predicate)),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let mut conjuncts = Vec::new();
+    if let Some(f) = filter {
+        if super::has_outer_column(f) || super::has_subquery(f) {
+            return None;
+        }
+        split_conjuncts(f.clone(), &mut conjuncts);
+    }
+    let mut seek_conjuncts = 0;
+    for (l, r) in left_keys.iter().zip(right_keys) {
+        let (ScalarExpr::Column(c), Some(outer)) = (r, as_outer(l)) else {
+            return None;
+        };
+        conjuncts.push(ScalarExpr::Binary {
+            op: BinaryOp::Eq,
+            left: Box::new(ScalarExpr::Column(*c)),
+            right: Box::new(outer),
+        });
+        seek_conjuncts += 1;
+    }
+    let (access, rest) = access::choose(table, conjuncts);
+    let seeks_by_left = match &access {
+        AccessPath::PrimaryKey(b) | AccessPath::Index { bounds: b, .. } => {
+            b.eq.iter().any(super::has_outer_column)
+        }
+        AccessPath::FullScan => false,
+    };
+    if !seeks_by_left || seek_conjuncts == 0 {
+        return None;
+    }
+    Some(PhysicalNode::IndexNestedLoopJoin {
+        left: Box::new(left.clone()),
+        right: Box::new(PhysicalNode::Scan {
+            table: table.clone(),
+            alias: alias.clone(),
+            access,
+            with_pk,
+            needed: None,
+            filter: conjoin(rest),
+        }),
+        kind,
+        condition: conjoin(residual.to_vec()),
     })
 }
 

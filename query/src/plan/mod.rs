@@ -24,8 +24,8 @@ mod prune;
 mod pushdown;
 
 pub use logical::{
-    AggregateCall, FrameBound, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall,
-    WindowFrame, WindowFunc,
+    AggregateCall, FrameBound, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall, WindowFrame,
+    WindowFunc,
 };
 pub use physical::{AccessPath, KeyBounds, PhysicalNode, PhysicalPlan, SubqueryPlan};
 

@@ -83,6 +83,9 @@ pub enum AccessPath {
 }
 
 /// A physical operator.
+// Plans are built once per statement and walked once to build operators: a large scan
+// variant costs nothing that boxing its access path would save.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum PhysicalNode {
     /// A table read through an access path, with the residual filter applied to each
@@ -163,6 +166,19 @@ pub enum PhysicalNode {
         /// The condition (absent: TRUE).
         condition: Option<ScalarExpr>,
     },
+    /// An index nested-loop join: for each left row, the right side (a scan whose
+    /// access path seeks by the left row's values, read as depth-1 outer columns) runs
+    /// again. Executed as a dependent join.
+    IndexNestedLoopJoin {
+        /// The outer side.
+        left: Box<PhysicalNode>,
+        /// The inner side: a seeking scan.
+        right: Box<PhysicalNode>,
+        /// Inner, Left, Semi or Anti.
+        kind: JoinKind,
+        /// The rest of the join condition (over left ++ right).
+        condition: Option<ScalarExpr>,
+    },
     /// Hash aggregation: output group keys ++ aggregate results.
     HashAggregate {
         /// The input.
@@ -172,8 +188,8 @@ pub enum PhysicalNode {
         /// Aggregate calls.
         aggregates: Vec<AggregateCall>,
     },
-    /// Sort aggregation over input already ordered by the group keys (used when there
-    /// is exactly one group: no group keys).
+    /// Sort aggregation over input already grouped by the group keys (a scan in the
+    /// order of a key whose leading columns are the group keys): one group in memory.
     SortAggregate {
         /// The input.
         input: Box<PhysicalNode>,
@@ -271,6 +287,7 @@ impl PhysicalNode {
             PhysicalNode::HashJoin { left, right, .. }
             | PhysicalNode::NestedLoopJoin { left, right, .. }
             | PhysicalNode::DependentJoin { left, right, .. }
+            | PhysicalNode::IndexNestedLoopJoin { left, right, .. }
             | PhysicalNode::SetOp { left, right, .. } => vec![left, right],
             PhysicalNode::RecursiveCte { base, step, .. } => vec![base, step],
         }

@@ -133,7 +133,8 @@ fn prune(node: &mut PhysicalNode, needed: &Needed) {
             prune(left, &l);
             prune(right, &r);
         }
-        PhysicalNode::DependentJoin { left, right, .. } => {
+        PhysicalNode::DependentJoin { left, right, .. }
+        | PhysicalNode::IndexNestedLoopJoin { left, right, .. } => {
             prune(left, &None);
             prune(right, &None);
         }
@@ -157,19 +158,28 @@ fn prune(node: &mut PhysicalNode, needed: &Needed) {
         }
         PhysicalNode::Window { input, functions } => {
             let w = width_of(input);
-            let mut n = needed
-                .as_ref()
-                .map(|n| n.iter().copied().filter(|&i| i < w).collect::<BTreeSet<_>>());
+            let mut n = needed.as_ref().map(|n| {
+                n.iter()
+                    .copied()
+                    .filter(|&i| i < w)
+                    .collect::<BTreeSet<_>>()
+            });
             if let Some(set) = &mut n {
                 for f in functions.iter() {
-                    for e in f.args.iter().chain(f.filter.iter()).chain(f.partition_by.iter()) {
+                    for e in f
+                        .args
+                        .iter()
+                        .chain(f.filter.iter())
+                        .chain(f.partition_by.iter())
+                    {
                         add(set, e);
                     }
                     for k in &f.order_by {
                         add(set, &k.expr);
                     }
                     for b in [&f.frame.start, &f.frame.end] {
-                        if let super::FrameBound::Preceding(e) | super::FrameBound::Following(e) = b {
+                        if let super::FrameBound::Preceding(e) | super::FrameBound::Following(e) = b
+                        {
                             add(set, e);
                         }
                     }

@@ -187,7 +187,8 @@ fn push_conjuncts(input: LogicalPlan, conjuncts: Vec<ScalarExpr>) -> LogicalPlan
             let (mut below, mut above) = (Vec::new(), Vec::new());
             for c in conjuncts {
                 let cols = columns_of(&c);
-                let on_keys = !group.is_empty() && !cols.is_empty() && cols.iter().all(|&i| i < group.len());
+                let on_keys =
+                    !group.is_empty() && !cols.is_empty() && cols.iter().all(|&i| i < group.len());
                 match (on_keys && movable(&c))
                     .then(|| substitute(&c, &group))
                     .flatten()

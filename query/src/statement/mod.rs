@@ -41,13 +41,33 @@ pub(crate) enum Kind {
     Write,
     /// VACUUM (its own transaction, outside blocks only).
     Vacuum,
+    /// REINDEX (covet's indexes never need rebuilding: it checks the name and does
+    /// nothing). sqlparser has no REINDEX: the target is in `PreparedInner::reindex`.
+    Reindex,
+}
+
+/// What REINDEX names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReindexTarget {
+    /// Bare REINDEX (SQLite): every index.
+    All,
+    /// `REINDEX TABLE t`.
+    Table(String),
+    /// `REINDEX INDEX i`.
+    Index(String),
+    /// SQLite's `REINDEX name`: a table or an index.
+    Either(String),
 }
 
 /// A prepared statement's state (shared by the clones of a [`Prepared`](crate::Prepared)
 /// and by the plan cache).
 pub(crate) struct PreparedInner {
     pub sql: String,
+    /// The statement (for REINDEX, which sqlparser does not parse, an empty COMMIT
+    /// that nothing reads: the kind decides).
     pub ast: Statement,
+    /// REINDEX's target.
+    pub reindex: Option<ReindexTarget>,
     pub kind: Kind,
     pub columns: Vec<Column>,
     pub param_types: Vec<DataType>,
@@ -171,7 +191,58 @@ fn count_params(sql: &str) -> Result<usize> {
 }
 
 /// Prepares one statement for `session`.
+/// REINDEX [TABLE | INDEX] [name], if `sql` is one.
+fn parse_reindex(sql: &str) -> Result<Option<ReindexTarget>> {
+    if !starts_with_words(sql, &["reindex"]) {
+        return Ok(None);
+    }
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize()
+        .map_err(|e| QueryError::syntax(e.to_string()))?;
+    let words: Vec<String> = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::SemiColon))
+        .skip(1)
+        .map(|t| match t {
+            Token::Word(w) => Ok(names::ident(&sqlparser::ast::Ident {
+                value: w.value.clone(),
+                quote_style: w.quote_style,
+                span: sqlparser::tokenizer::Span::empty(),
+            })),
+            other => Err(QueryError::syntax(format!(
+                "syntax error at or near \"{other}\" in REINDEX"
+            ))),
+        })
+        .collect::<Result<_>>()?;
+    let kind = |w: &str| {
+        tokens.iter().any(|t| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w)))
+    };
+    Ok(Some(match words.as_slice() {
+        [] => ReindexTarget::All,
+        [name] => ReindexTarget::Either(name.clone()),
+        [_, name] if kind("table") => ReindexTarget::Table(name.clone()),
+        [_, name] if kind("index") => ReindexTarget::Index(name.clone()),
+        _ => return Err(QueryError::unsupported(format!("REINDEX form {sql}"))),
+    }))
+}
+
 pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner> {
+    if let Some(target) = parse_reindex(sql)? {
+        return Ok(PreparedInner {
+            sql: sql.to_string(),
+            ast: Statement::Commit {
+                chain: false,
+                end: false,
+                modifier: None,
+            },
+            reindex: Some(target),
+            kind: Kind::Reindex,
+            columns: Vec::new(),
+            param_types: Vec::new(),
+            returns_rows: false,
+            plan: query::PlanSlot::default(),
+        });
+    }
     let ast = parse_one(sql)?;
     let kind = classify(&ast)?;
     let mut param_types = vec![DataType::Unknown; count_params(sql)?];
@@ -186,6 +257,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             sql: sql.to_string(),
             columns: plan.columns.clone(),
             ast,
+            reindex: None,
             kind,
             param_types,
             returns_rows: true,
@@ -212,6 +284,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
     Ok(PreparedInner {
         sql: sql.to_string(),
         ast,
+        reindex: None,
         kind,
         columns,
         param_types,
@@ -296,6 +369,11 @@ fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<
     match stmt.kind {
         Kind::Control => control::run(session, &stmt.ast),
         Kind::Setting => utility::run_setting(session, &stmt.ast),
+        Kind::Reindex => {
+            let reader = session.txn.reader()?;
+            reader.with_tables(|t| utility::reindex(t, stmt.reindex.as_ref()))?;
+            Ok(done("REINDEX", None))
+        }
         Kind::Vacuum => {
             session.txn.vacuum()?;
             Ok(done("VACUUM", None))
@@ -421,11 +499,15 @@ fn write_in_scope(
     params: &[Value],
 ) -> Result<Outcome> {
     let now = crate::dml::now_micros();
-    let catalog = match &stmt.ast {
-        Statement::Update(_) | Statement::Delete(_) => {
-            Some(query::catalog(session.engine(), &session.txn.write_reader())?.0)
-        }
-        _ => None,
+    let needs_catalog = match &stmt.ast {
+        Statement::Update(_) | Statement::Delete(_) => true,
+        Statement::Insert(i) => crate::dml::has_query_source(i),
+        Statement::CreateTable(ct) => ct.query.is_some(),
+        _ => false,
+    };
+    let catalog = match needs_catalog {
+        true => Some(query::catalog(session.engine(), &session.txn.write_reader())?.0),
+        false => None,
     };
     let work_mem = session.work_mem();
     session.txn.with_write(|w| {
@@ -444,7 +526,12 @@ fn write_in_scope(
             }
         }
         let dml = match (&stmt.ast, &catalog) {
-            (Statement::Insert(i), _) => crate::dml::insert(w, i, params, &mut param_types, now)?,
+            (Statement::Insert(i), c) => {
+                crate::dml::insert(w, i, c.as_deref(), params, &mut param_types, now, work_mem)?
+            }
+            (Statement::CreateTable(ct), Some(c)) if ct.query.is_some() => {
+                return crate::ddl::create_table_as(w, ct, c, params, work_mem)
+            }
             (Statement::Update(u), Some(c)) => {
                 crate::dml::update(w, u, &env(c, params, now, work_mem), &mut param_types)?
             }

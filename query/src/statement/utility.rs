@@ -146,3 +146,23 @@ pub(super) fn analyze(
     }
     Ok(done("ANALYZE", None))
 }
+
+/// REINDEX: checks that the table or index named exists (42P01 / 42704); covet's
+/// indexes are maintained with every change and never need rebuilding.
+pub(super) fn reindex(
+    t: &dyn covet_engine::table::TableRead,
+    target: Option<&super::ReindexTarget>,
+) -> Result<()> {
+    use super::ReindexTarget as R;
+    match target {
+        None | Some(R::All) => Ok(()),
+        Some(R::Table(name)) if t.table_exists(name)? => Ok(()),
+        Some(R::Table(name)) => Err(crate::ddl::undefined_table(name)),
+        Some(R::Index(name)) if t.index_exists(name)? => Ok(()),
+        Some(R::Either(name)) if t.table_exists(name)? || t.index_exists(name)? => Ok(()),
+        Some(R::Index(name) | R::Either(name)) => Err(QueryError::new(
+            crate::SqlState::UNDEFINED_OBJECT,
+            format!("index \"{name}\" does not exist"),
+        )),
+    }
+}

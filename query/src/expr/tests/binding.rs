@@ -4,6 +4,7 @@ use covet_engine::value::{SqlType, Value};
 
 use super::*;
 use crate::expr::{bind_condition, bind_expr_as, fold_constants, ScalarExpr};
+use sqlparser::parser::Parser;
 
 #[test]
 fn literal_types() {
@@ -90,6 +91,11 @@ fn operator_types_and_mismatches() {
     );
     assert_eq!(bind("NOT a").unwrap_err().code, SqlState::DATATYPE_MISMATCH);
     assert_eq!(bind("-c").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
+    // Unary plus is the identity on any type, as in SQLite.
+    assert_eq!(type_of("+ + c"), DataType::Text);
+    assert_eq!(val("+ + c"), txt("hello"));
+    assert_eq!(type_of("+'x'"), DataType::Text);
+    assert_eq!(val("NOT + + c IS NOT NULL"), Value::Bool(false));
     assert_eq!(
         bind("c LIKE 1").unwrap_err().code,
         SqlState::UNDEFINED_FUNCTION
@@ -295,8 +301,8 @@ fn exotic_syntax_is_unsupported() {
         "ARRAY[1, 2]",
         "(1, 2)",
         "c SIMILAR TO 'x'",
-        "ts AT TIME ZONE 'UTC'",
-        "c COLLATE \"C\"",
+        "ts AT TIME ZONE 'Europe/Paris'",
+        "c COLLATE \"de_DE\"",
         "a = ANY(ARRAY[1])",
     ] {
         assert_eq!(
@@ -332,4 +338,39 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         fold_constants(bind(&sql).unwrap().0),
         ScalarExpr::Literal(int(250))
     );
+}
+
+#[test]
+fn utc_time_zone_and_byte_collations() {
+    assert_eq!(type_of("ts AT TIME ZONE 'UTC'"), DataType::TimestampTz);
+    assert_eq!(text("ts AT TIME ZONE 'UTC'"), "2024-02-29 13:45:00+00");
+    assert_eq!(type_of("now() AT TIME ZONE 'utc'"), DataType::Timestamp);
+    assert_eq!(
+        text("TIMESTAMPTZ '2024-01-01 10:00:00+02' AT TIME ZONE 'GMT'"),
+        "2024-01-01 08:00:00"
+    );
+    assert_eq!(
+        bind("a AT TIME ZONE 'UTC'").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(val("c COLLATE \"C\" < 'z'"), Value::Bool(true));
+    assert_eq!(type_of("c COLLATE \"default\""), DataType::Text);
+}
+
+#[test]
+fn mysql_div_is_integer_division() {
+    use sqlparser::dialect::MySqlDialect;
+    let stmts = Parser::parse_sql(&MySqlDialect {}, "SELECT -7 DIV 2").unwrap();
+    let ast::Statement::Query(q) = &stmts[0] else {
+        panic!("not a query")
+    };
+    let ast::SetExpr::Select(s) = q.body.as_ref() else {
+        panic!("not a select")
+    };
+    let ast::SelectItem::UnnamedExpr(e) = &s.projection[0] else {
+        panic!("not an expression")
+    };
+    let (e, t) = bind_expr(e, &mut TestScope::default()).unwrap();
+    assert_eq!(t, DataType::Int);
+    assert_eq!(evaluate(&e, &[], &mut TestContext::new()).unwrap(), int(-3));
 }

@@ -1,0 +1,170 @@
+//! EXPLAIN shows the access path the planner chose, and the plan's shape.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn primary_key_seek_index_seek_and_full_scan() {
+    let db = db();
+    assert_eq!(
+        explain_sql(&db, "SELECT c FROM t WHERE a = 1"),
+        vec!["Project: t.c", "  Primary Key Seek on t: a = 1"]
+    );
+    assert_eq!(
+        explain_sql(&db, "SELECT a FROM t WHERE b = $1"),
+        vec!["Project: t.a", "  Index Seek on t(b) using idx_t_b: b = $1"]
+    );
+    assert_eq!(
+        explain_sql(&db, "SELECT a FROM t WHERE c = 'x'"),
+        vec!["Project: t.a", "  Seq Scan on t (filter: c = 'x')"]
+    );
+    assert_eq!(
+        explain_sql(&db, "SELECT a FROM t WHERE a > 1 AND a <= 4 AND c = 'x'"),
+        vec![
+            "Project: t.a",
+            "  Primary Key Range Scan on t: a > 1 AND a <= 4 (filter: c = 'x')"
+        ]
+    );
+    assert_eq!(
+        explain_sql(&db, "SELECT a FROM t WHERE b BETWEEN 15 AND 25"),
+        vec![
+            "Project: t.a",
+            "  Index Range Scan on t(b) using idx_t_b: b >= 15 AND b <= 25"
+        ]
+    );
+    // A point lookup on the primary key wins over an index equality.
+    assert_eq!(
+        explain_sql(&db, "SELECT a FROM t WHERE b = 20 AND a = 4"),
+        vec![
+            "Project: t.a",
+            "  Primary Key Seek on t: a = 4 (filter: b = 20)"
+        ]
+    );
+}
+
+#[test]
+fn seeks_return_the_rows_a_scan_would() {
+    let db = db();
+    assert_eq!(
+        rows(&db, "SELECT a FROM t WHERE b = 20 ORDER BY a"),
+        vec![vec![i(2)], vec![i(4)]]
+    );
+    // Range scans never return NULL keys.
+    assert_eq!(
+        rows(&db, "SELECT a FROM t WHERE b < 25 ORDER BY a"),
+        vec![vec![i(1)], vec![i(2)], vec![i(4)]]
+    );
+    assert_eq!(rows(&db, "SELECT a FROM t WHERE b >= 30"), vec![vec![i(5)]]);
+    assert_eq!(
+        rows(&db, "SELECT a FROM t WHERE b = NULL"),
+        Vec::<Vec<_>>::new()
+    );
+    assert_eq!(
+        rows(&db, "SELECT a FROM t WHERE a >= 4 ORDER BY a"),
+        vec![vec![i(4)], vec![i(5)]]
+    );
+    // A float bound on an integer key compares numerically.
+    assert_eq!(
+        rows(&db, "SELECT a FROM t WHERE a < 2.5 ORDER BY a"),
+        vec![vec![i(1)], vec![i(2)]]
+    );
+}
+
+#[test]
+fn joins_pushdown_and_top_n() {
+    let db = db();
+    assert_eq!(
+        explain_sql(
+            &db,
+            "SELECT t.a, u.v FROM t JOIN u ON t.a = u.t_a WHERE u.v <> 'x' AND t.b > 5 ORDER BY t.a LIMIT 3"
+        ),
+        vec![
+            "Top-N: 3 by t.a ASC",
+            "  Project: t.a, u.v",
+            "    Hash Join (Inner): t.a = u.t_a",
+            "      Index Range Scan on t(b) using idx_t_b: b > 5",
+            "      Seq Scan on u (filter: v <> 'x')",
+        ]
+    );
+    assert_eq!(
+        explain_sql(&db, "SELECT count(*) FROM t JOIN u ON t.a < u.t_a"),
+        vec![
+            "Project: count(*)",
+            "  Hash Aggregate: count(*)",
+            "    Nested Loop Join (Inner): t.a < u.t_a",
+            "      Seq Scan on t",
+            "      Seq Scan on u",
+        ]
+    );
+}
+
+#[test]
+fn index_nested_loop_join_when_the_outer_side_is_a_seek() {
+    let db = db();
+    let sql = "SELECT t.a, u.v FROM t JOIN u ON u.id = t.b / 10 WHERE t.a = 2";
+    assert_eq!(
+        explain_sql(&db, sql),
+        vec![
+            "Project: t.a, u.v",
+            "  Index Nested Loop Join (Inner)",
+            "    Primary Key Seek on t: a = 2",
+            "    Primary Key Seek on u: id = outer1.#1 / 10",
+        ]
+    );
+    assert_eq!(rows(&db, sql), vec![vec![i(2), t("uno")]]);
+    // LEFT: a NULL key seeks nothing and pads the row.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT t.a, u.v FROM t LEFT JOIN u ON u.id = t.b WHERE t.a = 3"
+        ),
+        vec![vec![i(3), N]]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT t.a, u.v FROM t LEFT JOIN u ON u.id = t.b / 10 AND u.v <> 'uno' WHERE t.a = 2"
+        ),
+        vec![vec![i(2), N]]
+    );
+    // An index on the inner side serves too.
+    let sql = "SELECT u.id, t.a FROM u JOIN t ON t.b = u.id * 10 WHERE u.id = 2 ORDER BY t.a";
+    assert!(explain_sql(&db, sql)
+        .iter()
+        .any(|l| l.contains("Index Seek on t(b) using idx_t_b")));
+    assert_eq!(rows(&db, sql), vec![vec![i(2), i(2)], vec![i(2), i(4)]]);
+}
+
+#[test]
+fn sort_aggregate_over_a_scan_in_group_key_order() {
+    let db = db();
+    let sql = "SELECT b, count(*) FROM t WHERE b > 0 GROUP BY b";
+    assert_eq!(
+        explain_sql(&db, sql),
+        vec![
+            "Project: t.b, count(*)",
+            "  Sort Aggregate: group by t.b; count(*)",
+            "    Index Range Scan on t(b) using idx_t_b: b > 0",
+        ]
+    );
+    assert_eq!(
+        rows(&db, sql),
+        vec![vec![i(10), i(1)], vec![i(20), i(2)], vec![i(30), i(1)]]
+    );
+    assert!(explain_sql(&db, "SELECT a, sum(b) FROM t GROUP BY a")
+        .iter()
+        .any(|l| l.starts_with("  Sort Aggregate")));
+    assert_eq!(
+        rows(&db, "SELECT a, sum(b) FROM t WHERE a >= 4 GROUP BY a"),
+        vec![vec![i(4), i(20)], vec![i(5), i(30)]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT a, count(*) FROM t WHERE a > 9 GROUP BY a"),
+        Vec::<Vec<_>>::new()
+    );
+    // Not in key order: hashing.
+    assert!(explain_sql(&db, "SELECT c, count(*) FROM t GROUP BY c")
+        .iter()
+        .any(|l| l.starts_with("  Hash Aggregate")));
+}
