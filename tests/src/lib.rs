@@ -694,3 +694,4 @@ pub fn spilling_state(c: u64) -> Model {
 
 pub mod differential;
 pub mod fuzz_logic;
+pub mod slt;

@@ -95,6 +95,50 @@ enum Source {
     Query(PhysicalPlan),
 }
 
+/// The RETURNING columns of `ins` and its parameter types, bound against `catalog`
+/// without running it (for a prepared statement's description).
+pub(crate) fn describe_insert(
+    ins: &Insert,
+    catalog: &Catalog,
+    param_types: &mut Vec<DataType>,
+) -> Result<Vec<crate::session::Column>> {
+    let TableObject::TableName(name) = &ins.table else {
+        return Err(QueryError::unsupported("INSERT INTO a table function"));
+    };
+    let table = names::object(name)?;
+    let info = catalog
+        .table(&table)
+        .ok_or_else(|| undefined_table(&table))?;
+    let schema = info.schema.clone();
+    let positions = target_positions(&schema, ins)?;
+    match &ins.source {
+        Some(q) if plain_values(q).is_none() => {
+            let (_, types) = crate::statement::query::plan(q, catalog)?;
+            merge_params(param_types, &types);
+        }
+        _ => {
+            bind_rows(ins, &schema, &positions, param_types)?;
+        }
+    }
+    let alias = ins
+        .table_alias
+        .as_ref()
+        .map(|a| names::ident(&a.alias))
+        .unwrap_or_else(|| table.clone());
+    let target = Relation {
+        name: alias,
+        columns: schema
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.ty))
+            .collect(),
+    };
+    Ok(match &ins.returning {
+        Some(items) => Returning::bind(items, std::slice::from_ref(&target), param_types)?.columns,
+        None => Vec::new(),
+    })
+}
+
 pub(crate) fn insert(
     w: &mut TableWriter<'_>,
     ins: &Insert,

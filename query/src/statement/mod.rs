@@ -120,6 +120,13 @@ impl PlanCache {
     }
 }
 
+/// sqlparser's recursion limit. Its default, 50, counts several levels per nested
+/// parenthesis and refuses a WHERE clause of 20-odd nested parentheses (the SQLite
+/// corpus has 28), far below the expression layer's own bound of 256 levels (54001).
+/// 200 still parses, binds and runs within a 2 MiB thread stack (sql-slt's
+/// tests/tests/parser_depth.rs checks it).
+const PARSER_RECURSION_LIMIT: usize = 200;
+
 /// Parses `sql` as exactly one statement (42601 for none, several, or bad syntax).
 pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
     if starts_with_words(sql, &["create", "trigger"])
@@ -141,7 +148,10 @@ pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
     } else {
         sql
     };
-    let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, text)
+    let mut stmts = Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(PARSER_RECURSION_LIMIT)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_statements())
         .map_err(|e| QueryError::syntax(parser_message(e)))?;
     match stmts.len() {
         1 => Ok(stmts.remove(0)),
@@ -267,6 +277,38 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             }),
         });
     }
+    if let Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) = &ast {
+        // Bound once here for the statement's description (RETURNING columns and
+        // parameter types); bound again at each execution, against the schema then.
+        let reader = session.txn.peek_reader()?;
+        let (catalog, _) = query::catalog(session.engine(), &reader)?;
+        let columns = match &ast {
+            Statement::Insert(i) => crate::dml::describe_insert(i, &catalog, &mut param_types)?,
+            Statement::Update(u) => {
+                crate::dml::bind_update(u, &catalog, &mut param_types)?.columns()
+            }
+            Statement::Delete(d) => {
+                crate::dml::bind_delete(d, &catalog, &mut param_types)?.columns()
+            }
+            _ => Vec::new(),
+        };
+        let returns_rows = match &ast {
+            Statement::Insert(i) => i.returning.is_some(),
+            Statement::Update(u) => u.returning.is_some(),
+            Statement::Delete(d) => d.returning.is_some(),
+            _ => false,
+        };
+        return Ok(PreparedInner {
+            sql: sql.to_string(),
+            ast,
+            reindex: None,
+            kind,
+            columns,
+            param_types,
+            returns_rows,
+            plan: query::PlanSlot::default(),
+        });
+    }
     let (columns, returns_rows) = match (&ast, kind) {
         (Statement::Explain { .. }, _) => (
             vec![Column {
@@ -276,9 +318,6 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             true,
         ),
         (Statement::ShowVariable { variable }, _) => (utility::show_columns(variable), true),
-        (Statement::Insert(i), _) => (Vec::new(), i.returning.is_some()),
-        (Statement::Update(u), _) => (Vec::new(), u.returning.is_some()),
-        (Statement::Delete(d), _) => (Vec::new(), d.returning.is_some()),
         _ => (Vec::new(), false),
     };
     Ok(PreparedInner {

@@ -374,3 +374,59 @@ fn mysql_div_is_integer_division() {
     assert_eq!(t, DataType::Int);
     assert_eq!(evaluate(&e, &[], &mut TestContext::new()).unwrap(), int(-3));
 }
+
+#[test]
+fn type_names_map_to_column_types() {
+    let sql_type = |sql: &str| {
+        let ast::Expr::Cast { data_type, .. } = parse(&format!("NULL::{sql}")) else {
+            panic!("{sql}")
+        };
+        crate::expr::sql_type_from_ast(&data_type)
+    };
+    assert_eq!(sql_type("varchar(10)").unwrap(), SqlType::Varchar(10));
+    assert_eq!(sql_type("character varying").unwrap(), SqlType::Text);
+    assert_eq!(sql_type("char").unwrap(), SqlType::Char(1));
+    assert_eq!(
+        sql_type("numeric(10,2)").unwrap(),
+        SqlType::Decimal {
+            precision: Some(10),
+            scale: Some(2)
+        }
+    );
+    assert_eq!(
+        sql_type("decimal").unwrap(),
+        SqlType::Decimal {
+            precision: None,
+            scale: None
+        }
+    );
+    assert_eq!(sql_type("int8").unwrap(), SqlType::BigInt);
+    assert_eq!(sql_type("int").unwrap(), SqlType::Integer);
+    assert_eq!(sql_type("smallint").unwrap(), SqlType::SmallInt);
+    assert_eq!(sql_type("real").unwrap(), SqlType::Real);
+    assert_eq!(sql_type("float").unwrap(), SqlType::Double);
+    assert_eq!(sql_type("double precision").unwrap(), SqlType::Double);
+    assert_eq!(sql_type("timestamptz").unwrap(), SqlType::TimestampTz);
+    assert_eq!(
+        sql_type("timestamp with time zone").unwrap(),
+        SqlType::TimestampTz
+    );
+    assert_eq!(sql_type("timestamp").unwrap(), SqlType::Timestamp);
+    assert_eq!(sql_type("bytea").unwrap(), SqlType::Blob);
+    assert_eq!(sql_type("jsonb").unwrap(), SqlType::Json);
+    assert_eq!(sql_type("uuid").unwrap(), SqlType::Uuid);
+    assert_eq!(sql_type("boolean").unwrap(), SqlType::Boolean);
+    assert_eq!(
+        sql_type("numeric(50)").unwrap_err().code,
+        SqlState::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(
+        sql_type("numeric(5,6)").unwrap_err().code,
+        SqlState::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(
+        sql_type("point").unwrap_err().code,
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
+    assert_eq!(type_of("NULL::date"), DataType::Date);
+}
