@@ -146,6 +146,17 @@ fn set_operations() {
         vec![vec![i(0)], vec![i(4)]]
     );
     assert_eq!(error_code(&db, "SELECT 1 UNION SELECT 1, 2"), "42601");
+    // A quoted literal takes the other operand's type, as PostgreSQL's unknown.
+    assert_eq!(
+        rows(&db, "SELECT 1 UNION ALL SELECT '2' ORDER BY 1"),
+        vec![vec![i(1)], vec![i(2)]]
+    );
+    assert_eq!(rows(&db, "VALUES (1), ('2')"), vec![vec![i(1)], vec![i(2)]]);
+    assert_eq!(error_code(&db, "SELECT 'a' UNION SELECT 1"), "22P02");
+    assert_eq!(
+        rows(&db, "SELECT 'b' UNION SELECT 'a' ORDER BY 1"),
+        vec![vec![t("a")], vec![t("b")]]
+    );
 }
 
 #[test]

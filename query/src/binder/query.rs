@@ -120,7 +120,7 @@ impl Binder<'_> {
                 (b.plan, columns(&b.columns), b.hidden)
             }
             body => {
-                let (plan, cols) = self.bind_set_expr(body, kind)?;
+                let (plan, cols) = self.bind_set_expr(body, kind, false)?;
                 let plan = match &query.order_by {
                     Some(o) => order_output(plan, &cols, o)?,
                     None => plan,
@@ -210,26 +210,38 @@ impl Binder<'_> {
         bound
     }
 
+    /// Binds a query body. As an `operand` of a set operation, a column that is a quoted
+    /// literal keeps the type `unknown`, so the other operand decides it (PostgreSQL:
+    /// `SELECT 1 UNION SELECT '2'` is two integers).
     fn bind_set_expr(
         &mut self,
         body: &ast::SetExpr,
         kind: BlockKind,
+        operand: bool,
     ) -> Result<(LogicalPlan, Vec<Column>)> {
         match body {
             ast::SetExpr::Select(s) => {
                 let b = self.bind_select(s, None, kind)?;
-                Ok((b.plan, columns(&b.columns)))
+                let mut cols = columns(&b.columns);
+                if operand {
+                    for (c, &lit) in cols.iter_mut().zip(&b.literal_text) {
+                        if lit {
+                            c.ty = DataType::Unknown;
+                        }
+                    }
+                }
+                Ok((b.plan, cols))
             }
             ast::SetExpr::Query(q) => self.bind_query(q, kind),
-            ast::SetExpr::Values(v) => self.bind_values(v, kind),
+            ast::SetExpr::Values(v) => self.bind_values(v, kind, operand),
             ast::SetExpr::SetOperation {
                 left,
                 op,
                 set_quantifier,
                 right,
             } => {
-                let (lp, lc) = self.bind_set_expr(left, kind)?;
-                let (rp, rc) = self.bind_set_expr(right, kind)?;
+                let (lp, lc) = self.bind_set_expr(left, kind, true)?;
+                let (rp, rc) = self.bind_set_expr(right, kind, true)?;
                 self.set_operation(lp, lc, *op, *set_quantifier, rp, rc)
             }
             ast::SetExpr::Table(t) => {
@@ -289,10 +301,19 @@ impl Binder<'_> {
                 "each {name} query must have the same number of columns"
             )));
         }
+        // Two unknown columns (quoted literals, NULLs) resolve to text, as PostgreSQL.
         let types: Vec<DataType> = lc
             .iter()
             .zip(&rc)
-            .map(|(a, b)| unify(a.ty, b.ty, name))
+            .map(|(a, b)| {
+                unify(a.ty, b.ty, name).map(|t| {
+                    if t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        t
+                    }
+                })
+            })
             .collect::<Result<_>>()?;
         let left = coerce_plan(lp, &lc, &types);
         let right = coerce_plan(rp, &rc, &types);
@@ -319,15 +340,15 @@ impl Binder<'_> {
         &mut self,
         values: &ast::Values,
         kind: BlockKind,
+        operand: bool,
     ) -> Result<(LogicalPlan, Vec<Column>)> {
-        if values.explicit_row || values.value_keyword {
-            // MySQL's VALUES ROW(…) / VALUE: same rows.
-        }
         self.blocks.push(Block::new(kind));
         let bound = (|| -> Result<_> {
             let mut rows = Vec::with_capacity(values.rows.len());
             let mut types: Vec<DataType> = Vec::new();
             let mut row_types = Vec::with_capacity(values.rows.len());
+            // Which columns hold a quoted literal (unknown until the others decide).
+            let mut literal: Vec<bool> = Vec::new();
             for row in &values.rows {
                 let exprs = &row.content;
                 if !rows.is_empty() && exprs.len() != types.len() {
@@ -337,11 +358,18 @@ impl Binder<'_> {
                 }
                 if rows.is_empty() {
                     types = vec![DataType::Unknown; exprs.len()];
+                    literal = vec![false; exprs.len()];
                 }
                 let mut bound_row = Vec::with_capacity(exprs.len());
                 let mut tys = Vec::with_capacity(exprs.len());
                 for (i, e) in exprs.iter().enumerate() {
                     let (x, t) = self.bind(e, Clause::Values)?;
+                    let t = if is_string_literal(e) {
+                        literal[i] = true;
+                        DataType::Unknown
+                    } else {
+                        t
+                    };
                     types[i] = unify(types[i], t, "VALUES")?;
                     bound_row.push(x);
                     tys.push(t);
@@ -349,9 +377,20 @@ impl Binder<'_> {
                 rows.push(bound_row);
                 row_types.push(tys);
             }
+            for (t, &lit) in types.iter_mut().zip(&literal) {
+                if lit && *t == DataType::Unknown && !operand {
+                    *t = DataType::Text;
+                }
+            }
             for (row, tys) in rows.iter_mut().zip(&row_types) {
                 for ((x, t), target) in row.iter_mut().zip(tys).zip(&types) {
-                    if t != target && *t != DataType::Unknown {
+                    let text = matches!(x, ScalarExpr::Literal(covet_engine::value::Value::Text(_)));
+                    let t = if *t == DataType::Unknown && text {
+                        &DataType::Text
+                    } else {
+                        t
+                    };
+                    if t != target && *t != DataType::Unknown && *target != DataType::Unknown {
                         *x = coerce(
                             std::mem::replace(
                                 x,
@@ -444,7 +483,7 @@ impl Binder<'_> {
             ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
             _ => return Err(QueryError::unsupported("UNION BY NAME")),
         };
-        let (base, base_cols) = self.bind_set_expr(left, kind)?;
+        let (base, base_cols) = self.bind_set_expr(left, kind, false)?;
         let cols = name_columns(name, &base_cols, aliases)?;
         let id = self.next_work_table;
         self.next_work_table += 1;
@@ -462,7 +501,7 @@ impl Binder<'_> {
                 },
             );
         }
-        let step = self.bind_set_expr(right, kind);
+        let step = self.bind_set_expr(right, kind, false);
         if let Some(frame) = self.ctes.last_mut() {
             frame.remove(name);
         }
@@ -552,6 +591,17 @@ fn cte_def(
         work_table: None,
         correlated_at,
     })
+}
+
+/// Whether `e` is a quoted string literal (type `unknown` in PostgreSQL).
+fn is_string_literal(e: &ast::Expr) -> bool {
+    matches!(
+        e,
+        ast::Expr::Value(v) if matches!(
+            v.value,
+            ast::Value::SingleQuotedString(_) | ast::Value::EscapedStringLiteral(_)
+        )
+    )
 }
 
 /// Whether any expression of `plan` reads an outer column.

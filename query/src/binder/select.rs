@@ -23,6 +23,8 @@ pub(super) struct BoundSelect {
     pub hidden: usize,
     /// The FROM relation (LIMIT sees its names only to refuse them, as PostgreSQL).
     pub relation: super::scope::Relation,
+    /// Which output columns are a quoted literal (unknown-typed in a set operation).
+    pub literal_text: Vec<bool>,
 }
 
 /// An integer literal (`GROUP BY 1`, `ORDER BY 2`).
@@ -251,6 +253,15 @@ impl Binder<'_> {
             }
         }
         let visible = items.len();
+        let literal_text: Vec<bool> = items
+            .iter()
+            .map(|i| {
+                matches!(&i.ast, Some(ast::Expr::Value(v)) if matches!(
+                    v.value,
+                    ast::Value::SingleQuotedString(_) | ast::Value::EscapedStringLiteral(_)
+                ))
+            })
+            .collect();
         let columns: Vec<(String, DataType)> =
             items.iter().map(|i| (i.name.clone(), i.ty)).collect();
         let mut exprs: Vec<ScalarExpr> = items.into_iter().map(|i| i.expr).collect();
@@ -286,6 +297,7 @@ impl Binder<'_> {
             columns,
             hidden: hidden_count,
             relation: Default::default(),
+            literal_text,
         })
     }
 
@@ -514,7 +526,6 @@ impl Binder<'_> {
             };
             out.push((OrderTarget::Hidden(h), placeholder));
         }
-        let _ = items.iter().map(|i| &i.ast);
         Ok((out, hidden))
     }
 }
