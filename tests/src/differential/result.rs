@@ -157,6 +157,7 @@ impl Cell {
             (Cell::Bool(a), Cell::Bool(b)) => a.cmp(b),
             (Cell::Text(a), Cell::Text(b)) | (Cell::Other(a), Cell::Other(b)) => a.cmp(b),
             (Cell::Date(a), Cell::Date(b)) | (Cell::Timestamp(a), Cell::Timestamp(b)) => a.cmp(b),
+            (Cell::Exact(..), Cell::Exact(..)) => exact_cmp(self, other),
             (a, b) if a.rank() == 2 && b.rank() == 2 => {
                 let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
                 x.total_cmp(&y)
@@ -178,6 +179,37 @@ impl Cell {
             }
             (a, b) => a == b,
         }
+    }
+}
+
+/// The order of two exact numbers by value (exactly: 10^17 + 1 and 10^17 + 2 are two values,
+/// which they are not as doubles).
+fn exact_cmp(a: &Cell, b: &Cell) -> Ordering {
+    let (Cell::Exact(an, ad, ap), Cell::Exact(bn, bd, bp)) = (a, b) else {
+        return Ordering::Equal;
+    };
+    let sign = |negative: bool, digits: &str| match (digits.is_empty(), negative) {
+        (true, _) => 0,
+        (false, true) => -1,
+        (false, false) => 1,
+    };
+    let (sa, sb) = (sign(*an, ad), sign(*bn, bd));
+    if sa != sb || sa == 0 {
+        return sa.cmp(&sb);
+    }
+    // Same sign, both non-zero: compare magnitudes (integer digits first, then the digits).
+    let magnitude = {
+        let (ia, ib) = (ad.len() as i64 + ap, bd.len() as i64 + bp);
+        ia.cmp(&ib).then_with(|| {
+            let width = ad.len().max(bd.len());
+            let pad = |d: &str| format!("{d:0<width$}");
+            pad(ad).cmp(&pad(bd))
+        })
+    };
+    if sa < 0 {
+        magnitude.reverse()
+    } else {
+        magnitude
     }
 }
 
@@ -428,6 +460,42 @@ mod tests {
         let dup = rows(&[&[e("1")], &[e("1")]]);
         let two = rows(&[&[e("1")], &[e("2")]]);
         assert!(matches!(compare(&dup, &two, false), Verdict::Differ(_)));
+    }
+
+    #[test]
+    fn exact_numbers_sort_exactly() {
+        let mut cells: Vec<Cell> = [
+            "100000000000000012",
+            "-3",
+            "0",
+            "100000000000000011",
+            "-12.5",
+            "0.05",
+            "7",
+            "-0.5",
+        ]
+        .iter()
+        .map(|t| e(t))
+        .collect();
+        cells.sort_by(|a, b| a.sort_cmp(b));
+        let texts: Vec<String> = cells.iter().map(Cell::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "-12.5",
+                "-3",
+                "-0.5",
+                "0",
+                "0.05",
+                "7",
+                "100000000000000011",
+                "100000000000000012"
+            ]
+        );
+        let rows = |v: &[&str]| Answer::Rows(v.iter().map(|t| vec![e(t)]).collect());
+        let a = rows(&["100000000000000012", "100000000000000011"]);
+        let b = rows(&["100000000000000011", "100000000000000012"]);
+        assert_eq!(compare(&a, &b, false), Verdict::Same);
     }
 
     #[test]
