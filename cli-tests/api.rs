@@ -348,3 +348,37 @@ fn execute_counts_returned_rows_and_batch_stops_at_an_error() {
     assert_eq!(err.sqlstate().as_str(), "23505");
     assert_eq!(count(&conn, "t"), 4);
 }
+
+#[test]
+fn savepoints_undo_part_of_a_block() {
+    let db = Database::memory().unwrap();
+    let conn = db.connect();
+    conn.execute_batch("CREATE TABLE t(a INT PRIMARY KEY)")
+        .unwrap();
+    let tx = conn.begin().unwrap();
+    tx.execute("INSERT INTO t VALUES (1)", ()).unwrap();
+    {
+        let sp = tx.savepoint().unwrap();
+        sp.execute("INSERT INTO t VALUES (2)", ()).unwrap();
+        assert_eq!(
+            sp.execute("INSERT INTO t VALUES (2)", ())
+                .unwrap_err()
+                .sqlstate()
+                .as_str(),
+            "23505"
+        );
+        assert_eq!(conn.transaction_status(), TransactionStatus::Failed);
+    }
+    // The dropped savepoint rolled back its row and the failure.
+    assert_eq!(conn.transaction_status(), TransactionStatus::InTransaction);
+    let sp = tx.savepoint().unwrap();
+    sp.execute("INSERT INTO t VALUES (3)", ()).unwrap();
+    sp.release().unwrap();
+    tx.commit().unwrap();
+    let rows: Vec<(i64,)> = conn
+        .query_as("SELECT a FROM t ORDER BY a", ())
+        .unwrap()
+        .collect::<covet::Result<_>>()
+        .unwrap();
+    assert_eq!(rows, [(1,), (3,)]);
+}

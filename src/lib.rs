@@ -3,8 +3,10 @@
 //! One file on disk (or memory), SQL in PostgreSQL's dialect, opened with one call; no
 //! server, no C library. This crate is the API a Rust program uses: a [`Database`]
 //! gives [`Connection`]s, which run statements with bound parameters, stream [`Rows`]
-//! with typed access, prepare [`Statement`]s and run [`Transaction`]s. It also
-//! builds the `covet` shell (feature `cli`, on by default).
+//! with typed access, prepare [`Statement`]s and run [`Transaction`]s (with
+//! [`Savepoint`]s). It also builds the `covet` shell (feature `cli`, on by default;
+//! a program embedding covet can set `default-features = false` to skip its
+//! dependencies).
 //!
 //! # Quick start
 //!
@@ -37,7 +39,8 @@
 //! # Modules
 //!
 //! * `database.rs`: [`Database`], opening files and the file-level operations;
-//! * `connection.rs`, `statement.rs`, `transaction.rs`: running SQL;
+//! * `connection.rs`, `statement.rs`, `transaction.rs`: running SQL (a connection
+//!   is `Send`, not `Sync`: one per thread; calls take `&self`);
 //! * `rows.rs`: [`Rows`], [`Row`], [`FromRow`];
 //! * `convert/`: [`ToSql`] and [`FromSql`] for every covet type;
 //! * `params.rs`: [`Params`] and [`params!`];
@@ -65,7 +68,7 @@ pub use error::{Error, Result};
 pub use params::Params;
 pub use rows::{FromRow, MappedRows, Row, RowIndex, RowMapper, Rows};
 pub use statement::Statement;
-pub use transaction::Transaction;
+pub use transaction::{Savepoint, Transaction};
 
 pub use covet_engine::value::{Date, Decimal, Interval, Time, Timestamp, Value};
 pub use covet_query::{Column, CommandTag, DataType, QueryError, SqlState, TransactionStatus};

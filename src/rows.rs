@@ -38,6 +38,18 @@ impl Rows {
         }
     }
 
+    /// Rows of `stream`, sharing `known` as their columns when the stream's are the
+    /// same (a prepared statement run again: no copy of the column names per run).
+    pub(crate) fn with_known_columns(stream: RowStream, known: &mut Arc<[Column]>) -> Rows {
+        if stream.columns() != &known[..] {
+            *known = stream.columns().into();
+        }
+        Rows {
+            columns: Arc::clone(known),
+            stream: Some(stream),
+        }
+    }
+
     pub(crate) fn empty() -> Rows {
         Rows {
             stream: None,

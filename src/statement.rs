@@ -1,8 +1,10 @@
 //! [`Statement`]: a prepared statement, run again and again with new parameters.
 
-use covet_query::{Column, DataType, Prepared};
+use std::sync::Arc;
 
-use crate::connection::{first_row, rows_affected, rows_of, Connection};
+use covet_query::{Column, DataType, Outcome, Prepared};
+
+use crate::connection::{first_row, rows_affected, Connection};
 use crate::error::Result;
 use crate::params::Params;
 use crate::rows::{FromRow, MappedRows, Row, RowMapper, Rows};
@@ -26,11 +28,19 @@ use crate::rows::{FromRow, MappedRows, Row, RowMapper, Rows};
 pub struct Statement<'c> {
     conn: &'c Connection,
     prepared: Prepared,
+    /// The columns of its last result, shared by the rows of every run that has the
+    /// same ones.
+    columns: Arc<[Column]>,
 }
 
 impl<'c> Statement<'c> {
     pub(crate) fn new(conn: &'c Connection, prepared: Prepared) -> Statement<'c> {
-        Statement { conn, prepared }
+        let columns = prepared.columns().into();
+        Statement {
+            conn,
+            prepared,
+            columns,
+        }
     }
 
     /// Runs the statement; the rows affected (see [`Connection::execute`]).
@@ -70,7 +80,10 @@ impl<'c> Statement<'c> {
             .session()
             .borrow_mut()
             .execute(&self.prepared, &values)?;
-        Ok(rows_of(outcome))
+        Ok(match outcome {
+            Outcome::Rows(stream) => Rows::with_known_columns(stream, &mut self.columns),
+            Outcome::Done(_) => Rows::empty(),
+        })
     }
 
     /// Runs the statement and maps its first row ([`Error::NoRows`](crate::Error::NoRows)

@@ -1,5 +1,6 @@
 //! [`Transaction`]: a transaction block as an object, rolled back unless committed.
 
+use std::cell::Cell;
 use std::ops::Deref;
 
 use covet_query::{QueryError, SqlState, TransactionStatus};
@@ -26,6 +27,8 @@ use crate::error::Result;
 pub struct Transaction<'c> {
     conn: &'c Connection,
     finished: bool,
+    /// Savepoints made so far, for unique names.
+    savepoints: Cell<u32>,
 }
 
 impl<'c> Transaction<'c> {
@@ -33,7 +36,43 @@ impl<'c> Transaction<'c> {
         Transaction {
             conn,
             finished: false,
+            savepoints: Cell::new(0),
         }
+    }
+
+    /// A savepoint inside this block: work after it can be undone alone (also after a
+    /// failed statement, which then no longer fails the block). It is released by
+    /// [`Savepoint::release`] and rolled back by [`Savepoint::rollback`] or when
+    /// dropped.
+    ///
+    /// ```
+    /// let db = covet::Database::memory()?;
+    /// let conn = db.connect();
+    /// conn.execute_batch("CREATE TABLE t(a INT PRIMARY KEY)")?;
+    /// let tx = conn.begin()?;
+    /// tx.execute("INSERT INTO t VALUES (1)", ())?;
+    /// {
+    ///     let sp = tx.savepoint()?;
+    ///     assert!(sp.execute("INSERT INTO t VALUES (1)", ()).is_err()); // 23505
+    ///     sp.rollback()?; // the block is usable again
+    /// }
+    /// let sp = tx.savepoint()?;
+    /// sp.execute("INSERT INTO t VALUES (2)", ())?;
+    /// sp.release()?;
+    /// tx.commit()?;
+    /// assert_eq!(conn.query_row("SELECT sum(a) FROM t", (), |r| r.get::<_, i64>(0))?, 3);
+    /// # Ok::<(), covet::Error>(())
+    /// ```
+    pub fn savepoint(&self) -> Result<Savepoint<'_>> {
+        let n = self.savepoints.get() + 1;
+        self.savepoints.set(n);
+        let name = format!("covet_savepoint_{n}");
+        self.conn.run_control(&format!("SAVEPOINT {name}"))?;
+        Ok(Savepoint {
+            conn: self.conn,
+            name,
+            finished: false,
+        })
     }
 
     /// Commits. A block in which a statement failed cannot commit: it is rolled back
@@ -118,6 +157,108 @@ impl Drop for Transaction<'_> {
             // A failed rollback leaves the block for the connection's next statement to
             // report; a destructor has no one to tell.
             let _ = self.end_by_rollback();
+        }
+    }
+}
+
+/// A savepoint inside a [`Transaction`], from [`Transaction::savepoint`]. It derefs to
+/// the connection; it rolls back to where it was made when dropped without
+/// [`release`](Savepoint::release).
+///
+/// ```
+/// let db = covet::Database::memory()?;
+/// let conn = db.connect();
+/// conn.execute_batch("CREATE TABLE t(a INT)")?;
+/// let tx = conn.begin()?;
+/// tx.execute("INSERT INTO t VALUES (1)", ())?;
+/// {
+///     let sp = tx.savepoint()?;
+///     sp.execute("INSERT INTO t VALUES (2)", ())?;
+/// } // dropped: the second row is undone
+/// tx.commit()?;
+/// assert_eq!(conn.query_row("SELECT count(*) FROM t", (), |r| r.get::<_, i64>(0))?, 1);
+/// # Ok::<(), covet::Error>(())
+/// ```
+pub struct Savepoint<'t> {
+    conn: &'t Connection,
+    name: String,
+    finished: bool,
+}
+
+impl Savepoint<'_> {
+    /// Keeps the work done since the savepoint (it becomes part of the block).
+    ///
+    /// ```
+    /// let db = covet::Database::memory()?;
+    /// let conn = db.connect();
+    /// conn.execute_batch("CREATE TABLE t(a INT)")?;
+    /// let tx = conn.begin()?;
+    /// let sp = tx.savepoint()?;
+    /// sp.execute("INSERT INTO t VALUES (1)", ())?;
+    /// sp.release()?;
+    /// tx.commit()?;
+    /// assert_eq!(conn.query_row("SELECT count(*) FROM t", (), |r| r.get::<_, i64>(0))?, 1);
+    /// # Ok::<(), covet::Error>(())
+    /// ```
+    pub fn release(mut self) -> Result<()> {
+        self.finished = true;
+        self.conn
+            .run_control(&format!("RELEASE SAVEPOINT {}", self.name))
+    }
+
+    /// Undoes the work done since the savepoint (and a failure in it).
+    ///
+    /// ```
+    /// let db = covet::Database::memory()?;
+    /// let conn = db.connect();
+    /// conn.execute_batch("CREATE TABLE t(a INT)")?;
+    /// let tx = conn.begin()?;
+    /// let sp = tx.savepoint()?;
+    /// sp.execute("INSERT INTO t VALUES (1)", ())?;
+    /// sp.rollback()?;
+    /// tx.commit()?;
+    /// assert_eq!(conn.query_row("SELECT count(*) FROM t", (), |r| r.get::<_, i64>(0))?, 0);
+    /// # Ok::<(), covet::Error>(())
+    /// ```
+    pub fn rollback(mut self) -> Result<()> {
+        self.finished = true;
+        self.undo()
+    }
+
+    fn undo(&self) -> Result<()> {
+        if self.conn.transaction_status() == TransactionStatus::Idle {
+            // A COMMIT or ROLLBACK statement inside ended the whole block.
+            return Ok(());
+        }
+        self.conn
+            .run_control(&format!("ROLLBACK TO SAVEPOINT {}", self.name))?;
+        self.conn
+            .run_control(&format!("RELEASE SAVEPOINT {}", self.name))
+    }
+}
+
+impl std::fmt::Debug for Savepoint<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Savepoint")
+            .field("name", &self.name)
+            .field("finished", &self.finished)
+            .finish()
+    }
+}
+
+impl Deref for Savepoint<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            // As for a transaction: a destructor has no one to report a failure to.
+            let _ = self.undo();
         }
     }
 }

@@ -133,7 +133,9 @@ pub fn import(path: &Path, table: &str, file: &Path) -> Result<String, CommandEr
         placeholders.join(", ")
     );
     let progress = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(size);
+        // Cleared when dropped too, so that an error prints on a clean line.
+        let bar =
+            indicatif::ProgressBar::new(size).with_finish(indicatif::ProgressFinish::AndClear);
         if let Ok(style) =
             indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}")
         {

@@ -227,6 +227,16 @@ impl Shell {
                 ));
             }
         }
+        let triggers: Vec<_> = introspect::triggers(&self.db)?
+            .into_iter()
+            .filter(|t| t.table == s.name)
+            .collect();
+        if !triggers.is_empty() {
+            text.push_str("Triggers:\n");
+            for t in &triggers {
+                text.push_str(&format!("    {}\n", introspect::ident(&t.name)));
+            }
+        }
         self.write(&text)
     }
 
@@ -256,6 +266,11 @@ impl Shell {
         if table.is_empty() {
             for view in introspect::views(&self.db)? {
                 text.push_str(&introspect::create_view(&view));
+            }
+        }
+        for trigger in introspect::triggers(&self.db)? {
+            if infos.iter().any(|i| i.schema.name == trigger.table) {
+                text.push_str(&format!("{};\n", trigger.sql));
             }
         }
         self.write(&text)

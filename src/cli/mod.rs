@@ -99,7 +99,12 @@ fn run_shell(args: Args) -> ExitCode {
     let mut shell = Shell::new(
         db,
         location.clone(),
-        Box::new(std::io::stdout()),
+        // Buffered (a result of a million rows is not a million write calls); the
+        // shell flushes after each statement and before each error report.
+        Box::new(std::io::BufWriter::with_capacity(
+            64 << 10,
+            std::io::stdout(),
+        )),
         Box::new(std::io::stderr()),
     );
     shell.format = args.format.unwrap_or(format::Format::Table);

@@ -199,8 +199,15 @@ impl Shell {
         if self.closed {
             return Flow::Stop;
         }
-        match self.execute(sql) {
-            Ok(()) => Flow::Continue,
+        let result = self.execute(sql);
+        // What a failed statement printed goes out before its error.
+        let flushed = self.out.flush();
+        match result {
+            Ok(()) if flushed.is_ok() => Flow::Continue,
+            Ok(()) => {
+                self.closed = true;
+                Flow::Stop
+            }
             Err(Failure::Sql(e)) => self.report(&e, line, origin),
             Err(Failure::Output) => {
                 // The reader went away (`covet … | head`): nothing more can be shown.

@@ -380,3 +380,23 @@ mod arbitrary_input {
         }
     }
 }
+
+#[test]
+fn a_trigger_over_several_lines_is_one_statement() {
+    let (mut sh, out, err) = shell();
+    sh.format = Format::Csv;
+    let script = "CREATE TABLE t(a INT);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  SELECT 1;\n  SELECT 2;\nEND;\nSELECT 3 AS x;\n";
+    assert_eq!(sh.run_script(script, Origin::Script), Flow::Continue);
+    assert_eq!(err.take(), "");
+    assert_eq!(out.take(), "x\n3\n");
+    meta(&mut sh, ".schema");
+    assert_eq!(
+        out.take(),
+        "CREATE TABLE t (\n    a INTEGER\n);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  SELECT 1;\n  SELECT 2;\nEND;\n"
+    );
+    meta(&mut sh, "\\d t");
+    assert_eq!(
+        out.take(),
+        "Table \"t\"\ncolumn,type,nullable,default\na,integer,\"\",\"\"\nTriggers:\n    tr\n"
+    );
+}

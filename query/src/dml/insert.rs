@@ -92,7 +92,7 @@ enum Source {
     /// VALUES rows (or DEFAULT VALUES), bound here.
     Rows(RowTemplates),
     /// A query's rows, one value per target column in column-list order.
-    Query(PhysicalPlan),
+    Query(Box<PhysicalPlan>),
 }
 
 /// The RETURNING columns of `ins` and its parameter types, bound against `catalog`
@@ -184,7 +184,7 @@ pub(crate) fn insert(
                 ));
             }
             merge_params(param_types, &types);
-            Source::Query(plan)
+            Source::Query(Box::new(plan))
         }
         _ => Source::Rows(bind_rows(ins, &schema, &positions, param_types)?),
     };

@@ -736,20 +736,38 @@ fn bind_at_time_zone(ts: &ast::Expr, zone: &ast::Expr, scope: &mut dyn BindScope
 /// point is Decimal (as PostgreSQL's numeric), one with an exponent is Float.
 pub(crate) fn number_literal(text: &str) -> Result<Bound> {
     let bad = || QueryError::syntax(format!("invalid number {text}"));
-    let v = if text.contains(['e', 'E']) {
-        Value::Float(text.parse::<f64>().map_err(|_| bad())?)
-    } else if text.contains('.') {
-        Value::Decimal(
-            text.parse()
-                .map_err(|_| crate::ops::numeric::numeric_overflow())?,
-        )
+    // PostgreSQL 16 allows `1_000_000`; the digits are what count.
+    let digits = text.replace('_', "");
+    let unsigned = digits.strip_prefix('-').unwrap_or(&digits);
+    let negative = unsigned.len() != digits.len();
+    let radix = match unsigned.get(..2) {
+        Some("0x" | "0X") => Some(16),
+        Some("0o" | "0O") => Some(8),
+        Some("0b" | "0B") => Some(2),
+        _ => None,
+    };
+    let decimal = |t: &str| -> Result<Value> {
+        t.parse::<covet_engine::value::Decimal>()
+            .map(Value::Decimal)
+            .map_err(|e| match e {
+                covet_engine::value::DecimalError::Invalid { .. } => bad(),
+                _ => crate::ops::numeric::numeric_overflow(),
+            })
+    };
+    let v = if let Some(radix) = radix {
+        let magnitude = i128::from_str_radix(&unsigned[2..], radix).map_err(|_| bad())?;
+        let signed = if negative { -magnitude } else { magnitude };
+        i64::try_from(signed)
+            .map(Value::Int)
+            .map_err(|_| crate::ops::out_of_range("bigint"))?
+    } else if digits.contains(['e', 'E']) {
+        Value::Float(digits.parse::<f64>().map_err(|_| bad())?)
+    } else if digits.contains('.') {
+        decimal(&digits)?
     } else {
-        match text.parse::<i64>() {
+        match digits.parse::<i64>() {
             Ok(i) => Value::Int(i),
-            Err(_) => Value::Decimal(
-                text.parse()
-                    .map_err(|_| crate::ops::numeric::numeric_overflow())?,
-            ),
+            Err(_) => decimal(&digits)?,
         }
     };
     let ty = DataType::of_value(&v);

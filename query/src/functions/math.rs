@@ -108,6 +108,11 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
             Ok(Value::Uuid(b))
         })
         .map(|(f, p)| (volatile(f), p)),
+        "setseed" => {
+            return Some(Err(QueryError::unsupported(
+                "setseed (random() cannot be seeded)",
+            )))
+        }
         "random" => one("random", Float, &[], |_, _| Ok(Value::Float(random_unit())))
             .map(|(f, p)| (volatile(f), p)),
         "greatest" | "least" => {
@@ -289,11 +294,23 @@ fn decimal_power(x: &Decimal, y: &Decimal) -> Result<Decimal> {
                     base = numeric::mul(&base, &base)?;
                 }
             }
-            if n < 0 {
-                numeric::div(&Decimal::from(1), &result)
+            let exact = if n < 0 {
+                numeric::div(&Decimal::from(1), &result)?
             } else {
-                Ok(result)
+                result
+            };
+            // PostgreSQL's power_var_int scale: at least 16 significant digits
+            // (`power(2.0, 3)` is 8.0000000000000000), never fewer than the inputs show.
+            let log10 = n as f64 * x.to_f64().abs().log10();
+            let wanted = (16 - log10.trunc() as i64)
+                .max(i64::from(x.scale().max(0)))
+                .max(i64::from(y.scale().max(0)))
+                .clamp(0, 1000) as i32;
+            if exact.scale() >= wanted {
+                return Ok(exact);
             }
+            // More digits than 38 cannot be shown: keep the exact value's own scale.
+            Ok(numeric::round(&exact, wanted).unwrap_or(exact))
         }
         _ => {
             let (fx, fy) = (x.to_f64(), y.to_f64());

@@ -480,6 +480,12 @@ fn chr(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
             "null character not permitted",
         ));
     }
+    if n < 0 {
+        return Err(QueryError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            "character number must be positive",
+        ));
+    }
     let c = u32::try_from(n)
         .ok()
         .and_then(char::from_u32)

@@ -42,8 +42,19 @@ pub(crate) enum Kind {
     /// VACUUM (its own transaction, outside blocks only).
     Vacuum,
     /// REINDEX (covet's indexes never need rebuilding: it checks the name and does
-    /// nothing). sqlparser has no REINDEX: the target is in `PreparedInner::reindex`.
+    /// nothing). sqlparser has no REINDEX: the target is in `PreparedInner::special`.
     Reindex,
+}
+
+/// A statement sqlparser does not parse, read by covet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Special {
+    /// REINDEX.
+    Reindex(ReindexTarget),
+    /// SQLite's CREATE TRIGGER.
+    CreateTrigger(crate::ddl::trigger::CreateTrigger),
+    /// DROP TRIGGER.
+    DropTrigger(crate::ddl::trigger::DropTrigger),
 }
 
 /// What REINDEX names.
@@ -63,11 +74,11 @@ pub(crate) enum ReindexTarget {
 /// and by the plan cache).
 pub(crate) struct PreparedInner {
     pub sql: String,
-    /// The statement (for REINDEX, which sqlparser does not parse, an empty COMMIT
-    /// that nothing reads: the kind decides).
+    /// The statement (for the statements sqlparser does not parse, an empty COMMIT
+    /// that nothing reads: `special` holds them).
     pub ast: Statement,
-    /// REINDEX's target.
-    pub reindex: Option<ReindexTarget>,
+    /// A statement covet reads itself (REINDEX, CREATE/DROP TRIGGER).
+    pub special: Option<Special>,
     pub kind: Kind,
     pub columns: Vec<Column>,
     pub param_types: Vec<DataType>,
@@ -130,13 +141,12 @@ const PARSER_RECURSION_LIMIT: usize = 200;
 /// Parses `sql` as exactly one statement (42601 for none, several, or bad syntax).
 pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
     if starts_with_words(sql, &["create", "trigger"])
-        || starts_with_words(sql, &["create", "temp", "trigger"])
-        || starts_with_words(sql, &["create", "temporary", "trigger"])
+        || starts_with_words(sql, &["drop", "trigger"])
     {
-        return Err(QueryError::unsupported("CREATE TRIGGER"));
-    }
-    if starts_with_words(sql, &["drop", "trigger"]) {
-        return Err(QueryError::unsupported("DROP TRIGGER"));
+        // Read by `ddl::trigger` (see `prepare`); not a statement sqlparser knows.
+        return Err(QueryError::unsupported(
+            "CREATE/DROP TRIGGER inside another statement",
+        ));
     }
     // SQLite's REPLACE INTO is INSERT OR REPLACE INTO; the PostgreSQL dialect only
     // parses the latter.
@@ -237,7 +247,25 @@ fn parse_reindex(sql: &str) -> Result<Option<ReindexTarget>> {
 }
 
 pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner> {
-    if let Some(target) = parse_reindex(sql)? {
+    let special = if let Some(target) = parse_reindex(sql)? {
+        Some((Kind::Reindex, Special::Reindex(target)))
+    } else if starts_with_words(sql, &["create", "trigger"])
+        || starts_with_words(sql, &["create", "temp", "trigger"])
+        || starts_with_words(sql, &["create", "temporary", "trigger"])
+    {
+        Some((
+            Kind::Write,
+            Special::CreateTrigger(crate::ddl::trigger::parse_create(sql)?),
+        ))
+    } else if starts_with_words(sql, &["drop", "trigger"]) {
+        Some((
+            Kind::Write,
+            Special::DropTrigger(crate::ddl::trigger::parse_drop(sql)?),
+        ))
+    } else {
+        None
+    };
+    if let Some((kind, special)) = special {
         return Ok(PreparedInner {
             sql: sql.to_string(),
             ast: Statement::Commit {
@@ -245,8 +273,8 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
                 end: false,
                 modifier: None,
             },
-            reindex: Some(target),
-            kind: Kind::Reindex,
+            special: Some(special),
+            kind,
             columns: Vec::new(),
             param_types: Vec::new(),
             returns_rows: false,
@@ -267,7 +295,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             sql: sql.to_string(),
             columns: plan.columns.clone(),
             ast,
-            reindex: None,
+            special: None,
             kind,
             param_types,
             returns_rows: true,
@@ -301,7 +329,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
         return Ok(PreparedInner {
             sql: sql.to_string(),
             ast,
-            reindex: None,
+            special: None,
             kind,
             columns,
             param_types,
@@ -323,7 +351,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
     Ok(PreparedInner {
         sql: sql.to_string(),
         ast,
-        reindex: None,
+        special: None,
         kind,
         columns,
         param_types,
@@ -410,7 +438,11 @@ fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<
         Kind::Setting => utility::run_setting(session, &stmt.ast),
         Kind::Reindex => {
             let reader = session.txn.reader()?;
-            reader.with_tables(|t| utility::reindex(t, stmt.reindex.as_ref()))?;
+            let target = match &stmt.special {
+                Some(Special::Reindex(t)) => Some(t),
+                _ => None,
+            };
+            reader.with_tables(|t| utility::reindex(t, target))?;
             Ok(done("REINDEX", None))
         }
         Kind::Vacuum => {
@@ -549,6 +581,21 @@ fn write_in_scope(
         false => None,
     };
     let work_mem = session.work_mem();
+    match &stmt.special {
+        Some(Special::CreateTrigger(t)) => {
+            return session.txn.with_write(|w| {
+                crate::ddl::trigger::create(w, t)?;
+                Ok(done("CREATE TRIGGER", None))
+            })
+        }
+        Some(Special::DropTrigger(t)) => {
+            return session.txn.with_write(|w| {
+                crate::ddl::trigger::drop(w, t)?;
+                Ok(done("DROP TRIGGER", None))
+            })
+        }
+        _ => {}
+    }
     session.txn.with_write(|w| {
         let mut param_types = stmt.param_types.clone();
         fn env<'a>(

@@ -32,9 +32,33 @@ fn literal_types() {
     assert_eq!(type_of("INTERVAL '1 day'"), DataType::Interval);
     assert_eq!(text("INTERVAL '2' DAY"), "2 days");
     assert_eq!(text("INTERVAL '1 year 2 months'"), "1 year 2 mons");
-    assert_eq!(err("DATE '2024-13-01'"), SqlState::INVALID_DATETIME_FORMAT);
+    assert_eq!(err("DATE '2024-13-01'"), SqlState::DATETIME_FIELD_OVERFLOW);
     assert_eq!(err("INTERVAL 'soon'"), SqlState::INVALID_DATETIME_FORMAT);
     assert_eq!(val("X'0aff'"), Value::Blob(vec![0x0a, 0xff]));
+    assert_eq!(
+        super::super::bind::number_literal("1_000").unwrap().expr,
+        ScalarExpr::Literal(int(1000))
+    );
+    assert_eq!(
+        super::super::bind::number_literal("0x1F").unwrap().expr,
+        ScalarExpr::Literal(int(31))
+    );
+    assert_eq!(
+        super::super::bind::number_literal("-0b101").unwrap().expr,
+        ScalarExpr::Literal(int(-5))
+    );
+    assert_eq!(
+        super::super::bind::number_literal("0xFFFFFFFFFFFFFFFFFF")
+            .unwrap_err()
+            .code,
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+    );
+    assert_eq!(
+        super::super::bind::number_literal("1.2.3")
+            .unwrap_err()
+            .code,
+        SqlState::SYNTAX_ERROR
+    );
 }
 
 #[test]
@@ -62,6 +86,8 @@ fn operator_types_and_mismatches() {
     assert_eq!(type_of("dt + 1"), DataType::Date);
     assert_eq!(type_of("dt - dt"), DataType::Int);
     assert_eq!(type_of("ts - ts"), DataType::Interval);
+    assert_eq!(type_of("ts - dt"), DataType::Interval);
+    assert_eq!(text("ts - dt"), "13:45:00");
     assert_eq!(type_of("ts + INTERVAL '1 day'"), DataType::Timestamp);
     assert_eq!(type_of("c || a"), DataType::Text);
     assert_eq!(type_of("j -> 'k'"), DataType::Json);

@@ -354,6 +354,17 @@ fn subqueries() {
     );
     assert_eq!(run("a > ALL (SELECT 1)", vec![vec![]]).unwrap(), T);
     assert_eq!(run("a = SOME (SELECT 1)", vec![vec![one(7)]]).unwrap(), T);
+    // Over no rows the left operand is not evaluated (PostgreSQL's answer, no 22012).
+    assert_eq!(run("(a / 0) IN (SELECT 1)", vec![vec![]]).unwrap(), F);
+    assert_eq!(run("(a / 0) NOT IN (SELECT 1)", vec![vec![]]).unwrap(), T);
+    assert_eq!(run("(a / 0) > ALL (SELECT 1)", vec![vec![]]).unwrap(), T);
+    assert_eq!(run("(a / 0) > ANY (SELECT 1)", vec![vec![]]).unwrap(), F);
+    assert_eq!(
+        run("(a / 0) IN (SELECT 1)", vec![vec![one(1)]])
+            .unwrap_err()
+            .code,
+        SqlState::DIVISION_BY_ZERO
+    );
 }
 
 #[test]

@@ -171,8 +171,9 @@ fn math_functions() {
         ("div(-7, 2)", int(-3)),
         ("div(7.5, 2)", dec("3")),
         ("power(2, 10)", f(1024.0)),
-        ("pow(2.0, 3)", dec("8.000")),
+        ("pow(2.0, 3)", dec("8.0000000000000000")),
         ("power(2.0, -1)", dec("0.50000000000000000000")),
+        ("power(10.0, 3)", dec("1000.0000000000000")),
         ("power(4, 0.5)", dec("2")),
         ("sqrt(16)", f(4.0)),
         ("sqrt(2.25)", dec("1.5")),
@@ -217,6 +218,13 @@ fn math_functions() {
         SqlState::INVALID_ARGUMENT_FOR_POWER
     );
     assert_eq!(err("mod(1, 0)"), SqlState::DIVISION_BY_ZERO);
+    assert_eq!(err("setseed(0.5)"), SqlState::FEATURE_NOT_SUPPORTED);
+    // Numeric results keep PostgreSQL's scales (equality above is by value).
+    assert_eq!(text("power(2.0, 3)"), "8.0000000000000000");
+    assert_eq!(text("power(10.0, 3)"), "1000.0000000000000");
+    assert_eq!(text("power(0.5, 3)"), "0.1250000000000000");
+    assert_eq!(text("round(1.5, 3)"), "1.500");
+    assert_eq!(text("7 / 2.0"), "3.5000000000000000");
     assert_eq!(err("div(1, 0)"), SqlState::DIVISION_BY_ZERO);
     assert_eq!(err("exp(1000)"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
     assert_eq!(
@@ -469,6 +477,16 @@ fn aggregates() {
         )
         .unwrap(),
         val("INTERVAL '1 day 2 hours'")
+    );
+    assert_eq!(
+        agg_of(
+            "avg",
+            Interval,
+            false,
+            &[val("INTERVAL '1 day'"), N, val("INTERVAL '2 days'")]
+        )
+        .unwrap(),
+        val("INTERVAL '1 day 12:00:00'")
     );
     let avg = resolve_aggregate("avg", &[Int], false).unwrap();
     assert_eq!(avg.return_type, Decimal);
