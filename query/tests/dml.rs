@@ -702,3 +702,36 @@ fn identity_serial_and_per_row_defaults() {
         SqlState::DATATYPE_MISMATCH
     );
 }
+
+#[test]
+fn a_prepared_insert_is_rebound_after_ddl() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE t(a INT, b INT)");
+    let stmt = s.prepare("INSERT INTO t (a) VALUES ($1)").unwrap();
+    let run = |s: &mut Session, v: i64| s.execute(&stmt, &[i(v)]).map(|_| ());
+    run(&mut s, 1).unwrap();
+    run(&mut s, 2).unwrap();
+    // A CHECK added later applies to the next execution.
+    tag(&mut s, "ALTER TABLE t ADD CONSTRAINT small CHECK (a < 10)");
+    assert_eq!(run(&mut s, 11).unwrap_err().code, SqlState::CHECK_VIOLATION);
+    // So does a new column's default.
+    tag(&mut s, "ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'new'");
+    run(&mut s, 3).unwrap();
+    // Inside a block that changed the schema, the statement binds afresh each time.
+    tag(&mut s, "BEGIN");
+    tag(&mut s, "ALTER TABLE t DROP COLUMN b");
+    run(&mut s, 4).unwrap();
+    tag(&mut s, "COMMIT");
+    assert_eq!(
+        contents(&e, "t"),
+        // Rows from before ADD COLUMN read its default, as in PostgreSQL.
+        vec![
+            vec![i(1), t("new")],
+            vec![i(2), t("new")],
+            vec![i(3), t("new")],
+            vec![i(4), t("new")],
+        ]
+    );
+    tag(&mut s, "ALTER TABLE t DROP COLUMN a");
+    assert_eq!(run(&mut s, 5).unwrap_err().code, SqlState::UNDEFINED_COLUMN);
+}

@@ -139,15 +139,26 @@ pub(crate) fn describe_insert(
     })
 }
 
-pub(crate) fn insert(
-    w: &mut TableWriter<'_>,
+/// An INSERT bound against one schema: what every execution of a prepared INSERT
+/// reuses while the schema cookie stays (the parameters' values come at each run).
+pub(crate) struct BoundInsert {
+    table: String,
+    schema: TableSchema,
+    positions: Vec<usize>,
+    source: Source,
+    on_conflict: OnConflict,
+    returning: Option<Returning>,
+    constraints: TableConstraints,
+    defaults: Defaults,
+}
+
+/// Binds `ins` through `w` (and `catalog` for a query source), recording parameter types.
+pub(crate) fn bind_insert(
+    w: &TableWriter<'_>,
     ins: &Insert,
     catalog: Option<&Catalog>,
-    params: &[Value],
     param_types: &mut Vec<DataType>,
-    time_micros: i64,
-    work_mem: usize,
-) -> Result<DmlResult> {
+) -> Result<BoundInsert> {
     refuse_unsupported(ins)?;
     let TableObject::TableName(name) = &ins.table else {
         return Err(QueryError::unsupported("INSERT INTO a table function"));
@@ -199,6 +210,36 @@ pub(crate) fn insert(
     };
     let constraints = TableConstraints::load(w, &schema)?;
     let defaults = Defaults::load(w, &schema)?;
+    Ok(BoundInsert {
+        table,
+        schema,
+        positions,
+        source,
+        on_conflict,
+        returning,
+        constraints,
+        defaults,
+    })
+}
+
+/// Runs a bound INSERT with `params`.
+pub(crate) fn run_insert(
+    w: &mut TableWriter<'_>,
+    b: &BoundInsert,
+    params: &[Value],
+    time_micros: i64,
+    work_mem: usize,
+) -> Result<DmlResult> {
+    let BoundInsert {
+        table,
+        schema,
+        positions,
+        source,
+        on_conflict,
+        returning,
+        constraints,
+        defaults,
+    } = b;
     let mut ctx = StatementContext {
         params,
         time_micros,
@@ -206,10 +247,10 @@ pub(crate) fn insert(
     let mut count = 0;
     let mut out_rows = Vec::new();
     let mut store = |w: &mut TableWriter<'_>, row: Vec<Value>, ctx: &mut StatementContext<'_>| {
-        let stored = insert_one(w, &table, &schema, row, &on_conflict, &constraints, ctx)?;
+        let stored = insert_one(w, table, schema, row, on_conflict, constraints, ctx)?;
         if let Some(stored) = stored {
             count += 1;
-            if let Some(r) = &returning {
+            if let Some(r) = returning {
                 out_rows.push(r.row(&stored, ctx)?);
             }
         }
@@ -217,19 +258,19 @@ pub(crate) fn insert(
     };
     match source {
         Source::Rows(templates) => {
-            for template in &templates {
-                let row = build_row(w, &defaults, template, &mut ctx)?;
+            for template in templates {
+                let row = build_row(w, defaults, template, &mut ctx)?;
                 store(w, row, &mut ctx)?;
             }
         }
         Source::Query(plan) => {
             let types: Vec<DataType> = plan.columns.iter().map(|c| c.ty).collect();
-            let mut running = Running::new(&plan, params, work_mem)?;
+            let mut running = Running::new(plan, params, work_mem)?;
             // A query reading the table it inserts into would meet its own new rows
             // (its scans re-seek after their last key): its rows are collected first,
             // up to MAX_BUFFERED_ROWS. Any other query streams.
-            let reads_target = plan_reads(&plan.root, &table)
-                || plan.subqueries.iter().any(|s| plan_reads(&s.root, &table));
+            let reads_target = plan_reads(&plan.root, table)
+                || plan.subqueries.iter().any(|s| plan_reads(&s.root, table));
             let mut buffered: Vec<Vec<Value>> = Vec::new();
             while let Some(batch) = running.next_with(&*w)? {
                 if reads_target {
@@ -245,19 +286,19 @@ pub(crate) fn insert(
                     continue;
                 }
                 for values in batch {
-                    let row = query_row(w, &defaults, &positions, &types, values, &mut ctx)?;
+                    let row = query_row(w, defaults, positions, &types, values, &mut ctx)?;
                     store(w, row, &mut ctx)?;
                 }
             }
             for values in buffered {
-                let row = query_row(w, &defaults, &positions, &types, values, &mut ctx)?;
+                let row = query_row(w, defaults, positions, &types, values, &mut ctx)?;
                 store(w, row, &mut ctx)?;
             }
         }
     }
     Ok(DmlResult {
         count,
-        returning: returning.map(|r| (r.columns, out_rows)),
+        returning: returning.as_ref().map(|r| (r.columns.clone(), out_rows)),
     })
 }
 

@@ -85,6 +85,9 @@ pub(crate) struct PreparedInner {
     pub returns_rows: bool,
     /// A query's plan, with the schema it was made for.
     pub plan: query::PlanSlot,
+    /// An INSERT bound against the committed schema of this cookie (reused by its
+    /// executions while the cookie stays).
+    pub insert: Mutex<Option<(u64, Arc<crate::dml::BoundInsert>)>>,
 }
 
 impl PreparedInner {
@@ -266,6 +269,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
         None
     };
     if let Some((kind, special)) = special {
+        session.txn.check_not_failed()?;
         return Ok(PreparedInner {
             sql: sql.to_string(),
             ast: Statement::Commit {
@@ -279,10 +283,16 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             param_types: Vec::new(),
             returns_rows: false,
             plan: query::PlanSlot::default(),
+            insert: Mutex::new(None),
         });
     }
     let ast = parse_one(sql)?;
     let kind = classify(&ast)?;
+    if kind != Kind::Control {
+        // In a failed block only ROLLBACK (or COMMIT) is accepted: refuse before binding,
+        // so that the error is 25P02 and not what binding would find.
+        session.txn.check_not_failed()?;
+    }
     let mut param_types = vec![DataType::Unknown; count_params(sql)?];
     if let Statement::Query(q) = &ast {
         let reader = session.txn.peek_reader()?;
@@ -303,6 +313,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
                 key,
                 plan: Arc::new(plan),
             }),
+            insert: Mutex::new(None),
         });
     }
     if let Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) = &ast {
@@ -335,6 +346,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             param_types,
             returns_rows,
             plan: query::PlanSlot::default(),
+            insert: Mutex::new(None),
         });
     }
     let (columns, returns_rows) = match (&ast, kind) {
@@ -357,6 +369,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
         param_types,
         returns_rows,
         plan: query::PlanSlot::default(),
+        insert: Mutex::new(None),
     })
 }
 
@@ -581,6 +594,11 @@ fn write_in_scope(
         false => None,
     };
     let work_mem = session.work_mem();
+    // A bound INSERT is reused only over a committed schema (see `query.rs`).
+    let insert_key = match &stmt.ast {
+        Statement::Insert(_) => session.txn.write_reader().catalog_key()?,
+        _ => None,
+    };
     match &stmt.special {
         Some(Special::CreateTrigger(t)) => {
             return session.txn.with_write(|w| {
@@ -613,7 +631,24 @@ fn write_in_scope(
         }
         let dml = match (&stmt.ast, &catalog) {
             (Statement::Insert(i), c) => {
-                crate::dml::insert(w, i, c.as_deref(), params, &mut param_types, now, work_mem)?
+                let mut slot = stmt.insert.lock().unwrap_or_else(|p| p.into_inner());
+                let bound = match (&*slot, insert_key) {
+                    (Some((k, b)), Some(key)) if *k == key => b.clone(),
+                    _ => {
+                        let b = Arc::new(crate::dml::bind_insert(
+                            w,
+                            i,
+                            c.as_deref(),
+                            &mut param_types,
+                        )?);
+                        if let Some(key) = insert_key {
+                            *slot = Some((key, b.clone()));
+                        }
+                        b
+                    }
+                };
+                drop(slot);
+                crate::dml::run_insert(w, &bound, params, now, work_mem)?
             }
             (Statement::CreateTable(ct), Some(c)) if ct.query.is_some() => {
                 return crate::ddl::create_table_as(w, ct, c, params, work_mem)
