@@ -7,6 +7,7 @@ use crate::engines::{self, SyncMode};
 use crate::kv::Workload;
 use crate::load_savepoint::Mode;
 use crate::rounds::{Layout, Plan, Ratio, Unit};
+use crate::sql;
 
 /// The usage text.
 pub const USAGE: &str = "\
@@ -17,6 +18,8 @@ usage: compare kv [--n N] [--rounds R] [--engines a,b] [--workloads x,y] [--cach
        compare load_savepoint [--n N] [--rounds R] [--modes plain,savepoint] [--cache-mib M]
                   [--dir PATH] [--seed S]
        compare space [--n N] [--engines a,b] [--cache-mib M] [--dir PATH] [--seed S]
+       compare sql [--n N] [--rounds R] [--engines covet,sqlite] [--workloads x,y]
+                  [--cache-mib M] [--dir PATH] [--seed S]
 
   kv               the key-value workloads (bulk load, writes, reads, removals, close, size)
   commits          N single-insert commits with no checkpoint between, timed in 10 buckets
@@ -24,14 +27,17 @@ usage: compare kv [--n N] [--rounds R] [--engines a,b] [--workloads x,y] [--cach
   load_savepoint   N rows through covet's table layer, plainly and inside a savepoint:
                    times, their ratio, peak RSS
   space            load N keys, remove them all, load them again: file sizes and their ratio
+  sql              SQL workloads on a 6-column table of N rows (covet's SQL layer and SQLite):
+                   point and range selects, streams, a sorted stream, inserts, updates, deletes
 
   --n N            kv: keys bulk-loaded and point reads made (default 1000000);
                    commits: commits (default 100000); load_savepoint: rows (default 5000000);
-                   space: keys (default 1000000)
+                   space: keys (default 1000000); sql: rows loaded (default 1000000)
   --rounds R       rounds; each runs every engine once, in its own process, in an order
                    rotated by one per round; lines give the median and [min,max] (default 3)
-  --engines a,b    engines to run, in this order (default: all; commits: covet,sqlite)
-  --workloads x,y  kv: workloads to report (default: all; loads they need still run, untimed)
+  --engines a,b    engines to run, in this order (default: all; commits, sql: covet,sqlite)
+  --workloads x,y  kv, sql: workloads to report (default: all; loads they need still run,
+                   untimed)
   --durability a,b commits: full (synced commits) and/or off (default: full,off)
   --modes a,b      load_savepoint: plain and/or savepoint (default: both)
   --cache-mib M    cache per engine in MiB, where it has one (default 64); an engine with a
@@ -52,15 +58,18 @@ pub enum Suite {
     LoadSavepoint,
     /// [`crate::space`] (in one process, engines in turn).
     Space,
+    /// [`crate::sql`].
+    Sql,
 }
 
 impl Suite {
     /// Every suite.
-    pub const ALL: [Suite; 4] = [
+    pub const ALL: [Suite; 5] = [
         Suite::Kv,
         Suite::Commits,
         Suite::LoadSavepoint,
         Suite::Space,
+        Suite::Sql,
     ];
 
     /// Its name on the command line and in the JSON.
@@ -70,12 +79,13 @@ impl Suite {
             Suite::Commits => "commits",
             Suite::LoadSavepoint => "load_savepoint",
             Suite::Space => "space",
+            Suite::Sql => "sql",
         }
     }
 
     fn default_n(self) -> u64 {
         match self {
-            Suite::Kv | Suite::Space => 1_000_000,
+            Suite::Kv | Suite::Space | Suite::Sql => 1_000_000,
             Suite::Commits => 100_000,
             Suite::LoadSavepoint => 5_000_000,
         }
@@ -95,6 +105,8 @@ pub struct Args {
     pub engines: Vec<String>,
     /// kv: the workloads to report.
     pub workloads: Vec<Workload>,
+    /// sql: the workloads to report.
+    pub sql_workloads: Vec<sql::Workload>,
     /// commits: durability modes; load_savepoint: load modes.
     pub variants: Vec<String>,
     /// Cache per engine, in bytes.
@@ -177,9 +189,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
                 .iter()
                 .map(|e| e.to_string())
                 .collect(),
+            Suite::Sql => sql::engine::ENGINES.iter().map(|e| e.to_string()).collect(),
             _ => engines::ENGINES.iter().map(|e| e.to_string()).collect(),
         },
         workloads: Workload::ALL.to_vec(),
+        sql_workloads: sql::Workload::ALL.to_vec(),
         variants: match suite {
             Suite::Commits => vec![SyncMode::Full.name().into(), SyncMode::Off.name().into()],
             Suite::LoadSavepoint => Mode::ALL.iter().map(|m| m.name().into()).collect(),
@@ -219,7 +233,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
             "--n" => parsed.n = number(&value)?,
             "--seed" => parsed.seed = number(&value)?,
             "--rounds" => {
-                only(&[Suite::Kv, Suite::Commits, Suite::LoadSavepoint])?;
+                only(&[Suite::Kv, Suite::Commits, Suite::LoadSavepoint, Suite::Sql])?;
                 parsed.rounds = usize::try_from(number(&value)?).map_err(|e| e.to_string())?;
             }
             "--cache-mib" | "--cache-mb" => {
@@ -231,14 +245,23 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
             "--cache-bytes" if child => parsed.cache_bytes = number(&value)?,
             "--dir" => parsed.dir = PathBuf::from(value),
             "--engines" => {
-                only(&[Suite::Kv, Suite::Commits, Suite::Space])?;
+                only(&[Suite::Kv, Suite::Commits, Suite::Space, Suite::Sql])?;
                 parsed.engines = split(&value);
-                let known = if suite == Suite::Commits {
-                    crate::commits::ENGINES
-                } else {
-                    engines::ENGINES
+                let known = match suite {
+                    Suite::Commits => crate::commits::ENGINES,
+                    Suite::Sql => sql::engine::ENGINES,
+                    _ => engines::ENGINES,
                 };
                 check_names("engine", &parsed.engines, known)?;
+            }
+            "--workloads" if suite == Suite::Sql => {
+                let names = split(&value);
+                let all: Vec<_> = sql::Workload::ALL.iter().map(|w| w.name()).collect();
+                check_names("workload", &names, &all)?;
+                parsed.sql_workloads = names
+                    .iter()
+                    .filter_map(|w| sql::Workload::from_name(w))
+                    .collect();
             }
             "--workloads" => {
                 only(&[Suite::Kv])?;
@@ -296,6 +319,19 @@ impl Args {
         let (units, layout, ratios) = match self.suite {
             Suite::Kv | Suite::Space => {
                 let names: Vec<&str> = self.workloads.iter().map(|w| w.name()).collect();
+                child_args.extend(["--workloads".to_owned(), names.join(",")]);
+                let units = self
+                    .engines
+                    .iter()
+                    .map(|e| Unit {
+                        engine: e.clone(),
+                        variant: None,
+                    })
+                    .collect();
+                (units, Layout::EngineColumns { field: None }, Vec::new())
+            }
+            Suite::Sql => {
+                let names: Vec<&str> = self.sql_workloads.iter().map(|w| w.name()).collect();
                 child_args.extend(["--workloads".to_owned(), names.join(",")]);
                 let units = self
                     .engines
@@ -480,5 +516,41 @@ mod tests {
             .child_args
             .ends_with(&["--workloads".to_owned(), "range_reads".to_owned()]));
         assert_eq!(run("load_savepoint").plan().ratios.len(), 2);
+    }
+
+    #[test]
+    fn the_sql_suite_takes_its_engines_and_workloads() {
+        let d = run("sql");
+        assert_eq!((d.n, d.rounds), (1_000_000, 3));
+        assert_eq!(d.engines, ["covet", "sqlite"]);
+        assert_eq!(d.sql_workloads, sql::Workload::ALL);
+        let a = run("sql --n 20000 --rounds 1 --engines sqlite --workloads stream,load");
+        assert_eq!((a.n, a.rounds), (20_000, 1));
+        assert_eq!(a.engines, ["sqlite"]);
+        assert_eq!(
+            a.sql_workloads,
+            [sql::Workload::Stream, sql::Workload::Load]
+        );
+        assert!(a
+            .plan()
+            .child_args
+            .ends_with(&["--workloads".to_owned(), "stream,load".to_owned()]));
+        for (bad, message) in [
+            (
+                "sql --engines redb",
+                "unknown engine \"redb\" (engines: covet,sqlite)",
+            ),
+            (
+                "sql --workloads bulk_load",
+                "unknown workload \"bulk_load\"",
+            ),
+            (
+                "sql --durability off",
+                "--durability does not apply to the sql suite",
+            ),
+        ] {
+            let err = args(bad).unwrap_err();
+            assert!(err.starts_with(message), "{bad}: {err}");
+        }
     }
 }

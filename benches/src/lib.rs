@@ -7,7 +7,8 @@
 //! child reports. Each engine sits behind [`engines::KvEngine`]; the workloads of the suites
 //! ([`kv`], [`commits`], [`load_savepoint`], [`space`]) are generic over it (or use covet's table
 //! layer directly), and their keys and values come from [`keys`], which streams them from a seed
-//! instead of holding them.
+//! instead of holding them. The [`sql`] suite has its own engine trait
+//! ([`sql::engine::SqlEngine`]: covet through its Rust API, and SQLite) and row generator.
 
 pub mod cli;
 pub mod commits;
@@ -20,3 +21,4 @@ pub mod protocol;
 pub mod rounds;
 pub mod scan_check;
 pub mod space;
+pub mod sql;

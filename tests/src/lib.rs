@@ -692,6 +692,7 @@ pub fn spilling_state(c: u64) -> Model {
     m
 }
 
+pub mod differential;
 pub mod fuzz_logic;
 pub mod fuzz_sql;
 pub mod slt;

@@ -19,6 +19,7 @@ use covet_benches::load_savepoint::{self, Mode};
 use covet_benches::protocol::Report;
 use covet_benches::rounds;
 use covet_benches::space::{self, SpaceReport};
+use covet_benches::sql::{self, engine::SqlEngine, SqlParams};
 
 /// Runs one child's work for the engine type it is given.
 struct Child<'a, W: Write> {
@@ -54,7 +55,7 @@ impl<W: Write> EngineVisitor for Child<'_, W> {
                 };
                 commits::run_child::<E, W>(a.n, a.seed, &config, &a.dir, self.report)
             }
-            Suite::LoadSavepoint | Suite::Space => {
+            Suite::LoadSavepoint | Suite::Space | Suite::Sql => {
                 eprintln!("compare: {} is not an engine suite", a.suite.name());
                 self.report.fail()
             }
@@ -62,9 +63,39 @@ impl<W: Write> EngineVisitor for Child<'_, W> {
     }
 }
 
+/// Runs one child of the sql suite on the SQL engine type it is given.
+struct SqlChild<'a, W: Write> {
+    args: &'a Args,
+    report: &'a mut Report<W>,
+}
+
+impl<W: Write> sql::engine::SqlVisitor for SqlChild<'_, W> {
+    type Output = ();
+
+    fn visit<E: SqlEngine>(self) {
+        let a = self.args;
+        let params = SqlParams {
+            n: a.n,
+            seed: a.seed,
+            cache_bytes: a.cache_bytes,
+            workloads: a.sql_workloads.clone(),
+        };
+        sql::run_child::<E, W>(&params, &a.dir, self.report)
+    }
+}
+
 fn run_child(args: &Args, engine: &str, variant: Option<&str>) -> ExitCode {
     let mut report = Report::new(std::io::stdout().lock());
-    if args.suite == Suite::LoadSavepoint {
+    if args.suite == Suite::Sql {
+        let child = SqlChild {
+            args,
+            report: &mut report,
+        };
+        if sql::engine::run_by_name(engine, child).is_none() {
+            eprintln!("compare: unknown sql engine {engine:?}");
+            return ExitCode::from(2);
+        }
+    } else if args.suite == Suite::LoadSavepoint {
         match variant.and_then(Mode::from_name) {
             Some(mode) => load_savepoint::run_child(
                 args.n,
