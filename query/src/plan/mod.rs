@@ -83,7 +83,14 @@ pub fn split_conjuncts(expr: ScalarExpr, out: &mut Vec<ScalarExpr>) {
 }
 
 /// The conjunction of `exprs` (`None` when empty).
-pub fn conjoin(exprs: Vec<ScalarExpr>) -> Option<ScalarExpr> {
+///
+/// Conjuncts without a subquery go first, in their written order, and those with one
+/// last: AND evaluates lazily, so a cheap conjunct that is FALSE spares the subquery's
+/// run — and, as in PostgreSQL (which orders quals by cost, subplans last), spares an
+/// error that only the costly side would raise. SQL leaves the order open.
+pub fn conjoin(mut exprs: Vec<ScalarExpr>) -> Option<ScalarExpr> {
+    // A stable sort keeps the written order within each group.
+    exprs.sort_by_key(has_subquery);
     exprs.into_iter().reduce(|a, b| ScalarExpr::Binary {
         op: BinaryOp::And,
         left: Box::new(a),
@@ -119,4 +126,39 @@ pub fn columns_of(expr: &ScalarExpr) -> Vec<usize> {
     cols.sort_unstable();
     cols.dedup();
     cols
+}
+
+#[cfg(test)]
+mod conjoin_tests {
+    use super::*;
+    use crate::expr::{SubqueryId, SubqueryKind};
+    use covet_engine::value::Value;
+
+    fn col(i: usize) -> ScalarExpr {
+        ScalarExpr::Column(i)
+    }
+
+    fn exists(id: usize) -> ScalarExpr {
+        ScalarExpr::Subquery {
+            id: SubqueryId(id),
+            kind: SubqueryKind::Exists,
+            expr: None,
+            negated: false,
+        }
+    }
+
+    fn flatten(e: ScalarExpr) -> Vec<ScalarExpr> {
+        let mut out = Vec::new();
+        split_conjuncts(e, &mut out);
+        out
+    }
+
+    #[test]
+    fn conjuncts_with_subqueries_go_last_in_written_order() {
+        let lit = ScalarExpr::Literal(Value::Bool(true));
+        let e = conjoin(vec![exists(0), col(1), exists(1), col(2), lit.clone()]).unwrap();
+        assert_eq!(flatten(e), vec![col(1), col(2), lit, exists(0), exists(1)]);
+        assert_eq!(conjoin(vec![]), None);
+        assert_eq!(conjoin(vec![col(3)]), Some(col(3)));
+    }
 }
