@@ -236,8 +236,11 @@ impl Session {
     }
 
     /// Parses, binds and plans exactly one statement (42601 for none or several).
+    ///
+    /// Inside a transaction block, a statement that fails to prepare fails the block,
+    /// as in PostgreSQL.
     pub fn prepare(&mut self, sql: &str) -> Result<Prepared> {
-        let inner = crate::statement::prepare(self, sql)?;
+        let inner = crate::statement::prepare(self, sql).inspect_err(|_| self.txn.mark_failed())?;
         Ok(Prepared {
             inner: Arc::new(inner),
         })

@@ -198,9 +198,9 @@ pub fn parse_memory(value: &str) -> Result<usize> {
 /// A memory size in PostgreSQL's display form (`64MB`, `4096kB`).
 pub fn format_memory(bytes: usize) -> String {
     let kb = bytes / 1024;
-    if kb % (1 << 20) == 0 {
+    if kb.is_multiple_of(1 << 20) {
         format!("{}GB", kb >> 20)
-    } else if kb % 1024 == 0 {
+    } else if kb.is_multiple_of(1024) {
         format!("{}MB", kb >> 10)
     } else {
         format!("{kb}kB")

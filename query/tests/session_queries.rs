@@ -225,3 +225,53 @@ fn a_stream_of_an_ended_transaction_reports_it() {
     let e = rest.last().unwrap().as_ref().unwrap_err();
     assert_eq!(e.code, SqlState::INVALID_TRANSACTION_STATE);
 }
+
+#[test]
+fn prepared_dml_describes_its_parameters_and_returning_columns() {
+    use covet_query::DataType;
+    let (_e, mut s) = session();
+    run(
+        &mut s,
+        "CREATE TABLE t(id INT PRIMARY KEY, name TEXT, score DOUBLE PRECISION)",
+    );
+    let ins = s
+        .prepare("INSERT INTO t VALUES ($1, $2, $3) RETURNING id, upper(name) AS shout")
+        .unwrap();
+    assert_eq!(
+        ins.param_types(),
+        &[DataType::Int, DataType::Text, DataType::Float]
+    );
+    assert!(ins.returns_rows());
+    let cols: Vec<(&str, DataType)> = ins
+        .columns()
+        .iter()
+        .map(|c| (c.name.as_str(), c.ty))
+        .collect();
+    assert_eq!(cols, vec![("id", DataType::Int), ("shout", DataType::Text)]);
+    let upd = s
+        .prepare("UPDATE t SET score = $1 WHERE id = $2 RETURNING *")
+        .unwrap();
+    assert_eq!(upd.param_types(), &[DataType::Float, DataType::Int]);
+    assert_eq!(upd.columns().len(), 3);
+    let del = s.prepare("DELETE FROM t WHERE name = $1").unwrap();
+    assert_eq!(del.param_types(), &[DataType::Text]);
+    assert!(!del.returns_rows());
+    assert_eq!(
+        s.prepare("UPDATE nope SET a = 1").err().unwrap().code,
+        SqlState::UNDEFINED_TABLE
+    );
+    let Outcome::Rows(r) = s
+        .execute(&ins, &[i(1), t("ann"), Value::Float(1.5)])
+        .unwrap()
+    else {
+        panic!("no rows")
+    };
+    assert_eq!(
+        r.map(Result::unwrap).collect::<Vec<_>>(),
+        vec![vec![i(1), t("ANN")]]
+    );
+    let Outcome::Done(tag) = s.execute(&del, &[t("ann")]).unwrap() else {
+        panic!("rows")
+    };
+    assert_eq!(tag.rows, Some(1));
+}

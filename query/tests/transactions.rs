@@ -288,3 +288,55 @@ fn isolation_level_settings() {
     command(&mut s, "SET work_mem = '8MB'");
     assert_eq!(s.work_mem(), 8 << 20);
 }
+
+#[test]
+fn errors_while_preparing_fail_the_block_too() {
+    let e = engine();
+    let mut s = Session::new(e.clone());
+    command(&mut s, "CREATE TABLE a(x INT)");
+    command(&mut s, "BEGIN");
+    assert_eq!(error(&mut s, "SELEC 1"), SqlState::SYNTAX_ERROR);
+    assert_eq!(s.transaction_status(), TransactionStatus::Failed);
+    // Binding would say 42P01; the failed block answers first.
+    assert_eq!(
+        error(&mut s, "INSERT INTO nope VALUES (1)"),
+        SqlState::IN_FAILED_SQL_TRANSACTION
+    );
+    assert_eq!(command(&mut s, "COMMIT"), "ROLLBACK");
+    command(&mut s, "BEGIN");
+    assert_eq!(
+        error(&mut s, "SELECT * FROM nope"),
+        SqlState::UNDEFINED_TABLE
+    );
+    assert_eq!(s.transaction_status(), TransactionStatus::Failed);
+    command(&mut s, "ROLLBACK");
+}
+
+#[test]
+fn a_second_writer_waits_for_the_lock_then_gets_55p03() {
+    let db = Database::memory_with(covet_engine::Options {
+        busy_timeout: std::time::Duration::from_millis(20),
+        ..covet_engine::Options::default()
+    })
+    .unwrap();
+    let e = Engine::new(db);
+    let mut a = Session::new(e.clone());
+    let mut b = Session::new(e.clone());
+    command(&mut a, "CREATE TABLE t(x INT)");
+    command(&mut a, "BEGIN");
+    command(&mut a, "INSERT INTO t VALUES (1)");
+    // `a` holds the writer lock until its block ends, however long `b` waits.
+    assert_eq!(
+        error(&mut b, "INSERT INTO t VALUES (2)"),
+        SqlState::LOCK_NOT_AVAILABLE
+    );
+    command(&mut b, "BEGIN");
+    assert_eq!(
+        error(&mut b, "INSERT INTO t VALUES (2)"),
+        SqlState::LOCK_NOT_AVAILABLE
+    );
+    assert_eq!(b.transaction_status(), TransactionStatus::Failed);
+    command(&mut b, "ROLLBACK");
+    command(&mut a, "COMMIT");
+    assert_eq!(tag(&mut b, "INSERT INTO t VALUES (2)").rows, Some(1));
+}

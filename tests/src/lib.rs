@@ -693,3 +693,4 @@ pub fn spilling_state(c: u64) -> Model {
 }
 
 pub mod fuzz_logic;
+pub mod slt;

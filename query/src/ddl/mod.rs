@@ -16,6 +16,7 @@ pub(crate) use create_table::create_table_as;
 pub(crate) mod default;
 mod identity;
 mod index;
+pub(crate) mod trigger;
 pub(crate) mod types;
 mod view;
 
@@ -96,6 +97,7 @@ fn drop_table(w: &mut TableWriter<'_>, name: &str, if_exists: bool) -> Result<()
     }
     let sequences = identity::owned_sequences(w, name)?;
     w.drop_table(name)?;
+    trigger::drop_for_table(w, name)?;
     for seq in sequences {
         if w.sequence(&seq)?.is_some() {
             w.drop_sequence(&seq)?;

@@ -92,18 +92,73 @@ enum Source {
     /// VALUES rows (or DEFAULT VALUES), bound here.
     Rows(RowTemplates),
     /// A query's rows, one value per target column in column-list order.
-    Query(PhysicalPlan),
+    Query(Box<PhysicalPlan>),
 }
 
-pub(crate) fn insert(
-    w: &mut TableWriter<'_>,
+/// The RETURNING columns of `ins` and its parameter types, bound against `catalog`
+/// without running it (for a prepared statement's description).
+pub(crate) fn describe_insert(
+    ins: &Insert,
+    catalog: &Catalog,
+    param_types: &mut Vec<DataType>,
+) -> Result<Vec<crate::session::Column>> {
+    let TableObject::TableName(name) = &ins.table else {
+        return Err(QueryError::unsupported("INSERT INTO a table function"));
+    };
+    let table = names::object(name)?;
+    let info = catalog
+        .table(&table)
+        .ok_or_else(|| undefined_table(&table))?;
+    let schema = info.schema.clone();
+    let positions = target_positions(&schema, ins)?;
+    match &ins.source {
+        Some(q) if plain_values(q).is_none() => {
+            let (_, types) = crate::statement::query::plan(q, catalog)?;
+            merge_params(param_types, &types);
+        }
+        _ => {
+            bind_rows(ins, &schema, &positions, param_types)?;
+        }
+    }
+    let alias = ins
+        .table_alias
+        .as_ref()
+        .map(|a| names::ident(&a.alias))
+        .unwrap_or_else(|| table.clone());
+    let target = Relation {
+        name: alias,
+        columns: schema
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.ty))
+            .collect(),
+    };
+    Ok(match &ins.returning {
+        Some(items) => Returning::bind(items, std::slice::from_ref(&target), param_types)?.columns,
+        None => Vec::new(),
+    })
+}
+
+/// An INSERT bound against one schema: what every execution of a prepared INSERT
+/// reuses while the schema cookie stays (the parameters' values come at each run).
+pub(crate) struct BoundInsert {
+    table: String,
+    schema: TableSchema,
+    positions: Vec<usize>,
+    source: Source,
+    on_conflict: OnConflict,
+    returning: Option<Returning>,
+    constraints: TableConstraints,
+    defaults: Defaults,
+}
+
+/// Binds `ins` through `w` (and `catalog` for a query source), recording parameter types.
+pub(crate) fn bind_insert(
+    w: &TableWriter<'_>,
     ins: &Insert,
     catalog: Option<&Catalog>,
-    params: &[Value],
     param_types: &mut Vec<DataType>,
-    time_micros: i64,
-    work_mem: usize,
-) -> Result<DmlResult> {
+) -> Result<BoundInsert> {
     refuse_unsupported(ins)?;
     let TableObject::TableName(name) = &ins.table else {
         return Err(QueryError::unsupported("INSERT INTO a table function"));
@@ -140,7 +195,7 @@ pub(crate) fn insert(
                 ));
             }
             merge_params(param_types, &types);
-            Source::Query(plan)
+            Source::Query(Box::new(plan))
         }
         _ => Source::Rows(bind_rows(ins, &schema, &positions, param_types)?),
     };
@@ -155,6 +210,36 @@ pub(crate) fn insert(
     };
     let constraints = TableConstraints::load(w, &schema)?;
     let defaults = Defaults::load(w, &schema)?;
+    Ok(BoundInsert {
+        table,
+        schema,
+        positions,
+        source,
+        on_conflict,
+        returning,
+        constraints,
+        defaults,
+    })
+}
+
+/// Runs a bound INSERT with `params`.
+pub(crate) fn run_insert(
+    w: &mut TableWriter<'_>,
+    b: &BoundInsert,
+    params: &[Value],
+    time_micros: i64,
+    work_mem: usize,
+) -> Result<DmlResult> {
+    let BoundInsert {
+        table,
+        schema,
+        positions,
+        source,
+        on_conflict,
+        returning,
+        constraints,
+        defaults,
+    } = b;
     let mut ctx = StatementContext {
         params,
         time_micros,
@@ -162,10 +247,10 @@ pub(crate) fn insert(
     let mut count = 0;
     let mut out_rows = Vec::new();
     let mut store = |w: &mut TableWriter<'_>, row: Vec<Value>, ctx: &mut StatementContext<'_>| {
-        let stored = insert_one(w, &table, &schema, row, &on_conflict, &constraints, ctx)?;
+        let stored = insert_one(w, table, schema, row, on_conflict, constraints, ctx)?;
         if let Some(stored) = stored {
             count += 1;
-            if let Some(r) = &returning {
+            if let Some(r) = returning {
                 out_rows.push(r.row(&stored, ctx)?);
             }
         }
@@ -173,19 +258,19 @@ pub(crate) fn insert(
     };
     match source {
         Source::Rows(templates) => {
-            for template in &templates {
-                let row = build_row(w, &defaults, template, &mut ctx)?;
+            for template in templates {
+                let row = build_row(w, defaults, template, &mut ctx)?;
                 store(w, row, &mut ctx)?;
             }
         }
         Source::Query(plan) => {
             let types: Vec<DataType> = plan.columns.iter().map(|c| c.ty).collect();
-            let mut running = Running::new(&plan, params, work_mem)?;
+            let mut running = Running::new(plan, params, work_mem)?;
             // A query reading the table it inserts into would meet its own new rows
             // (its scans re-seek after their last key): its rows are collected first,
             // up to MAX_BUFFERED_ROWS. Any other query streams.
-            let reads_target = plan_reads(&plan.root, &table)
-                || plan.subqueries.iter().any(|s| plan_reads(&s.root, &table));
+            let reads_target = plan_reads(&plan.root, table)
+                || plan.subqueries.iter().any(|s| plan_reads(&s.root, table));
             let mut buffered: Vec<Vec<Value>> = Vec::new();
             while let Some(batch) = running.next_with(&*w)? {
                 if reads_target {
@@ -201,19 +286,19 @@ pub(crate) fn insert(
                     continue;
                 }
                 for values in batch {
-                    let row = query_row(w, &defaults, &positions, &types, values, &mut ctx)?;
+                    let row = query_row(w, defaults, positions, &types, values, &mut ctx)?;
                     store(w, row, &mut ctx)?;
                 }
             }
             for values in buffered {
-                let row = query_row(w, &defaults, &positions, &types, values, &mut ctx)?;
+                let row = query_row(w, defaults, positions, &types, values, &mut ctx)?;
                 store(w, row, &mut ctx)?;
             }
         }
     }
     Ok(DmlResult {
         count,
-        returning: returning.map(|r| (r.columns, out_rows)),
+        returning: returning.as_ref().map(|r| (r.columns.clone(), out_rows)),
     })
 }
 
@@ -466,6 +551,22 @@ fn bind_conflict(
                     };
                     let relations = [target.clone(), excluded];
                     let sets = assignments(&du.assignments, schema, &relations, param_types)?;
+                    // DEFAULT here is bound as the column's constant default: a per-row
+                    // default (identity, now()) would need evaluating per row.
+                    let per_row = w.column_default_sql(&schema.name)?;
+                    for a in &du.assignments {
+                        if !super::update::is_default(&a.value) {
+                            continue;
+                        }
+                        let name = a.target.to_string().to_lowercase();
+                        if let Some(i) = schema.column_index(&name) {
+                            if per_row.get(i).is_some_and(Option::is_some) {
+                                return Err(QueryError::unsupported(format!(
+                                    "ON CONFLICT DO UPDATE SET {name} = DEFAULT of a per-row default"
+                                )));
+                            }
+                        }
+                    }
                     let filter = match &du.selection {
                         Some(e) => {
                             let mut scope = RowScope {

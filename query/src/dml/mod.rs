@@ -9,6 +9,6 @@ mod returning;
 pub(crate) mod scope;
 mod update;
 
-pub(crate) use insert::{has_query_source, insert};
+pub(crate) use insert::{bind_insert, describe_insert, has_query_source, run_insert, BoundInsert};
 pub(crate) use scope::now_micros;
-pub(crate) use update::{delete, update, DmlEnv};
+pub(crate) use update::{bind_delete, bind_update, delete, update, DmlEnv};

@@ -30,7 +30,7 @@ use sqlparser::ast::{
 
 use super::coerce::to_column;
 use super::constraints::TableConstraints;
-use super::insert::DmlResult;
+use super::insert::{Defaults, DmlResult};
 use super::returning::output_name;
 use super::scope::{Relation, RowScope, StatementContext};
 use crate::binder::{bind_dml_target, DmlTarget, ParamTypes};
@@ -234,12 +234,35 @@ fn key_bytes(pk: &[Value]) -> Vec<u8> {
 /// One assignment: the column, its value over the target row, and the value's type.
 type Set = (usize, ScalarExpr, DataType);
 
-pub(crate) fn update(
-    w: &mut TableWriter<'_>,
+/// An UPDATE bound and planned.
+pub(crate) struct BoundUpdate {
+    plan: Arc<PhysicalPlan>,
+    schema: TableSchema,
+    k: usize,
+    sets: Vec<Set>,
+    returning: Option<TargetReturning>,
+    has_from: bool,
+    /// Columns assigned `DEFAULT`: their value comes from the column's default at each
+    /// row (a per-row default such as an identity's `nextval` included).
+    defaulted: Vec<usize>,
+}
+
+impl BoundUpdate {
+    /// The RETURNING columns (empty without RETURNING).
+    pub fn columns(&self) -> Vec<Column> {
+        self.returning
+            .as_ref()
+            .map(|r| r.columns.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Binds and plans `up` against `catalog`, recording its parameter types.
+pub(crate) fn bind_update(
     up: &Update,
-    env: &DmlEnv<'_>,
+    catalog: &Catalog,
     param_types: &mut Vec<DataType>,
-) -> Result<DmlResult> {
+) -> Result<BoundUpdate> {
     if up.or.is_some() || up.limit.is_some() || !up.order_by.is_empty() {
         return Err(QueryError::unsupported("UPDATE OR / ORDER BY / LIMIT"));
     }
@@ -255,7 +278,7 @@ pub(crate) fn update(
     let qualifier = target_of(&up.table.relation)?;
     let mut pt = ParamTypes::with_types(param_types.clone());
     let mut target = bind_dml_target(
-        env.catalog,
+        catalog,
         &mut pt,
         &up.table.relation,
         &from,
@@ -265,6 +288,8 @@ pub(crate) fn update(
     let schema = info.schema.clone();
     let k = info.pk_width();
     let mut sets: Vec<Set> = Vec::with_capacity(up.assignments.len());
+    let mut param_hints = Vec::new();
+    let mut defaulted = Vec::new();
     for a in &up.assignments {
         let pos = assigned_column(a, &schema)?;
         if sets.iter().any(|(p, _, _)| *p == pos) {
@@ -277,6 +302,7 @@ pub(crate) fn update(
             ));
         }
         let (expr, ty) = if is_default(&a.value) {
+            defaulted.push(pos);
             let v = schema.columns[pos].default.clone().unwrap_or(Value::Null);
             let ty = DataType::of_value(&v);
             (ScalarExpr::Literal(v), ty)
@@ -291,6 +317,11 @@ pub(crate) fn update(
                 },
             )
         };
+        // A parameter assigned to a column takes the column's type when nothing else
+        // fixed it.
+        if let (ScalarExpr::Param(i), DataType::Unknown) = (&expr, ty) {
+            param_hints.push((*i, DataType::of_sql_type(&schema.columns[pos].ty)));
+        }
         sets.push((pos, expr, ty));
     }
     let returning = match &up.returning {
@@ -298,12 +329,42 @@ pub(crate) fn update(
         None => None,
     };
     let plan = Arc::new(target.finish()?);
+    for (i, ty) in param_hints {
+        pt.record(i, Some(ty));
+    }
     pt_into(param_types, &mut pt);
+    Ok(BoundUpdate {
+        plan,
+        schema,
+        k,
+        sets,
+        returning,
+        has_from: !from.is_empty(),
+        defaulted,
+    })
+}
+
+pub(crate) fn update(
+    w: &mut TableWriter<'_>,
+    up: &Update,
+    env: &DmlEnv<'_>,
+    param_types: &mut Vec<DataType>,
+) -> Result<DmlResult> {
+    let BoundUpdate {
+        plan,
+        schema,
+        k,
+        sets,
+        returning,
+        has_from,
+        defaulted,
+    } = bind_update(up, env.catalog, param_types)?;
+    let defaults = Defaults::load(w, &schema)?;
     let changed: Vec<usize> = sets.iter().map(|(p, _, _)| *p).collect();
     let buffer = moves_rows_ahead(&plan, &schema, &changed);
     let constraints = TableConstraints::load(w, &schema)?;
     let mut running = Running::new(&plan, env.params, env.work_mem)?;
-    let mut seen: Option<HashSet<Vec<u8>>> = (!from.is_empty()).then(HashSet::new);
+    let mut seen: Option<HashSet<Vec<u8>>> = has_from.then(HashSet::new);
     let mut out = UpdateOut {
         count: 0,
         rows: Vec::new(),
@@ -344,6 +405,7 @@ pub(crate) fn update(
                 &mut ctx,
                 row,
                 &mut out,
+                (&defaulted, &defaults),
             )?;
         }
     } else {
@@ -361,6 +423,7 @@ pub(crate) fn update(
                     &mut ctx,
                     row,
                     &mut out,
+                    (&defaulted, &defaults),
                 )?;
             }
         }
@@ -429,6 +492,7 @@ fn update_row(
     ctx: &mut StatementContext<'_>,
     mut row: Vec<Value>,
     out: &mut UpdateOut,
+    (defaulted, defaults): (&[usize], &Defaults),
 ) -> Result<()> {
     let n = schema.columns.len();
     let pk: Vec<Value> = row[..k].to_vec();
@@ -446,6 +510,9 @@ fn update_row(
             let col = &schema.columns[*pos];
             new_row[*pos] = to_column(v, *ty, &col.name, &col.ty)?;
         }
+    }
+    for &pos in defaulted {
+        new_row[pos] = defaults.value(w, pos, ctx)?;
     }
     if !constraints.is_empty() {
         constraints.check_new_row(w, &new_row, ctx)?;
@@ -466,12 +533,30 @@ fn update_row(
     Ok(())
 }
 
-pub(crate) fn delete(
-    w: &mut TableWriter<'_>,
+/// A DELETE bound and planned.
+pub(crate) struct BoundDelete {
+    plan: PhysicalPlan,
+    schema: TableSchema,
+    k: usize,
+    returning: Option<TargetReturning>,
+}
+
+impl BoundDelete {
+    /// The RETURNING columns (empty without RETURNING).
+    pub fn columns(&self) -> Vec<Column> {
+        self.returning
+            .as_ref()
+            .map(|r| r.columns.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Binds and plans `del` against `catalog`, recording its parameter types.
+pub(crate) fn bind_delete(
     del: &Delete,
-    env: &DmlEnv<'_>,
+    catalog: &Catalog,
     param_types: &mut Vec<DataType>,
-) -> Result<DmlResult> {
+) -> Result<BoundDelete> {
     if !del.tables.is_empty() || del.limit.is_some() || !del.order_by.is_empty() {
         return Err(QueryError::unsupported(
             "DELETE with several tables / ORDER BY / LIMIT",
@@ -490,7 +575,7 @@ pub(crate) fn delete(
     let using = del.using.as_deref().unwrap_or(&[]);
     let mut pt = ParamTypes::with_types(param_types.clone());
     let mut target = bind_dml_target(
-        env.catalog,
+        catalog,
         &mut pt,
         &only.relation,
         using,
@@ -499,13 +584,33 @@ pub(crate) fn delete(
     let info = target.table().clone();
     let schema = info.schema.clone();
     let k = info.pk_width();
-    let n = schema.columns.len();
     let returning = match &del.returning {
         Some(items) => Some(bind_returning(&mut target, items, &qualifier)?),
         None => None,
     };
     let plan = target.finish()?;
     pt_into(param_types, &mut pt);
+    Ok(BoundDelete {
+        plan,
+        schema,
+        k,
+        returning,
+    })
+}
+
+pub(crate) fn delete(
+    w: &mut TableWriter<'_>,
+    del: &Delete,
+    env: &DmlEnv<'_>,
+    param_types: &mut Vec<DataType>,
+) -> Result<DmlResult> {
+    let BoundDelete {
+        plan,
+        schema,
+        k,
+        returning,
+    } = bind_delete(del, env.catalog, param_types)?;
+    let n = schema.columns.len();
     let constraints = TableConstraints::load(w, &schema)?;
     let mut running = Running::new(&plan, env.params, env.work_mem)?;
     let mut count = 0;

@@ -13,13 +13,15 @@
 use std::sync::Arc;
 
 use covet_engine::value::{Interval, Value};
-use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
+use sqlparser::ast;
 
-use super::coerce::{
-    self, binary_result_type, expect_bool, is_comparison, literal_target, op_symbol, unify_types,
+use super::bind_ops::{
+    bind_binary_ast, bind_case, bind_cast, bind_compared, bind_like, bind_quantified, bind_unary,
+    comparison_op,
 };
+use super::coerce::{self, expect_bool, unify_types};
 use super::sql_type::sql_type_from_ast;
-use super::{bind_call, BinaryOp, BindScope, ScalarExpr, SubqueryKind, TruthTest, UnaryOp};
+use super::{bind_call, BinaryOp, BindScope, ScalarExpr, SubqueryKind, TruthTest};
 use crate::error::{QueryError, Result, SqlState};
 use crate::ops;
 use crate::types::DataType;
@@ -569,9 +571,39 @@ fn bind_node(expr: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound> {
             }
             bind_call::call(name, args, scope)
         }
-        E::Overlay { .. } => Err(QueryError::unsupported("OVERLAY")),
-        E::Collate { .. } => Err(QueryError::unsupported("COLLATE")),
-        E::AtTimeZone { .. } => Err(QueryError::unsupported("AT TIME ZONE")),
+        E::Overlay {
+            expr: e,
+            overlay_what,
+            overlay_from,
+            overlay_for,
+        } => {
+            let mut args = vec![
+                bind(e, scope)?,
+                bind(overlay_what, scope)?,
+                bind(overlay_from, scope)?,
+            ];
+            if let Some(f) = overlay_for {
+                args.push(bind(f, scope)?);
+            }
+            bind_call::call("overlay", args, scope)
+        }
+        E::Collate { expr: e, collation } => {
+            // covet compares text by code point: the collations that mean exactly that
+            // are accepted, any other is 0A000.
+            let name = collation.to_string().trim_matches('"').to_ascii_lowercase();
+            if matches!(
+                name.as_str(),
+                "c" | "posix" | "default" | "ucs_basic" | "binary"
+            ) {
+                bind(e, scope)
+            } else {
+                Err(QueryError::unsupported(format!("COLLATE {collation}")))
+            }
+        }
+        E::AtTimeZone {
+            timestamp,
+            time_zone,
+        } => bind_at_time_zone(timestamp, time_zone, scope),
         E::Convert { .. } => Err(QueryError::unsupported("CONVERT")),
         E::Tuple(_) => Err(QueryError::unsupported("row constructors")),
         E::Array(_) => Err(QueryError::unsupported("arrays")),
@@ -654,24 +686,88 @@ fn bind_value(v: &ast::Value, scope: &mut dyn BindScope) -> Result<Bound> {
     }
 }
 
+/// `x AT TIME ZONE zone` for the zones that are UTC (covet's only zone): a timestamp
+/// becomes the timestamptz of that UTC wall time, a timestamptz the timestamp of its
+/// UTC wall time. Other zones are 0A000.
+fn bind_at_time_zone(ts: &ast::Expr, zone: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound> {
+    let zone_name = match zone {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            other => return Err(QueryError::unsupported(format!("AT TIME ZONE {other}"))),
+        },
+        _ => return Err(QueryError::unsupported("AT TIME ZONE of an expression")),
+    };
+    let utc = matches!(
+        zone_name.to_ascii_uppercase().as_str(),
+        "UTC" | "Z" | "GMT" | "ZULU" | "UCT" | "+00" | "+00:00" | "-00" | "ETC/UTC" | "ETC/GMT"
+    );
+    if !utc {
+        return Err(QueryError::unsupported(format!(
+            "AT TIME ZONE '{zone_name}' (covet's only time zone is UTC)"
+        )));
+    }
+    // An unknown literal is read as timestamptz (PostgreSQL's choice); a timestamp
+    // keeps its type.
+    let b = bind(ts, scope)?;
+    let target = if b.is_unknown() {
+        DataType::TimestampTz
+    } else {
+        DataType::Unknown
+    };
+    let b = coerce_to(b, target, scope)?;
+    let to = match b.ty {
+        DataType::Timestamp | DataType::Date => covet_engine::value::SqlType::TimestampTz,
+        DataType::TimestampTz => covet_engine::value::SqlType::Timestamp,
+        other => {
+            return Err(ops::no_operator("AT TIME ZONE", other.name(), "text"));
+        }
+    };
+    let ty = DataType::of_sql_type(&to);
+    Ok(Bound::typed(
+        ScalarExpr::Cast {
+            expr: Box::new(b.expr),
+            to,
+        },
+        ty,
+    ))
+}
+
 /// A numeric literal: an integer that fits `i64` is Int, a longer one or one with a
 /// point is Decimal (as PostgreSQL's numeric), one with an exponent is Float.
 pub(crate) fn number_literal(text: &str) -> Result<Bound> {
     let bad = || QueryError::syntax(format!("invalid number {text}"));
-    let v = if text.contains(['e', 'E']) {
-        Value::Float(text.parse::<f64>().map_err(|_| bad())?)
-    } else if text.contains('.') {
-        Value::Decimal(
-            text.parse()
-                .map_err(|_| crate::ops::numeric::numeric_overflow())?,
-        )
+    // PostgreSQL 16 allows `1_000_000`; the digits are what count.
+    let digits = text.replace('_', "");
+    let unsigned = digits.strip_prefix('-').unwrap_or(&digits);
+    let negative = unsigned.len() != digits.len();
+    let radix = match unsigned.get(..2) {
+        Some("0x" | "0X") => Some(16),
+        Some("0o" | "0O") => Some(8),
+        Some("0b" | "0B") => Some(2),
+        _ => None,
+    };
+    let decimal = |t: &str| -> Result<Value> {
+        t.parse::<covet_engine::value::Decimal>()
+            .map(Value::Decimal)
+            .map_err(|e| match e {
+                covet_engine::value::DecimalError::Invalid { .. } => bad(),
+                _ => crate::ops::numeric::numeric_overflow(),
+            })
+    };
+    let v = if let Some(radix) = radix {
+        let magnitude = i128::from_str_radix(&unsigned[2..], radix).map_err(|_| bad())?;
+        let signed = if negative { -magnitude } else { magnitude };
+        i64::try_from(signed)
+            .map(Value::Int)
+            .map_err(|_| crate::ops::out_of_range("bigint"))?
+    } else if digits.contains(['e', 'E']) {
+        Value::Float(digits.parse::<f64>().map_err(|_| bad())?)
+    } else if digits.contains('.') {
+        decimal(&digits)?
     } else {
-        match text.parse::<i64>() {
+        match digits.parse::<i64>() {
             Ok(i) => Value::Int(i),
-            Err(_) => Value::Decimal(
-                text.parse()
-                    .map_err(|_| crate::ops::numeric::numeric_overflow())?,
-            ),
+            Err(_) => decimal(&digits)?,
         }
     };
     let ty = DataType::of_value(&v);
@@ -708,417 +804,6 @@ fn bind_interval(iv: &ast::Interval) -> Result<Bound> {
     Ok(Bound::typed(
         ScalarExpr::Literal(Value::Interval(i)),
         DataType::Interval,
-    ))
-}
-
-/// `CAST(b AS to)`: a string literal is converted now (a bad one is an error now, as in
-/// PostgreSQL); a typed value is checked castable (42846) and cast at run time.
-pub(crate) fn bind_cast(
-    b: Bound,
-    to: covet_engine::value::SqlType,
-    scope: &mut dyn BindScope,
-) -> Result<Bound> {
-    let ty = DataType::of_sql_type(&to);
-    match &b.origin {
-        Origin::Text(s) => {
-            let v = ops::cast_explicit(&Value::Text(s.clone()), &to)?;
-            Ok(Bound::typed(ScalarExpr::Literal(v), ty))
-        }
-        Origin::Null => Ok(Bound::typed(ScalarExpr::Literal(Value::Null), ty)),
-        Origin::Param(i) => {
-            let t = scope.param(*i, Some(ty))?;
-            let _ = t;
-            Ok(Bound::typed(
-                ScalarExpr::Cast {
-                    expr: Box::new(b.expr),
-                    to,
-                },
-                ty,
-            ))
-        }
-        Origin::Typed => {
-            if !castable(b.ty, ty) {
-                return Err(QueryError::new(
-                    SqlState::CANNOT_COERCE,
-                    format!("cannot cast type {} to {}", b.ty, ops::cast::type_name(&to)),
-                ));
-            }
-            Ok(Bound::typed(
-                ScalarExpr::Cast {
-                    expr: Box::new(b.expr),
-                    to,
-                },
-                ty,
-            ))
-        }
-    }
-}
-
-/// Whether a cast from `from` to `to` exists (what `ops::cast` can do for some value).
-pub fn castable(from: DataType, to: DataType) -> bool {
-    use DataType::*;
-    if from == to || from == Unknown || to == Text || from == Text {
-        return true;
-    }
-    match to {
-        Bool => matches!(from, Int),
-        Int => matches!(from, Bool | Float | Decimal),
-        Float | Decimal => from.is_numeric(),
-        Date => matches!(from, Timestamp | TimestampTz),
-        Time => matches!(from, Timestamp | TimestampTz | Interval),
-        Timestamp | TimestampTz => matches!(from, Date | Timestamp | TimestampTz),
-        Interval => matches!(from, Time),
-        _ => false,
-    }
-}
-
-fn bind_quantified(
-    left: Bound,
-    q: &ast::Query,
-    kind: SubqueryKind,
-    negated: bool,
-    scope: &mut dyn BindScope,
-) -> Result<Bound> {
-    let (id, ty) = scope.subquery(q, kind)?;
-    let left = coerce_to(left, ty, scope)?;
-    let left = coerce_to(left, DataType::Unknown, scope)?;
-    let op = match kind {
-        SubqueryKind::Any(op) | SubqueryKind::All(op) => op,
-        _ => BinaryOp::Eq,
-    };
-    if left.ty != DataType::Unknown && ty != DataType::Unknown && !coerce::comparable(left.ty, ty) {
-        return Err(ops::no_operator(op_symbol(op), left.ty.name(), ty.name()));
-    }
-    Ok(Bound::typed(
-        ScalarExpr::Subquery {
-            id,
-            kind,
-            expr: Some(boxed(left)),
-            negated,
-        },
-        DataType::Bool,
-    ))
-}
-
-fn comparison_op(op: &BinaryOperator) -> Result<BinaryOp> {
-    Ok(match op {
-        BinaryOperator::Eq => BinaryOp::Eq,
-        BinaryOperator::NotEq => BinaryOp::NotEq,
-        BinaryOperator::Lt => BinaryOp::Lt,
-        BinaryOperator::LtEq => BinaryOp::LtEq,
-        BinaryOperator::Gt => BinaryOp::Gt,
-        BinaryOperator::GtEq => BinaryOp::GtEq,
-        other => {
-            return Err(QueryError::unsupported(format!(
-                "ANY/ALL with operator {other}"
-            )))
-        }
-    })
-}
-
-fn bind_binary_ast(
-    left: &ast::Expr,
-    op: &BinaryOperator,
-    right: &ast::Expr,
-    scope: &mut dyn BindScope,
-) -> Result<Bound> {
-    use BinaryOperator as B;
-    let op = match op {
-        B::Plus => BinaryOp::Add,
-        B::Minus => BinaryOp::Sub,
-        B::Multiply => BinaryOp::Mul,
-        B::Divide => BinaryOp::Div,
-        B::Modulo => BinaryOp::Mod,
-        B::StringConcat => BinaryOp::Concat,
-        B::Eq => BinaryOp::Eq,
-        B::NotEq => BinaryOp::NotEq,
-        B::Lt => BinaryOp::Lt,
-        B::LtEq => BinaryOp::LtEq,
-        B::Gt => BinaryOp::Gt,
-        B::GtEq => BinaryOp::GtEq,
-        B::And => BinaryOp::And,
-        B::Or => BinaryOp::Or,
-        B::BitwiseAnd => BinaryOp::BitAnd,
-        B::BitwiseOr => BinaryOp::BitOr,
-        B::PGBitwiseXor | B::BitwiseXor => BinaryOp::BitXor,
-        B::PGBitwiseShiftLeft => BinaryOp::ShiftLeft,
-        B::PGBitwiseShiftRight => BinaryOp::ShiftRight,
-        B::Arrow => BinaryOp::JsonGet,
-        B::LongArrow => BinaryOp::JsonGetText,
-        B::HashArrow => BinaryOp::JsonPath,
-        B::HashLongArrow => BinaryOp::JsonPathText,
-        B::PGExp => {
-            let args = vec![bind(left, scope)?, bind(right, scope)?];
-            return bind_call::call("power", args, scope);
-        }
-        B::PGLikeMatch | B::PGILikeMatch | B::PGNotLikeMatch | B::PGNotILikeMatch => {
-            let ci = matches!(op, B::PGILikeMatch | B::PGNotILikeMatch);
-            let negated = matches!(op, B::PGNotLikeMatch | B::PGNotILikeMatch);
-            return bind_like(left, right, None, ci, negated, scope);
-        }
-        B::Is | B::IsNot => {
-            // SQLite's `a IS b` is IS NOT DISTINCT FROM.
-            let (l, r) = bind_compared(BinaryOp::Eq, left, right, scope)?;
-            return Ok(Bound::typed(
-                ScalarExpr::IsDistinctFrom {
-                    left: boxed(l),
-                    right: boxed(r),
-                    negated: matches!(op, B::Is),
-                },
-                DataType::Bool,
-            ));
-        }
-        other => return Err(QueryError::unsupported(format!("the operator {other}"))),
-    };
-    let l = bind(left, scope)?;
-    let r = bind(right, scope)?;
-    bind_binary(op, l, r, scope)
-}
-
-/// Types `l op r` (casting unknown operands) and builds the node.
-pub(crate) fn bind_binary(
-    op: BinaryOp,
-    l: Bound,
-    r: Bound,
-    scope: &mut dyn BindScope,
-) -> Result<Bound> {
-    let (l, r) = resolve_operands(op, l, r, scope)?;
-    let ty = binary_result_type(op, l.ty, r.ty)?;
-    Ok(Bound::typed(
-        ScalarExpr::Binary {
-            op,
-            left: boxed(l),
-            right: boxed(r),
-        },
-        ty,
-    ))
-}
-
-/// Gives unknown operands of `op` their types from the other side.
-fn resolve_operands(
-    op: BinaryOp,
-    l: Bound,
-    r: Bound,
-    scope: &mut dyn BindScope,
-) -> Result<(Bound, Bound)> {
-    let arithmetic = matches!(
-        op,
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
-    );
-    Ok(match (l.is_unknown(), r.is_unknown()) {
-        (true, false) => {
-            let t = literal_target(op, r.ty);
-            (coerce_to(l, t, scope)?, r)
-        }
-        (false, true) => {
-            let t = literal_target(op, l.ty);
-            (l, coerce_to(r, t, scope)?)
-        }
-        (true, true) => {
-            let any_text =
-                matches!(l.origin, Origin::Text(_)) || matches!(r.origin, Origin::Text(_));
-            if arithmetic && any_text {
-                return Err(QueryError::new(
-                    SqlState::AMBIGUOUS_FUNCTION,
-                    format!("operator is not unique: unknown {} unknown", op_symbol(op)),
-                ));
-            }
-            let t = match op {
-                BinaryOp::And | BinaryOp::Or => DataType::Bool,
-                _ if any_text => DataType::Text,
-                _ => DataType::Unknown,
-            };
-            (coerce_to(l, t, scope)?, coerce_to(r, t, scope)?)
-        }
-        (false, false) => (l, r),
-    })
-}
-
-/// Binds the two sides of a comparison-like construct and checks they compare.
-fn bind_compared(
-    op: BinaryOp,
-    l: &ast::Expr,
-    r: &ast::Expr,
-    scope: &mut dyn BindScope,
-) -> Result<(Bound, Bound)> {
-    let l = bind(l, scope)?;
-    let r = bind(r, scope)?;
-    let (l, r) = resolve_operands(op, l, r, scope)?;
-    debug_assert!(is_comparison(op));
-    binary_result_type(op, l.ty, r.ty)?;
-    Ok((l, r))
-}
-
-fn bind_unary(op: UnaryOperator, e: &ast::Expr, scope: &mut dyn BindScope) -> Result<Bound> {
-    match op {
-        UnaryOperator::Minus => {
-            // `-9223372036854775808` is one literal, not the negation of a too-large one.
-            if let ast::Expr::Value(v) = e {
-                if let ast::Value::Number(n, _) = &v.value {
-                    return number_literal(&format!("-{n}"));
-                }
-            }
-            let b = bind(e, scope)?;
-            let b = coerce_to(b, DataType::Unknown, scope)?;
-            match b.ty {
-                t if t.is_numeric() || t == DataType::Interval || t == DataType::Unknown => {
-                    Ok(Bound::typed(
-                        ScalarExpr::Unary {
-                            op: UnaryOp::Neg,
-                            expr: boxed(b),
-                        },
-                        t,
-                    ))
-                }
-                t => Err(ops::no_unary_operator("-", t.name())),
-            }
-        }
-        UnaryOperator::Plus => {
-            let b = coerce_to(bind(e, scope)?, DataType::Unknown, scope)?;
-            match b.ty {
-                t if t.is_numeric() || t == DataType::Interval || t == DataType::Unknown => {
-                    Ok(Bound::typed(
-                        ScalarExpr::Unary {
-                            op: UnaryOp::Plus,
-                            expr: boxed(b),
-                        },
-                        t,
-                    ))
-                }
-                t => Err(ops::no_unary_operator("+", t.name())),
-            }
-        }
-        UnaryOperator::Not | UnaryOperator::BangNot => {
-            let b = coerce_to(bind(e, scope)?, DataType::Bool, scope)?;
-            expect_bool(b.ty, "NOT")?;
-            Ok(Bound::typed(
-                ScalarExpr::Unary {
-                    op: UnaryOp::Not,
-                    expr: boxed(b),
-                },
-                DataType::Bool,
-            ))
-        }
-        UnaryOperator::BitwiseNot => {
-            let b = coerce_to(bind(e, scope)?, DataType::Int, scope)?;
-            if !matches!(b.ty, DataType::Int | DataType::Unknown) {
-                return Err(ops::no_unary_operator("~", b.ty.name()));
-            }
-            Ok(Bound::typed(
-                ScalarExpr::Unary {
-                    op: UnaryOp::BitNot,
-                    expr: boxed(b),
-                },
-                DataType::Int,
-            ))
-        }
-        UnaryOperator::PGAbs => {
-            let b = bind(e, scope)?;
-            bind_call::call("abs", vec![b], scope)
-        }
-        UnaryOperator::PGSquareRoot => {
-            let b = bind(e, scope)?;
-            bind_call::call("sqrt", vec![b], scope)
-        }
-        UnaryOperator::PGCubeRoot => {
-            let b = bind(e, scope)?;
-            bind_call::call("cbrt", vec![b], scope)
-        }
-        other => Err(QueryError::unsupported(format!(
-            "the prefix operator {other}"
-        ))),
-    }
-}
-
-fn bind_like(
-    e: &ast::Expr,
-    pattern: &ast::Expr,
-    escape: Option<&ast::Expr>,
-    case_insensitive: bool,
-    negated: bool,
-    scope: &mut dyn BindScope,
-) -> Result<Bound> {
-    let symbol = if case_insensitive { "~~*" } else { "~~" };
-    let e = coerce_to(bind(e, scope)?, DataType::Text, scope)?;
-    let p = coerce_to(bind(pattern, scope)?, DataType::Text, scope)?;
-    let text_like = |t: DataType| matches!(t, DataType::Text | DataType::Unknown);
-    if !text_like(e.ty) || !text_like(p.ty) {
-        return Err(ops::no_operator(symbol, e.ty.name(), p.ty.name()));
-    }
-    let escape = match escape {
-        None => None,
-        Some(x) => {
-            let b = coerce_to(bind(x, scope)?, DataType::Text, scope)?;
-            if !text_like(b.ty) {
-                return Err(ops::no_operator("ESCAPE", "text", b.ty.name()));
-            }
-            Some(boxed(b))
-        }
-    };
-    Ok(Bound::typed(
-        ScalarExpr::Like {
-            expr: boxed(e),
-            pattern: boxed(p),
-            escape,
-            case_insensitive,
-            negated,
-        },
-        DataType::Bool,
-    ))
-}
-
-fn bind_case(
-    operand: Option<&ast::Expr>,
-    conditions: &[ast::CaseWhen],
-    else_result: Option<&ast::Expr>,
-    scope: &mut dyn BindScope,
-) -> Result<Bound> {
-    let (operand, whens) = match operand {
-        Some(o) => {
-            let mut items = vec![bind(o, scope)?];
-            for c in conditions {
-                items.push(bind(&c.condition, scope)?);
-            }
-            let (items, _) = unify("CASE/WHEN", items, scope)?;
-            let mut it = items.into_iter();
-            let first = it.next().map(boxed);
-            (first, it.map(|b| b.expr).collect::<Vec<_>>())
-        }
-        None => {
-            let mut whens = Vec::with_capacity(conditions.len());
-            for c in conditions {
-                let b = coerce_to(bind(&c.condition, scope)?, DataType::Bool, scope)?;
-                expect_bool(b.ty, "CASE/WHEN")?;
-                whens.push(b.expr);
-            }
-            (None, whens)
-        }
-    };
-    let mut results = Vec::with_capacity(conditions.len() + 1);
-    for c in conditions {
-        results.push(bind(&c.result, scope)?);
-    }
-    let has_else = else_result.is_some();
-    if let Some(e) = else_result {
-        results.push(bind(e, scope)?);
-    }
-    let (mut results, ty) = unify("CASE", results, scope)?;
-    let else_expr = if has_else {
-        results.pop().map(boxed)
-    } else {
-        None
-    };
-    let branches = whens
-        .into_iter()
-        .zip(results.into_iter().map(|b| b.expr))
-        .collect();
-    Ok(Bound::typed(
-        ScalarExpr::Case {
-            operand,
-            branches,
-            else_expr,
-        },
-        ty,
     ))
 }
 

@@ -188,6 +188,9 @@ fn datetime_result(op: BinaryOp, l: DataType, r: DataType) -> Option<DataType> {
         (BinaryOp::Sub, Timestamp, Timestamp) | (BinaryOp::Sub, TimestampTz, TimestampTz) => {
             Some(Interval)
         }
+        (BinaryOp::Sub, Date | Timestamp | TimestampTz, Date | Timestamp | TimestampTz) => {
+            Some(Interval)
+        }
         (BinaryOp::Add, Time, Interval)
         | (BinaryOp::Add, Interval, Time)
         | (BinaryOp::Sub, Time, Interval) => Some(Time),

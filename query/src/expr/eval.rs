@@ -7,8 +7,10 @@
 //!   `COALESCE` stops at the first non-NULL argument;
 //! * `x IN (list)` is TRUE if any element equals, else NULL if `x` or any element is
 //!   NULL, else FALSE (and `NOT IN` the negation of that);
-//! * a scalar subquery with no row is NULL and with more than one is 21000.
+//! * a scalar subquery with no row is NULL and with more than one is 21000; IN, ANY
+//!   and ALL over no rows do not evaluate their left operand.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use covet_engine::value::Value;
@@ -38,11 +40,8 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
             let v = evaluate(expr, row, ctx)?;
             match op {
                 UnaryOp::Neg => arith::negate(&v),
-                UnaryOp::Plus => match v {
-                    Value::Null => Ok(Value::Null),
-                    v if v.is_numeric() || matches!(v, Value::Interval(_)) => Ok(v),
-                    other => Err(ops::no_unary_operator("+", other.type_name())),
-                },
+                // The identity on every type (see COMPAT.md).
+                UnaryOp::Plus => Ok(v),
                 UnaryOp::Not => Ok(match as_bool(&v, "NOT")? {
                     None => Value::Null,
                     Some(b) => Value::Bool(!b),
@@ -76,13 +75,13 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
                 })
             }
             _ => {
-                let l = evaluate(left, row, ctx)?;
-                let r = evaluate(right, row, ctx)?;
+                let l = operand(left, row, ctx)?;
+                let r = operand(right, row, ctx)?;
                 binary(*op, &l, &r)
             }
         },
         ScalarExpr::IsNull { expr, negated } => {
-            let v = evaluate(expr, row, ctx)?;
+            let v = operand(expr, row, ctx)?;
             Ok(Value::Bool(v.is_null() != *negated))
         }
         ScalarExpr::IsTruth {
@@ -135,12 +134,12 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
             list,
             negated,
         } => {
-            let v = evaluate(expr, row, ctx)?;
+            let v = operand(expr, row, ctx)?;
             let mut saw_null = v.is_null();
             let mut found = false;
             if !v.is_null() {
                 for item in list {
-                    let x = evaluate(item, row, ctx)?;
+                    let x = operand(item, row, ctx)?;
                     match ops::values_equal(&v, &x)? {
                         Some(true) => {
                             found = true;
@@ -167,8 +166,8 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
             case_insensitive,
             negated,
         } => {
-            let v = evaluate(expr, row, ctx)?;
-            let p = evaluate(pattern, row, ctx)?;
+            let v = operand(expr, row, ctx)?;
+            let p = operand(pattern, row, ctx)?;
             let esc = match escape {
                 Some(e) => match evaluate(e, row, ctx)? {
                     Value::Null => return Ok(Value::Null),
@@ -177,7 +176,7 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
                 },
                 None => Some('\\'),
             };
-            match (&v, &p) {
+            match (v.as_ref(), p.as_ref()) {
                 (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
                 (Value::Text(t), Value::Text(pat)) => {
                     let m = like::like(t, pat, esc, *case_insensitive)?;
@@ -243,11 +242,21 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
             expr,
             negated,
         } => {
+            // The subquery's rows first: over no rows IN/ANY are FALSE and ALL is TRUE
+            // whatever the left operand is, so it is not evaluated (PostgreSQL does
+            // the same; an error in it is never raised for an empty set).
+            let rows = ctx.subquery(*id, row)?;
+            if rows.is_empty() {
+                match kind {
+                    SubqueryKind::In | SubqueryKind::Any(_) => return Ok(Value::Bool(*negated)),
+                    SubqueryKind::All(_) => return Ok(Value::Bool(!*negated)),
+                    SubqueryKind::Scalar | SubqueryKind::Exists => {}
+                }
+            }
             let left = match expr {
                 Some(e) => Some(evaluate(e, row, ctx)?),
                 None => None,
             };
-            let rows = ctx.subquery(*id, row)?;
             match kind {
                 SubqueryKind::Scalar => match rows.len() {
                     0 => Ok(Value::Null),
@@ -275,6 +284,25 @@ pub fn evaluate(expr: &ScalarExpr, row: &[Value], ctx: &mut dyn EvalContext) -> 
                 }
             }
         }
+    }
+}
+
+/// The value of an operand, borrowed when it is a literal or a column of the row (the
+/// common case of a comparison in a scan: no copy of the row's text per test).
+fn operand<'a>(
+    expr: &'a ScalarExpr,
+    row: &'a [Value],
+    ctx: &mut dyn EvalContext,
+) -> Result<Cow<'a, Value>> {
+    match expr {
+        ScalarExpr::Literal(v) => Ok(Cow::Borrowed(v)),
+        ScalarExpr::Column(i) => row.get(*i).map(Cow::Borrowed).ok_or_else(|| {
+            QueryError::internal(format!(
+                "column {i} is outside a row of {} columns",
+                row.len()
+            ))
+        }),
+        other => evaluate(other, row, ctx).map(Cow::Owned),
     }
 }
 
@@ -382,7 +410,7 @@ pub(crate) fn binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
 }
 
 /// `l || r`: text concatenation (either side text, the other any non-NULL value in its
-/// text form), or bytea concatenation; NULL if either is NULL.
+/// output text: a boolean is `t`/`f`), or bytea concatenation; NULL if either is NULL.
 fn concat(l: &Value, r: &Value) -> Result<Value> {
     match (l, r) {
         (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
@@ -392,8 +420,8 @@ fn concat(l: &Value, r: &Value) -> Result<Value> {
             Ok(Value::Blob(out))
         }
         (Value::Text(_), _) | (_, Value::Text(_)) => {
-            let mut s = ops::to_text(l).unwrap_or_default();
-            s.push_str(&ops::to_text(r).unwrap_or_default());
+            let mut s = ops::output_text(l).unwrap_or_default();
+            s.push_str(&ops::output_text(r).unwrap_or_default());
             Ok(Value::Text(s))
         }
         (a, b) => Err(ops::no_operator("||", a.type_name(), b.type_name())),

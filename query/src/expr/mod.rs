@@ -25,13 +25,15 @@ use crate::types::DataType;
 
 mod bind;
 mod bind_call;
+mod bind_ops;
 mod coerce;
 mod eval;
 mod fold;
 mod sql_type;
 
-pub use bind::{bind_condition, bind_expr, bind_expr_as, castable};
+pub use bind::{bind_condition, bind_expr, bind_expr_as};
 pub use bind_call::{aggregate_call_parts, function_name, AggregateCallParts};
+pub use bind_ops::castable;
 pub use coerce::{common_type, comparable, expect_bool, unify_types};
 pub use eval::evaluate;
 pub use fold::fold_constants;

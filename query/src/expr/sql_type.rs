@@ -106,6 +106,7 @@ pub fn sql_type_from_ast(ty: &ast::DataType) -> Result<SqlType> {
                 "float4" => SqlType::Real,
                 "float8" => SqlType::Double,
                 "bool" => SqlType::Boolean,
+                "signed" => SqlType::BigInt,
                 "serial" => SqlType::Integer,
                 "bigserial" => SqlType::BigInt,
                 "smallserial" => SqlType::SmallInt,

@@ -13,7 +13,7 @@ use covet_engine::value::{encode_key, Decimal, Interval, Value};
 
 use super::{Accumulator, AggregateFunction};
 use crate::error::{QueryError, Result, SqlState};
-use crate::ops::{self, numeric, out_of_range, to_text, ArithOp};
+use crate::ops::{self, numeric, out_of_range, output_text as to_text, ArithOp};
 use crate::types::DataType::{self, *};
 
 /// The names [`resolve_aggregate`] knows (what `is_aggregate_name` answers).
@@ -70,6 +70,7 @@ pub fn resolve_aggregate(
             ("sum", [Interval]) => ("sum", Interval, true, make::<SumInterval>()),
             ("avg", [Int | Decimal]) => ("avg", Decimal, true, make::<AvgDecimal>()),
             ("avg", [Float]) => ("avg", Float, false, make::<AvgFloat>()),
+            ("avg", [Interval]) => ("avg", Interval, true, make::<AvgInterval>()),
             ("min" | "max", [t]) if *t != Unknown && *t != Json => {
                 let want_max = name == "max";
                 let create: Create = Box::new(move || {
@@ -423,6 +424,33 @@ impl Accumulator for AvgDecimal {
     fn evaluate(&self) -> Result<Value> {
         match (&self.sum.total, self.sum.count) {
             (Some(t), n) if n > 0 => numeric::div(t, &Decimal::from(n)).map(Value::Decimal),
+            _ => Ok(Value::Null),
+        }
+    }
+    fn memory_bytes(&self) -> usize {
+        self.sum.memory_bytes()
+    }
+}
+
+/// `avg(interval)`: the interval sum divided by the count (PostgreSQL's interval
+/// division, fractional months cascading into days).
+#[derive(Default)]
+struct AvgInterval {
+    sum: SumInterval,
+}
+
+impl Accumulator for AvgInterval {
+    fn update(&mut self, args: &[Value]) -> Result<()> {
+        self.sum.update(args)
+    }
+    fn retract(&mut self, args: &[Value]) -> Result<()> {
+        self.sum.retract(args)
+    }
+    fn evaluate(&self) -> Result<Value> {
+        match &self.sum.total {
+            Some(t) if self.sum.count > 0 => {
+                ops::binary_arith(ArithOp::Div, t, &Value::Int(self.sum.count))
+            }
             _ => Ok(Value::Null),
         }
     }

@@ -321,7 +321,8 @@ const DAYS: [&str; 7] = [
 ];
 
 /// `to_char(timestamp, format)` with the common patterns: YYYY YY MM DD DDD D HH24
-/// HH12 HH MI SS MS US AM PM Month Mon Day Dy Q, and "quoted" literal text.
+/// HH12 HH MI SS MS US AM PM Month Mon Day Dy Q, the FM modifier, and "quoted"
+/// literal text.
 fn to_char(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     let ts = ts_arg(&a[0])?;
     let fmt = text_arg(&a[1])?;
@@ -366,6 +367,7 @@ fn to_char(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     ];
     let mut out = String::new();
     let mut rest = fmt;
+    let mut fill_mode = false;
     'outer: while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('"') {
             let end = after.find('"').unwrap_or(after.len());
@@ -373,9 +375,30 @@ fn to_char(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
             rest = after.get(end + 1..).unwrap_or("");
             continue;
         }
+        // FM ("fill mode") drops the next field's padding: leading zeros of numbers,
+        // trailing blanks of names.
+        if let Some(r) = rest.strip_prefix("FM") {
+            fill_mode = true;
+            rest = r;
+            continue;
+        }
         for (pat, val) in &tokens {
             if let Some(r) = rest.strip_prefix(pat) {
-                out.push_str(val);
+                if fill_mode {
+                    let trimmed = val.trim_end();
+                    let digits = trimmed.trim_start_matches('0');
+                    let numeric = trimmed.bytes().all(|b| b.is_ascii_digit());
+                    out.push_str(if numeric && !digits.is_empty() {
+                        digits
+                    } else if numeric {
+                        "0"
+                    } else {
+                        trimmed
+                    });
+                    fill_mode = false;
+                } else {
+                    out.push_str(val);
+                }
                 rest = r;
                 continue 'outer;
             }

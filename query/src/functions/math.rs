@@ -60,6 +60,10 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
             [Int | Unknown, Int | Unknown] => Some((func("mod", Int, modulo), vec![Int, Int])),
             _ => one("mod", Decimal, &[Decimal, Decimal], modulo),
         },
+        "div" => match args {
+            [Int | Unknown, Int | Unknown] => Some((func("div", Int, div), vec![Int, Int])),
+            _ => one("div", Decimal, &[Decimal, Decimal], div),
+        },
         "power" | "pow" => match args {
             [Decimal, Decimal | Int] | [Int, Decimal] => {
                 Some((func("power", Decimal, power), vec![Decimal, Decimal]))
@@ -92,6 +96,23 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
         "atan2" => one("atan2", Float, &[Float, Float], |a, _| {
             Ok(Value::Float(float_arg(&a[0])?.atan2(float_arg(&a[1])?)))
         }),
+        "gcd" => one("gcd", Int, &[Int, Int], |a, _| gcd_lcm(a, false)),
+        "lcm" => one("lcm", Int, &[Int, Int], |a, _| gcd_lcm(a, true)),
+        "gen_random_uuid" | "uuid_generate_v4" => one("gen_random_uuid", Uuid, &[], |_, _| {
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(&random_u64().to_be_bytes());
+            b[8..].copy_from_slice(&random_u64().to_be_bytes());
+            // RFC 4122 version 4, variant 1.
+            b[6] = (b[6] & 0x0f) | 0x40;
+            b[8] = (b[8] & 0x3f) | 0x80;
+            Ok(Value::Uuid(b))
+        })
+        .map(|(f, p)| (volatile(f), p)),
+        "setseed" => {
+            return Some(Err(QueryError::unsupported(
+                "setseed (random() cannot be seeded)",
+            )))
+        }
         "random" => one("random", Float, &[], |_, _| Ok(Value::Float(random_unit())))
             .map(|(f, p)| (volatile(f), p)),
         "greatest" | "least" => {
@@ -201,6 +222,38 @@ fn modulo(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     ops::binary_arith(ops::ArithOp::Mod, &a[0], &a[1])
 }
 
+/// `div(a, b)`: the quotient truncated toward zero (an integer for integers, a
+/// numeric of scale 0 for numerics).
+fn div(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    match (&a[0], &a[1]) {
+        (Value::Decimal(x), Value::Decimal(y)) => {
+            let q = numeric::div(x, y)?;
+            numeric::trunc(&q, 0).map(Value::Decimal)
+        }
+        (x, y) => ops::binary_arith(ops::ArithOp::Div, x, y),
+    }
+}
+
+/// `gcd(a, b)` / `lcm(a, b)` of integers (non-negative; 22003 when the result does not
+/// fit, as `gcd(i64::MIN, 0)`).
+fn gcd_lcm(a: &[Value], lcm: bool) -> Result<Value> {
+    let (x, y) = (int_arg(&a[0])?, int_arg(&a[1])?);
+    let (mut p, mut q) = (x.unsigned_abs(), y.unsigned_abs());
+    while q != 0 {
+        (p, q) = (q, p % q);
+    }
+    let r = match (lcm, x.unsigned_abs().checked_div(p)) {
+        (false, _) => p,
+        (true, None) => 0, // a gcd of 0: both are 0
+        (true, Some(k)) => k
+            .checked_mul(y.unsigned_abs())
+            .ok_or_else(|| out_of_range("bigint"))?,
+    };
+    i64::try_from(r)
+        .map(Value::Int)
+        .map_err(|_| out_of_range("bigint"))
+}
+
 fn power_error(message: &str) -> QueryError {
     QueryError::new(SqlState::INVALID_ARGUMENT_FOR_POWER, message.to_owned())
 }
@@ -241,11 +294,23 @@ fn decimal_power(x: &Decimal, y: &Decimal) -> Result<Decimal> {
                     base = numeric::mul(&base, &base)?;
                 }
             }
-            if n < 0 {
-                numeric::div(&Decimal::from(1), &result)
+            let exact = if n < 0 {
+                numeric::div(&Decimal::from(1), &result)?
             } else {
-                Ok(result)
+                result
+            };
+            // PostgreSQL's power_var_int scale: at least 16 significant digits
+            // (`power(2.0, 3)` is 8.0000000000000000), never fewer than the inputs show.
+            let log10 = n as f64 * x.to_f64().abs().log10();
+            let wanted = (16 - log10.trunc() as i64)
+                .max(i64::from(x.scale().max(0)))
+                .max(i64::from(y.scale().max(0)))
+                .clamp(0, 1000) as i32;
+            if exact.scale() >= wanted {
+                return Ok(exact);
             }
+            // More digits than 38 cannot be shown: keep the exact value's own scale.
+            Ok(numeric::round(&exact, wanted).unwrap_or(exact))
         }
         _ => {
             let (fx, fy) = (x.to_f64(), y.to_f64());
@@ -325,15 +390,20 @@ fn log_base(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     same_kind(&a[0], x.ln() / b.ln())
 }
 
-/// A uniform float in [0, 1): the standard library's randomly keyed hasher over a
-/// counter (no dependency; not for cryptography).
-fn random_unit() -> f64 {
+/// 64 random bits: the standard library's randomly keyed hasher over a counter (no
+/// dependency; not for cryptography).
+pub(super) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+    h.finish()
+}
+
+/// A uniform float in [0, 1).
+fn random_unit() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn pick(a: &[Value], want: std::cmp::Ordering, op: &str) -> Result<Value> {

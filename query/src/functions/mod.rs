@@ -108,6 +108,7 @@ pub enum WindowFunctionKind {
 }
 
 mod aggregate;
+mod bytes;
 mod datetime;
 mod json;
 mod math;

@@ -5,7 +5,7 @@ use covet_engine::value::Value;
 use super::registry::{func, int_arg, lenient, signature, text_arg, Resolved};
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::EvalContext;
-use crate::ops::to_text;
+use crate::ops::output_text as to_text;
 use crate::types::DataType::{self, *};
 
 /// The string function `name(args)`, if `name` is one.
@@ -40,6 +40,8 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
         "rtrim" => one("rtrim", Text, &[Text], trim_right)
             .or_else(|| one("rtrim", Text, &[Text, Text], trim_right)),
         "replace" => one("replace", Text, &[Text, Text, Text], replace),
+        "overlay" => one("overlay", Text, &[Text, Text, Int], overlay)
+            .or_else(|| one("overlay", Text, &[Text, Text, Int, Int], overlay)),
         "strpos" | "instr" => one("strpos", Int, &[Text, Text], strpos),
         "concat" => Some((lenient(func("concat", Text, concat)), args.to_vec())),
         "concat_ws" if !args.is_empty() => {
@@ -76,6 +78,27 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
         "starts_with" => one("starts_with", Bool, &[Text, Text], |a, _| {
             Ok(Value::Bool(text_arg(&a[0])?.starts_with(text_arg(&a[1])?)))
         }),
+        "translate" => one("translate", Text, &[Text, Text, Text], translate),
+        "bit_length" => one("bit_length", Int, &[Text], |a, _| {
+            Ok(Value::Int(text_arg(&a[0])?.len() as i64 * 8))
+        }),
+        "quote_ident" => one("quote_ident", Text, &[Text], |a, _| {
+            Ok(Value::Text(quote_ident(text_arg(&a[0])?)))
+        }),
+        "quote_literal" => one("quote_literal", Text, &[Text], |a, _| {
+            Ok(Value::Text(quote_literal(text_arg(&a[0])?)))
+        }),
+        "quote_nullable" => sig(&[Text]).map(|p| {
+            let f = lenient(func("quote_nullable", Text, |a, _| {
+                Ok(Value::Text(match to_text(&a[0]) {
+                    None => "NULL".to_owned(),
+                    Some(t) => quote_literal(&t),
+                }))
+            }));
+            (f, p)
+        }),
+        "encode" => one("encode", Text, &[Blob, Text], super::bytes::encode),
+        "decode" => one("decode", Blob, &[Text, Text], super::bytes::decode),
         "to_hex" => one("to_hex", Text, &[Int], |a, _| {
             Ok(Value::Text(format!("{:x}", int_arg(&a[0])?)))
         }),
@@ -187,6 +210,50 @@ fn replace(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
         return Ok(Value::Text(s.to_owned()));
     }
     Ok(Value::Text(s.replace(from, to)))
+}
+
+/// `overlay(s placing r from start [for count])`: `s` with `count` characters from
+/// `start` replaced by `r` (`count` defaults to the length of `r`).
+fn overlay(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    let s: Vec<char> = text_arg(&a[0])?.chars().collect();
+    let r = text_arg(&a[1])?;
+    let start = int_arg(&a[2])?;
+    let count = match a.get(3) {
+        Some(c) => int_arg(c)?,
+        None => r.chars().count() as i64,
+    };
+    if start < 1 || count < 0 {
+        return Err(QueryError::new(
+            SUBSTRING_ERROR,
+            "negative substring length not allowed",
+        ));
+    }
+    let head = usize::try_from(start - 1)
+        .unwrap_or(usize::MAX)
+        .min(s.len());
+    let tail = usize::try_from(start.saturating_sub(1).saturating_add(count))
+        .unwrap_or(usize::MAX)
+        .min(s.len());
+    let mut out: String = s[..head].iter().collect();
+    out.push_str(r);
+    out.extend(&s[tail..]);
+    Ok(Value::Text(out))
+}
+
+/// `translate(s, from, to)`: each character of `from` in `s` becomes the character at
+/// the same place in `to`, or is dropped when `to` is shorter.
+fn translate(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    let (s, from, to) = (text_arg(&a[0])?, text_arg(&a[1])?, text_arg(&a[2])?);
+    let from: Vec<char> = from.chars().collect();
+    let to: Vec<char> = to.chars().collect();
+    let out = s
+        .chars()
+        .filter_map(|c| match from.iter().position(|f| *f == c) {
+            Some(i) => to.get(i).copied(),
+            None => Some(c),
+        })
+        .collect();
+    Ok(Value::Text(out))
 }
 
 fn strpos(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
@@ -411,6 +478,12 @@ fn chr(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
         return Err(QueryError::new(
             SqlState::PROGRAM_LIMIT_EXCEEDED,
             "null character not permitted",
+        ));
+    }
+    if n < 0 {
+        return Err(QueryError::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            "character number must be positive",
         ));
     }
     let c = u32::try_from(n)

@@ -12,7 +12,9 @@
 //!   (a malformed date or time is 22007, other malformed text 22P02);
 //! * a pair of types with no cast is 42846.
 
-use covet_engine::value::{Date, Decimal, Interval, SqlType, Time, Timestamp, Value};
+use covet_engine::value::{
+    Date, DateTimeError, Decimal, Interval, SqlType, Time, Timestamp, Value,
+};
 
 use super::datetime::date_start;
 use super::numeric::{self, numeric_overflow};
@@ -101,7 +103,7 @@ fn cast_with(value: &Value, ty: &SqlType, explicit: bool) -> Result<Value> {
             Value::Timestamp(t) | Value::TimestampTz(t) => Ok(Value::Date(t.to_date_time().0)),
             Value::Text(s) => Date::parse(s)
                 .map(Value::Date)
-                .map_err(|_| bad_datetime("date", s)),
+                .map_err(|e| bad_datetime("date", s, &[e])),
             _ => Err(cannot_cast(value, ty)),
         },
         SqlType::Time => match value {
@@ -113,7 +115,7 @@ fn cast_with(value: &Value, ty: &SqlType, explicit: bool) -> Result<Value> {
             }
             Value::Text(s) => Time::parse(s)
                 .map(Value::Time)
-                .map_err(|_| bad_datetime("time", s)),
+                .map_err(|e| bad_datetime("time", s, &[e])),
             _ => Err(cannot_cast(value, ty)),
         },
         SqlType::Timestamp => match value {
@@ -125,10 +127,12 @@ fn cast_with(value: &Value, ty: &SqlType, explicit: bool) -> Result<Value> {
         SqlType::TimestampTz => match value {
             Value::Timestamp(t) | Value::TimestampTz(t) => Ok(Value::TimestampTz(*t)),
             Value::Date(d) => Ok(Value::TimestampTz(date_start(*d))),
-            Value::Text(s) => Timestamp::parse_tz(s)
-                .or_else(|_| Date::parse(s).map(date_start))
-                .map(Value::TimestampTz)
-                .map_err(|_| bad_datetime("timestamp with time zone", s)),
+            Value::Text(s) => match Timestamp::parse_tz(s) {
+                Ok(t) => Ok(Value::TimestampTz(t)),
+                Err(e1) => Date::parse(s)
+                    .map(|d| Value::TimestampTz(date_start(d)))
+                    .map_err(|e2| bad_datetime("timestamp with time zone", s, &[e1, e2])),
+            },
             _ => Err(cannot_cast(value, ty)),
         },
         SqlType::Interval => match value {
@@ -136,7 +140,7 @@ fn cast_with(value: &Value, ty: &SqlType, explicit: bool) -> Result<Value> {
             Value::Time(t) => Ok(Value::Interval(Interval::new(0, 0, t.micros()))),
             Value::Text(s) => Interval::parse(s)
                 .map(Value::Interval)
-                .map_err(|_| bad_datetime("interval", s)),
+                .map_err(|e| bad_datetime("interval", s, &[e])),
             _ => Err(cannot_cast(value, ty)),
         },
         SqlType::Uuid => match value {
@@ -146,15 +150,28 @@ fn cast_with(value: &Value, ty: &SqlType, explicit: bool) -> Result<Value> {
         },
         SqlType::Json => match value {
             Value::Json(s) => Ok(Value::Json(s.clone())),
+            // Stored in jsonb's output style (covet has one JSON type; COMPAT.md).
             Value::Text(s) => json::parse(s)
-                .map(|_| Value::Json(s.clone()))
+                .map(|j| Value::Json(j.to_text()))
                 .map_err(|_| invalid_text("json", s)),
             _ => Err(cannot_cast(value, ty)),
         },
     }
 }
 
-fn bad_datetime(type_name: &str, text: &str) -> QueryError {
+/// The error of text that is not a `type_name`: 22008 when one of the parsers found
+/// well-formed fields out of range (month 13, February 30, hour 25), as PostgreSQL's
+/// `date/time field value out of range`; otherwise 22007.
+fn bad_datetime(type_name: &str, text: &str, errors: &[DateTimeError]) -> QueryError {
+    if errors
+        .iter()
+        .any(|e| matches!(e, DateTimeError::OutOfRange { .. }))
+    {
+        return QueryError::new(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            format!("date/time field value out of range: \"{text}\""),
+        );
+    }
     QueryError::new(
         SqlState::INVALID_DATETIME_FORMAT,
         format!("invalid input syntax for type {type_name}: \"{text}\""),
@@ -164,10 +181,15 @@ fn bad_datetime(type_name: &str, text: &str) -> QueryError {
 /// A timestamp from text: a date alone is its midnight; a zone suffix is accepted and
 /// applied (covet's session zone is UTC).
 fn parse_timestamp(s: &str) -> Result<Timestamp> {
-    Timestamp::parse(s)
-        .or_else(|_| Date::parse(s).map(date_start))
-        .or_else(|_| Timestamp::parse_tz(s))
-        .map_err(|_| bad_datetime("timestamp", s))
+    let e1 = match Timestamp::parse(s) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
+    };
+    let e2 = match Date::parse(s) {
+        Ok(d) => return Ok(date_start(d)),
+        Err(e) => e,
+    };
+    Timestamp::parse_tz(s).map_err(|e3| bad_datetime("timestamp", s, &[e1, e2, e3]))
 }
 
 /// PostgreSQL's boolean input: `t`, `true`, `yes`, `on`, `1` and their opposites, any
@@ -582,7 +604,7 @@ mod tests {
         assert_eq!(cast(&d, &SqlType::Text).unwrap(), text("2024-02-29"));
         assert_eq!(
             code(cast(&text("2023-02-29"), &SqlType::Date)),
-            SqlState::INVALID_DATETIME_FORMAT
+            SqlState::DATETIME_FIELD_OVERFLOW
         );
         let ts = cast(&text("2024-02-29 13:45:00"), &SqlType::Timestamp).unwrap();
         assert_eq!(ts.to_string(), "2024-02-29 13:45:00");
@@ -663,6 +685,49 @@ mod tests {
         assert_eq!(
             code(cast(&Value::Int(1), &SqlType::Json)),
             SqlState::CANNOT_COERCE
+        );
+    }
+
+    #[test]
+    fn datetime_fields_out_of_range_are_22008() {
+        let c = |s: &str, t: SqlType| code(cast(&text(s), &t));
+        assert_eq!(
+            c("2024-13-01", SqlType::Date),
+            SqlState::DATETIME_FIELD_OVERFLOW
+        );
+        assert_eq!(
+            c("25:00:00", SqlType::Time),
+            SqlState::DATETIME_FIELD_OVERFLOW
+        );
+        assert_eq!(
+            c("2024-13-01 00:00", SqlType::Timestamp),
+            SqlState::DATETIME_FIELD_OVERFLOW
+        );
+        assert_eq!(
+            c("2024-02-30 00:00+00", SqlType::TimestampTz),
+            SqlState::DATETIME_FIELD_OVERFLOW
+        );
+        assert_eq!(
+            c("yesterday-ish", SqlType::Date),
+            SqlState::INVALID_DATETIME_FORMAT
+        );
+        assert_eq!(
+            c("nope", SqlType::Timestamp),
+            SqlState::INVALID_DATETIME_FORMAT
+        );
+        assert_eq!(
+            cast(&text("2024-13-01"), &SqlType::Date)
+                .unwrap_err()
+                .message,
+            "date/time field value out of range: \"2024-13-01\""
+        );
+    }
+
+    #[test]
+    fn json_is_stored_in_jsonb_style() {
+        assert_eq!(
+            cast(&text("{\"a\": [true, null],\"b\":2}"), &SqlType::Json).unwrap(),
+            Value::Json("{\"a\": [true, null], \"b\": 2}".into())
         );
     }
 }

@@ -62,6 +62,16 @@ pub(crate) fn arith(op: ArithOp, left: &Value, right: &Value) -> Option<Result<V
             .map(TimestampTz),
         (ArithOp::Sub, Timestamp(a), Timestamp(b))
         | (ArithOp::Sub, TimestampTz(a), TimestampTz(b)) => timestamp_diff(*a, *b).map(Interval),
+        // A date meets a timestamp as its midnight, a timestamp meets a timestamptz as
+        // UTC (PostgreSQL's implicit casts; covet's zone is UTC).
+        (
+            ArithOp::Sub,
+            Date(_) | Timestamp(_) | TimestampTz(_),
+            Date(_) | Timestamp(_) | TimestampTz(_),
+        ) => match (instant(left), instant(right)) {
+            (Some(a), Some(b)) => timestamp_diff(a, b).map(Interval),
+            _ => return None,
+        },
         (ArithOp::Add, Time(t), Interval(i)) | (ArithOp::Add, Interval(i), Time(t)) => {
             Ok(Time(time_add(*t, i.micros)))
         }
@@ -89,6 +99,15 @@ pub(crate) fn arith(op: ArithOp, left: &Value, right: &Value) -> Option<Result<V
         _ => return None,
     };
     Some(r)
+}
+
+/// A date, timestamp or timestamptz as an instant (a date is its midnight).
+fn instant(v: &Value) -> Option<Timestamp> {
+    match v {
+        Value::Date(d) => Some(date_start(*d)),
+        Value::Timestamp(t) | Value::TimestampTz(t) => Some(*t),
+        _ => None,
+    }
 }
 
 fn as_f64(v: &Value) -> f64 {
@@ -383,6 +402,38 @@ mod tests {
         assert_eq!(
             age(t("2024-01-01 10:00:00"), t("2024-01-01 12:00:00")).unwrap(),
             Interval::new(0, 0, -7_200_000_000)
+        );
+    }
+
+    #[test]
+    fn dates_and_timestamps_subtract_as_instants() {
+        assert_eq!(
+            binary_arith(
+                ArithOp::Sub,
+                &ts("2024-03-02 06:00:00"),
+                &date("2024-03-01")
+            )
+            .unwrap(),
+            iv("1 day 06:00:00")
+        );
+        assert_eq!(
+            binary_arith(
+                ArithOp::Sub,
+                &date("2024-03-01"),
+                &ts("2024-03-01 06:00:00")
+            )
+            .unwrap(),
+            iv("-06:00:00")
+        );
+        let tz = Value::TimestampTz(Timestamp::parse("2024-03-01 01:00:00").unwrap());
+        assert_eq!(
+            binary_arith(ArithOp::Sub, &tz, &ts("2024-03-01 00:00:00")).unwrap(),
+            iv("01:00:00")
+        );
+        // date - date stays a day count.
+        assert_eq!(
+            binary_arith(ArithOp::Sub, &date("2024-03-02"), &date("2024-03-01")).unwrap(),
+            Value::Int(1)
         );
     }
 }

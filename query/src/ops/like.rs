@@ -53,6 +53,29 @@ pub fn escape_char(escape: &str) -> Result<Option<char>> {
     }
 }
 
+/// The common shapes a case-sensitive pattern takes (`abc`, `abc%`, `%abc`, `%abc%`,
+/// with no other special character), matched without building anything.
+fn simple_match(text: &str, pattern: &str, escape: Option<char>) -> Option<bool> {
+    let special = |c: char| c == '_' || c == '%' || Some(c) == escape;
+    let (lead, rest) = match pattern.strip_prefix('%') {
+        Some(r) => (true, r),
+        None => (false, pattern),
+    };
+    let (core, trail) = match rest.strip_suffix('%') {
+        Some(c) => (c, true),
+        None => (rest, false),
+    };
+    if core.chars().any(special) {
+        return None;
+    }
+    Some(match (lead, trail) {
+        (false, false) => text == core,
+        (false, true) => text.starts_with(core),
+        (true, false) => text.ends_with(core),
+        (true, true) => text.contains(core),
+    })
+}
+
 /// Whether `text` matches `pattern`.
 pub fn like(
     text: &str,
@@ -60,6 +83,11 @@ pub fn like(
     escape: Option<char>,
     case_insensitive: bool,
 ) -> Result<bool> {
+    if !case_insensitive {
+        if let Some(m) = simple_match(text, pattern, escape) {
+            return Ok(m);
+        }
+    }
     let (text, pattern) = if case_insensitive {
         (text.to_lowercase(), pattern.to_lowercase())
     } else {
@@ -144,6 +172,34 @@ mod tests {
             escape_char("##").unwrap_err().code,
             SqlState::INVALID_ESCAPE_SEQUENCE
         );
+    }
+
+    #[test]
+    fn simple_shapes_agree_with_the_general_matcher() {
+        for (t, p) in [
+            ("abc", "abc"),
+            ("abc", "ab%"),
+            ("abc", "%bc"),
+            ("abc", "%b%"),
+            ("abc", "%"),
+            ("abc", "%%"),
+            ("", "%"),
+            ("a%", "a%"),
+            ("abc", "%x%"),
+        ] {
+            let general = matches(
+                &compile(p, Some('\\')).unwrap(),
+                &t.chars().collect::<Vec<_>>(),
+            );
+            assert_eq!(
+                simple_match(t, p, Some('\\')),
+                Some(general),
+                "{t} LIKE {p}"
+            );
+        }
+        assert_eq!(simple_match("abc", "a_c", Some('\\')), None);
+        assert_eq!(simple_match("abc", "a\\%", Some('\\')), None);
+        assert_eq!(simple_match("a%c", "a%c", None), None);
     }
 
     #[test]

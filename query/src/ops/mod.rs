@@ -23,7 +23,7 @@ mod proptests;
 pub use arith::{binary_arith, negate, ArithOp};
 pub use cast::{cast, cast_explicit, parse_bool};
 pub use compare::{compare, values_equal};
-pub use text::{format_float, to_text};
+pub use text::{format_float, output_text, to_text};
 
 use crate::error::{QueryError, SqlState};
 

@@ -39,6 +39,16 @@ pub fn to_text(v: &Value) -> Option<String> {
     }
 }
 
+/// The text of a value as its type's *output function* gives it, which is what
+/// `||`, `concat`, `format` and `string_agg` use: as [`to_text`], except that a
+/// boolean is `t` or `f` (`'x' || true` is `xt`, while `true::text` is `true`).
+pub fn output_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Bool(b) => Some(if *b { "t" } else { "f" }.to_owned()),
+        other => to_text(other),
+    }
+}
+
 /// Parses a UUID: 32 hex digits, optionally hyphenated in any groups of four and
 /// optionally in braces, as PostgreSQL accepts.
 pub fn parse_uuid(text: &str) -> Result<[u8; 16]> {

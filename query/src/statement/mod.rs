@@ -42,8 +42,19 @@ pub(crate) enum Kind {
     /// VACUUM (its own transaction, outside blocks only).
     Vacuum,
     /// REINDEX (covet's indexes never need rebuilding: it checks the name and does
-    /// nothing). sqlparser has no REINDEX: the target is in `PreparedInner::reindex`.
+    /// nothing). sqlparser has no REINDEX: the target is in `PreparedInner::special`.
     Reindex,
+}
+
+/// A statement sqlparser does not parse, read by covet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Special {
+    /// REINDEX.
+    Reindex(ReindexTarget),
+    /// SQLite's CREATE TRIGGER.
+    CreateTrigger(crate::ddl::trigger::CreateTrigger),
+    /// DROP TRIGGER.
+    DropTrigger(crate::ddl::trigger::DropTrigger),
 }
 
 /// What REINDEX names.
@@ -63,17 +74,20 @@ pub(crate) enum ReindexTarget {
 /// and by the plan cache).
 pub(crate) struct PreparedInner {
     pub sql: String,
-    /// The statement (for REINDEX, which sqlparser does not parse, an empty COMMIT
-    /// that nothing reads: the kind decides).
+    /// The statement (for the statements sqlparser does not parse, an empty COMMIT
+    /// that nothing reads: `special` holds them).
     pub ast: Statement,
-    /// REINDEX's target.
-    pub reindex: Option<ReindexTarget>,
+    /// A statement covet reads itself (REINDEX, CREATE/DROP TRIGGER).
+    pub special: Option<Special>,
     pub kind: Kind,
     pub columns: Vec<Column>,
     pub param_types: Vec<DataType>,
     pub returns_rows: bool,
     /// A query's plan, with the schema it was made for.
     pub plan: query::PlanSlot,
+    /// An INSERT bound against the committed schema of this cookie (reused by its
+    /// executions while the cookie stays).
+    pub insert: Mutex<Option<(u64, Arc<crate::dml::BoundInsert>)>>,
 }
 
 impl PreparedInner {
@@ -120,16 +134,22 @@ impl PlanCache {
     }
 }
 
+/// sqlparser's recursion limit. Its default, 50, counts several levels per nested
+/// parenthesis and refuses a WHERE clause of 20-odd nested parentheses (the SQLite
+/// corpus has 28), far below the expression layer's own bound of 256 levels (54001).
+/// 200 still parses, binds and runs within a 2 MiB thread stack (sql-slt's
+/// tests/tests/parser_depth.rs checks it).
+const PARSER_RECURSION_LIMIT: usize = 200;
+
 /// Parses `sql` as exactly one statement (42601 for none, several, or bad syntax).
 pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
     if starts_with_words(sql, &["create", "trigger"])
-        || starts_with_words(sql, &["create", "temp", "trigger"])
-        || starts_with_words(sql, &["create", "temporary", "trigger"])
+        || starts_with_words(sql, &["drop", "trigger"])
     {
-        return Err(QueryError::unsupported("CREATE TRIGGER"));
-    }
-    if starts_with_words(sql, &["drop", "trigger"]) {
-        return Err(QueryError::unsupported("DROP TRIGGER"));
+        // Read by `ddl::trigger` (see `prepare`); not a statement sqlparser knows.
+        return Err(QueryError::unsupported(
+            "CREATE/DROP TRIGGER inside another statement",
+        ));
     }
     // SQLite's REPLACE INTO is INSERT OR REPLACE INTO; the PostgreSQL dialect only
     // parses the latter.
@@ -141,7 +161,10 @@ pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
     } else {
         sql
     };
-    let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, text)
+    let mut stmts = Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(PARSER_RECURSION_LIMIT)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_statements())
         .map_err(|e| QueryError::syntax(parser_message(e)))?;
     match stmts.len() {
         1 => Ok(stmts.remove(0)),
@@ -227,7 +250,26 @@ fn parse_reindex(sql: &str) -> Result<Option<ReindexTarget>> {
 }
 
 pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner> {
-    if let Some(target) = parse_reindex(sql)? {
+    let special = if let Some(target) = parse_reindex(sql)? {
+        Some((Kind::Reindex, Special::Reindex(target)))
+    } else if starts_with_words(sql, &["create", "trigger"])
+        || starts_with_words(sql, &["create", "temp", "trigger"])
+        || starts_with_words(sql, &["create", "temporary", "trigger"])
+    {
+        Some((
+            Kind::Write,
+            Special::CreateTrigger(crate::ddl::trigger::parse_create(sql)?),
+        ))
+    } else if starts_with_words(sql, &["drop", "trigger"]) {
+        Some((
+            Kind::Write,
+            Special::DropTrigger(crate::ddl::trigger::parse_drop(sql)?),
+        ))
+    } else {
+        None
+    };
+    if let Some((kind, special)) = special {
+        session.txn.check_not_failed()?;
         return Ok(PreparedInner {
             sql: sql.to_string(),
             ast: Statement::Commit {
@@ -235,16 +277,22 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
                 end: false,
                 modifier: None,
             },
-            reindex: Some(target),
-            kind: Kind::Reindex,
+            special: Some(special),
+            kind,
             columns: Vec::new(),
             param_types: Vec::new(),
             returns_rows: false,
             plan: query::PlanSlot::default(),
+            insert: Mutex::new(None),
         });
     }
     let ast = parse_one(sql)?;
     let kind = classify(&ast)?;
+    if kind != Kind::Control {
+        // In a failed block only ROLLBACK (or COMMIT) is accepted: refuse before binding,
+        // so that the error is 25P02 and not what binding would find.
+        session.txn.check_not_failed()?;
+    }
     let mut param_types = vec![DataType::Unknown; count_params(sql)?];
     if let Statement::Query(q) = &ast {
         let reader = session.txn.peek_reader()?;
@@ -257,7 +305,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             sql: sql.to_string(),
             columns: plan.columns.clone(),
             ast,
-            reindex: None,
+            special: None,
             kind,
             param_types,
             returns_rows: true,
@@ -265,6 +313,40 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
                 key,
                 plan: Arc::new(plan),
             }),
+            insert: Mutex::new(None),
+        });
+    }
+    if let Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) = &ast {
+        // Bound once here for the statement's description (RETURNING columns and
+        // parameter types); bound again at each execution, against the schema then.
+        let reader = session.txn.peek_reader()?;
+        let (catalog, _) = query::catalog(session.engine(), &reader)?;
+        let columns = match &ast {
+            Statement::Insert(i) => crate::dml::describe_insert(i, &catalog, &mut param_types)?,
+            Statement::Update(u) => {
+                crate::dml::bind_update(u, &catalog, &mut param_types)?.columns()
+            }
+            Statement::Delete(d) => {
+                crate::dml::bind_delete(d, &catalog, &mut param_types)?.columns()
+            }
+            _ => Vec::new(),
+        };
+        let returns_rows = match &ast {
+            Statement::Insert(i) => i.returning.is_some(),
+            Statement::Update(u) => u.returning.is_some(),
+            Statement::Delete(d) => d.returning.is_some(),
+            _ => false,
+        };
+        return Ok(PreparedInner {
+            sql: sql.to_string(),
+            ast,
+            special: None,
+            kind,
+            columns,
+            param_types,
+            returns_rows,
+            plan: query::PlanSlot::default(),
+            insert: Mutex::new(None),
         });
     }
     let (columns, returns_rows) = match (&ast, kind) {
@@ -276,20 +358,18 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             true,
         ),
         (Statement::ShowVariable { variable }, _) => (utility::show_columns(variable), true),
-        (Statement::Insert(i), _) => (Vec::new(), i.returning.is_some()),
-        (Statement::Update(u), _) => (Vec::new(), u.returning.is_some()),
-        (Statement::Delete(d), _) => (Vec::new(), d.returning.is_some()),
         _ => (Vec::new(), false),
     };
     Ok(PreparedInner {
         sql: sql.to_string(),
         ast,
-        reindex: None,
+        special: None,
         kind,
         columns,
         param_types,
         returns_rows,
         plan: query::PlanSlot::default(),
+        insert: Mutex::new(None),
     })
 }
 
@@ -371,7 +451,11 @@ fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<
         Kind::Setting => utility::run_setting(session, &stmt.ast),
         Kind::Reindex => {
             let reader = session.txn.reader()?;
-            reader.with_tables(|t| utility::reindex(t, stmt.reindex.as_ref()))?;
+            let target = match &stmt.special {
+                Some(Special::Reindex(t)) => Some(t),
+                _ => None,
+            };
+            reader.with_tables(|t| utility::reindex(t, target))?;
             Ok(done("REINDEX", None))
         }
         Kind::Vacuum => {
@@ -510,6 +594,26 @@ fn write_in_scope(
         false => None,
     };
     let work_mem = session.work_mem();
+    // A bound INSERT is reused only over a committed schema (see `query.rs`).
+    let insert_key = match &stmt.ast {
+        Statement::Insert(_) => session.txn.write_reader().catalog_key()?,
+        _ => None,
+    };
+    match &stmt.special {
+        Some(Special::CreateTrigger(t)) => {
+            return session.txn.with_write(|w| {
+                crate::ddl::trigger::create(w, t)?;
+                Ok(done("CREATE TRIGGER", None))
+            })
+        }
+        Some(Special::DropTrigger(t)) => {
+            return session.txn.with_write(|w| {
+                crate::ddl::trigger::drop(w, t)?;
+                Ok(done("DROP TRIGGER", None))
+            })
+        }
+        _ => {}
+    }
     session.txn.with_write(|w| {
         let mut param_types = stmt.param_types.clone();
         fn env<'a>(
@@ -527,7 +631,24 @@ fn write_in_scope(
         }
         let dml = match (&stmt.ast, &catalog) {
             (Statement::Insert(i), c) => {
-                crate::dml::insert(w, i, c.as_deref(), params, &mut param_types, now, work_mem)?
+                let mut slot = stmt.insert.lock().unwrap_or_else(|p| p.into_inner());
+                let bound = match (&*slot, insert_key) {
+                    (Some((k, b)), Some(key)) if *k == key => b.clone(),
+                    _ => {
+                        let b = Arc::new(crate::dml::bind_insert(
+                            w,
+                            i,
+                            c.as_deref(),
+                            &mut param_types,
+                        )?);
+                        if let Some(key) = insert_key {
+                            *slot = Some((key, b.clone()));
+                        }
+                        b
+                    }
+                };
+                drop(slot);
+                crate::dml::run_insert(w, &bound, params, now, work_mem)?
             }
             (Statement::CreateTable(ct), Some(c)) if ct.query.is_some() => {
                 return crate::ddl::create_table_as(w, ct, c, params, work_mem)

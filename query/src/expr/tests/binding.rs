@@ -4,6 +4,7 @@ use covet_engine::value::{SqlType, Value};
 
 use super::*;
 use crate::expr::{bind_condition, bind_expr_as, fold_constants, ScalarExpr};
+use sqlparser::parser::Parser;
 
 #[test]
 fn literal_types() {
@@ -31,9 +32,33 @@ fn literal_types() {
     assert_eq!(type_of("INTERVAL '1 day'"), DataType::Interval);
     assert_eq!(text("INTERVAL '2' DAY"), "2 days");
     assert_eq!(text("INTERVAL '1 year 2 months'"), "1 year 2 mons");
-    assert_eq!(err("DATE '2024-13-01'"), SqlState::INVALID_DATETIME_FORMAT);
+    assert_eq!(err("DATE '2024-13-01'"), SqlState::DATETIME_FIELD_OVERFLOW);
     assert_eq!(err("INTERVAL 'soon'"), SqlState::INVALID_DATETIME_FORMAT);
     assert_eq!(val("X'0aff'"), Value::Blob(vec![0x0a, 0xff]));
+    assert_eq!(
+        super::super::bind::number_literal("1_000").unwrap().expr,
+        ScalarExpr::Literal(int(1000))
+    );
+    assert_eq!(
+        super::super::bind::number_literal("0x1F").unwrap().expr,
+        ScalarExpr::Literal(int(31))
+    );
+    assert_eq!(
+        super::super::bind::number_literal("-0b101").unwrap().expr,
+        ScalarExpr::Literal(int(-5))
+    );
+    assert_eq!(
+        super::super::bind::number_literal("0xFFFFFFFFFFFFFFFFFF")
+            .unwrap_err()
+            .code,
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+    );
+    assert_eq!(
+        super::super::bind::number_literal("1.2.3")
+            .unwrap_err()
+            .code,
+        SqlState::SYNTAX_ERROR
+    );
 }
 
 #[test]
@@ -61,6 +86,8 @@ fn operator_types_and_mismatches() {
     assert_eq!(type_of("dt + 1"), DataType::Date);
     assert_eq!(type_of("dt - dt"), DataType::Int);
     assert_eq!(type_of("ts - ts"), DataType::Interval);
+    assert_eq!(type_of("ts - dt"), DataType::Interval);
+    assert_eq!(text("ts - dt"), "13:45:00");
     assert_eq!(type_of("ts + INTERVAL '1 day'"), DataType::Timestamp);
     assert_eq!(type_of("c || a"), DataType::Text);
     assert_eq!(type_of("j -> 'k'"), DataType::Json);
@@ -90,6 +117,11 @@ fn operator_types_and_mismatches() {
     );
     assert_eq!(bind("NOT a").unwrap_err().code, SqlState::DATATYPE_MISMATCH);
     assert_eq!(bind("-c").unwrap_err().code, SqlState::UNDEFINED_FUNCTION);
+    // Unary plus is the identity on any type, as in SQLite.
+    assert_eq!(type_of("+ + c"), DataType::Text);
+    assert_eq!(val("+ + c"), txt("hello"));
+    assert_eq!(type_of("+'x'"), DataType::Text);
+    assert_eq!(val("NOT + + c IS NOT NULL"), Value::Bool(false));
     assert_eq!(
         bind("c LIKE 1").unwrap_err().code,
         SqlState::UNDEFINED_FUNCTION
@@ -295,8 +327,8 @@ fn exotic_syntax_is_unsupported() {
         "ARRAY[1, 2]",
         "(1, 2)",
         "c SIMILAR TO 'x'",
-        "ts AT TIME ZONE 'UTC'",
-        "c COLLATE \"C\"",
+        "ts AT TIME ZONE 'Europe/Paris'",
+        "c COLLATE \"de_DE\"",
         "a = ANY(ARRAY[1])",
     ] {
         assert_eq!(
@@ -332,4 +364,95 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         fold_constants(bind(&sql).unwrap().0),
         ScalarExpr::Literal(int(250))
     );
+}
+
+#[test]
+fn utc_time_zone_and_byte_collations() {
+    assert_eq!(type_of("ts AT TIME ZONE 'UTC'"), DataType::TimestampTz);
+    assert_eq!(text("ts AT TIME ZONE 'UTC'"), "2024-02-29 13:45:00+00");
+    assert_eq!(type_of("now() AT TIME ZONE 'utc'"), DataType::Timestamp);
+    assert_eq!(
+        text("TIMESTAMPTZ '2024-01-01 10:00:00+02' AT TIME ZONE 'GMT'"),
+        "2024-01-01 08:00:00"
+    );
+    assert_eq!(
+        bind("a AT TIME ZONE 'UTC'").unwrap_err().code,
+        SqlState::UNDEFINED_FUNCTION
+    );
+    assert_eq!(val("c COLLATE \"C\" < 'z'"), Value::Bool(true));
+    assert_eq!(type_of("c COLLATE \"default\""), DataType::Text);
+}
+
+#[test]
+fn mysql_div_is_integer_division() {
+    use sqlparser::dialect::MySqlDialect;
+    let stmts = Parser::parse_sql(&MySqlDialect {}, "SELECT -7 DIV 2").unwrap();
+    let ast::Statement::Query(q) = &stmts[0] else {
+        panic!("not a query")
+    };
+    let ast::SetExpr::Select(s) = q.body.as_ref() else {
+        panic!("not a select")
+    };
+    let ast::SelectItem::UnnamedExpr(e) = &s.projection[0] else {
+        panic!("not an expression")
+    };
+    let (e, t) = bind_expr(e, &mut TestScope::default()).unwrap();
+    assert_eq!(t, DataType::Int);
+    assert_eq!(evaluate(&e, &[], &mut TestContext::new()).unwrap(), int(-3));
+}
+
+#[test]
+fn type_names_map_to_column_types() {
+    let sql_type = |sql: &str| {
+        let ast::Expr::Cast { data_type, .. } = parse(&format!("NULL::{sql}")) else {
+            panic!("{sql}")
+        };
+        crate::expr::sql_type_from_ast(&data_type)
+    };
+    assert_eq!(sql_type("varchar(10)").unwrap(), SqlType::Varchar(10));
+    assert_eq!(sql_type("character varying").unwrap(), SqlType::Text);
+    assert_eq!(sql_type("char").unwrap(), SqlType::Char(1));
+    assert_eq!(
+        sql_type("numeric(10,2)").unwrap(),
+        SqlType::Decimal {
+            precision: Some(10),
+            scale: Some(2)
+        }
+    );
+    assert_eq!(
+        sql_type("decimal").unwrap(),
+        SqlType::Decimal {
+            precision: None,
+            scale: None
+        }
+    );
+    assert_eq!(sql_type("int8").unwrap(), SqlType::BigInt);
+    assert_eq!(sql_type("int").unwrap(), SqlType::Integer);
+    assert_eq!(sql_type("smallint").unwrap(), SqlType::SmallInt);
+    assert_eq!(sql_type("real").unwrap(), SqlType::Real);
+    assert_eq!(sql_type("float").unwrap(), SqlType::Double);
+    assert_eq!(sql_type("double precision").unwrap(), SqlType::Double);
+    assert_eq!(sql_type("timestamptz").unwrap(), SqlType::TimestampTz);
+    assert_eq!(
+        sql_type("timestamp with time zone").unwrap(),
+        SqlType::TimestampTz
+    );
+    assert_eq!(sql_type("timestamp").unwrap(), SqlType::Timestamp);
+    assert_eq!(sql_type("bytea").unwrap(), SqlType::Blob);
+    assert_eq!(sql_type("jsonb").unwrap(), SqlType::Json);
+    assert_eq!(sql_type("uuid").unwrap(), SqlType::Uuid);
+    assert_eq!(sql_type("boolean").unwrap(), SqlType::Boolean);
+    assert_eq!(
+        sql_type("numeric(50)").unwrap_err().code,
+        SqlState::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(
+        sql_type("numeric(5,6)").unwrap_err().code,
+        SqlState::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(
+        sql_type("point").unwrap_err().code,
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
+    assert_eq!(type_of("NULL::date"), DataType::Date);
 }

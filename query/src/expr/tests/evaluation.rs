@@ -252,6 +252,9 @@ fn concatenation() {
     assert_eq!(val("a || c"), txt("7hello"));
     assert_eq!(val("c || b"), txt("hello2.5"));
     assert_eq!(val("c || n"), N);
+    // The output function's text: a boolean is t/f, unlike its cast to text.
+    assert_eq!(val("c || flag"), txt("hellot"));
+    assert_eq!(val("flag::text"), txt("true"));
     assert_eq!(val("'x' || NULL"), N);
     assert_eq!(val("X'01' || X'02'"), Value::Blob(vec![1, 2]));
 }
@@ -284,6 +287,10 @@ fn json_operators() {
     assert_eq!(val("j #> '{k,0}'"), Value::Json("1".into()));
     assert_eq!(val("j #>> '{k,1}'"), txt("two"));
     assert_eq!(val("j #>> '{nope}'"), N);
+    assert_eq!(val("j -> NULL"), N);
+    assert_eq!(val("NULL::json -> 'k'"), N);
+    assert_eq!(val("j #> NULL"), N);
+    assert_eq!(val("j ->> 's' = 'str'"), Value::Bool(true));
     assert_eq!(
         bind("c -> 'k'").unwrap_err().code,
         SqlState::UNDEFINED_FUNCTION
@@ -347,6 +354,17 @@ fn subqueries() {
     );
     assert_eq!(run("a > ALL (SELECT 1)", vec![vec![]]).unwrap(), T);
     assert_eq!(run("a = SOME (SELECT 1)", vec![vec![one(7)]]).unwrap(), T);
+    // Over no rows the left operand is not evaluated (PostgreSQL's answer, no 22012).
+    assert_eq!(run("(a / 0) IN (SELECT 1)", vec![vec![]]).unwrap(), F);
+    assert_eq!(run("(a / 0) NOT IN (SELECT 1)", vec![vec![]]).unwrap(), T);
+    assert_eq!(run("(a / 0) > ALL (SELECT 1)", vec![vec![]]).unwrap(), T);
+    assert_eq!(run("(a / 0) > ANY (SELECT 1)", vec![vec![]]).unwrap(), F);
+    assert_eq!(
+        run("(a / 0) IN (SELECT 1)", vec![vec![one(1)]])
+            .unwrap_err()
+            .code,
+        SqlState::DIVISION_BY_ZERO
+    );
 }
 
 #[test]

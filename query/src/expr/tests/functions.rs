@@ -34,11 +34,18 @@ fn string_functions() {
         ("btrim('xyaxy', 'xy')", txt("a")),
         ("replace('abcabc', 'b', 'XX')", txt("aXXcaXXc")),
         ("replace('abc', '', 'X')", txt("abc")),
+        (
+            "overlay('Txxxxas' placing 'hom' from 2 for 4)",
+            txt("Thomas"),
+        ),
+        ("overlay('abcdef' placing 'XY' from 3)", txt("abXYef")),
+        ("overlay('abc' placing 'XY' from 5)", txt("abcXY")),
         ("position('l' in c)", int(3)),
         ("position('z' in c)", int(0)),
         ("strpos('héllo', 'l')", int(3)),
         ("instr(c, 'lo')", int(4)),
-        ("concat('a', 1, NULL, 2.5, true)", txt("a12.5true")),
+        ("concat('a', 1, NULL, 2.5, true)", txt("a12.5t")),
+        ("format('%s %L', false, true)", txt("f 't'")),
         ("concat()", txt("")),
         ("concat_ws('-', 'a', NULL, 'b', 3)", txt("a-b-3")),
         ("concat_ws(NULL, 'a')", N),
@@ -70,6 +77,21 @@ fn string_functions() {
         ("md5('abc')", txt("900150983cd24fb0d6963f7d28e17f72")),
         ("starts_with(c, 'he')", Value::Bool(true)),
         ("to_hex(255)", txt("ff")),
+        ("translate('12345', '143', 'ax')", txt("a2x5")),
+        ("bit_length('é')", int(16)),
+        ("quote_ident('a b')", txt("\"a b\"")),
+        ("quote_ident('ab')", txt("ab")),
+        ("quote_literal('it''s')", txt("'it''s'")),
+        ("quote_nullable(NULL)", txt("NULL")),
+        ("quote_nullable('x')", txt("'x'")),
+        ("encode('\\x00ff'::bytea, 'hex')", txt("00ff")),
+        ("encode('abc'::bytea, 'base64')", txt("YWJj")),
+        ("encode('ab'::bytea, 'base64')", txt("YWI=")),
+        ("encode('a'::bytea, 'base64')", txt("YQ==")),
+        ("encode('a\\000b'::bytea, 'escape')", txt("a\\000b")),
+        ("decode('YWJj', 'base64')", Value::Blob(b"abc".to_vec())),
+        ("decode('YQ==', 'base64')", Value::Blob(b"a".to_vec())),
+        ("decode('00ff', 'hex')", Value::Blob(vec![0, 255])),
         ("length(NULL)", N),
         ("upper(NULL)", N),
         ("substr(NULL, 1)", N),
@@ -81,6 +103,14 @@ fn string_functions() {
     }
     assert_eq!(err("substr(c, 1, -1)").as_str(), "22011");
     assert_eq!(err("chr(0)"), SqlState::PROGRAM_LIMIT_EXCEEDED);
+    assert_eq!(
+        err("encode('a'::bytea, 'rot13')"),
+        SqlState::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(
+        err("decode('!!', 'base64')"),
+        SqlState::INVALID_TEXT_REPRESENTATION
+    );
     assert_eq!(
         err("split_part('a', ',', 0)"),
         SqlState::INVALID_PARAMETER_VALUE
@@ -137,9 +167,13 @@ fn math_functions() {
         ("mod(7, 3)", int(1)),
         ("mod(-7, 3)", int(-1)),
         ("mod(7.5, 2)", dec("1.5")),
+        ("div(7, 2)", int(3)),
+        ("div(-7, 2)", int(-3)),
+        ("div(7.5, 2)", dec("3")),
         ("power(2, 10)", f(1024.0)),
-        ("pow(2.0, 3)", dec("8.000")),
+        ("pow(2.0, 3)", dec("8.0000000000000000")),
         ("power(2.0, -1)", dec("0.50000000000000000000")),
+        ("power(10.0, 3)", dec("1000.0000000000000")),
         ("power(4, 0.5)", dec("2")),
         ("sqrt(16)", f(4.0)),
         ("sqrt(2.25)", dec("1.5")),
@@ -153,6 +187,10 @@ fn math_functions() {
         ("sign(0.0)", dec("0")),
         ("sign(2.5)", dec("1")),
         ("pi()", f(std::f64::consts::PI)),
+        ("gcd(12, -18)", int(6)),
+        ("gcd(0, 0)", int(0)),
+        ("lcm(4, 6)", int(12)),
+        ("lcm(0, 5)", int(0)),
         ("degrees(pi())", f(180.0)),
         ("radians(180)", f(std::f64::consts::PI)),
         ("greatest(1, 5, 3)", int(5)),
@@ -180,6 +218,14 @@ fn math_functions() {
         SqlState::INVALID_ARGUMENT_FOR_POWER
     );
     assert_eq!(err("mod(1, 0)"), SqlState::DIVISION_BY_ZERO);
+    assert_eq!(err("setseed(0.5)"), SqlState::FEATURE_NOT_SUPPORTED);
+    // Numeric results keep PostgreSQL's scales (equality above is by value).
+    assert_eq!(text("power(2.0, 3)"), "8.0000000000000000");
+    assert_eq!(text("power(10.0, 3)"), "1000.0000000000000");
+    assert_eq!(text("power(0.5, 3)"), "0.1250000000000000");
+    assert_eq!(text("round(1.5, 3)"), "1.500");
+    assert_eq!(text("7 / 2.0"), "3.5000000000000000");
+    assert_eq!(err("div(1, 0)"), SqlState::DIVISION_BY_ZERO);
     assert_eq!(err("exp(1000)"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
     assert_eq!(
         err("greatest(1, 'x')"),
@@ -187,6 +233,16 @@ fn math_functions() {
     );
     assert_eq!(err("greatest(a, c)"), SqlState::DATATYPE_MISMATCH);
     assert_eq!(err("abs(c)"), SqlState::UNDEFINED_FUNCTION);
+    assert_eq!(
+        err("lcm(9223372036854775807, 2)"),
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+    );
+    let (Value::Uuid(u1), Value::Uuid(u2)) = (val("gen_random_uuid()"), val("gen_random_uuid()"))
+    else {
+        panic!("gen_random_uuid() is a uuid")
+    };
+    assert_ne!(u1, u2);
+    assert_eq!((u1[6] >> 4, u1[8] >> 6), (4, 2));
     for _ in 0..20 {
         let Value::Float(r) = val("random()") else {
             panic!("random() is a float")
@@ -253,6 +309,11 @@ fn date_functions() {
         ),
         ("to_char(ts, 'DD Mon YYYY HH12 AM')", "29 Feb 2024 01 PM"),
         ("to_char(ts, 'Day')", "Thursday "),
+        (
+            "to_char(ts, 'FMDay, FMDD FMMonth YYYY')",
+            "Thursday, 29 February 2024",
+        ),
+        ("to_char(DATE '2024-03-05', 'FMMM/FMDD')", "3/5"),
         ("to_char(dt, '\"Q\"Q YY')", "Q1 24"),
         ("make_date(2024, 2, 29)", "2024-02-29"),
         ("to_timestamp(0)", "1970-01-01 00:00:00+00"),
@@ -416,6 +477,16 @@ fn aggregates() {
         )
         .unwrap(),
         val("INTERVAL '1 day 2 hours'")
+    );
+    assert_eq!(
+        agg_of(
+            "avg",
+            Interval,
+            false,
+            &[val("INTERVAL '1 day'"), N, val("INTERVAL '2 days'")]
+        )
+        .unwrap(),
+        val("INTERVAL '1 day 12:00:00'")
     );
     let avg = resolve_aggregate("avg", &[Int], false).unwrap();
     assert_eq!(avg.return_type, Decimal);
