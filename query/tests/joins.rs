@@ -215,3 +215,40 @@ fn three_way_join_and_nested_join_alias() {
         vec![vec![i(1), i(2)], vec![i(2), i(3)]]
     );
 }
+
+#[test]
+fn comma_joins_are_ordered_to_avoid_cross_products() {
+    let db = db();
+    // In text order t and u share no condition; w connects both.
+    let sql =
+        "SELECT t.a, u.id, w.id FROM t, u, u AS w WHERE w.id = t.a AND u.id = w.id AND u.id < 3";
+    let plan = explain_sql(&db, sql);
+    assert!(plan.iter().all(|l| !l.contains("Nested Loop")), "{plan:#?}");
+    assert_eq!(
+        plan.iter().filter(|l| l.contains("Hash Join")).count(),
+        2,
+        "{plan:#?}"
+    );
+    assert_eq!(
+        sorted(&db, sql),
+        vec![vec![i(1), i(1), i(1)], vec![i(2), i(2), i(2)]]
+    );
+    // The output keeps the text order of the FROM items.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT * FROM t, u, u AS w WHERE w.id = t.a AND u.id = w.id AND t.a = 1"
+        ),
+        vec![vec![
+            i(1),
+            i(10),
+            t("x"),
+            i(1),
+            i(1),
+            t("one"),
+            i(1),
+            i(1),
+            t("one")
+        ]]
+    );
+}

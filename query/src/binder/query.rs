@@ -384,7 +384,8 @@ impl Binder<'_> {
             }
             for (row, tys) in rows.iter_mut().zip(&row_types) {
                 for ((x, t), target) in row.iter_mut().zip(tys).zip(&types) {
-                    let text = matches!(x, ScalarExpr::Literal(covet_engine::value::Value::Text(_)));
+                    let text =
+                        matches!(x, ScalarExpr::Literal(covet_engine::value::Value::Text(_)));
                     let t = if *t == DataType::Unknown && text {
                         &DataType::Text
                     } else {

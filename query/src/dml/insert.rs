@@ -551,6 +551,22 @@ fn bind_conflict(
                     };
                     let relations = [target.clone(), excluded];
                     let sets = assignments(&du.assignments, schema, &relations, param_types)?;
+                    // DEFAULT here is bound as the column's constant default: a per-row
+                    // default (identity, now()) would need evaluating per row.
+                    let per_row = w.column_default_sql(&schema.name)?;
+                    for a in &du.assignments {
+                        if !super::update::is_default(&a.value) {
+                            continue;
+                        }
+                        let name = a.target.to_string().to_lowercase();
+                        if let Some(i) = schema.column_index(&name) {
+                            if per_row.get(i).is_some_and(Option::is_some) {
+                                return Err(QueryError::unsupported(format!(
+                                    "ON CONFLICT DO UPDATE SET {name} = DEFAULT of a per-row default"
+                                )));
+                            }
+                        }
+                    }
                     let filter = match &du.selection {
                         Some(e) => {
                             let mut scope = RowScope {

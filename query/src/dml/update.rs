@@ -30,7 +30,7 @@ use sqlparser::ast::{
 
 use super::coerce::to_column;
 use super::constraints::TableConstraints;
-use super::insert::DmlResult;
+use super::insert::{Defaults, DmlResult};
 use super::returning::output_name;
 use super::scope::{Relation, RowScope, StatementContext};
 use crate::binder::{bind_dml_target, DmlTarget, ParamTypes};
@@ -242,6 +242,9 @@ pub(crate) struct BoundUpdate {
     sets: Vec<Set>,
     returning: Option<TargetReturning>,
     has_from: bool,
+    /// Columns assigned `DEFAULT`: their value comes from the column's default at each
+    /// row (a per-row default such as an identity's `nextval` included).
+    defaulted: Vec<usize>,
 }
 
 impl BoundUpdate {
@@ -286,6 +289,7 @@ pub(crate) fn bind_update(
     let k = info.pk_width();
     let mut sets: Vec<Set> = Vec::with_capacity(up.assignments.len());
     let mut param_hints = Vec::new();
+    let mut defaulted = Vec::new();
     for a in &up.assignments {
         let pos = assigned_column(a, &schema)?;
         if sets.iter().any(|(p, _, _)| *p == pos) {
@@ -298,6 +302,7 @@ pub(crate) fn bind_update(
             ));
         }
         let (expr, ty) = if is_default(&a.value) {
+            defaulted.push(pos);
             let v = schema.columns[pos].default.clone().unwrap_or(Value::Null);
             let ty = DataType::of_value(&v);
             (ScalarExpr::Literal(v), ty)
@@ -335,6 +340,7 @@ pub(crate) fn bind_update(
         sets,
         returning,
         has_from: !from.is_empty(),
+        defaulted,
     })
 }
 
@@ -351,7 +357,9 @@ pub(crate) fn update(
         sets,
         returning,
         has_from,
+        defaulted,
     } = bind_update(up, env.catalog, param_types)?;
+    let defaults = Defaults::load(w, &schema)?;
     let changed: Vec<usize> = sets.iter().map(|(p, _, _)| *p).collect();
     let buffer = moves_rows_ahead(&plan, &schema, &changed);
     let constraints = TableConstraints::load(w, &schema)?;
@@ -397,6 +405,7 @@ pub(crate) fn update(
                 &mut ctx,
                 row,
                 &mut out,
+                (&defaulted, &defaults),
             )?;
         }
     } else {
@@ -414,6 +423,7 @@ pub(crate) fn update(
                     &mut ctx,
                     row,
                     &mut out,
+                    (&defaulted, &defaults),
                 )?;
             }
         }
@@ -482,6 +492,7 @@ fn update_row(
     ctx: &mut StatementContext<'_>,
     mut row: Vec<Value>,
     out: &mut UpdateOut,
+    (defaulted, defaults): (&[usize], &Defaults),
 ) -> Result<()> {
     let n = schema.columns.len();
     let pk: Vec<Value> = row[..k].to_vec();
@@ -499,6 +510,9 @@ fn update_row(
             let col = &schema.columns[*pos];
             new_row[*pos] = to_column(v, *ty, &col.name, &col.ty)?;
         }
+    }
+    for &pos in defaulted {
+        new_row[pos] = defaults.value(w, pos, ctx)?;
     }
     if !constraints.is_empty() {
         constraints.check_new_row(w, &new_row, ctx)?;

@@ -5,6 +5,9 @@
 //! The planner is an ordered list of rules (the cost-based optimizer of the next issue
 //! replaces the rules, not the operators):
 //!
+//! 0. `join_order.rs`: chains of three or more inner joins are reordered greedily so
+//!    that each next relation is connected by an equality (no needless cross products);
+//!    runs before pushdown, which then moves its one filter into the joins.
 //! 1. `pushdown.rs`: filters split into conjuncts and moved down to the lowest node that
 //!    has their columns (through projections, sorts, set operations, into join sides and
 //!    join conditions); runs first so that the later rules see the predicates where
@@ -17,6 +20,7 @@
 //!    operator tree.
 
 mod access;
+mod join_order;
 mod logical;
 mod lower;
 mod physical;
@@ -63,6 +67,7 @@ pub fn plan_query(query: BoundQuery) -> Result<PhysicalPlan> {
 
 /// Plans one logical tree: pushdown, then lowering.
 pub fn plan_node(plan: LogicalPlan) -> Result<PhysicalNode> {
+    let plan = join_order::reorder(plan);
     let plan = pushdown::push_down(plan);
     lower::lower(plan)
 }
