@@ -382,3 +382,17 @@ fn savepoints_undo_part_of_a_block() {
         .unwrap();
     assert_eq!(rows, [(1,), (3,)]);
 }
+
+#[test]
+fn a_prepared_insert_knows_its_parameter_types() {
+    let db = Database::memory().unwrap();
+    let conn = db.connect();
+    conn.execute_batch("CREATE TABLE t(a INT, b TEXT)").unwrap();
+    let stmt = conn.prepare("INSERT INTO t VALUES ($1, $2)").unwrap();
+    assert_eq!(
+        stmt.param_types(),
+        [covet::DataType::Int, covet::DataType::Text]
+    );
+    assert!(!stmt.returns_rows());
+    assert!(stmt.columns().is_empty());
+}
