@@ -168,3 +168,27 @@ fn sort_aggregate_over_a_scan_in_group_key_order() {
         .iter()
         .any(|l| l.starts_with("  Hash Aggregate")));
 }
+
+/// The join order of a comma join follows its equalities (a key seek first, then
+/// relations connected by an equality), not the FROM list's cross products; a
+/// projection restores the written column order.
+#[test]
+fn comma_join_order_follows_the_equalities() {
+    let db = db();
+    assert_eq!(
+        explain_sql(
+            &db,
+            "SELECT u1.v, t.c, u2.v FROM u AS u1, t, u AS u2 \
+             WHERE u1.t_a = u2.id AND u2.t_a = t.a AND u1.id = 3"
+        ),
+        vec![
+            "Project: u1.v, t.c, u2.v",
+            "  Project: NULL, NULL, u1.v, NULL, NULL, t.c, NULL, NULL, u2.v",
+            "    Index Nested Loop Join (Inner)",
+            "      Index Nested Loop Join (Inner)",
+            "        Primary Key Seek on u u1: id = 3",
+            "        Primary Key Seek on u u2: id = outer1.#1",
+            "      Primary Key Seek on t: a = outer1.#4"
+        ]
+    );
+}

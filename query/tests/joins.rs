@@ -215,3 +215,63 @@ fn three_way_join_and_nested_join_alias() {
         vec![vec![i(1), i(2)], vec![i(2), i(3)]]
     );
 }
+
+/// A comma join whose FROM order starts with a cross product is reordered along its
+/// equalities; the result and its column order are those of the FROM order.
+#[test]
+fn comma_joins_follow_their_equalities_and_keep_the_written_columns() {
+    let db = db();
+    let expected = vec![
+        vec![i(1), i(1), t("one"), i(1), i(10), t("x"), i(1), i(1), t("one")],
+        vec![i(2), i(1), t("uno"), i(1), i(10), t("x"), i(1), i(1), t("one")],
+        vec![i(3), i(2), t("two"), i(1), i(10), t("x"), i(2), i(1), t("uno")],
+    ];
+    // u1 and t have no equality between them: the FROM order would cross them.
+    let reordered = "SELECT * FROM u AS u1, t, u AS u2 \
+                     WHERE u1.t_a = u2.id AND u2.t_a = t.a";
+    assert_eq!(sorted(&db, reordered), expected);
+    // Written in a connected order, the planner keeps it; the same rows.
+    let connected = "SELECT u1.*, t.*, u2.* FROM u AS u1 \
+                     JOIN u AS u2 ON u1.t_a = u2.id JOIN t ON u2.t_a = t.a";
+    assert_eq!(sorted(&db, connected), expected);
+    // A relation connected to nothing is the cross product, joined last.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT count(*), sum(e.x) FROM e, u AS u1, t, u AS u2 \
+             WHERE u1.t_a = u2.id AND u2.t_a = t.a"
+        ),
+        vec![vec![i(0), N]]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT count(*) FROM t AS t0, u AS u1, t, u AS u2 \
+             WHERE u1.t_a = u2.id AND u2.t_a = t.a"
+        ),
+        vec![vec![i(15)]]
+    );
+    // A WHERE conjunct with a correlated subquery reads the written columns.
+    assert_eq!(
+        sorted(
+            &db,
+            "SELECT u1.id, t.a, u2.id FROM u AS u1, t, u AS u2 \
+             WHERE u1.t_a = u2.id AND u2.t_a = t.a \
+             AND EXISTS (SELECT 1 FROM u AS w WHERE w.id = u1.id AND w.v <> 'uno')"
+        ),
+        vec![vec![i(1), i(1), i(1)], vec![i(3), i(1), i(2)]]
+    );
+    // Outer joins keep their place: the LEFT JOIN's null-extended rows stay.
+    assert_eq!(
+        sorted(
+            &db,
+            "SELECT u1.id, t.a, u2.id FROM u AS u1 LEFT JOIN t ON t.a = u1.t_a + 10, \
+             u AS u2 WHERE u1.t_a = u2.id"
+        ),
+        vec![
+            vec![i(1), N, i(1)],
+            vec![i(2), N, i(1)],
+            vec![i(3), N, i(2)]
+        ]
+    );
+}

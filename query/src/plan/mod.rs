@@ -5,6 +5,8 @@
 //! The planner is an ordered list of rules (the cost-based optimizer of the next issue
 //! replaces the rules, not the operators):
 //!
+//! 0. `join_order.rs`: groups of inner joins reordered along their equalities (cross
+//!    products last), the written column order restored by a projection.
 //! 1. `pushdown.rs`: filters split into conjuncts and moved down to the lowest node that
 //!    has their columns (through projections, sorts, set operations, into join sides and
 //!    join conditions); runs first so that the later rules see the predicates where
@@ -17,6 +19,7 @@
 //!    operator tree.
 
 mod access;
+mod join_order;
 mod logical;
 mod lower;
 mod physical;
@@ -61,8 +64,9 @@ pub fn plan_query(query: BoundQuery) -> Result<PhysicalPlan> {
     })
 }
 
-/// Plans one logical tree: pushdown, then lowering.
+/// Plans one logical tree: join order, pushdown, then lowering.
 pub fn plan_node(plan: LogicalPlan) -> Result<PhysicalNode> {
+    let plan = join_order::reorder(plan);
     let plan = pushdown::push_down(plan);
     lower::lower(plan)
 }
