@@ -222,9 +222,39 @@ fn three_way_join_and_nested_join_alias() {
 fn comma_joins_follow_their_equalities_and_keep_the_written_columns() {
     let db = db();
     let expected = vec![
-        vec![i(1), i(1), t("one"), i(1), i(10), t("x"), i(1), i(1), t("one")],
-        vec![i(2), i(1), t("uno"), i(1), i(10), t("x"), i(1), i(1), t("one")],
-        vec![i(3), i(2), t("two"), i(1), i(10), t("x"), i(2), i(1), t("uno")],
+        vec![
+            i(1),
+            i(1),
+            t("one"),
+            i(1),
+            i(10),
+            t("x"),
+            i(1),
+            i(1),
+            t("one"),
+        ],
+        vec![
+            i(2),
+            i(1),
+            t("uno"),
+            i(1),
+            i(10),
+            t("x"),
+            i(1),
+            i(1),
+            t("one"),
+        ],
+        vec![
+            i(3),
+            i(2),
+            t("two"),
+            i(1),
+            i(10),
+            t("x"),
+            i(2),
+            i(1),
+            t("uno"),
+        ],
     ];
     // u1 and t have no equality between them: the FROM order would cross them.
     let reordered = "SELECT * FROM u AS u1, t, u AS u2 \

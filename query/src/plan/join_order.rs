@@ -183,7 +183,10 @@ fn leaf_of(leaves: &[Leaf], col: usize) -> usize {
 
 /// The leaves a condition reads.
 fn leaves_read(leaves: &[Leaf], c: &ScalarExpr) -> Vec<usize> {
-    let mut ls: Vec<usize> = columns_of(c).into_iter().map(|i| leaf_of(leaves, i)).collect();
+    let mut ls: Vec<usize> = columns_of(c)
+        .into_iter()
+        .map(|i| leaf_of(leaves, i))
+        .collect();
     ls.dedup();
     ls
 }
@@ -203,7 +206,10 @@ fn leads_key(plan: &LogicalPlan, col: usize) -> bool {
         .primary_key
         .as_ref()
         .is_some_and(|pk| pk.first() == Some(&col))
-        || table.indexes.iter().any(|ix| ix.columns.first().map(|c| c.0) == Some(col))
+        || table
+            .indexes
+            .iter()
+            .any(|ix| ix.columns.first().map(|c| c.0) == Some(col))
 }
 
 /// `l = r` split into its sides.
