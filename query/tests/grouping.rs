@@ -281,6 +281,23 @@ fn unreachable_ungrouped_columns_are_not_uses() {
         ),
         vec![vec![i(10), N], vec![i(20), N], vec![i(30), N], vec![N, N]]
     );
+    // `CASE x WHEN NULL` is never taken: x (reading a) is never evaluated.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT DISTINCT CASE - COALESCE(a, b) WHEN CAST(NULL AS bigint) THEN - a ELSE NULL END \
+             FROM t GROUP BY b"
+        ),
+        vec![vec![N]]
+    );
+    // A NULL operand makes BETWEEN NULL whatever its bounds: the HAVING keeps no group.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT b FROM t GROUP BY b HAVING NULL NOT BETWEEN a AND NULL"
+        ),
+        Vec::<Vec<covet_engine::value::Value>>::new()
+    );
 }
 
 /// A column that evaluation can reach is still 42803, named as written.
@@ -293,6 +310,7 @@ fn reachable_ungrouped_columns_are_still_errors() {
         "SELECT CASE WHEN b > 15 THEN a END FROM t GROUP BY b",
         "SELECT CASE 64 WHEN b THEN a END FROM t GROUP BY b",
         "SELECT COALESCE(a, -86) FROM t GROUP BY b",
+        "SELECT b FROM t GROUP BY b HAVING 1 NOT BETWEEN a AND NULL",
     ] {
         let err = run(&db, sql).unwrap_err();
         assert_eq!(err.code.as_str(), "42803", "{sql}");
