@@ -207,7 +207,7 @@ fn seventeen_table_comma_join_has_no_cross_product() {
             let (a, b, x) = (format!("a{k}"), format!("b{k}"), format!("x{k}"));
             tw.create_table(
                 covet_engine::table::TableSchema::new(
-                    &format!("t{k}"),
+                    format!("t{k}"),
                     vec![
                         covet_engine::table::ColumnDef::new(
                             &a,
