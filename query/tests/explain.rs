@@ -168,3 +168,114 @@ fn sort_aggregate_over_a_scan_in_group_key_order() {
         .iter()
         .any(|l| l.starts_with("  Hash Aggregate")));
 }
+
+/// The join order of a comma join follows its equalities (a key seek first, then
+/// relations connected by an equality), not the FROM list's cross products; a
+/// projection restores the written column order.
+#[test]
+fn comma_join_order_follows_the_equalities() {
+    let db = db();
+    assert_eq!(
+        explain_sql(
+            &db,
+            "SELECT u1.v, t.c, u2.v FROM u AS u1, t, u AS u2 \
+             WHERE u1.t_a = u2.id AND u2.t_a = t.a AND u1.id = 3"
+        ),
+        vec![
+            "Project: u1.v, t.c, u2.v",
+            "  Project: NULL, NULL, u1.v, NULL, NULL, t.c, NULL, NULL, u2.v",
+            "    Index Nested Loop Join (Inner)",
+            "      Index Nested Loop Join (Inner)",
+            "        Primary Key Seek on u u1: id = 3",
+            "        Primary Key Seek on u u2: id = outer1.#1",
+            "      Primary Key Seek on t: a = outer1.#4"
+        ]
+    );
+}
+
+/// select5.test's shape: 17 tables `tK(aK INTEGER PRIMARY KEY, bK, xK)`, a comma join in
+/// an order where neighbours share no equality, a chain of 16 equalities and one key
+/// filter. The plan joins along the chain (no cross product) and the result is the one
+/// row the chain selects, in the written column order.
+#[test]
+fn seventeen_table_comma_join_has_no_cross_product() {
+    let db = covet_engine::Database::memory().unwrap();
+    let mut w = db.begin_write().unwrap();
+    {
+        let mut tw = w.tables();
+        for k in 1..=17 {
+            let (a, b, x) = (format!("a{k}"), format!("b{k}"), format!("x{k}"));
+            tw.create_table(
+                covet_engine::table::TableSchema::new(
+                    format!("t{k}"),
+                    vec![
+                        covet_engine::table::ColumnDef::new(
+                            &a,
+                            covet_engine::value::SqlType::BigInt,
+                        )
+                        .not_null(),
+                        covet_engine::table::ColumnDef::new(
+                            &b,
+                            covet_engine::value::SqlType::BigInt,
+                        ),
+                        covet_engine::table::ColumnDef::new(&x, covet_engine::value::SqlType::Text),
+                    ],
+                )
+                .with_primary_key(vec![0]),
+            )
+            .unwrap();
+            // bK = 11 - aK: each equality of the chain maps a row to exactly one row.
+            for r in 1..=10 {
+                tw.insert_row(
+                    &format!("t{k}"),
+                    vec![i(r), i(11 - r), t(&format!("t{k} row {r}"))],
+                )
+                .unwrap();
+            }
+        }
+    }
+    w.commit().unwrap();
+    // FROM order: odd tables, then even ones; the chain is a1 = b2, a2 = b3, …
+    let from: Vec<String> = (1..=17)
+        .filter(|k| k % 2 == 1)
+        .chain((1..=17).filter(|k| k % 2 == 0))
+        .map(|k| format!("t{k}"))
+        .collect();
+    let query = |chain: &dyn Fn(usize) -> String| {
+        let chain: Vec<String> = (1..17).map(chain).collect();
+        format!(
+            "SELECT x1, x2, x17 FROM {} WHERE a1 = 3 AND {}",
+            from.join(", "),
+            chain.join(" AND ")
+        )
+    };
+    let count = |lines: &[String], what: &str| lines.iter().filter(|l| l.contains(what)).count();
+    let first = format!("{}Primary Key Seek on t1: a1 = 3", " ".repeat(2 * 18));
+    // Each equality reaches the next table's primary key: index nested loops from the
+    // filtered table on, every table read by a key seek.
+    let keyed = query(&|k| format!("b{k} = a{}", k + 1));
+    let lines = explain_sql(&db, &keyed);
+    assert_eq!(count(&lines, "Join"), 16, "{lines:#?}");
+    assert_eq!(
+        count(&lines, "Index Nested Loop Join (Inner)"),
+        16,
+        "{lines:#?}"
+    );
+    assert_eq!(count(&lines, "Primary Key Seek"), 17, "{lines:#?}");
+    assert!(lines.contains(&first), "{lines:#?}");
+    // t1 row 3 (b1 = 8) → t2 row 8 (b2 = 3) → t3 row 3 …
+    assert_eq!(
+        rows(&db, &keyed),
+        vec![vec![t("t1 row 3"), t("t2 row 8"), t("t17 row 3")]]
+    );
+    // Equalities on non-key columns: hash joins along the chain, still no cross product.
+    let unkeyed = query(&|k| format!("a{k} = b{}", k + 1));
+    let lines = explain_sql(&db, &unkeyed);
+    assert_eq!(count(&lines, "Join"), 16, "{lines:#?}");
+    assert_eq!(count(&lines, "Hash Join (Inner)"), 16, "{lines:#?}");
+    assert!(lines.contains(&first), "{lines:#?}");
+    assert_eq!(
+        rows(&db, &unkeyed),
+        vec![vec![t("t1 row 3"), t("t2 row 8"), t("t17 row 3")]]
+    );
+}

@@ -247,3 +247,77 @@ fn aggregate_windows_and_frames() {
         ]
     );
 }
+
+/// A column that constant folding proves unreachable is not a use (SQLite's corpus
+/// expects these results; PostgreSQL raises 42803, see COMPAT.md).
+#[test]
+fn unreachable_ungrouped_columns_are_not_uses() {
+    let db = db();
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT b, 33 * - COALESCE(- 86, t.a) + b FROM t GROUP BY t.b ORDER BY b"
+        ),
+        vec![
+            vec![i(10), i(2848)],
+            vec![i(20), i(2858)],
+            vec![i(30), i(2868)],
+            vec![N, N]
+        ]
+    );
+    // Arguments after the first non-NULL constant are never evaluated.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT DISTINCT - COALESCE(- 86, + a, a, 63) FROM t GROUP BY b"
+        ),
+        vec![vec![i(86)]]
+    );
+    // `WHEN 77` can never equal the operand 64: its arm (reading c) is gone.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT b, CASE 64 WHEN b THEN 1 WHEN 77 THEN a END FROM t GROUP BY b ORDER BY b"
+        ),
+        vec![vec![i(10), N], vec![i(20), N], vec![i(30), N], vec![N, N]]
+    );
+    // `CASE x WHEN NULL` is never taken: x (reading a) is never evaluated.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT DISTINCT CASE - COALESCE(a, b) WHEN CAST(NULL AS bigint) THEN - a ELSE NULL END \
+             FROM t GROUP BY b"
+        ),
+        vec![vec![N]]
+    );
+    // A NULL operand makes BETWEEN NULL whatever its bounds: the HAVING keeps no group.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT b FROM t GROUP BY b HAVING NULL NOT BETWEEN a AND NULL"
+        ),
+        Vec::<Vec<covet_engine::value::Value>>::new()
+    );
+}
+
+/// A column that evaluation can reach is still 42803, named as written.
+#[test]
+fn reachable_ungrouped_columns_are_still_errors() {
+    let db = db();
+    for sql in [
+        "SELECT COALESCE(b, a) FROM t GROUP BY b",
+        "SELECT COALESCE(NULL, a) FROM t GROUP BY b",
+        "SELECT CASE WHEN b > 15 THEN a END FROM t GROUP BY b",
+        "SELECT CASE 64 WHEN b THEN a END FROM t GROUP BY b",
+        "SELECT COALESCE(a, -86) FROM t GROUP BY b",
+        "SELECT b FROM t GROUP BY b HAVING 1 NOT BETWEEN a AND NULL",
+    ] {
+        let err = run(&db, sql).unwrap_err();
+        assert_eq!(err.code.as_str(), "42803", "{sql}");
+        assert_eq!(
+            err.message,
+            "column \"t.a\" must appear in the GROUP BY clause or be used in an aggregate function",
+            "{sql}"
+        );
+    }
+}

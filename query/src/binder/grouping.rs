@@ -14,7 +14,7 @@ use sqlparser::ast;
 
 use super::scope::{function_name, grouping_error, Binder, Clause, AGG_BASE, WIN_BASE};
 use crate::error::{QueryError, Result, SqlState};
-use crate::expr::ScalarExpr;
+use crate::expr::{fold_constants, ScalarExpr};
 use crate::functions::{resolve_aggregate, resolve_window};
 use crate::plan::{AggregateCall, FrameBound, WindowCall, WindowFrame, WindowFunc};
 use crate::types::DataType;
@@ -274,7 +274,37 @@ pub(super) fn bind_window(
 
 /// Maps a post-aggregation expression onto the aggregate's output (see the module
 /// docs). `name` names a FROM column for the 42803 message.
+///
+/// A FROM column is a use only where evaluation can reach it: when the expression as
+/// written reads an ungrouped column, the check runs again on the expression after
+/// [`fold_constants`], which removes what can never be evaluated (`COALESCE(-86, x)`
+/// is -86, a CASE arm whose constant WHEN cannot match is gone); the folded expression
+/// replaces the written one only then, so grouped expressions keep matching their keys
+/// as written. PostgreSQL checks before folding and raises 42803 here; see COMPAT.md
+/// ("GROUP BY and unreachable columns").
 pub(super) fn rewrite_grouped(
+    expr: &mut ScalarExpr,
+    keys: &[ScalarExpr],
+    name: &dyn Fn(usize) -> String,
+) -> Result<()> {
+    let mut written = expr.clone();
+    match rewrite_grouped_exact(&mut written, keys, name) {
+        Ok(()) => {
+            *expr = written;
+            Ok(())
+        }
+        Err(e) if e.code == SqlState::GROUPING_ERROR => {
+            let mut folded = fold_constants(expr.clone());
+            // The error names the column as written when it is reachable after all.
+            rewrite_grouped_exact(&mut folded, keys, name).map_err(|_| e)?;
+            *expr = folded;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn rewrite_grouped_exact(
     expr: &mut ScalarExpr,
     keys: &[ScalarExpr],
     name: &dyn Fn(usize) -> String,
@@ -294,7 +324,7 @@ pub(super) fn rewrite_grouped(
             let mut result = Ok(());
             expr.for_each_child_mut(&mut |c| {
                 if result.is_ok() {
-                    result = rewrite_grouped(c, keys, name);
+                    result = rewrite_grouped_exact(c, keys, name);
                 }
             });
             result

@@ -28,7 +28,8 @@ fn bool_literal(e: &ScalarExpr) -> Option<bool> {
 
 /// Whether `expr` is NULL whenever one of the children tested here is a NULL literal,
 /// whatever its other children are (a *strict* node, as PostgreSQL calls it): operators
-/// other than AND/OR, strict function calls, casts, LIKE, and IN over a NULL operand.
+/// other than AND/OR, strict function calls, casts, LIKE, IN over a NULL operand, and
+/// BETWEEN over a NULL operand or two NULL bounds.
 fn null_by_strictness(expr: &ScalarExpr) -> bool {
     match expr {
         ScalarExpr::Unary { expr, .. } | ScalarExpr::Cast { expr, .. } => is_null_literal(expr),
@@ -48,6 +49,11 @@ fn null_by_strictness(expr: &ScalarExpr) -> bool {
                 || escape.as_deref().is_some_and(is_null_literal)
         }
         ScalarExpr::InList { expr, .. } => is_null_literal(expr),
+        // `x BETWEEN l AND h` is `x >= l AND x <= h` (SYMMETRIC: or with l, h swapped):
+        // both comparisons are NULL when x is, or when l and h both are.
+        ScalarExpr::Between {
+            expr, low, high, ..
+        } => is_null_literal(expr) || (is_null_literal(low) && is_null_literal(high)),
         _ => false,
     }
 }
@@ -86,7 +92,8 @@ fn arm_decided(operand: Option<&ScalarExpr>, when: &ScalarExpr) -> Option<bool> 
             ScalarExpr::Literal(w) => crate::ops::values_equal(o, w).ok().map(|e| e == Some(true)),
             _ => None,
         },
-        Some(_) => None,
+        // `x = NULL` is never TRUE, whatever x is.
+        Some(_) => is_null_literal(when).then_some(false),
     }
 }
 

@@ -176,6 +176,37 @@ fn coalesce_and_case_drop_what_is_never_evaluated() {
     assert_eq!(evaluate(&e, &r, &mut TestContext::new()).unwrap(), int(1));
 }
 
+/// A NULL operand (or two NULL bounds) makes BETWEEN NULL; `CASE x WHEN NULL` is never
+/// taken, whatever x is (the corpus's GROUP BY queries rely on both).
+#[test]
+fn null_between_and_case_when_null_fold() {
+    for sql in [
+        "NULL BETWEEN a AND b",
+        "NULL NOT BETWEEN a AND NULL",
+        "a BETWEEN NULL AND NULL",
+    ] {
+        assert_eq!(folded(sql), ScalarExpr::Literal(Value::Null), "{sql}");
+    }
+    // One NULL bound: `a BETWEEN NULL AND 5` is FALSE for a = 6, so it stays.
+    assert!(matches!(
+        folded("a BETWEEN NULL AND 5"),
+        ScalarExpr::Between { .. }
+    ));
+    assert_eq!(
+        folded("CASE - COALESCE(a, b) WHEN CAST(NULL AS bigint) THEN - a ELSE n END"),
+        ScalarExpr::Column(8)
+    );
+    assert_eq!(
+        folded("CASE a WHEN NULL THEN b END"),
+        ScalarExpr::Literal(Value::Null)
+    );
+    let ScalarExpr::Case { branches, .. } = folded("CASE a WHEN NULL THEN 1 WHEN b THEN 2 END")
+    else {
+        panic!("a CASE stays")
+    };
+    assert_eq!(branches.len(), 1);
+}
+
 #[test]
 fn volatile_calls_and_parameters_stay() {
     assert!(matches!(folded("random()"), ScalarExpr::Function { .. }));
