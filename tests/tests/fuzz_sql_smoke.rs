@@ -18,7 +18,10 @@ const BUDGET: Duration = Duration::from_secs(20);
 fn run_case(case: usize, data: &[u8]) {
     if let Err(panic) = catch_unwind(AssertUnwindSafe(|| run_sql(data))) {
         let hex: String = data.iter().map(|b| format!("{b:02x}")).collect();
-        eprintln!("sql fuzz case {case} failed; SQL: {}\ninput: {hex}", decode_sql(data));
+        eprintln!(
+            "sql fuzz case {case} failed; SQL: {}\ninput: {hex}",
+            decode_sql(data)
+        );
         resume_unwind(panic);
     }
 }

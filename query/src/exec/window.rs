@@ -346,7 +346,7 @@ impl Partition {
                         return Err(QueryError::new(
                             SqlState(*b"22014"),
                             "argument of ntile must be greater than zero",
-                        ))
+                        ));
                     }
                 };
                 // The first n % buckets buckets hold one row more.
