@@ -21,7 +21,7 @@ pub(super) fn reorder(plan: LogicalPlan) -> LogicalPlan {
             reorder_chain(*input, conjuncts)
         }
         p if is_chain(&p) => reorder_chain(p, Vec::new()),
-        p => map_inputs(p),
+        p => super::pushdown::map_inputs(p, reorder),
     }
 }
 
@@ -178,81 +178,3 @@ fn reorder_chain(chain: LogicalPlan, mut conjuncts: Vec<ScalarExpr>) -> LogicalP
     }
 }
 
-fn map_inputs(plan: LogicalPlan) -> LogicalPlan {
-    let b = |p: Box<LogicalPlan>| Box::new(reorder(*p));
-    match plan {
-        LogicalPlan::Scan { .. } | LogicalPlan::Values { .. } | LogicalPlan::WorkTable { .. } => {
-            plan
-        }
-        LogicalPlan::Filter { input, predicate } => LogicalPlan::Filter {
-            input: b(input),
-            predicate,
-        },
-        LogicalPlan::Project { input, exprs } => LogicalPlan::Project {
-            input: b(input),
-            exprs,
-        },
-        LogicalPlan::Join {
-            left,
-            right,
-            kind,
-            on,
-            lateral,
-        } => LogicalPlan::Join {
-            left: b(left),
-            right: b(right),
-            kind,
-            on,
-            lateral,
-        },
-        LogicalPlan::Aggregate {
-            input,
-            group,
-            aggregates,
-        } => LogicalPlan::Aggregate {
-            input: b(input),
-            group,
-            aggregates,
-        },
-        LogicalPlan::Window { input, functions } => LogicalPlan::Window {
-            input: b(input),
-            functions,
-        },
-        LogicalPlan::Sort { input, keys } => LogicalPlan::Sort {
-            input: b(input),
-            keys,
-        },
-        LogicalPlan::Limit {
-            input,
-            limit,
-            offset,
-        } => LogicalPlan::Limit {
-            input: b(input),
-            limit,
-            offset,
-        },
-        LogicalPlan::Distinct { input } => LogicalPlan::Distinct { input: b(input) },
-        LogicalPlan::SetOp {
-            op,
-            all,
-            left,
-            right,
-        } => LogicalPlan::SetOp {
-            op,
-            all,
-            left: b(left),
-            right: b(right),
-        },
-        LogicalPlan::RecursiveCte {
-            id,
-            base,
-            step,
-            union_all,
-        } => LogicalPlan::RecursiveCte {
-            id,
-            base: b(base),
-            step: b(step),
-            union_all,
-        },
-    }
-}

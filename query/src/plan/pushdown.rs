@@ -32,8 +32,8 @@ pub(super) fn push_down(plan: LogicalPlan) -> LogicalPlan {
     }
 }
 
-/// Applies `f` to every input of `plan`.
-fn map_inputs(plan: LogicalPlan, f: fn(LogicalPlan) -> LogicalPlan) -> LogicalPlan {
+/// Applies `f` to every input of `plan` (shared with `join_order.rs`).
+pub(super) fn map_inputs(plan: LogicalPlan, f: fn(LogicalPlan) -> LogicalPlan) -> LogicalPlan {
     let b = |p: Box<LogicalPlan>| Box::new(f(*p));
     match plan {
         LogicalPlan::Scan { .. } | LogicalPlan::Values { .. } | LogicalPlan::WorkTable { .. } => {
