@@ -177,4 +177,3 @@ fn reorder_chain(chain: LogicalPlan, mut conjuncts: Vec<ScalarExpr>) -> LogicalP
         None => plan,
     }
 }
-

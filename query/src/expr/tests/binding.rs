@@ -202,6 +202,7 @@ fn casts() {
     assert_eq!(err("CAST(a AS date)"), SqlState::CANNOT_COERCE);
     assert_eq!(err("70000::smallint"), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
     assert_eq!(err("TRY_CAST(a AS text)"), SqlState::FEATURE_NOT_SUPPORTED);
+    assert_eq!(err("ROW(1, 2)"), SqlState::FEATURE_NOT_SUPPORTED);
     assert_eq!(val("NULL::integer"), Value::Null);
     assert_eq!(type_of("NULL::integer"), DataType::Int);
     assert_eq!(val("ts::date"), val("DATE '2024-02-29'"));
