@@ -11,7 +11,7 @@ use covet_engine::value::Value;
 
 use crate::catalog::TableInfo;
 use crate::exec::width_of;
-use crate::expr::{BinaryOp, ScalarExpr, SubqueryKind, TruthTest, UnaryOp};
+use crate::expr::{ScalarExpr, SubqueryKind, TruthTest, UnaryOp};
 use crate::plan::{
     AccessPath, AggregateCall, FrameBound, KeyBounds, PhysicalNode, PhysicalPlan, SetOpKind,
     SortKey, WindowCall, WindowFunc,
@@ -31,34 +31,6 @@ pub fn explain(plan: &PhysicalPlan) -> Vec<String> {
         node(&s.root, 1, &mut out);
     }
     out
-}
-
-fn binary_symbol(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Mod => "%",
-        BinaryOp::Concat => "||",
-        BinaryOp::Eq => "=",
-        BinaryOp::NotEq => "<>",
-        BinaryOp::Lt => "<",
-        BinaryOp::LtEq => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::GtEq => ">=",
-        BinaryOp::And => "AND",
-        BinaryOp::Or => "OR",
-        BinaryOp::BitAnd => "&",
-        BinaryOp::BitOr => "|",
-        BinaryOp::BitXor => "#",
-        BinaryOp::ShiftLeft => "<<",
-        BinaryOp::ShiftRight => ">>",
-        BinaryOp::JsonGet => "->",
-        BinaryOp::JsonGetText => "->>",
-        BinaryOp::JsonPath => "#>",
-        BinaryOp::JsonPathText => "#>>",
-    }
 }
 
 fn literal(v: &Value) -> String {
@@ -100,7 +72,7 @@ pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
             UnaryOp::BitNot => format!("~{}", sub(expr)),
         },
         ScalarExpr::Binary { op, left, right } => {
-            format!("{} {} {}", sub(left), binary_symbol(*op), sub(right))
+            format!("{} {} {}", sub(left), op.symbol(), sub(right))
         }
         ScalarExpr::IsNull { expr, negated } => {
             format!(
@@ -216,10 +188,10 @@ pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
                 SubqueryKind::Exists => format!("{not}EXISTS(SubPlan {})", id.0),
                 SubqueryKind::In => format!("{left} {not}IN (SubPlan {})", id.0),
                 SubqueryKind::Any(op) => {
-                    format!("{left} {} ANY (SubPlan {})", binary_symbol(*op), id.0)
+                    format!("{left} {} ANY (SubPlan {})", op.symbol(), id.0)
                 }
                 SubqueryKind::All(op) => {
-                    format!("{left} {} ALL (SubPlan {})", binary_symbol(*op), id.0)
+                    format!("{left} {} ALL (SubPlan {})", op.symbol(), id.0)
                 }
             }
         }
