@@ -376,6 +376,11 @@ pub(crate) fn remove_table(w: &mut WriteTxn, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Removes a table's rowid floor (the table is given a primary key).
+pub(crate) fn remove_rowid_floor(w: &mut WriteTxn, name: &str) -> Result<()> {
+    remove(w, ROWID, name)
+}
+
 /// Moves the records keyed by a table's name (rowid floor, statistics, SQL text,
 /// constraints) from `old` to `new`. The table record and index owners are the
 /// caller's.

@@ -8,7 +8,8 @@
 //! * row and index keys, and [`KeyRange`] (`keys.rs`);
 //! * [`TableRead`]: lookups, scans and index seeks, for [`TableReader`] (over a
 //!   [`ReadTxn`]) and [`TableWriter`] (over a [`WriteTxn`]) (`read.rs`, `write.rs`);
-//! * DDL (`ddl.rs`), ALTER TABLE without rewriting rows (`alter.rs`), row changes with
+//! * DDL (`ddl.rs`), ALTER TABLE without rewriting rows (`alter.rs`), ADD PRIMARY KEY,
+//!   which rewrites them (`rekey.rs`), row changes with
 //!   index maintenance and the rowid counter (`dml.rs`), ANALYZE (`analyze.rs`) and the
 //!   table integrity check (`integrity.rs`).
 //!
@@ -59,6 +60,7 @@ mod load;
 mod object_ddl;
 mod objects;
 mod read;
+mod rekey;
 mod schema;
 mod write;
 
