@@ -41,8 +41,12 @@ impl TableWriter<'_> {
             .into());
         }
         let mut rec = t.rec.clone();
-        rec.schema.primary_key = Some(columns);
+        rec.schema.primary_key = Some(columns.clone());
         rec.schema.validate()?;
+        // Key columns are NOT NULL, as PostgreSQL marks them (and keeps them after).
+        for p in columns {
+            rec.schema.columns[p].nullable = false;
+        }
         let sp = self.txn.savepoint()?;
         let result = self.rekey(&t, rec);
         let result = match result {

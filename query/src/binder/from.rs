@@ -287,6 +287,7 @@ impl Binder<'_> {
                 return Ok((plan, Relation::item(&qualifier, None, cols)));
             }
         }
+        self.relations.push(table_name.clone());
         if let Some(view) = self.catalog.view(&table_name).cloned() {
             let (plan, cols) = self.bind_view(&view)?;
             let cols = rename_columns(cols, alias, &qualifier)?;

@@ -96,6 +96,15 @@ impl ParamTypes {
     }
 }
 
+/// The names of the tables and views `query` reads, those read through the views it
+/// reads included (CTE names are not relations), in the order they were resolved.
+pub fn relations_read(query: &ast::Query, catalog: &Catalog) -> Result<Vec<String>> {
+    let mut params = ParamTypes::new();
+    let mut binder = scope::Binder::new(catalog, &mut params);
+    binder.bind_query(query, scope::BlockKind::Subquery)?;
+    Ok(binder.relations)
+}
+
 /// Binds a query (SELECT, VALUES, set operations, WITH) against `catalog`.
 pub fn bind_query(
     query: &ast::Query,

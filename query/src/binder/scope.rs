@@ -269,6 +269,9 @@ pub(crate) struct Binder<'a> {
     pub used_work_tables: std::collections::HashSet<usize>,
     /// How many views are being expanded inside each other.
     pub view_depth: usize,
+    /// Every table and view name resolved so far, those inside expanded views
+    /// included (what a view depends on; see `ddl/depend.rs`).
+    pub relations: Vec<String>,
 }
 
 impl<'a> Binder<'a> {
@@ -283,6 +286,7 @@ impl<'a> Binder<'a> {
             next_work_table: 0,
             used_work_tables: Default::default(),
             view_depth: 0,
+            relations: Vec::new(),
         }
     }
 

@@ -1,5 +1,14 @@
 //! ALTER TABLE: ADD/DROP/RENAME COLUMN (the engine never rewrites rows for these),
-//! RENAME TO, ADD CONSTRAINT (CHECK, FOREIGN KEY, UNIQUE) and DROP CONSTRAINT.
+//! RENAME TO, ADD CONSTRAINT (CHECK, FOREIGN KEY, UNIQUE, PRIMARY KEY) and DROP
+//! CONSTRAINT. Every added constraint is checked against the rows already stored
+//! (UNIQUE by building its index, CHECK and FOREIGN KEY by a scan, PRIMARY KEY by the
+//! rewrite that keys the rows by it).
+//!
+//! ADD PRIMARY KEY is the one ALTER that rewrites rows: a table without a primary key
+//! keys its rows by rowid, and the primary key *is* the row key, so the engine copies
+//! the rows into a new tree under the key and rebuilds the indexes, in the statement's
+//! write transaction (what SQLite's and PostgreSQL's table rewrites do). The rewrite is
+//! O(rows) in time and holds one batch in memory.
 //!
 //! CHECK constraints are stored as SQL text: dropping a column drops the checks that
 //! read it (as PostgreSQL does), and renaming a column rewrites the checks that name
@@ -166,6 +175,14 @@ fn drop_column(w: &mut TableWriter<'_>, table: &str, column: &str, if_exists: bo
             w.drop_constraint(table, &check.name)?;
         }
     }
+    // As in PostgreSQL, an index on the column goes with it (the engine refuses, 2BP01,
+    // when a foreign key needs it as its referenced key).
+    let position = w.table_schema(table)?.column_index(column);
+    for index in w.indexes(table)? {
+        if index.columns.iter().any(|&(p, _)| Some(p) == position) {
+            w.drop_index(&index.name)?;
+        }
+    }
     w.drop_column(table, column)?;
     Ok(())
 }
@@ -230,11 +247,45 @@ fn add_constraint(w: &mut TableWriter<'_>, table: &str, c: &TableConstraint) -> 
             w.create_index(IndexDef::new(name, table, cols).unique())?;
             Ok(())
         }
-        TableConstraint::PrimaryKey(_) => Err(QueryError::unsupported(
-            "ALTER TABLE … ADD PRIMARY KEY (the primary key is fixed at CREATE TABLE)",
-        )),
+        TableConstraint::PrimaryKey(pk) => add_primary_key(w, table, pk),
         other => Err(QueryError::unsupported(format!("constraint {other}"))),
     }
+}
+
+/// ADD PRIMARY KEY to a table created without one: the engine rewrites its rows under
+/// the key in this write transaction (`engine/src/table/rekey.rs`), checking every row
+/// (23502 for a NULL, 23505 for a duplicate, nothing changed on either); the key
+/// columns become NOT NULL.
+fn add_primary_key(
+    w: &mut TableWriter<'_>,
+    table: &str,
+    pk: &sqlparser::ast::PrimaryKeyConstraint,
+) -> Result<()> {
+    if w.table_schema(table)?.primary_key.is_some() {
+        return Err(QueryError::new(
+            SqlState::INVALID_TABLE_DEFINITION,
+            format!("multiple primary keys for table \"{table}\" are not allowed"),
+        ));
+    }
+    if !pk.include.is_empty() || pk.index_type.is_some() || !pk.index_options.is_empty() {
+        return Err(QueryError::unsupported(
+            "PRIMARY KEY … INCLUDE / USING / index options",
+        ));
+    }
+    let mut columns = Vec::with_capacity(pk.columns.len());
+    for c in &pk.columns {
+        let (name, order) = key_column(c)?;
+        if order != SortOrder::Asc {
+            return Err(QueryError::unsupported("a descending primary key column"));
+        }
+        columns.push((name, order));
+    }
+    let positions = positions(w, table, &columns)?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    w.add_primary_key(table, positions)?;
+    Ok(())
 }
 
 fn drop_constraint(

@@ -2,20 +2,24 @@
 //! [`TableWriter`] inside the statement's write scope (so a failed DDL statement leaves
 //! nothing behind, and DDL in a block commits or rolls back with the block).
 
-use covet_engine::table::{TableRead, TableWriter};
+use covet_engine::table::TableWriter;
 use sqlparser::ast::{ObjectType, Statement};
 
 use crate::error::{QueryError, Result, SqlState};
 use crate::session::Outcome;
 use crate::statement::{done, names};
+use drop::RelationKind;
 
 mod alter;
 mod constraint;
 mod create_table;
+mod depend;
+mod drop;
 pub(crate) use create_table::create_table_as;
 pub(crate) mod default;
 mod identity;
 mod index;
+mod truncate;
 pub(crate) mod trigger;
 pub(crate) mod types;
 mod view;
@@ -34,39 +38,39 @@ pub(crate) fn execute(w: &mut TableWriter<'_>, stmt: &Statement) -> Result<Outco
             cascade,
             ..
         } => {
-            if *cascade {
-                return Err(QueryError::unsupported("DROP … CASCADE"));
-            }
+            let list = list
+                .iter()
+                .map(names::object)
+                .collect::<Result<Vec<String>>>()?;
             match object_type {
                 ObjectType::Table => {
-                    for name in list {
-                        drop_table(w, &names::object(name)?, *if_exists)?;
-                    }
+                    drop::drop_relations(w, RelationKind::Table, &list, *if_exists, *cascade)?;
                     Ok(done("DROP TABLE", None))
                 }
+                ObjectType::View => {
+                    drop::drop_relations(w, RelationKind::View, &list, *if_exists, *cascade)?;
+                    Ok(done("DROP VIEW", None))
+                }
                 ObjectType::Index => {
-                    for name in list {
-                        index::drop_index(w, &names::object(name)?, *if_exists)?;
+                    if *cascade {
+                        return Err(QueryError::unsupported("DROP INDEX … CASCADE"));
+                    }
+                    for name in &list {
+                        index::drop_index(w, name, *if_exists)?;
                     }
                     Ok(done("DROP INDEX", None))
-                }
-                ObjectType::View => {
-                    for name in list {
-                        view::drop_view(w, &names::object(name)?, *if_exists)?;
-                    }
-                    Ok(done("DROP VIEW", None))
                 }
                 other => Err(QueryError::unsupported(format!("DROP {other}"))),
             }
         }
         Statement::Truncate(t) => {
-            for target in &t.table_names {
-                let name = names::object(&target.name)?;
-                if !w.table_exists(&name)? {
-                    return Err(undefined_table(&name));
-                }
-                w.truncate(&name)?;
-            }
+            let list = t
+                .table_names
+                .iter()
+                .map(|target| names::object(&target.name))
+                .collect::<Result<Vec<String>>>()?;
+            let cascade = matches!(t.cascade, Some(sqlparser::ast::CascadeOption::Cascade));
+            truncate::truncate(w, list, cascade)?;
             Ok(done("TRUNCATE TABLE", None))
         }
         other => Err(QueryError::unsupported(format!("statement {other}"))),
@@ -79,37 +83,4 @@ pub(crate) fn undefined_table(name: &str) -> QueryError {
         SqlState::UNDEFINED_TABLE,
         format!("relation \"{name}\" does not exist"),
     )
-}
-
-fn drop_table(w: &mut TableWriter<'_>, name: &str, if_exists: bool) -> Result<()> {
-    if !w.table_exists(name)? {
-        // IF EXISTS does not hide an object of another kind (PostgreSQL: 42809).
-        if w.index_exists(name)? {
-            return Err(QueryError::new(
-                SqlState::WRONG_OBJECT_TYPE,
-                format!("\"{name}\" is not a table"),
-            )
-            .with_hint("Use DROP INDEX to remove an index."));
-        }
-        if w.view(name)?.is_some() {
-            return Err(QueryError::new(
-                SqlState::WRONG_OBJECT_TYPE,
-                format!("\"{name}\" is not a table"),
-            )
-            .with_hint("Use DROP VIEW to remove a view."));
-        }
-        if if_exists {
-            return Ok(());
-        }
-        return Err(undefined_table(name));
-    }
-    let sequences = identity::owned_sequences(w, name)?;
-    w.drop_table(name)?;
-    trigger::drop_for_table(w, name)?;
-    for seq in sequences {
-        if w.sequence(&seq)?.is_some() {
-            w.drop_sequence(&seq)?;
-        }
-    }
-    Ok(())
 }

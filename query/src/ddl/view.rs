@@ -1,4 +1,4 @@
-//! CREATE [OR REPLACE] VIEW [IF NOT EXISTS] and DROP VIEW [IF EXISTS]. A view is stored
+//! CREATE [OR REPLACE] VIEW [IF NOT EXISTS] (DROP VIEW is in `drop.rs`). A view is stored
 //! as its query's SQL text and its column names; the binder expands it where it is
 //! used.
 
@@ -35,24 +35,25 @@ pub(super) fn create_view(w: &mut TableWriter<'_>, cv: &CreateView) -> Result<Ou
     Ok(done("CREATE VIEW", None))
 }
 
-pub(super) fn drop_view(w: &mut TableWriter<'_>, name: &str, if_exists: bool) -> Result<()> {
-    if w.view(name)?.is_none() {
-        // IF EXISTS does not hide a table of that name (PostgreSQL: 42809).
-        if w.table_exists(name)? {
-            return Err(QueryError::new(
-                SqlState::WRONG_OBJECT_TYPE,
-                format!("\"{name}\" is not a view"),
-            )
-            .with_hint("Use DROP TABLE to remove a table."));
-        }
-        if if_exists {
-            return Ok(());
-        }
-        return Err(QueryError::new(
-            SqlState::UNDEFINED_TABLE,
-            format!("view \"{name}\" does not exist"),
-        ));
+/// Whether view `name` exists; a table by that name, or a missing view without IF
+/// EXISTS, is an error.
+pub(super) fn view_to_drop(w: &TableWriter<'_>, name: &str, if_exists: bool) -> Result<bool> {
+    if w.view(name)?.is_some() {
+        return Ok(true);
     }
-    w.drop_view(name)?;
-    Ok(())
+    // IF EXISTS does not hide a table of that name (PostgreSQL: 42809).
+    if w.table_exists(name)? {
+        return Err(QueryError::new(
+            SqlState::WRONG_OBJECT_TYPE,
+            format!("\"{name}\" is not a view"),
+        )
+        .with_hint("Use DROP TABLE to remove a table."));
+    }
+    if if_exists {
+        return Ok(false);
+    }
+    Err(QueryError::new(
+        SqlState::UNDEFINED_TABLE,
+        format!("view \"{name}\" does not exist"),
+    ))
 }

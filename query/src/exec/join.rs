@@ -212,6 +212,7 @@ impl Operator for HashJoinOp {
                 let mut any = false;
                 if let Some(k) = Self::key(&self.left_keys, &l, ctx)? {
                     if let Some(candidates) = build.table.get(&k) {
+                        ctx.charge(candidates.len())?;
                         for &i in candidates {
                             let row = concat(&l, &build.rows[i]);
                             let ok = match &self.residual {
@@ -298,6 +299,7 @@ impl Operator for NestedLoopJoinOp {
                 break;
             };
             for l in batch.rows {
+                ctx.charge(rows.len())?;
                 let mut any = false;
                 for (i, r) in rows.iter().enumerate() {
                     let row = concat(&l, r);
@@ -367,6 +369,7 @@ impl Operator for DependentJoinOp {
                     let mut op = build_node(right)?;
                     materialize(op.as_mut(), "the inner side of a lateral join", ctx)
                 })?;
+                ctx.charge(inner.len())?;
                 let mut any = false;
                 for r in &inner {
                     let row = concat(&l, r);

@@ -12,10 +12,18 @@
 //!
 //! Invariant: the outer-row stack is balanced at every return of `next_batch`
 //! (correlated subqueries and dependent joins push and pop within one call).
+//!
+//! `statement_timeout`: every operator [`build_node`] makes is wrapped so that each
+//! `next_batch` call first checks the statement's deadline ([`ExecSettings::deadline`],
+//! one clock read per batch); loops that do much work between batches (nested-loop
+//! and hash-join probes) also charge it through [`ExecContext::charge`]. Past it the
+//! statement fails with 57014 and the statement layer rolls its effects back.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use covet_engine::table::TableRead;
 use covet_engine::value::Value;
@@ -63,15 +71,52 @@ pub struct ExecSettings {
     pub work_mem: usize,
     /// Where spill files go.
     pub temp_dir: PathBuf,
+    /// When the statement must have finished (`statement_timeout`), if ever.
+    pub deadline: Option<Instant>,
 }
 
 impl Default for ExecSettings {
+    /// The defaults, with the deadline of the statement this thread is running (see
+    /// [`with_statement_deadline`]).
     fn default() -> ExecSettings {
         ExecSettings {
             work_mem: DEFAULT_WORK_MEM,
             temp_dir: std::env::temp_dir(),
+            deadline: STATEMENT_DEADLINE.get(),
         }
     }
+}
+
+thread_local! {
+    /// The deadline of the statement this thread is executing. Execution states are
+    /// made deep inside DDL and DML code that does not carry the session's settings;
+    /// each captures this when it is made, so a stream read after the statement
+    /// returned keeps its statement's deadline.
+    static STATEMENT_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Runs `f` (one statement) with `deadline` as the deadline of the execution states it
+/// makes.
+pub(crate) fn with_statement_deadline<T>(deadline: Option<Instant>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Instant>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            STATEMENT_DEADLINE.set(self.0);
+        }
+    }
+    let _restore = Restore(STATEMENT_DEADLINE.replace(deadline));
+    f()
+}
+
+/// Rows of work between two clock reads in [`ExecContext::charge`].
+const CHARGE_PER_CHECK: usize = BATCH_SIZE;
+
+/// The 57014 of a statement past its `statement_timeout`.
+pub(crate) fn statement_timeout() -> QueryError {
+    QueryError::new(
+        SqlState::QUERY_CANCELED,
+        "canceling statement due to statement timeout",
+    )
 }
 
 /// What the executor counted (for tests and EXPLAIN ANALYZE).
@@ -91,6 +136,8 @@ pub struct ExecState {
     outer: Vec<Vec<Value>>,
     work_tables: HashMap<usize, Arc<Vec<Vec<Value>>>>,
     statement_time_micros: i64,
+    /// Work charged since the deadline was last checked.
+    charged: usize,
     /// The settings.
     pub settings: ExecSettings,
     /// What was counted so far.
@@ -110,6 +157,7 @@ impl ExecState {
             outer: Vec::new(),
             work_tables: HashMap::new(),
             statement_time_micros: now,
+            charged: 0,
             settings: ExecSettings::default(),
             stats: ExecStats::default(),
         }
@@ -144,6 +192,28 @@ impl<'a> ExecContext<'a> {
     /// A context for one call.
     pub fn new(storage: &'a dyn TableRead, state: &'a mut ExecState) -> ExecContext<'a> {
         ExecContext { storage, state }
+    }
+
+    /// Fails with 57014 once the statement's deadline has passed.
+    pub fn check_deadline(&self) -> Result<()> {
+        match self.state.settings.deadline {
+            Some(deadline) if Instant::now() >= deadline => Err(statement_timeout()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts `work` rows of work done without producing a batch, checking the
+    /// deadline every [`CHARGE_PER_CHECK`] of them.
+    pub fn charge(&mut self, work: usize) -> Result<()> {
+        if self.state.settings.deadline.is_none() {
+            return Ok(());
+        }
+        self.state.charged += work;
+        if self.state.charged < CHARGE_PER_CHECK {
+            return Ok(());
+        }
+        self.state.charged = 0;
+        self.check_deadline()
     }
 
     /// Evaluates `expr` on `row`.
@@ -269,8 +339,23 @@ pub fn run_to_end(
     Ok(rows)
 }
 
-/// Builds the operator of one node and its inputs.
+/// Builds the operator of one node and its inputs, each checking the statement's
+/// deadline before every batch.
 pub fn build_node(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
+    Ok(Box::new(DeadlineChecked(build_operator(node)?)))
+}
+
+/// An operator that checks the statement's deadline before each of its batches.
+struct DeadlineChecked(Box<dyn Operator>);
+
+impl Operator for DeadlineChecked {
+    fn next_batch(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<Batch>> {
+        ctx.check_deadline()?;
+        self.0.next_batch(ctx)
+    }
+}
+
+fn build_operator(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
     Ok(match node {
         PhysicalNode::Scan {
             table,

@@ -438,7 +438,13 @@ pub(crate) fn execute(
         return control::run(session, &stmt.ast);
     }
     session.txn.check_not_failed()?;
-    let result = check_params(stmt, params).and_then(|()| run(session, stmt, params));
+    let deadline = session
+        .settings
+        .statement_timeout()
+        .map(|t| std::time::Instant::now() + t);
+    let result = crate::exec::with_statement_deadline(deadline, || {
+        check_params(stmt, params).and_then(|()| run(session, stmt, params))
+    });
     if result.is_err() {
         session.txn.mark_failed();
     }

@@ -2,19 +2,51 @@
 //!
 //! covet has no PRAGMAs: what a connection can tune is here, by PostgreSQL's names.
 //! `work_mem` bounds the memory of a sort or hash before it spills;
+//! `statement_timeout` cancels a statement that runs longer (57014, see `exec`);
 //! `default_transaction_isolation` is the level of the blocks this session opens;
 //! `transaction_isolation` shows (and, before a block's first statement, sets) the
 //! current block's level. Parameters that clients set when they connect
 //! (`search_path`, `client_encoding`, `application_name`, …) are accepted and shown
-//! back without further effect. Any other name is 42704, as in PostgreSQL.
+//! back without further effect. Any other name is 42704, as in PostgreSQL. Settings
+//! with units (times, memory) parse and show as PostgreSQL's do (`units.rs`).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::error::{QueryError, Result, SqlState};
 use crate::txn::IsolationLevel;
 
+mod units;
+
+pub use units::{IntSetting, UnitKind};
+
 /// The default `work_mem`: 64 MiB.
 pub const DEFAULT_WORK_MEM: usize = 64 << 20;
+
+/// `work_mem`, in kB: at least 64 kB, as PostgreSQL's minimum.
+const WORK_MEM: IntSetting = IntSetting {
+    name: "work_mem",
+    kind: UnitKind::Kilobytes,
+    min: 64,
+    max: i32::MAX as i64,
+};
+
+/// `statement_timeout`, in ms (0: none).
+const STATEMENT_TIMEOUT: IntSetting = IntSetting {
+    name: "statement_timeout",
+    kind: UnitKind::Milliseconds,
+    min: 0,
+    max: i32::MAX as i64,
+};
+
+/// `lock_timeout`, in ms: accepted and shown; covet's writers never wait for a lock
+/// (a busy database is 55P03 at once).
+const LOCK_TIMEOUT: IntSetting = IntSetting {
+    name: "lock_timeout",
+    kind: UnitKind::Milliseconds,
+    min: 0,
+    max: i32::MAX as i64,
+};
 
 /// Accepted parameters without effect in covet, with their defaults.
 const PASSIVE: &[(&str, &str)] = &[
@@ -24,10 +56,8 @@ const PASSIVE: &[(&str, &str)] = &[
     ("datestyle", "ISO, MDY"),
     ("extra_float_digits", "1"),
     ("intervalstyle", "postgres"),
-    ("lock_timeout", "0"),
     ("search_path", "\"$user\", public"),
     ("standard_conforming_strings", "on"),
-    ("statement_timeout", "0"),
     ("timezone", "UTC"),
 ];
 
@@ -38,6 +68,9 @@ pub struct Settings {
     pub work_mem: usize,
     /// The level of new transaction blocks.
     pub default_isolation: IsolationLevel,
+    /// How long a statement may run, in ms (0: without limit).
+    pub statement_timeout_ms: i64,
+    lock_timeout_ms: i64,
     passive: BTreeMap<&'static str, String>,
 }
 
@@ -46,6 +79,8 @@ impl Default for Settings {
         Settings {
             work_mem: DEFAULT_WORK_MEM,
             default_isolation: IsolationLevel::ReadCommitted,
+            statement_timeout_ms: 0,
+            lock_timeout_ms: 0,
             passive: PASSIVE.iter().map(|(k, v)| (*k, v.to_string())).collect(),
         }
     }
@@ -69,6 +104,20 @@ impl Settings {
                 self.work_mem = match value {
                     None => DEFAULT_WORK_MEM,
                     Some(v) => parse_memory(v)?,
+                };
+                Ok(SetEffect::None)
+            }
+            "statement_timeout" => {
+                self.statement_timeout_ms = match value {
+                    None => 0,
+                    Some(v) => STATEMENT_TIMEOUT.parse(v)?,
+                };
+                Ok(SetEffect::None)
+            }
+            "lock_timeout" => {
+                self.lock_timeout_ms = match value {
+                    None => 0,
+                    Some(v) => LOCK_TIMEOUT.parse(v)?,
                 };
                 Ok(SetEffect::None)
             }
@@ -103,6 +152,8 @@ impl Settings {
         let name = name.to_ascii_lowercase();
         match name.as_str() {
             "work_mem" => Ok(format_memory(self.work_mem)),
+            "statement_timeout" => Ok(STATEMENT_TIMEOUT.show(self.statement_timeout_ms)),
+            "lock_timeout" => Ok(LOCK_TIMEOUT.show(self.lock_timeout_ms)),
             "default_transaction_isolation" => Ok(self.default_isolation.name().into()),
             "transaction_isolation" => Ok(current_isolation.name().into()),
             _ => self
@@ -111,6 +162,11 @@ impl Settings {
                 .cloned()
                 .ok_or_else(|| unknown(&name)),
         }
+    }
+
+    /// How long a statement may run (`None`: without limit).
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        (self.statement_timeout_ms > 0).then(|| Duration::from_millis(self.statement_timeout_ms as u64))
     }
 
     /// Every parameter with its value, by name (`SHOW ALL`).
@@ -122,6 +178,8 @@ impl Settings {
             .collect();
         for name in [
             "default_transaction_isolation",
+            "lock_timeout",
+            "statement_timeout",
             "transaction_isolation",
             "work_mem",
         ] {
@@ -160,51 +218,15 @@ pub fn parse_isolation(value: &str) -> Result<IsolationLevel> {
     }
 }
 
-/// A memory size as PostgreSQL writes it: a number of kB, or a number with a unit
-/// (`B`, `kB`, `MB`, `GB`, `TB`). At least 64 kB, as PostgreSQL's minimum.
+/// A memory size as PostgreSQL writes it (a number of kB, or a number with a unit
+/// `B`, `kB`, `MB`, `GB`, `TB`), in bytes.
 pub fn parse_memory(value: &str) -> Result<usize> {
-    let v = value.trim();
-    let digits = v.bytes().take_while(u8::is_ascii_digit).count();
-    let (number, unit) = v.split_at(digits);
-    let number: u64 = number.parse().map_err(|_| invalid("work_mem", value))?;
-    let unit_bytes: u64 = match unit.trim() {
-        "" | "kB" => 1 << 10,
-        "B" => 1,
-        "MB" => 1 << 20,
-        "GB" => 1 << 30,
-        "TB" => 1 << 40,
-        _ => return Err(invalid("work_mem", value)),
-    };
-    let bytes = number
-        .checked_mul(unit_bytes)
-        .filter(|b| *b <= usize::MAX as u64)
-        .ok_or_else(|| {
-            QueryError::new(
-                SqlState::INVALID_PARAMETER_VALUE,
-                format!("{value} is outside the valid range for parameter \"work_mem\""),
-            )
-        })?;
-    if bytes < 64 << 10 {
-        return Err(QueryError::new(
-            SqlState::INVALID_PARAMETER_VALUE,
-            format!(
-                "{value} is outside the valid range for parameter \"work_mem\" (64kB .. 2147483647kB)"
-            ),
-        ));
-    }
-    Ok(bytes as usize)
+    Ok(WORK_MEM.parse(value)? as usize * 1024)
 }
 
 /// A memory size in PostgreSQL's display form (`64MB`, `4096kB`).
 pub fn format_memory(bytes: usize) -> String {
-    let kb = bytes / 1024;
-    if kb.is_multiple_of(1 << 20) {
-        format!("{}GB", kb >> 20)
-    } else if kb.is_multiple_of(1024) {
-        format!("{}MB", kb >> 10)
-    } else {
-        format!("{kb}kB")
-    }
+    WORK_MEM.show((bytes / 1024) as i64)
 }
 
 #[cfg(test)]
@@ -229,6 +251,11 @@ mod tests {
             s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(),
             "100kB"
         );
+        s.set("work_mem", Some("1.5MB")).unwrap();
+        assert_eq!(
+            s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(),
+            "1536kB"
+        );
         s.set("work_mem", Some("1GB")).unwrap();
         assert_eq!(
             s.show("work_mem", IsolationLevel::ReadCommitted).unwrap(),
@@ -244,6 +271,34 @@ mod tests {
         );
         s.set("work_mem", None).unwrap();
         assert_eq!(s.work_mem, DEFAULT_WORK_MEM);
+    }
+
+    #[test]
+    fn time_settings_show_in_postgresqls_units() {
+        let mut s = Settings::default();
+        let show = |s: &Settings, n: &str| s.show(n, IsolationLevel::ReadCommitted).unwrap();
+        assert_eq!(show(&s, "statement_timeout"), "0");
+        assert_eq!(s.statement_timeout(), None);
+        s.set("statement_timeout", Some("5000")).unwrap();
+        assert_eq!(show(&s, "statement_timeout"), "5s");
+        assert_eq!(s.statement_timeout(), Some(Duration::from_secs(5)));
+        s.set("statement_timeout", Some("1500")).unwrap();
+        assert_eq!(show(&s, "statement_timeout"), "1500ms");
+        s.set("statement_timeout", Some("1min")).unwrap();
+        assert_eq!(s.statement_timeout_ms, 60_000);
+        assert_eq!(show(&s, "statement_timeout"), "1min");
+        assert_eq!(
+            s.set("statement_timeout", Some("-1")).unwrap_err().code,
+            SqlState::INVALID_PARAMETER_VALUE
+        );
+        assert_eq!(s.statement_timeout_ms, 60_000);
+        s.set("statement_timeout", None).unwrap();
+        assert_eq!(show(&s, "statement_timeout"), "0");
+        s.set("lock_timeout", Some("1000")).unwrap();
+        assert_eq!(show(&s, "lock_timeout"), "1s");
+        let all = s.all(IsolationLevel::ReadCommitted);
+        assert!(all.contains(&("lock_timeout".to_string(), "1s".to_string())));
+        assert!(all.contains(&("statement_timeout".to_string(), "0".to_string())));
     }
 
     #[test]
