@@ -287,6 +287,9 @@ fn frame(
     if f.start_bound == ast::WindowFrameBound::Following(None) {
         return Err(err("frame start cannot be UNBOUNDED FOLLOWING"));
     }
+    if f.end_bound.is_none() && is_offset(&f.start_bound, true) {
+        return Err(err("frame starting from following row cannot end with current row"));
+    }
     if end_bound == ast::WindowFrameBound::Preceding(None) {
         return Err(err("frame end cannot be UNBOUNDED PRECEDING"));
     }
