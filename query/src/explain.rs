@@ -283,7 +283,7 @@ fn window_text(w: &WindowCall, names: &[String]) -> String {
     }
     spec.push(format!(
         "{} BETWEEN {} AND {}",
-        if w.frame.rows { "ROWS" } else { "RANGE" },
+        w.frame.units.keyword(),
         bound_text(&w.frame.start, names),
         bound_text(&w.frame.end, names)
     ));

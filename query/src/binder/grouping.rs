@@ -16,7 +16,7 @@ use super::scope::{function_name, grouping_error, Binder, Clause, AGG_BASE, WIN_
 use crate::error::{QueryError, Result, SqlState};
 use crate::expr::{fold_constants, ScalarExpr};
 use crate::functions::{resolve_aggregate, resolve_window};
-use crate::plan::{AggregateCall, FrameBound, WindowCall, WindowFrame, WindowFunc};
+use crate::plan::{AggregateCall, FrameBound, FrameUnits, WindowCall, WindowFrame, WindowFunc};
 use crate::types::DataType;
 
 /// The arguments of a call: DISTINCT, the argument expressions (`None` for `*`), and an
@@ -162,51 +162,151 @@ fn window_spec(b: &mut Binder<'_>, over: &ast::WindowType) -> Result<ast::Window
     }
 }
 
-fn frame_bound(b: &mut Binder<'_>, bound: &ast::WindowFrameBound) -> Result<FrameBound> {
+/// A frame bound; an offset is bound as a constant and typed by [`frame_offset`].
+fn frame_bound(
+    b: &mut Binder<'_>,
+    bound: &ast::WindowFrameBound,
+    units: FrameUnits,
+    order_types: &[DataType],
+) -> Result<FrameBound> {
     Ok(match bound {
         ast::WindowFrameBound::CurrentRow => FrameBound::CurrentRow,
         ast::WindowFrameBound::Preceding(None) => FrameBound::UnboundedPreceding,
         ast::WindowFrameBound::Following(None) => FrameBound::UnboundedFollowing,
         ast::WindowFrameBound::Preceding(Some(e)) => {
-            FrameBound::Preceding(b.bind(e, Clause::Constant)?.0)
+            FrameBound::Preceding(frame_offset(b, e, units, order_types)?)
         }
         ast::WindowFrameBound::Following(Some(e)) => {
-            FrameBound::Following(b.bind(e, Clause::Constant)?.0)
+            FrameBound::Following(frame_offset(b, e, units, order_types)?)
         }
     })
 }
 
-fn frame(b: &mut Binder<'_>, spec: &ast::WindowSpec, order_keys: usize) -> Result<WindowFrame> {
+/// Binds a frame offset and casts it to the type the executor reads it as:
+/// bigint for ROWS and GROUPS; for RANGE the offset type of PostgreSQL's `in_range`
+/// support function for the ORDER BY column's type (numbers take an offset of their
+/// own type, dates, times, timestamps and intervals an interval), which must accept the
+/// offset's type by an implicit cast. The executor relies on that pairing.
+fn frame_offset(
+    b: &mut Binder<'_>,
+    e: &ast::Expr,
+    units: FrameUnits,
+    order_types: &[DataType],
+) -> Result<ScalarExpr> {
+    use DataType::*;
+    let (expr, ty) = b.bind(e, Clause::Constant)?;
+    let target = match units {
+        FrameUnits::Rows | FrameUnits::Groups => match ty {
+            Int => return Ok(expr),
+            Unknown | Float | Decimal => Int,
+            other => {
+                return Err(QueryError::new(
+                    SqlState::DATATYPE_MISMATCH,
+                    format!(
+                        "argument of {} must be type bigint, not type {other}",
+                        units.keyword()
+                    ),
+                ))
+            }
+        },
+        FrameUnits::Range => {
+            let [key] = order_types else {
+                return Err(QueryError::new(
+                    SqlState::WINDOWING_ERROR,
+                    "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
+                ));
+            };
+            let target = match key {
+                Int => Int,
+                Float => Float,
+                Decimal => Decimal,
+                Date | Time | Timestamp | TimestampTz | Interval => Interval,
+                other => {
+                    return Err(QueryError::new(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        format!(
+                            "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {other}"
+                        ),
+                    ))
+                }
+            };
+            let accepted = ty == target
+                || ty == Unknown
+                || match target {
+                    Float => matches!(ty, Int | Decimal),
+                    Decimal => ty == Int,
+                    _ => false,
+                };
+            if !accepted {
+                return Err(QueryError::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    format!(
+                        "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {key} and offset type {ty}"
+                    ),
+                )
+                .with_hint("Cast the offset value to an appropriate type."));
+            }
+            if ty == target {
+                return Ok(expr);
+            }
+            target
+        }
+    };
+    Ok(ScalarExpr::Cast {
+        expr: Box::new(expr),
+        to: target.default_sql_type(),
+    })
+}
+
+/// Binds the frame of a window whose ORDER BY keys have `order_types`, with
+/// PostgreSQL's checks (42P20) of which bounds may meet.
+fn frame(
+    b: &mut Binder<'_>,
+    spec: &ast::WindowSpec,
+    order_types: &[DataType],
+) -> Result<WindowFrame> {
     let Some(f) = &spec.window_frame else {
         return Ok(WindowFrame::default_frame());
     };
-    let rows = match f.units {
-        ast::WindowFrameUnits::Rows => true,
-        ast::WindowFrameUnits::Range => false,
-        ast::WindowFrameUnits::Groups => {
-            return Err(QueryError::unsupported("GROUPS window frames"))
-        }
-    };
-    let start = frame_bound(b, &f.start_bound)?;
-    let end = match &f.end_bound {
-        Some(e) => frame_bound(b, e)?,
-        None => FrameBound::CurrentRow,
+    let units = match f.units {
+        ast::WindowFrameUnits::Rows => FrameUnits::Rows,
+        ast::WindowFrameUnits::Range => FrameUnits::Range,
+        ast::WindowFrameUnits::Groups => FrameUnits::Groups,
     };
     let err = |m: &str| QueryError::new(SqlState::WINDOWING_ERROR, m.to_owned());
-    if start == FrameBound::UnboundedFollowing {
+    // PostgreSQL's grammar rejects these before anything is bound.
+    let is_offset = |x: &ast::WindowFrameBound, following: bool| match x {
+        ast::WindowFrameBound::Following(Some(_)) => following,
+        ast::WindowFrameBound::Preceding(Some(_)) => !following,
+        _ => false,
+    };
+    let end_bound = f
+        .end_bound
+        .clone()
+        .unwrap_or(ast::WindowFrameBound::CurrentRow);
+    if f.start_bound == ast::WindowFrameBound::Following(None) {
         return Err(err("frame start cannot be UNBOUNDED FOLLOWING"));
     }
-    if end == FrameBound::UnboundedPreceding {
+    if f.end_bound.is_none() && is_offset(&f.start_bound, true) {
+        return Err(err("frame starting from following row cannot end with current row"));
+    }
+    if end_bound == ast::WindowFrameBound::Preceding(None) {
         return Err(err("frame end cannot be UNBOUNDED PRECEDING"));
     }
-    let has_offset =
-        |x: &FrameBound| matches!(x, FrameBound::Preceding(_) | FrameBound::Following(_));
-    if !rows && (has_offset(&start) || has_offset(&end)) && order_keys != 1 {
-        return Err(err(
-            "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
-        ));
+    if f.start_bound == ast::WindowFrameBound::CurrentRow && is_offset(&end_bound, false) {
+        return Err(err("frame starting from current row cannot have preceding rows"));
     }
-    Ok(WindowFrame { rows, start, end })
+    if is_offset(&f.start_bound, true)
+        && (is_offset(&end_bound, false) || end_bound == ast::WindowFrameBound::CurrentRow)
+    {
+        return Err(err("frame starting from following row cannot have preceding rows"));
+    }
+    if units == FrameUnits::Groups && order_types.is_empty() {
+        return Err(err("GROUPS mode requires an ORDER BY clause"));
+    }
+    let start = frame_bound(b, &f.start_bound, units, order_types)?;
+    let end = frame_bound(b, &end_bound, units, order_types)?;
+    Ok(WindowFrame { units, start, end })
 }
 
 /// Binds a window call in the innermost block; returns its placeholder.
@@ -240,8 +340,8 @@ pub(super) fn bind_window(
     for e in &spec.partition_by {
         partition_by.push(b.bind(e, Clause::WindowArg)?.0);
     }
-    let order_by = b.bind_sort_keys(&spec.order_by, Clause::WindowArg)?;
-    let frame = frame(b, &spec, order_by.len())?;
+    let (order_by, order_types) = b.bind_sort_keys_typed(&spec.order_by, Clause::WindowArg)?;
+    let frame = frame(b, &spec, &order_types)?;
     let (func, ty) = match resolve_window(&name, &types)? {
         Some((kind, ty)) => {
             if filter.is_some() {

@@ -328,13 +328,23 @@ impl<'a> Binder<'a> {
         items: &[ast::OrderByExpr],
         clause: Clause,
     ) -> Result<Vec<SortKey>> {
-        items
-            .iter()
-            .map(|o| {
-                let (expr, _) = self.bind(&o.expr, clause)?;
-                sort_key(expr, &o.options)
-            })
-            .collect()
+        Ok(self.bind_sort_keys_typed(items, clause)?.0)
+    }
+
+    /// [`Binder::bind_sort_keys`], with the type of each key.
+    pub fn bind_sort_keys_typed(
+        &mut self,
+        items: &[ast::OrderByExpr],
+        clause: Clause,
+    ) -> Result<(Vec<SortKey>, Vec<DataType>)> {
+        let mut keys = Vec::with_capacity(items.len());
+        let mut types = Vec::with_capacity(items.len());
+        for o in items {
+            let (expr, ty) = self.bind(&o.expr, clause)?;
+            keys.push(sort_key(expr, &o.options)?);
+            types.push(ty);
+        }
+        Ok((keys, types))
     }
 
     /// Resolves a column reference (see the module docs for depths).

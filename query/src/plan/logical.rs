@@ -235,11 +235,11 @@ pub struct WindowCall {
     pub frame: WindowFrame,
 }
 
-/// A window frame (`ROWS|RANGE BETWEEN start AND end`).
+/// A window frame (`ROWS|RANGE|GROUPS BETWEEN start AND end`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowFrame {
-    /// `ROWS` (else `RANGE`).
-    pub rows: bool,
+    /// What the offsets count.
+    pub units: FrameUnits,
     /// Where the frame starts.
     pub start: FrameBound,
     /// Where it ends.
@@ -251,9 +251,33 @@ impl WindowFrame {
     /// without ORDER BY is the whole partition (every row is a peer).
     pub fn default_frame() -> WindowFrame {
         WindowFrame {
-            rows: false,
+            units: FrameUnits::Range,
             start: FrameBound::UnboundedPreceding,
             end: FrameBound::CurrentRow,
+        }
+    }
+}
+
+/// The units of a window frame's offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameUnits {
+    /// `ROWS`: rows before or after the current row.
+    Rows,
+    /// `RANGE`: ORDER BY values within the offset of the current row's (the offset
+    /// is of the type the binder chose for the ORDER BY column, see
+    /// `binder::grouping`); `CURRENT ROW` is the current row's peers.
+    Range,
+    /// `GROUPS`: peer groups before or after the current row's.
+    Groups,
+}
+
+impl FrameUnits {
+    /// The SQL keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FrameUnits::Rows => "ROWS",
+            FrameUnits::Range => "RANGE",
+            FrameUnits::Groups => "GROUPS",
         }
     }
 }

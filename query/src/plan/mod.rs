@@ -28,7 +28,7 @@ mod prune;
 mod pushdown;
 
 pub use logical::{
-    AggregateCall, FrameBound, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall, WindowFrame,
+    AggregateCall, FrameBound, FrameUnits, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall, WindowFrame,
     WindowFunc,
 };
 pub use physical::{AccessPath, KeyBounds, PhysicalNode, PhysicalPlan, SubqueryPlan};

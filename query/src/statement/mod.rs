@@ -165,7 +165,14 @@ pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
         .with_recursion_limit(PARSER_RECURSION_LIMIT)
         .try_with_sql(text)
         .and_then(|mut p| p.parse_statements())
-        .map_err(|e| QueryError::syntax(parser_message(e)))?;
+        .map_err(|e| {
+            if has_frame_exclusion(text) {
+                // sqlparser does not parse it; name the feature rather than a token.
+                QueryError::unsupported("EXCLUDE in a window frame")
+            } else {
+                QueryError::syntax(parser_message(e))
+            }
+        })?;
     match stmts.len() {
         1 => Ok(stmts.remove(0)),
         0 => Err(QueryError::syntax("empty statement")),
@@ -194,6 +201,34 @@ fn starts_with_words(sql: &str, words: &[&str]) -> bool {
     words.iter().all(|w| match seen.next() {
         Some(Token::Word(word)) => word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w),
         _ => false,
+    })
+}
+
+/// Whether `sql` has a window frame's EXCLUDE clause: a frame bound's last word
+/// (`ROW`, `PRECEDING`, `FOLLOWING`) then `EXCLUDE CURRENT ROW | GROUP | TIES | NO
+/// OTHERS`, as tokens (so not inside a string or a comment).
+fn has_frame_exclusion(sql: &str) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
+        return false;
+    };
+    let words: Vec<Option<String>> = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .map(|t| match t {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+            _ => None,
+        })
+        .collect();
+    let word = |i: usize| words.get(i).and_then(|w| w.as_deref());
+    (1..words.len()).any(|i| {
+        matches!(word(i - 1), Some("ROW" | "PRECEDING" | "FOLLOWING"))
+            && word(i) == Some("EXCLUDE")
+            && match word(i + 1) {
+                Some("CURRENT") => word(i + 2) == Some("ROW"),
+                Some("GROUP" | "TIES") => true,
+                Some("NO") => word(i + 2) == Some("OTHERS"),
+                _ => false,
+            }
     })
 }
 
@@ -716,6 +751,28 @@ mod tests {
                 .code,
             SqlState::FEATURE_NOT_SUPPORTED
         );
+    }
+
+    #[test]
+    fn frame_exclusion_is_0a000_only_as_tokens() {
+        for sql in [
+            "SELECT sum(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW) FROM t",
+            "SELECT sum(x) OVER (ORDER BY x ROWS 1 PRECEDING exclude group) FROM t",
+            "SELECT sum(x) OVER (ORDER BY x RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE TIES) FROM t",
+            "SELECT sum(x) OVER w FROM t WINDOW w AS (ROWS UNBOUNDED PRECEDING EXCLUDE NO OTHERS)",
+        ] {
+            let e = parse_one(sql).unwrap_err();
+            assert_eq!(e.code, SqlState::FEATURE_NOT_SUPPORTED, "{sql}");
+            assert!(e.message.contains("EXCLUDE"), "{}", e.message);
+        }
+        // Inside a string or a comment it is only text: the syntax error stays.
+        for sql in [
+            "SELECT 'ROW EXCLUDE TIES' FROM FROM",
+            "SELECT 1 /* CURRENT ROW EXCLUDE GROUP */ FROM FROM",
+            "SELECT sum(x) OVER (ORDER BY x ROWS 1 PRECEDING EXCLUDE SOMETHING) FROM t",
+        ] {
+            assert_eq!(parse_one(sql).unwrap_err().code, SqlState::SYNTAX_ERROR, "{sql}");
+        }
     }
 
     #[test]
