@@ -13,10 +13,13 @@ fn limit_zero_never_runs_its_input() {
     let db = db();
     // `CAST(c AS BIGINT)` fails on 'x': the sort below the limit would evaluate it.
     assert_eq!(error_code(&db, "SELECT a FROM t ORDER BY CAST(c AS BIGINT) LIMIT 1"), "22P02");
-    assert_eq!(
-        rows(&db, "SELECT a FROM t ORDER BY CAST(c AS BIGINT) LIMIT 0"),
-        Vec::<Vec<_>>::new()
-    );
+    // (The top-N of ORDER BY … LIMIT 0 OFFSET 1 sorted its input.)
+    for limit in ["LIMIT 0", "LIMIT 0 OFFSET 1"] {
+        assert_eq!(
+            rows(&db, &format!("SELECT a FROM t ORDER BY CAST(c AS BIGINT) {limit}")),
+            Vec::<Vec<_>>::new()
+        );
+    }
     assert_eq!(
         rows(
             &db,
@@ -71,6 +74,20 @@ fn a_join_condition_that_is_never_true_reads_no_inner_row() {
         error_code(&db, &format!("SELECT t.a, s.n FROM t LEFT JOIN {inner} s ON true")),
         "22P02"
     );
+    // The inner side's filter and aggregate ran (their CASTs fail on 'one').
+    for inner in [
+        "(SELECT id, CAST(v AS BIGINT) AS n FROM u WHERE CAST(v AS BIGINT) > 0)",
+        "(SELECT t_a, sum(CAST(v AS BIGINT)) AS n FROM u GROUP BY t_a)",
+    ] {
+        assert_eq!(
+            rows(&db, &format!("SELECT count(*), count(s.n) FROM t LEFT JOIN {inner} s ON false")),
+            vec![vec![i(5), i(0)]]
+        );
+        assert_eq!(
+            rows(&db, &format!("SELECT count(*) FROM {inner} s RIGHT JOIN t ON NULL")),
+            vec![vec![i(5)]]
+        );
+    }
     for on in ["NULL", "false", "s.id = t.a AND NULL", "NULL::boolean AND s.n > 0"] {
         assert_eq!(
             rows(
@@ -157,5 +174,71 @@ fn an_unused_volatile_column_is_still_computed_per_row() {
             "SELECT x.a FROM (SELECT a, random() + CAST(c AS BIGINT) AS r FROM t) x"
         ),
         "22P02"
+    );
+}
+
+#[test]
+fn outer_joins_a_filter_rejects_the_null_rows_of_are_inner() {
+    let db = db();
+    // The WHERE is strict in t (reduced to an inner join, whose ON is never TRUE): no
+    // row, and none of u's CASTs runs.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT t.a FROM t RIGHT JOIN u ON t.a = u.id AND NULL \
+             WHERE CAST(u.v AS BIGINT) <> (t.b / NULLIF(t.b, 0))"
+        ),
+        Vec::<Vec<_>>::new()
+    );
+    // Through an inner join: d's condition rejects b's NULLs, so b's join is inner too.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT 1 FROM t a LEFT JOIN u b ON a.a = b.id AND NULL JOIN t c ON a.a = c.a \
+             LEFT JOIN u d ON b.id = d.id WHERE CAST(d.v AS BIGINT) = a.b / 0"
+        ),
+        Vec::<Vec<_>>::new()
+    );
+    // IS NULL keeps the null-extended rows: still an outer join.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT t.a, u.id FROM t LEFT JOIN u ON u.t_a = t.a WHERE u.id IS NULL ORDER BY t.a"
+        ),
+        vec![vec![i(3), N], vec![i(4), N], vec![i(5), N]]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT t.a, u.id FROM t LEFT JOIN u ON u.t_a = t.a WHERE u.id > 1 ORDER BY t.a"
+        ),
+        vec![vec![i(1), i(2)], vec![i(2), i(3)]]
+    );
+    // A LIMIT between the filter and the join: the limit sees the null-extended rows.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT s.a FROM (SELECT t.a, u.id FROM t LEFT JOIN u ON u.t_a = t.a \
+             ORDER BY t.a DESC LIMIT 2) s WHERE s.id IS NOT NULL"
+        ),
+        Vec::<Vec<_>>::new()
+    );
+    // FULL: a filter rejecting t's NULLs keeps t's rows only (a left join).
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT t.a, u.id FROM t FULL JOIN u ON u.t_a = t.a WHERE t.b > 10 \
+             ORDER BY t.a, u.id"
+        ),
+        vec![vec![i(2), i(3)], vec![i(4), N], vec![i(5), N]]
+    );
+    // An OR rejects only what both sides reject: u's columns here, not t's.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT t.a, u.id FROM t FULL JOIN u ON u.id = t.a + 3 \
+             WHERE u.t_a IS NOT NULL OR u.v = 'x' ORDER BY u.id"
+        ),
+        vec![vec![N, i(1)], vec![N, i(2)], vec![N, i(3)], vec![i(1), i(4)]]
     );
 }

@@ -7,7 +7,9 @@
 //!
 //! 0. `simplify.rs`: every expression constant-folded (PostgreSQL's simplifications
 //!    included), and what folding proves empty (`WHERE FALSE`, `LIMIT 0`, a join
-//!    `ON NULL`'s inner side) replaced by no rows, so it is never evaluated.
+//!    `ON NULL`'s inner side) replaced by no rows, so it is never evaluated; then
+//!    `outer_join.rs`: outer joins whose null-extended rows a filter above rejects
+//!    become inner (and what that empties is dropped).
 //! 1. `join_order.rs`: chains of three or more inner joins are reordered greedily so
 //!    that each next relation is connected by an equality (no needless cross products);
 //!    runs before pushdown, which then moves its one filter into the joins.
@@ -26,6 +28,7 @@ mod access;
 mod join_order;
 mod logical;
 mod lower;
+mod outer_join;
 mod physical;
 mod prune;
 mod pushdown;
@@ -72,6 +75,7 @@ pub fn plan_query(query: BoundQuery) -> Result<PhysicalPlan> {
 /// Plans one logical tree: simplification, join order, pushdown, then lowering.
 pub fn plan_node(plan: LogicalPlan) -> Result<PhysicalNode> {
     let plan = simplify::simplify(plan);
+    let plan = simplify::drop_empty(outer_join::reduce(plan));
     let plan = join_order::reorder(plan);
     let plan = pushdown::push_down(plan);
     lower::lower(plan)

@@ -32,6 +32,12 @@ pub(super) fn simplify(plan: LogicalPlan) -> LogicalPlan {
     empty_where_proven(plan)
 }
 
+/// Drops the parts of `plan` that yield no row (without folding again: for the plan
+/// after a rule that changed join kinds, `outer_join.rs`).
+pub(super) fn drop_empty(plan: LogicalPlan) -> LogicalPlan {
+    empty_where_proven(map_inputs(plan, drop_empty))
+}
+
 /// No rows, `width` columns.
 fn empty(width: usize) -> LogicalPlan {
     LogicalPlan::Values {
