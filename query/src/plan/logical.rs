@@ -379,6 +379,57 @@ impl LogicalPlan {
         }
     }
 
+    /// Calls `f` on every expression of this node (not of its inputs), mutably.
+    pub fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut ScalarExpr)) {
+        match self {
+            LogicalPlan::Scan { .. } | LogicalPlan::WorkTable { .. } => {}
+            LogicalPlan::Values { rows, .. } => rows.iter_mut().flatten().for_each(f),
+            LogicalPlan::Filter { predicate, .. } => f(predicate),
+            LogicalPlan::Project { exprs, .. } => exprs.iter_mut().for_each(f),
+            LogicalPlan::Join { on, .. } => {
+                if let Some(on) = on {
+                    f(on)
+                }
+            }
+            LogicalPlan::Aggregate {
+                group, aggregates, ..
+            } => {
+                group.iter_mut().for_each(&mut *f);
+                for a in aggregates {
+                    a.args.iter_mut().for_each(&mut *f);
+                    if let Some(x) = &mut a.filter {
+                        f(x);
+                    }
+                    a.order_by.iter_mut().for_each(|k| f(&mut k.expr));
+                }
+            }
+            LogicalPlan::Window { functions, .. } => {
+                for w in functions {
+                    w.args.iter_mut().for_each(&mut *f);
+                    if let Some(x) = &mut w.filter {
+                        f(x);
+                    }
+                    w.partition_by.iter_mut().for_each(&mut *f);
+                    w.order_by.iter_mut().for_each(|k| f(&mut k.expr));
+                    for b in [&mut w.frame.start, &mut w.frame.end] {
+                        if let FrameBound::Preceding(x) | FrameBound::Following(x) = b {
+                            f(x);
+                        }
+                    }
+                }
+            }
+            LogicalPlan::Sort { keys, .. } => keys.iter_mut().for_each(|k| f(&mut k.expr)),
+            LogicalPlan::Limit { limit, offset, .. } => {
+                for x in [limit, offset].into_iter().flatten() {
+                    f(x);
+                }
+            }
+            LogicalPlan::Distinct { .. }
+            | LogicalPlan::SetOp { .. }
+            | LogicalPlan::RecursiveCte { .. } => {}
+        }
+    }
+
     /// The inputs of this node.
     pub fn inputs(&self) -> Vec<&LogicalPlan> {
         match self {

@@ -5,17 +5,22 @@
 //! The planner is an ordered list of rules (the cost-based optimizer of the next issue
 //! replaces the rules, not the operators):
 //!
-//! 0. `join_order.rs`: chains of three or more inner joins are reordered greedily so
+//! 0. `simplify.rs`: every expression constant-folded (PostgreSQL's simplifications
+//!    included), and what folding proves empty (`WHERE FALSE`, `LIMIT 0`, a join
+//!    `ON NULL`'s inner side) replaced by no rows, so it is never evaluated; then
+//!    `outer_join.rs`: outer joins whose null-extended rows a filter above rejects
+//!    become inner (and what that empties is dropped).
+//! 1. `join_order.rs`: chains of three or more inner joins are reordered greedily so
 //!    that each next relation is connected by an equality (no needless cross products);
 //!    runs before pushdown, which then moves its one filter into the joins.
-//! 1. `pushdown.rs`: filters split into conjuncts and moved down to the lowest node that
+//! 2. `pushdown.rs`: filters split into conjuncts and moved down to the lowest node that
 //!    has their columns (through projections, sorts, set operations, into join sides and
-//!    join conditions); runs first so that the later rules see the predicates where
-//!    they apply.
-//! 2. `lower.rs`: logical → physical: equi-join conjuncts become hash-join keys, ORDER
+//!    join conditions); runs before lowering so that the later rules see the predicates
+//!    where they apply.
+//! 3. `lower.rs`: logical → physical: equi-join conjuncts become hash-join keys, ORDER
 //!    BY + LIMIT becomes top-N, and each scan gets its access path (`access.rs`: a
 //!    primary-key seek or range, an index seek or range, else a full scan).
-//! 3. `prune.rs`: projection pruning: each scan reads only the columns something above
+//! 4. `prune.rs`: projection pruning: each scan reads only the columns something above
 //!    it uses (the others stay NULL, so positions never move); runs last, on the final
 //!    operator tree.
 
@@ -23,9 +28,11 @@ mod access;
 mod join_order;
 mod logical;
 mod lower;
+mod outer_join;
 mod physical;
 mod prune;
 mod pushdown;
+mod simplify;
 
 pub use logical::{
     AggregateCall, FrameBound, FrameUnits, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall, WindowFrame,
@@ -44,20 +51,20 @@ pub fn plan_query(query: BoundQuery) -> Result<PhysicalPlan> {
         columns,
         subqueries,
     } = query;
+    let correlated: Vec<bool> = subqueries.iter().map(|s| s.correlated).collect();
     let mut planned = Vec::with_capacity(subqueries.len());
     for s in subqueries {
-        let correlated = s.correlated;
-        let root = plan_node(s.plan)?;
+        let correlated_flag = s.correlated;
+        let mut root = plan_node(s.plan)?;
+        prune::prune_columns(&mut root, &correlated);
         planned.push(SubqueryPlan {
             root,
             kind: s.kind,
-            correlated,
+            correlated: correlated_flag,
         });
     }
     let mut root = plan_node(plan)?;
-    if planned.is_empty() {
-        prune::prune_columns(&mut root);
-    }
+    prune::prune_columns(&mut root, &correlated);
     Ok(PhysicalPlan {
         root,
         subqueries: planned.into(),
@@ -65,8 +72,10 @@ pub fn plan_query(query: BoundQuery) -> Result<PhysicalPlan> {
     })
 }
 
-/// Plans one logical tree: pushdown, then lowering.
+/// Plans one logical tree: simplification, join order, pushdown, then lowering.
 pub fn plan_node(plan: LogicalPlan) -> Result<PhysicalNode> {
+    let plan = simplify::simplify(plan);
+    let plan = simplify::drop_empty(outer_join::reduce(plan));
     let plan = join_order::reorder(plan);
     let plan = pushdown::push_down(plan);
     lower::lower(plan)
