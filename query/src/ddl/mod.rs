@@ -52,7 +52,9 @@ pub(crate) fn execute(w: &mut TableWriter<'_>, stmt: &Statement) -> Result<Outco
                 }
                 ObjectType::View => {
                     for name in list {
-                        view::drop_view(w, &names::object(name)?, *if_exists)?;
+                        let name = names::object(name)?;
+                        view::drop_view(w, &name, *if_exists)?;
+                        trigger::drop_for_table(w, &name)?;
                     }
                     Ok(done("DROP VIEW", None))
                 }
