@@ -24,7 +24,7 @@
 //!   SQLite 3.40 fires newest first, which covet keeps.
 //! - Recursion: SQLite's default, `recursive_triggers` off: a trigger already running
 //!   up the stack does not fire again (directly or through other triggers); a chain
-//!   deeper than [`MAX_DEPTH`] is 54001.
+//!   deeper than [`fire::MAX_DEPTH`] (32) is 54001.
 //! - Atomicity: a trigger's changes are part of its statement: a failure anywhere in
 //!   a firing undoes the whole statement (its savepoint or own transaction), except
 //!   RAISE(FAIL) and RAISE(ROLLBACK) as `raise.rs` describes.
@@ -43,10 +43,10 @@ mod view_dml;
 pub(crate) use compile::compile;
 pub(crate) use def::{parse, Event, Timing, TriggerDef};
 pub(crate) use fire::{
-    after, before_change, load_for_insert, load_for_table, table_columns, RowTriggers, MAX_DEPTH,
+    after, before_change, load_for_insert, load_for_table, table_columns, RowTriggers,
 };
 pub(crate) use raise::{keeps_changes, raise, rolls_back, RAISE_FUNCTION};
-pub(crate) use view_dml::instead_of;
+pub(crate) use view_dml::{instead_of, targets_view};
 
 use covet_engine::table::TableWriter;
 

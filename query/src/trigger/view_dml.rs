@@ -27,30 +27,8 @@ pub(crate) fn instead_of(
     stmt: &Statement,
     env: &DmlEnv<'_>,
 ) -> Result<Option<DmlResult>> {
-    let (relation, name, event) = match stmt {
-        Statement::Insert(i) => match &i.table {
-            TableObject::TableName(n) => (None, Some(names::object(n)?), Event::Insert),
-            _ => return Ok(None),
-        },
-        Statement::Update(u) => (
-            Some(&u.table.relation),
-            relation_name(&u.table.relation)?,
-            Event::Update,
-        ),
-        Statement::Delete(d) => {
-            let from = match &d.from {
-                FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
-            };
-            match from.as_slice() {
-                [only] => (
-                    Some(&only.relation),
-                    relation_name(&only.relation)?,
-                    Event::Delete,
-                ),
-                _ => return Ok(None),
-            }
-        }
-        _ => return Ok(None),
+    let Some((relation, name, event)) = target(stmt)? else {
+        return Ok(None);
     };
     let Some(name) = name else {
         return Ok(None);
@@ -177,6 +155,42 @@ pub(crate) fn instead_of(
     Ok(Some(DmlResult {
         count,
         returning: None,
+    }))
+}
+
+/// Whether the target of INSERT, UPDATE or DELETE `stmt` is a view of `catalog`.
+pub(crate) fn targets_view(stmt: &Statement, catalog: &Catalog) -> bool {
+    matches!(target(stmt), Ok(Some((_, Some(name), _))) if catalog.view(&name).is_some())
+}
+
+type Target<'a> = (Option<&'a TableFactor>, Option<String>, Event);
+
+/// The target of INSERT, UPDATE or DELETE `stmt`: its relation, its name, the event.
+fn target(stmt: &Statement) -> Result<Option<Target<'_>>> {
+    Ok(Some(match stmt {
+        Statement::Insert(i) => match &i.table {
+            TableObject::TableName(n) => (None, Some(names::object(n)?), Event::Insert),
+            _ => return Ok(None),
+        },
+        Statement::Update(u) => (
+            Some(&u.table.relation),
+            relation_name(&u.table.relation)?,
+            Event::Update,
+        ),
+        Statement::Delete(d) => {
+            let from = match &d.from {
+                FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
+            };
+            match from.as_slice() {
+                [only] => (
+                    Some(&only.relation),
+                    relation_name(&only.relation)?,
+                    Event::Delete,
+                ),
+                _ => return Ok(None),
+            }
+        }
+        _ => return Ok(None),
     }))
 }
 
