@@ -29,6 +29,7 @@ mod script;
 mod session;
 pub mod settings;
 mod statement;
+mod trigger;
 mod txn;
 pub mod types;
 

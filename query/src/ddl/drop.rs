@@ -68,6 +68,7 @@ pub(super) fn drop_relations(
         }
         for view in readers {
             w.drop_view(&view)?;
+            trigger::drop_for_table(w, &view)?;
             dropped.push(view);
         }
         match kind {
@@ -79,7 +80,10 @@ pub(super) fn drop_relations(
                 }
                 drop_table(w, name)?;
             }
-            RelationKind::View => w.drop_view(name)?,
+            RelationKind::View => {
+                w.drop_view(name)?;
+                trigger::drop_for_table(w, name)?;
+            }
         }
         dropped.push(name.clone());
     }

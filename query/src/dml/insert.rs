@@ -240,6 +240,13 @@ pub(crate) fn run_insert(
         constraints,
         defaults,
     } = b;
+    let triggers = crate::trigger::load_for_insert(
+        w,
+        schema,
+        matches!(on_conflict, OnConflict::Update { .. }),
+        time_micros,
+        work_mem,
+    )?;
     let mut ctx = StatementContext {
         params,
         time_micros,
@@ -247,9 +254,13 @@ pub(crate) fn run_insert(
     let mut count = 0;
     let mut out_rows = Vec::new();
     let mut store = |w: &mut TableWriter<'_>, row: Vec<Value>, ctx: &mut StatementContext<'_>| {
+        if !crate::trigger::before_change(&triggers, w, None, Some(&row))? {
+            return Ok(());
+        }
         let stored = insert_one(w, table, schema, row, on_conflict, constraints, ctx)?;
         if let Some(stored) = stored {
             count += 1;
+            crate::trigger::after(&triggers, w, None, Some(&stored))?;
             if let Some(r) = returning {
                 out_rows.push(r.row(&stored, ctx)?);
             }

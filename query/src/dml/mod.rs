@@ -9,6 +9,10 @@ mod returning;
 pub(crate) mod scope;
 mod update;
 
-pub(crate) use insert::{bind_insert, describe_insert, has_query_source, run_insert, BoundInsert};
+pub(crate) use insert::{
+    bind_insert, describe_insert, has_query_source, run_insert, BoundInsert, DmlResult,
+};
 pub(crate) use scope::now_micros;
-pub(crate) use update::{bind_delete, bind_update, delete, update, DmlEnv};
+pub(crate) use update::{
+    bind_delete, bind_update, delete, is_default, update, DmlEnv, MAX_BUFFERED_ROWS,
+};

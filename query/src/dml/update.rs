@@ -361,7 +361,16 @@ pub(crate) fn update(
     } = bind_update(up, env.catalog, param_types)?;
     let defaults = Defaults::load(w, &schema)?;
     let changed: Vec<usize> = sets.iter().map(|(p, _, _)| *p).collect();
-    let buffer = moves_rows_ahead(&plan, &schema, &changed);
+    let triggers = crate::trigger::load_for_table(
+        w,
+        &schema,
+        crate::trigger::Event::Update,
+        &changed,
+        env.time_micros,
+        env.work_mem,
+    )?;
+    // Triggers may change the table ahead of the scan: their rows are collected first.
+    let buffer = moves_rows_ahead(&plan, &schema, &changed) || triggers.is_some();
     let constraints = TableConstraints::load(w, &schema)?;
     let mut running = Running::new(&plan, env.params, env.work_mem)?;
     let mut seen: Option<HashSet<Vec<u8>>> = has_from.then(HashSet::new);
@@ -406,6 +415,7 @@ pub(crate) fn update(
                 row,
                 &mut out,
                 (&defaulted, &defaults),
+                &triggers,
             )?;
         }
     } else {
@@ -424,6 +434,7 @@ pub(crate) fn update(
                     row,
                     &mut out,
                     (&defaulted, &defaults),
+                    &triggers,
                 )?;
             }
         }
@@ -454,6 +465,21 @@ struct UpdateOut {
 
 fn next_rows(running: &mut Running, w: &TableWriter<'_>) -> Result<Option<Vec<Vec<Value>>>> {
     running.next_with(w)
+}
+
+/// Every target row, at most [`MAX_BUFFERED_ROWS`].
+fn collect_rows(running: &mut Running, w: &TableWriter<'_>) -> Result<Vec<Vec<Value>>> {
+    let mut all: Vec<Vec<Value>> = Vec::new();
+    while let Some(batch) = next_rows(running, w)? {
+        if all.len() + batch.len() > MAX_BUFFERED_ROWS {
+            return Err(QueryError::new(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                format!("a DELETE on a table with triggers changes at most {MAX_BUFFERED_ROWS} rows"),
+            ));
+        }
+        all.extend(batch);
+    }
+    Ok(all)
 }
 
 fn assigned_column(a: &Assignment, schema: &TableSchema) -> Result<usize> {
@@ -493,6 +519,7 @@ fn update_row(
     mut row: Vec<Value>,
     out: &mut UpdateOut,
     (defaulted, defaults): (&[usize], &Defaults),
+    triggers: &Option<crate::trigger::RowTriggers>,
 ) -> Result<()> {
     let n = schema.columns.len();
     let pk: Vec<Value> = row[..k].to_vec();
@@ -514,12 +541,22 @@ fn update_row(
     for &pos in defaulted {
         new_row[pos] = defaults.value(w, pos, ctx)?;
     }
+    if triggers.is_some() {
+        if !crate::trigger::before_change(triggers, w, Some(&old), Some(&new_row))? {
+            return Ok(());
+        }
+        // A BEFORE trigger may have removed the row.
+        if w.get_row(&schema.name, &pk)?.is_none() {
+            return Ok(());
+        }
+    }
     if !constraints.is_empty() {
         constraints.check_new_row(w, &new_row, ctx)?;
         constraints.before_update(w, &old, &new_row)?;
     }
     w.update_row(&schema.name, &pk, new_row.clone())?;
     out.count += 1;
+    crate::trigger::after(triggers, w, Some(&old), Some(&new_row))?;
     if let Some(r) = returning {
         row.splice(k..k + n, new_row);
         let mut ectx = running.context(&*w);
@@ -612,21 +649,46 @@ pub(crate) fn delete(
     } = bind_delete(del, env.catalog, param_types)?;
     let n = schema.columns.len();
     let constraints = TableConstraints::load(w, &schema)?;
+    let triggers = crate::trigger::load_for_table(
+        w,
+        &schema,
+        crate::trigger::Event::Delete,
+        &[],
+        env.time_micros,
+        env.work_mem,
+    )?;
     let mut running = Running::new(&plan, env.params, env.work_mem)?;
     let mut count = 0;
     let mut out_rows = Vec::new();
-    while let Some(batch) = next_rows(&mut running, w)? {
+    // Triggers may change the table ahead of the scan: their rows are collected first.
+    let mut collected = match triggers {
+        Some(_) => Some(collect_rows(&mut running, w)?),
+        None => None,
+    };
+    loop {
+        let batch = match collected.take() {
+            Some(all) => all,
+            None if triggers.is_some() => break,
+            None => match next_rows(&mut running, w)? {
+                Some(b) => b,
+                None => break,
+            },
+        };
         for row in batch {
             let pk = &row[..k];
             // A USING join may name a row twice, or a cascade may have removed it.
             let Some(current) = w.get_row(&schema.name, pk)? else {
                 continue;
             };
+            if !crate::trigger::before_change(&triggers, w, Some(&current), None)? {
+                continue;
+            }
             constraints.before_delete(w, &current)?;
             if !w.delete_row(&schema.name, pk)? {
                 continue;
             }
             count += 1;
+            crate::trigger::after(&triggers, w, Some(&current), None)?;
             if let Some(r) = &returning {
                 let mut ectx = running.context(&*w);
                 let mut input = row.clone();

@@ -4,7 +4,7 @@
 
 use covet_engine::value::Value;
 
-use super::registry::{func, lenient, no_function, Resolved};
+use super::registry::{func, lenient, no_function, volatile, Resolved};
 use crate::error::Result;
 use crate::expr::EvalContext;
 use crate::ops;
@@ -19,6 +19,19 @@ pub(super) fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>>
         },
         "nullif" => match args {
             [a, b] => Some((lenient(func("nullif", *a, nullif)), vec![*a, *b])),
+            _ => None,
+        },
+        // A trigger body's RAISE(…) (see `crate::trigger`): never folded, so that it
+        // fails only when a row reaches it.
+        crate::trigger::RAISE_FUNCTION => match args {
+            [_, _] => Some((
+                volatile(lenient(func(
+                    crate::trigger::RAISE_FUNCTION,
+                    Unknown,
+                    |a, _| crate::trigger::raise(a),
+                ))),
+                vec![Int, Text],
+            )),
             _ => None,
         },
         _ => return None,

@@ -356,15 +356,20 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
         // parameter types); bound again at each execution, against the schema then.
         let reader = session.txn.peek_reader()?;
         let (catalog, _) = query::catalog(session.engine(), &reader)?;
-        let columns = match &ast {
-            Statement::Insert(i) => crate::dml::describe_insert(i, &catalog, &mut param_types)?,
+        let described = match &ast {
+            Statement::Insert(i) => crate::dml::describe_insert(i, &catalog, &mut param_types),
             Statement::Update(u) => {
-                crate::dml::bind_update(u, &catalog, &mut param_types)?.columns()
+                crate::dml::bind_update(u, &catalog, &mut param_types).map(|b| b.columns())
             }
             Statement::Delete(d) => {
-                crate::dml::bind_delete(d, &catalog, &mut param_types)?.columns()
+                crate::dml::bind_delete(d, &catalog, &mut param_types).map(|b| b.columns())
             }
-            _ => Vec::new(),
+            _ => Ok(Vec::new()),
+        };
+        // A view's INSTEAD OF triggers are found when it runs.
+        let columns = match described {
+            Err(_) if crate::trigger::targets_view(&ast, &catalog) => Vec::new(),
+            other => other?,
         };
         let returns_rows = match &ast {
             Statement::Insert(i) => i.returning.is_some(),
@@ -613,7 +618,16 @@ fn json_string(s: &str) -> String {
 fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
     let scope = session.txn.begin_write()?;
     let result = write_in_scope(session, stmt, params);
-    session.txn.end_write(scope, result.is_ok())?;
+    // A trigger's RAISE(FAIL) keeps the statement's earlier changes; its
+    // RAISE(ROLLBACK) ends the whole block (see `trigger/raise.rs`).
+    let keep = match &result {
+        Ok(_) => true,
+        Err(e) => crate::trigger::keeps_changes(e),
+    };
+    session.txn.end_write(scope, keep)?;
+    if result.as_ref().is_err_and(crate::trigger::rolls_back) {
+        session.txn.rollback();
+    }
     result
 }
 
@@ -676,12 +690,20 @@ fn write_in_scope(
                 let bound = match (&*slot, insert_key) {
                     (Some((k, b)), Some(key)) if *k == key => b.clone(),
                     _ => {
-                        let b = Arc::new(crate::dml::bind_insert(
-                            w,
-                            i,
-                            c.as_deref(),
-                            &mut param_types,
-                        )?);
+                        let b = match crate::dml::bind_insert(w, i, c.as_deref(), &mut param_types)
+                        {
+                            Ok(b) => Arc::new(b),
+                            Err(e) if e.code == SqlState::UNDEFINED_TABLE => {
+                                // A view, through its INSTEAD OF triggers.
+                                let catalog = crate::catalog::Catalog::load(&*w)?;
+                                let env = env(&catalog, params, now, work_mem);
+                                match crate::trigger::instead_of(w, &stmt.ast, &env)? {
+                                    Some(r) => return Ok(done("INSERT", Some(r.count))),
+                                    None => return Err(e),
+                                }
+                            }
+                            Err(e) => return Err(e),
+                        };
                         if let Some(key) = insert_key {
                             *slot = Some((key, b.clone()));
                         }
@@ -694,11 +716,17 @@ fn write_in_scope(
             (Statement::CreateTable(ct), Some(c)) if ct.query.is_some() => {
                 return crate::ddl::create_table_as(w, ct, c, params, work_mem)
             }
-            (Statement::Update(u), Some(c)) => {
-                crate::dml::update(w, u, &env(c, params, now, work_mem), &mut param_types)?
-            }
-            (Statement::Delete(d), Some(c)) => {
-                crate::dml::delete(w, d, &env(c, params, now, work_mem), &mut param_types)?
+            (Statement::Update(_) | Statement::Delete(_), Some(c)) => {
+                let env = env(c, params, now, work_mem);
+                // A view with INSTEAD OF triggers, else the table.
+                match crate::trigger::instead_of(w, &stmt.ast, &env)? {
+                    Some(r) => r,
+                    None => match &stmt.ast {
+                        Statement::Update(u) => crate::dml::update(w, u, &env, &mut param_types)?,
+                        Statement::Delete(d) => crate::dml::delete(w, d, &env, &mut param_types)?,
+                        _ => return Err(QueryError::internal("an UPDATE or DELETE arm")),
+                    },
+                }
             }
             (Statement::Analyze(a), _) => return utility::analyze(w, a),
             (other, _) => return crate::ddl::execute(w, other),
