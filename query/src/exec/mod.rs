@@ -28,6 +28,7 @@ mod aggregate;
 mod join;
 mod keys;
 mod misc;
+mod recursive;
 mod scan;
 mod setop;
 mod sort;
@@ -89,7 +90,7 @@ pub struct ExecState {
     subqueries: Arc<[SubqueryPlan]>,
     cache: HashMap<usize, Arc<Vec<Vec<Value>>>>,
     outer: Vec<Vec<Value>>,
-    work_tables: HashMap<usize, Arc<Vec<Vec<Value>>>>,
+    work_tables: HashMap<usize, Arc<recursive::WorkTable>>,
     statement_time_micros: i64,
     /// The settings.
     pub settings: ExecSettings,
@@ -169,7 +170,7 @@ impl<'a> ExecContext<'a> {
     }
 
     /// The rows of the previous round of recursive CTE `id`.
-    pub(crate) fn work_table(&self, id: usize) -> Result<Arc<Vec<Vec<Value>>>> {
+    pub(crate) fn work_table(&self, id: usize) -> Result<Arc<recursive::WorkTable>> {
         self.state
             .work_tables
             .get(&id)
@@ -177,7 +178,7 @@ impl<'a> ExecContext<'a> {
             .ok_or_else(|| QueryError::internal("a work table read outside its recursive CTE"))
     }
 
-    pub(crate) fn set_work_table(&mut self, id: usize, rows: Option<Arc<Vec<Vec<Value>>>>) {
+    pub(crate) fn set_work_table(&mut self, id: usize, rows: Option<Arc<recursive::WorkTable>>) {
         match rows {
             Some(r) => self.state.work_tables.insert(id, r),
             None => self.state.work_tables.remove(&id),
@@ -402,13 +403,13 @@ pub fn build_node(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
             base,
             step,
             union_all,
-        } => Box::new(setop::RecursiveCteOp::new(
+        } => Box::new(recursive::RecursiveCteOp::new(
             *id,
             build_node(base)?,
             (**step).clone(),
             *union_all,
         )),
-        PhysicalNode::WorkTable { id, .. } => Box::new(misc::WorkTableOp::new(*id)),
+        PhysicalNode::WorkTable { id, .. } => Box::new(recursive::WorkTableOp::new(*id)),
     })
 }
 

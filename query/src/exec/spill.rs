@@ -30,7 +30,6 @@ pub(super) struct SpillWriter {
     file: BufWriter<File>,
     path: PathBuf,
     rows: u64,
-    bytes: u64,
     buf: Vec<u8>,
 }
 
@@ -48,7 +47,6 @@ impl SpillWriter {
             file: BufWriter::new(file),
             path,
             rows: 0,
-            bytes: 0,
             buf: Vec::new(),
         })
     }
@@ -65,7 +63,6 @@ impl SpillWriter {
             .and_then(|()| self.file.write_all(&self.buf))
             .map_err(|e| io_error("write", &self.path, e))?;
         self.rows += 1;
-        self.bytes += 4 + u64::from(len);
         Ok(())
     }
 
@@ -75,9 +72,9 @@ impl SpillWriter {
             .flush()
             .map_err(|e| io_error("write", &self.path, e))?;
         let path = std::mem::take(&mut self.path);
-        let (rows, bytes) = (self.rows, self.bytes);
+        let rows = self.rows;
         drop(self);
-        Ok(SpillFile { path, rows, bytes })
+        Ok(SpillFile { path, rows })
     }
 }
 
@@ -93,18 +90,12 @@ impl Drop for SpillWriter {
 pub(super) struct SpillFile {
     path: PathBuf,
     rows: u64,
-    bytes: u64,
 }
 
 impl SpillFile {
     /// The number of rows in it.
     pub(super) fn rows(&self) -> u64 {
         self.rows
-    }
-
-    /// The size of its encoded rows (a bound on the key bytes a hash table of them needs).
-    pub(super) fn bytes(&self) -> u64 {
-        self.bytes
     }
 
     /// A reader from the first row.
