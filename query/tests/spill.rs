@@ -458,7 +458,7 @@ fn intersect_and_except_spill() {
 /// What PostgreSQL 15 answers over the same tables, made there with
 /// `CREATE TABLE l AS SELECT CASE WHEN id % 37 = 0 THEN NULL WHEN id % 10 = 0 THEN 7
 /// ELSE (id*13) % 500 END AS k, id AS v, ... FROM generate_series(0, 799) id` (and `r`
-/// likewise), run here with 2 kB of work memory.
+/// likewise), run here with 4 kB of work memory.
 #[test]
 fn spilled_results_match_postgresql() {
     let db = join_db();
@@ -510,7 +510,7 @@ fn spilled_results_match_postgresql() {
         let work_mem = if sql.contains("UNION SELECT") {
             64 << 20
         } else {
-            2 << 10
+            4 << 10
         };
         let (rows, _) = run_spilled(&db, sql, work_mem, &dir);
         assert_eq!(rows, vec![expected], "{sql}");
