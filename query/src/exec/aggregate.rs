@@ -4,14 +4,14 @@
 //! group together and `1` and `1.0` are one group, as GROUP BY requires. Groups come out
 //! in the order they were first seen (spilled groups after the others). An aggregate
 //! with `ORDER BY` in its call keeps its inputs per group and feeds them sorted at the
-//! end. Past `work_mem` the operator spills the rows of new groups to partition files
+//! end. Past `work_mem` the operator spills the rows of new groups to partition files (`spill::Partitioner`)
 //! (see [`HashAggregateOp::aggregate`]); 53200 when even that cannot bound it.
 
 use std::collections::HashMap;
 
 use covet_engine::value::Value;
 
-use super::spill::{SpillFile, SpillReader, SpillWriter};
+use super::spill::{Partitioner, SpillFile, SpillReader, MAX_SPILL_DEPTH};
 use super::{
     compare_sort_keys, hash_key, out_of_work_mem, row_bytes, Batch, ExecContext, Operator,
     BATCH_SIZE,
@@ -60,7 +60,7 @@ impl HashAggregateOp {
 
     /// Aggregates the rows of `source`. Groups first seen before the hash table passed
     /// `work_mem` stay in memory to the end; rows of groups first seen after are written
-    /// to one of [`PARTITIONS`] spill files by their key's hash (salted by `depth`, so a
+    /// to one of `spill::PARTITIONS` spill files by their key's hash (salted by `depth`, so a
     /// partition spilled again splits differently). So each group is wholly in memory
     /// or wholly in one partition, and partitions are aggregated one at a time later.
     fn aggregate(
@@ -73,7 +73,7 @@ impl HashAggregateOp {
         let mut groups: Vec<Group> = Vec::new();
         let mut bytes = 0usize;
         let work_mem = ctx.state.settings.work_mem;
-        let mut spill: Option<Vec<SpillWriter>> = None;
+        let mut spill: Option<Partitioner> = None;
         while let Some(rows) = source.next(self, ctx)? {
             for row in rows {
                 let mut keys = Vec::with_capacity(self.spec.group.len());
@@ -85,9 +85,7 @@ impl HashAggregateOp {
                     Some(&i) => i,
                     None => {
                         if let Some(parts) = &mut spill {
-                            let p = partition_of(&k, depth);
-                            parts[p].write(&row)?;
-                            ctx.state.stats.spilled_rows += 1;
+                            parts.write(&k, &row, ctx)?;
                             continue;
                         }
                         bytes += k.len() + row_bytes(&keys) + 64 * self.spec.aggregates.len();
@@ -101,12 +99,7 @@ impl HashAggregateOp {
                     if depth >= MAX_SPILL_DEPTH {
                         return Err(out_of_work_mem("the hash table of an aggregate", work_mem));
                     }
-                    let mut parts = Vec::with_capacity(PARTITIONS);
-                    for _ in 0..PARTITIONS {
-                        parts.push(SpillWriter::create(&ctx.state.settings.temp_dir)?);
-                    }
-                    ctx.state.stats.spill_files += PARTITIONS as u64;
-                    spill = Some(parts);
+                    spill = Some(Partitioner::create(depth, ctx)?);
                 }
                 // Groups kept in memory still grow (DISTINCT, ordered inputs): past twice
                 // the bound there is nothing left to spill.
@@ -119,8 +112,7 @@ impl HashAggregateOp {
             groups.push(self.spec.new_group(Vec::new()));
         }
         if let Some(parts) = spill {
-            for w in parts {
-                let file = w.finish()?;
+            for file in parts.finish()? {
                 if file.rows() > 0 {
                     self.partitions.push((file, depth + 1));
                 }
@@ -184,20 +176,6 @@ impl Spec {
     }
 }
 
-/// How many files a spilling aggregate splits its late groups into.
-const PARTITIONS: usize = 16;
-
-/// How many times a partition may spill again before the aggregate gives up (53200).
-const MAX_SPILL_DEPTH: u32 = 4;
-
-fn partition_of(key: &[u8], depth: u32) -> usize {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    depth.hash(&mut h);
-    key.hash(&mut h);
-    (h.finish() % PARTITIONS as u64) as usize
-}
-
 /// Where an aggregation pass reads its rows.
 enum Source {
     Input,
@@ -212,16 +190,7 @@ impl Source {
     ) -> Result<Option<Vec<Vec<Value>>>> {
         match self {
             Source::Input => Ok(op.input.next_batch(ctx)?.map(|b| b.rows)),
-            Source::File(r) => {
-                let mut rows = Vec::new();
-                while rows.len() < BATCH_SIZE {
-                    match r.next_row()? {
-                        Some(row) => rows.push(row),
-                        None => break,
-                    }
-                }
-                Ok((!rows.is_empty()).then_some(rows))
-            }
+            Source::File(r) => r.next_rows(),
         }
     }
 }

@@ -3,17 +3,47 @@
 //!
 //! NULL semantics: a hash-join key with a NULL never matches (SQL `=`); a condition that
 //! is NULL does not match. Outer joins pad the missing side with NULLs.
+//!
+//! Memory: a hash join whose build side passes `work_mem` becomes a Grace hash join
+//! ([`grace`]); a nested-loop join whose inner side passes it writes the inner side to
+//! a temporary file and re-reads it once per block of outer rows ([`block`]). The
+//! inner side of a dependent join is per left row and still fails with 53200.
+
+mod block;
+mod grace;
 
 use std::collections::HashMap;
 
 use covet_engine::value::Value;
 
+use self::block::{BlockJoin, Matcher, Outer};
+use super::spill::SpillWriter;
 use super::{
     build_node, hash_key, out_of_work_mem, row_bytes, Batch, ExecContext, Operator, BATCH_SIZE,
 };
 use crate::error::Result;
 use crate::expr::ScalarExpr;
 use crate::plan::{JoinKind, PhysicalNode};
+
+/// The kind of a join and the widths of its sides.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    kind: JoinKind,
+    left_width: usize,
+    right_width: usize,
+}
+
+impl Shape {
+    /// Whether right rows without a match are part of the output.
+    fn keeps_unmatched_right(self) -> bool {
+        matches!(self.kind, JoinKind::Right | JoinKind::Full)
+    }
+
+    /// Whether left rows without a match are part of the output.
+    fn keeps_unmatched_left(self) -> bool {
+        matches!(self.kind, JoinKind::Left | JoinKind::Full | JoinKind::Anti)
+    }
+}
 
 /// Rows produced but not yet returned, handed out a batch at a time.
 #[derive(Default)]
@@ -24,6 +54,10 @@ struct Pending {
 impl Pending {
     fn full(&self) -> bool {
         self.rows.len() >= BATCH_SIZE
+    }
+
+    fn push(&mut self, row: Vec<Value>) {
+        self.rows.push(row);
     }
 
     fn take(&mut self) -> Option<Batch> {
@@ -109,25 +143,124 @@ fn emits_pairs(kind: JoinKind) -> bool {
     !kind.left_only()
 }
 
+/// The key of `row` under `exprs`, or `None` when a key value is NULL (it matches
+/// nothing).
+fn join_key(
+    exprs: &[ScalarExpr],
+    row: &[Value],
+    ctx: &mut ExecContext<'_>,
+) -> Result<Option<Vec<u8>>> {
+    let mut values = Vec::with_capacity(exprs.len());
+    for e in exprs {
+        let v = ctx.eval(e, row)?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        values.push(v);
+    }
+    Ok(Some(hash_key(&values)))
+}
+
+/// Bytes a build row and its key count against work memory (the row, the key and the
+/// hash-table entry).
+fn build_bytes(row: &[Value], key: Option<&[u8]>) -> usize {
+    row_bytes(row) + key.map_or(0, |k| k.len() + 48)
+}
+
+/// What a hash join matches on.
+struct HashSpec {
+    shape: Shape,
+    left_keys: Vec<ScalarExpr>,
+    right_keys: Vec<ScalarExpr>,
+    residual: Option<ScalarExpr>,
+}
+
+/// The build (right) side of a hash join held in memory.
 struct BuildSide {
     rows: Vec<Vec<Value>>,
     table: HashMap<Vec<u8>, Vec<usize>>,
     matched: Vec<bool>,
 }
 
+impl BuildSide {
+    /// The build side of `rows` with their keys (`None`: a NULL key, in no bucket).
+    fn new(rows: Vec<Vec<Value>>, keys: Vec<Option<Vec<u8>>>) -> BuildSide {
+        let mut table: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        for (i, k) in keys.into_iter().enumerate() {
+            if let Some(k) = k {
+                table.entry(k).or_default().push(i);
+            }
+        }
+        let matched = vec![false; rows.len()];
+        BuildSide {
+            rows,
+            table,
+            matched,
+        }
+    }
+
+    /// Joins the left rows `probe` against the build side.
+    fn probe(
+        &mut self,
+        probe: Vec<Vec<Value>>,
+        spec: &HashSpec,
+        ctx: &mut ExecContext<'_>,
+        out: &mut Pending,
+    ) -> Result<()> {
+        let shape = spec.shape;
+        for l in probe {
+            let mut any = false;
+            if let Some(k) = join_key(&spec.left_keys, &l, ctx)? {
+                if let Some(candidates) = self.table.get(&k) {
+                    ctx.charge(candidates.len())?;
+                    for &i in candidates {
+                        let row = concat(&l, &self.rows[i]);
+                        let ok = match &spec.residual {
+                            Some(r) => ctx.eval_true(r, &row)?,
+                            None => true,
+                        };
+                        if ok {
+                            any = true;
+                            self.matched[i] = true;
+                            if emits_pairs(shape.kind) {
+                                out.push(row);
+                            } else {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            finish_left_row(shape.kind, l, any, shape.right_width, out);
+        }
+        Ok(())
+    }
+
+    /// After the last probe: the unmatched build rows of a RIGHT or FULL join.
+    fn finish(&self, shape: Shape, out: &mut Pending) {
+        if shape.keeps_unmatched_right() {
+            emit_unmatched_right(&self.rows, &self.matched, shape.left_width, out);
+        }
+    }
+}
+
+/// Where a hash join is.
+enum HashState {
+    /// The build side is not read yet.
+    Start,
+    /// The build side fit in work memory; the left input streams past it.
+    InMemory { build: BuildSide, left_done: bool },
+    /// The build side did not fit: both sides are partitioned to temporary files.
+    Spilled(grace::GraceJoin),
+}
+
 /// Hash join: the right side is the build side.
 pub(super) struct HashJoinOp {
     left: Box<dyn Operator>,
     right: Box<dyn Operator>,
-    kind: JoinKind,
-    left_keys: Vec<ScalarExpr>,
-    right_keys: Vec<ScalarExpr>,
-    residual: Option<ScalarExpr>,
-    right_width: usize,
-    left_width: usize,
-    build: Option<BuildSide>,
+    spec: HashSpec,
+    state: HashState,
     out: Pending,
-    left_done: bool,
 }
 
 impl HashJoinOp {
@@ -145,108 +278,92 @@ impl HashJoinOp {
         HashJoinOp {
             left,
             right,
-            kind,
-            left_keys,
-            right_keys,
-            residual,
-            right_width,
-            left_width,
-            build: None,
+            spec: HashSpec {
+                shape: Shape {
+                    kind,
+                    left_width,
+                    right_width,
+                },
+                left_keys,
+                right_keys,
+                residual,
+            },
+            state: HashState::Start,
             out: Pending::default(),
+        }
+    }
+
+    /// Reads the build side: into memory, or (past work memory) into partitions.
+    fn start(&mut self, ctx: &mut ExecContext<'_>) -> Result<HashState> {
+        let work_mem = ctx.state.settings.work_mem;
+        let (mut rows, mut keys, mut bytes) = (Vec::new(), Vec::new(), 0usize);
+        while let Some(b) = self.right.next_batch(ctx)? {
+            for r in b.rows {
+                let k = join_key(&self.spec.right_keys, &r, ctx)?;
+                bytes += build_bytes(&r, k.as_deref());
+                rows.push(r);
+                keys.push(k);
+            }
+            if bytes > work_mem {
+                let held = rows.into_iter().zip(keys).collect();
+                let join = grace::GraceJoin::partition(
+                    held,
+                    self.right.as_mut(),
+                    self.left.as_mut(),
+                    &self.spec,
+                    ctx,
+                )?;
+                return Ok(HashState::Spilled(join));
+            }
+        }
+        Ok(HashState::InMemory {
+            build: BuildSide::new(rows, keys),
             left_done: false,
-        }
-    }
-
-    /// The key of `row`, or `None` when a key value is NULL (it matches nothing).
-    fn key(
-        exprs: &[ScalarExpr],
-        row: &[Value],
-        ctx: &mut ExecContext<'_>,
-    ) -> Result<Option<Vec<u8>>> {
-        let mut values = Vec::with_capacity(exprs.len());
-        for e in exprs {
-            let v = ctx.eval(e, row)?;
-            if v.is_null() {
-                return Ok(None);
-            }
-            values.push(v);
-        }
-        Ok(Some(hash_key(&values)))
-    }
-
-    fn build(&mut self, ctx: &mut ExecContext<'_>) -> Result<()> {
-        let rows = materialize(self.right.as_mut(), "the hash table of a hash join", ctx)?;
-        let mut table: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-        for (i, r) in rows.iter().enumerate() {
-            if let Some(k) = Self::key(&self.right_keys, r, ctx)? {
-                table.entry(k).or_default().push(i);
-            }
-        }
-        let matched = vec![false; rows.len()];
-        self.build = Some(BuildSide {
-            rows,
-            table,
-            matched,
-        });
-        Ok(())
+        })
     }
 }
 
 impl Operator for HashJoinOp {
     fn next_batch(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<Batch>> {
-        if self.build.is_none() {
-            self.build(ctx)?;
+        if matches!(self.state, HashState::Start) {
+            self.state = self.start(ctx)?;
         }
-        while !self.out.full() && !self.left_done {
-            let Some(batch) = self.left.next_batch(ctx)? else {
-                self.left_done = true;
-                if matches!(self.kind, JoinKind::Right | JoinKind::Full) {
-                    if let Some(b) = &self.build {
-                        emit_unmatched_right(&b.rows, &b.matched, self.left_width, &mut self.out);
-                    }
-                }
-                break;
-            };
-            let Some(build) = &mut self.build else { break };
-            for l in batch.rows {
-                let mut any = false;
-                if let Some(k) = Self::key(&self.left_keys, &l, ctx)? {
-                    if let Some(candidates) = build.table.get(&k) {
-                        ctx.charge(candidates.len())?;
-                        for &i in candidates {
-                            let row = concat(&l, &build.rows[i]);
-                            let ok = match &self.residual {
-                                Some(r) => ctx.eval_true(r, &row)?,
-                                None => true,
-                            };
-                            if ok {
-                                any = true;
-                                build.matched[i] = true;
-                                if emits_pairs(self.kind) {
-                                    self.out.rows.push(row);
-                                } else {
-                                    break;
-                                }
-                            }
+        match &mut self.state {
+            HashState::Start => {}
+            HashState::InMemory { build, left_done } => {
+                while !self.out.full() && !*left_done {
+                    match self.left.next_batch(ctx)? {
+                        Some(batch) => build.probe(batch.rows, &self.spec, ctx, &mut self.out)?,
+                        None => {
+                            *left_done = true;
+                            build.finish(self.spec.shape, &mut self.out);
                         }
                     }
                 }
-                finish_left_row(self.kind, l, any, self.right_width, &mut self.out);
             }
+            HashState::Spilled(join) => join.fill(&self.spec, ctx, &mut self.out)?,
         }
         Ok(self.out.take())
     }
+}
+
+/// The inner side of a nested-loop join.
+enum Inner {
+    /// Not read yet.
+    Start,
+    /// It fit in work memory: the rows and whether each matched.
+    Memory(Vec<Vec<Value>>, Vec<bool>),
+    /// It did not: a block nested loop over a temporary file of it.
+    Spilled(BlockJoin),
 }
 
 /// Nested-loop join over a materialized right side.
 pub(super) struct NestedLoopJoinOp {
     left: Box<dyn Operator>,
     right: Box<dyn Operator>,
-    kind: JoinKind,
+    shape: Shape,
     condition: Option<ScalarExpr>,
-    left_width: usize,
-    right_width: usize,
-    inner: Option<(Vec<Vec<Value>>, Vec<bool>)>,
+    inner: Inner,
     out: Pending,
     left_done: bool,
 }
@@ -263,39 +380,73 @@ impl NestedLoopJoinOp {
         NestedLoopJoinOp {
             left,
             right,
-            kind,
+            shape: Shape {
+                kind,
+                left_width,
+                right_width,
+            },
             condition,
-            left_width,
-            right_width,
-            inner: None,
+            inner: Inner::Start,
             out: Pending::default(),
             left_done: false,
         }
+    }
+
+    /// Reads the inner side: into memory, or (past work memory) into a temporary file.
+    fn start(&mut self, ctx: &mut ExecContext<'_>) -> Result<Inner> {
+        let work_mem = ctx.state.settings.work_mem;
+        let (mut rows, mut bytes) = (Vec::new(), 0usize);
+        while let Some(b) = self.right.next_batch(ctx)? {
+            for r in b.rows {
+                bytes += row_bytes(&r);
+                rows.push(r);
+            }
+            if bytes > work_mem {
+                let mut file = SpillWriter::create(&ctx.state.settings.temp_dir)?;
+                ctx.state.stats.spill_files += 1;
+                for r in rows.drain(..) {
+                    file.write(&r)?;
+                    ctx.state.stats.spilled_rows += 1;
+                }
+                while let Some(b) = self.right.next_batch(ctx)? {
+                    for r in b.rows {
+                        file.write(&r)?;
+                        ctx.state.stats.spilled_rows += 1;
+                    }
+                }
+                return Ok(Inner::Spilled(BlockJoin::new(
+                    self.shape,
+                    Matcher::Condition(self.condition.clone()),
+                    file.finish()?,
+                    Outer::Input,
+                )));
+            }
+        }
+        let matched = vec![false; rows.len()];
+        Ok(Inner::Memory(rows, matched))
     }
 }
 
 impl Operator for NestedLoopJoinOp {
     fn next_batch(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<Batch>> {
-        if self.inner.is_none() {
-            let rows = materialize(
-                self.right.as_mut(),
-                "the inner side of a nested-loop join",
-                ctx,
-            )?;
-            let matched = vec![false; rows.len()];
-            self.inner = Some((rows, matched));
+        if matches!(self.inner, Inner::Start) {
+            self.inner = self.start(ctx)?;
         }
+        let (rows, matched) = match &mut self.inner {
+            Inner::Start => return Ok(None),
+            Inner::Spilled(join) => {
+                join.fill(Some(self.left.as_mut()), ctx, &mut self.out)?;
+                return Ok(self.out.take());
+            }
+            Inner::Memory(rows, matched) => (rows, matched),
+        };
+        let kind = self.shape.kind;
         while !self.out.full() && !self.left_done {
             let Some(batch) = self.left.next_batch(ctx)? else {
                 self.left_done = true;
-                if matches!(self.kind, JoinKind::Right | JoinKind::Full) {
-                    if let Some((rows, matched)) = &self.inner {
-                        emit_unmatched_right(rows, matched, self.left_width, &mut self.out);
-                    }
+                if self.shape.keeps_unmatched_right() {
+                    emit_unmatched_right(rows, matched, self.shape.left_width, &mut self.out);
                 }
-                break;
-            };
-            let Some((rows, matched)) = &mut self.inner else {
                 break;
             };
             for l in batch.rows {
@@ -310,14 +461,14 @@ impl Operator for NestedLoopJoinOp {
                     if ok {
                         any = true;
                         matched[i] = true;
-                        if emits_pairs(self.kind) {
-                            self.out.rows.push(row);
+                        if emits_pairs(kind) {
+                            self.out.push(row);
                         } else {
                             break;
                         }
                     }
                 }
-                finish_left_row(self.kind, l, any, self.right_width, &mut self.out);
+                finish_left_row(kind, l, any, self.shape.right_width, &mut self.out);
             }
         }
         Ok(self.out.take())

@@ -1,6 +1,4 @@
-//! The row-at-a-time operators: VALUES, filter, project, limit/offset, work table.
-
-use std::sync::Arc;
+//! The row-at-a-time operators: VALUES, filter, project, limit/offset.
 
 use covet_engine::value::Value;
 
@@ -195,39 +193,5 @@ impl Operator for LimitOp {
                 return Ok(Some(Batch { rows }));
             }
         }
-    }
-}
-
-/// The previous round of a recursive CTE.
-pub(super) struct WorkTableOp {
-    id: usize,
-    rows: Option<Arc<Vec<Vec<Value>>>>,
-    next: usize,
-}
-
-impl WorkTableOp {
-    pub(super) fn new(id: usize) -> WorkTableOp {
-        WorkTableOp {
-            id,
-            rows: None,
-            next: 0,
-        }
-    }
-}
-
-impl Operator for WorkTableOp {
-    fn next_batch(&mut self, ctx: &mut ExecContext<'_>) -> Result<Option<Batch>> {
-        if self.rows.is_none() {
-            self.rows = Some(ctx.work_table(self.id)?);
-        }
-        let rows = self.rows.as_ref().map_or(&[][..], |r| &r[..]);
-        let end = (self.next + BATCH_SIZE).min(rows.len());
-        let out = rows[self.next..end].to_vec();
-        self.next = end;
-        Ok(if out.is_empty() {
-            None
-        } else {
-            Some(Batch { rows: out })
-        })
     }
 }

@@ -36,6 +36,7 @@ mod aggregate;
 mod join;
 mod keys;
 mod misc;
+mod recursive;
 mod scan;
 mod setop;
 mod sort;
@@ -134,7 +135,7 @@ pub struct ExecState {
     subqueries: Arc<[SubqueryPlan]>,
     cache: HashMap<usize, Arc<Vec<Vec<Value>>>>,
     outer: Vec<Vec<Value>>,
-    work_tables: HashMap<usize, Arc<Vec<Vec<Value>>>>,
+    work_tables: HashMap<usize, Arc<recursive::WorkTable>>,
     statement_time_micros: i64,
     /// Work charged since the deadline was last checked.
     charged: usize,
@@ -239,7 +240,7 @@ impl<'a> ExecContext<'a> {
     }
 
     /// The rows of the previous round of recursive CTE `id`.
-    pub(crate) fn work_table(&self, id: usize) -> Result<Arc<Vec<Vec<Value>>>> {
+    pub(crate) fn work_table(&self, id: usize) -> Result<Arc<recursive::WorkTable>> {
         self.state
             .work_tables
             .get(&id)
@@ -247,7 +248,7 @@ impl<'a> ExecContext<'a> {
             .ok_or_else(|| QueryError::internal("a work table read outside its recursive CTE"))
     }
 
-    pub(crate) fn set_work_table(&mut self, id: usize, rows: Option<Arc<Vec<Vec<Value>>>>) {
+    pub(crate) fn set_work_table(&mut self, id: usize, rows: Option<Arc<recursive::WorkTable>>) {
         match rows {
             Some(r) => self.state.work_tables.insert(id, r),
             None => self.state.work_tables.remove(&id),
@@ -487,13 +488,13 @@ fn build_operator(node: &PhysicalNode) -> Result<Box<dyn Operator>> {
             base,
             step,
             union_all,
-        } => Box::new(setop::RecursiveCteOp::new(
+        } => Box::new(recursive::RecursiveCteOp::new(
             *id,
             build_node(base)?,
             (**step).clone(),
             *union_all,
         )),
-        PhysicalNode::WorkTable { id, .. } => Box::new(misc::WorkTableOp::new(*id)),
+        PhysicalNode::WorkTable { id, .. } => Box::new(recursive::WorkTableOp::new(*id)),
     })
 }
 

@@ -1,8 +1,10 @@
-//! Spill files: rows written to a temporary file and read back in order.
+//! Spill files: rows written to a temporary file and read back in order, and the
+//! [`Partitioner`] that splits rows over several of them by a hash of their key.
 //!
 //! Format: each row is a little-endian `u32` length followed by the engine's row
 //! encoding (`encode_row`), which keeps every value exactly (a decimal's scale, a
-//! float's bits). The file is removed when the [`SpillFile`] is dropped.
+//! float's bits). The file is removed when the [`SpillFile`] (or the unfinished
+//! [`SpillWriter`]) is dropped, so an error anywhere leaves no file behind.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -11,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use covet_engine::value::{decode_row, encode_row, Value};
 
+use super::{ExecContext, BATCH_SIZE};
 use crate::error::{QueryError, Result, SqlState};
 
 static NEXT_FILE: AtomicU64 = AtomicU64::new(0);
@@ -140,5 +143,73 @@ impl SpillReader {
                 format!("temporary file {} is damaged: {e}", self.path.display()),
             )
         })
+    }
+
+    /// Up to [`BATCH_SIZE`] next rows, or `None` after the last.
+    pub(super) fn next_rows(&mut self) -> Result<Option<Vec<Vec<Value>>>> {
+        let mut rows = Vec::new();
+        while rows.len() < BATCH_SIZE {
+            match self.next_row()? {
+                Some(row) => rows.push(row),
+                None => break,
+            }
+        }
+        Ok((!rows.is_empty()).then_some(rows))
+    }
+}
+
+/// How many files a spilling hash operator splits its rows into.
+pub(super) const PARTITIONS: usize = 16;
+
+/// How many times a partition may be split again before the operator gives up (53200)
+/// or, for a join, falls back to a block nested loop.
+pub(super) const MAX_SPILL_DEPTH: u32 = 4;
+
+/// The partition of a row whose key encodes to `key`, at split `depth`: the depth salts
+/// the hash, so a partition split again spreads over all partitions instead of landing
+/// in one.
+pub(super) fn partition_of(key: &[u8], depth: u32) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    depth.hash(&mut h);
+    key.hash(&mut h);
+    (h.finish() % PARTITIONS as u64) as usize
+}
+
+/// [`PARTITIONS`] spill files being written, each row to the one its key hashes to.
+/// Rows with equal keys always share a file, so each file can be processed alone.
+pub(super) struct Partitioner {
+    writers: Vec<SpillWriter>,
+    depth: u32,
+}
+
+impl Partitioner {
+    /// Empty files for a split at `depth` (counted in the statement's spill statistics).
+    pub(super) fn create(depth: u32, ctx: &mut ExecContext<'_>) -> Result<Partitioner> {
+        let mut writers = Vec::with_capacity(PARTITIONS);
+        for _ in 0..PARTITIONS {
+            writers.push(SpillWriter::create(&ctx.state.settings.temp_dir)?);
+        }
+        ctx.state.stats.spill_files += PARTITIONS as u64;
+        Ok(Partitioner { writers, depth })
+    }
+
+    /// Appends `row` to the file of `key`.
+    pub(super) fn write(
+        &mut self,
+        key: &[u8],
+        row: &[Value],
+        ctx: &mut ExecContext<'_>,
+    ) -> Result<()> {
+        let p = partition_of(key, self.depth);
+        self.writers[p].write(row)?;
+        ctx.state.stats.spilled_rows += 1;
+        Ok(())
+    }
+
+    /// The finished files, partition `i` at index `i` (empty ones included, so two
+    /// partitioners of the same depth line up).
+    pub(super) fn finish(self) -> Result<Vec<SpillFile>> {
+        self.writers.into_iter().map(SpillWriter::finish).collect()
     }
 }
