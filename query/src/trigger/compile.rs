@@ -149,7 +149,7 @@ fn rewrite(text: &str, event: Event, columns: &[(String, DataType)]) -> Result<S
                 (_, Some(Token::Comma)) => {
                     edits.push((
                         t.range.start..toks[i + 3].range.end,
-                        format!("{}({}, ", super::raise::RAISE_FUNCTION, kind.code()),
+                        format!("{}({},", super::raise::RAISE_FUNCTION, kind.code()),
                     ));
                     i += 4;
                 }
