@@ -89,14 +89,23 @@ fn before_and_after_each_event_with_new_and_old() {
     ] {
         run(&mut s, &logger(name, te, what));
     }
-    assert_eq!(count(&mut s, "INSERT INTO t VALUES (1, 'x', 0), (2, 'y', 0)"), 2);
+    assert_eq!(
+        count(&mut s, "INSERT INTO t VALUES (1, 'x', 0), (2, 'y', 0)"),
+        2
+    );
     assert_eq!(count(&mut s, "UPDATE t SET b = b || '!' WHERE a = 2"), 1);
     assert_eq!(count(&mut s, "DELETE FROM t WHERE a = 1"), 1);
     assert_eq!(
         rows(&mut s, "SELECT n, what FROM log ORDER BY n"),
         strs(&[
-            "1|bi 1 x", "2|ai 1 x", "3|bi 2 y", "4|ai 2 y", "5|bu y>y!", "6|au y>y!",
-            "7|bd 1", "8|ad 1"
+            "1|bi 1 x",
+            "2|ai 1 x",
+            "3|bi 2 y",
+            "4|ai 2 y",
+            "5|bu y>y!",
+            "6|au y>y!",
+            "7|bd 1",
+            "8|ad 1"
         ])
     );
     assert_eq!(rows(&mut s, "SELECT a, b FROM t"), strs(&["2|y!"]));
@@ -163,22 +172,37 @@ fn new_and_old_are_checked() {
         SqlState::UNDEFINED_TABLE
     );
     assert_eq!(
-        err(&mut s, "CREATE TRIGGER x AFTER UPDATE ON t BEGIN SELECT NEW.zz; END"),
+        err(
+            &mut s,
+            "CREATE TRIGGER x AFTER UPDATE ON t BEGIN SELECT NEW.zz; END"
+        ),
         (
             SqlState::UNDEFINED_COLUMN,
             "column new.zz does not exist".to_string()
         )
     );
     assert_eq!(
-        err(&mut s, "CREATE TRIGGER x AFTER UPDATE OF zz ON t BEGIN SELECT 1; END").0,
+        err(
+            &mut s,
+            "CREATE TRIGGER x AFTER UPDATE OF zz ON t BEGIN SELECT 1; END"
+        )
+        .0,
         SqlState::UNDEFINED_COLUMN
     );
     assert_eq!(
-        err(&mut s, "CREATE TRIGGER x AFTER UPDATE ON nope BEGIN SELECT 1; END").0,
+        err(
+            &mut s,
+            "CREATE TRIGGER x AFTER UPDATE ON nope BEGIN SELECT 1; END"
+        )
+        .0,
         SqlState::UNDEFINED_TABLE
     );
     assert_eq!(
-        err(&mut s, "CREATE TRIGGER x AFTER UPDATE ON t BEGIN CREATE TABLE z (a INT); END").0,
+        err(
+            &mut s,
+            "CREATE TRIGGER x AFTER UPDATE ON t BEGIN CREATE TABLE z (a INT); END"
+        )
+        .0,
         SqlState::SYNTAX_ERROR
     );
     // After the column is gone, the firing statement fails and changes nothing.
@@ -220,20 +244,34 @@ fn instead_of_on_a_view() {
     assert_eq!(rows(&mut s, "SELECT n, what FROM log"), strs(&["1|vd X"]));
     // BEFORE/AFTER on a view and INSTEAD OF on a table are refused.
     assert_eq!(
-        err(&mut s, "CREATE TRIGGER x BEFORE INSERT ON v BEGIN SELECT 1; END").0,
+        err(
+            &mut s,
+            "CREATE TRIGGER x BEFORE INSERT ON v BEGIN SELECT 1; END"
+        )
+        .0,
         SqlState::WRONG_OBJECT_TYPE
     );
     assert_eq!(
-        err(&mut s, "CREATE TRIGGER x INSTEAD OF INSERT ON t BEGIN SELECT 1; END").0,
+        err(
+            &mut s,
+            "CREATE TRIGGER x INSTEAD OF INSERT ON t BEGIN SELECT 1; END"
+        )
+        .0,
         SqlState::WRONG_OBJECT_TYPE
     );
     // Without an INSTEAD OF trigger for the event, a view keeps its error.
     run(&mut s, "CREATE VIEW w AS SELECT a FROM t");
-    assert_eq!(err(&mut s, "INSERT INTO w VALUES (9)").0, SqlState::UNDEFINED_TABLE);
+    assert_eq!(
+        err(&mut s, "INSERT INTO w VALUES (9)").0,
+        SqlState::UNDEFINED_TABLE
+    );
     assert_eq!(err(&mut s, "DELETE FROM w").0, SqlState::WRONG_OBJECT_TYPE);
     // DROP VIEW drops its triggers.
     run(&mut s, "DROP VIEW v; CREATE VIEW v AS SELECT a, b FROM t");
-    assert_eq!(err(&mut s, "INSERT INTO v VALUES (5, 'q')").0, SqlState::UNDEFINED_TABLE);
+    assert_eq!(
+        err(&mut s, "INSERT INTO v VALUES (5, 'q')").0,
+        SqlState::UNDEFINED_TABLE
+    );
 }
 
 #[test]
@@ -246,7 +284,10 @@ fn raise_abort_undoes_the_statement() {
          CREATE TRIGGER ai AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.a, 'ai'); END",
     );
     assert_eq!(
-        err(&mut s, "INSERT INTO t VALUES (1, 'x', 1), (2, 'y', -1), (3, 'z', 1)"),
+        err(
+            &mut s,
+            "INSERT INTO t VALUES (1, 'x', 1), (2, 'y', -1), (3, 'z', 1)"
+        ),
         (SqlState(*b"P0001"), "negative 2".to_string())
     );
     assert_eq!(rows(&mut s, "SELECT count(*) FROM t"), strs(&["0"]));
@@ -262,7 +303,10 @@ fn raise_abort_undoes_the_statement() {
         err(&mut s, "UPDATE t SET c = c * 10"),
         (SqlState(*b"P0001"), "too big".to_string())
     );
-    assert_eq!(rows(&mut s, "SELECT a, c FROM t ORDER BY a"), strs(&["1|6", "2|7"]));
+    assert_eq!(
+        rows(&mut s, "SELECT a, c FROM t ORDER BY a"),
+        strs(&["1|6", "2|7"])
+    );
     // Outside a trigger, the internal function refuses to run.
     assert_eq!(
         err(&mut s, "SELECT __covet_raise(2, 'x')").0,
@@ -281,11 +325,20 @@ fn raise_ignore_skips_the_row() {
          CREATE TRIGGER ai AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.a, 'ai'); END",
     );
     assert_eq!(
-        count(&mut s, "INSERT INTO t VALUES (1, 'x', 1), (2, 'keep', -1), (3, 'keep', 1)"),
+        count(
+            &mut s,
+            "INSERT INTO t VALUES (1, 'x', 1), (2, 'keep', -1), (3, 'keep', 1)"
+        ),
         2
     );
-    assert_eq!(rows(&mut s, "SELECT a FROM t ORDER BY a"), strs(&["1", "3"]));
-    assert_eq!(rows(&mut s, "SELECT n FROM log ORDER BY n"), strs(&["1", "3"]));
+    assert_eq!(
+        rows(&mut s, "SELECT a FROM t ORDER BY a"),
+        strs(&["1", "3"])
+    );
+    assert_eq!(
+        rows(&mut s, "SELECT n FROM log ORDER BY n"),
+        strs(&["1", "3"])
+    );
     assert_eq!(count(&mut s, "DELETE FROM t"), 1);
     assert_eq!(rows(&mut s, "SELECT a FROM t"), strs(&["3"]));
 }
@@ -299,7 +352,10 @@ fn raise_fail_keeps_earlier_rows_and_rollback_ends_the_block() {
         "CREATE TRIGGER f BEFORE INSERT ON t BEGIN SELECT RAISE(FAIL, 'stop') WHERE NEW.a = 2; END",
     );
     assert_eq!(
-        err(&mut s, "INSERT INTO t VALUES (1, 'x', 0), (2, 'y', 0), (3, 'z', 0)"),
+        err(
+            &mut s,
+            "INSERT INTO t VALUES (1, 'x', 0), (2, 'y', 0), (3, 'z', 0)"
+        ),
         (SqlState(*b"P0001"), "stop".to_string())
     );
     assert_eq!(rows(&mut s, "SELECT a FROM t"), strs(&["1"]));
@@ -317,7 +373,10 @@ fn raise_fail_keeps_earlier_rows_and_rollback_ends_the_block() {
     // The block is over (not failed): the next statement runs on its own.
     assert_eq!(rows(&mut s, "SELECT a FROM t ORDER BY a"), strs(&["1"]));
     run(&mut s, "INSERT INTO t VALUES (6, 'x', 0); ROLLBACK");
-    assert_eq!(rows(&mut s, "SELECT a FROM t ORDER BY a"), strs(&["1", "6"]));
+    assert_eq!(
+        rows(&mut s, "SELECT a FROM t ORDER BY a"),
+        strs(&["1", "6"])
+    );
 }
 
 #[test]
@@ -355,7 +414,10 @@ fn recursion_is_off_and_depth_is_bounded() {
          INSERT INTO r VALUES (1)",
     );
     // rr does not fire for its own insert (SQLite's recursive_triggers off).
-    assert_eq!(rows(&mut s, "SELECT x FROM r ORDER BY x"), strs(&["1", "2"]));
+    assert_eq!(
+        rows(&mut s, "SELECT x FROM r ORDER BY x"),
+        strs(&["1", "2"])
+    );
     // Through another trigger: q → q2 → q stops at the running trigger.
     run(
         &mut s,
@@ -364,7 +426,10 @@ fn recursion_is_off_and_depth_is_bounded() {
          CREATE TRIGGER qb AFTER INSERT ON q2 WHEN NEW.x < 5 BEGIN INSERT INTO q VALUES (NEW.x + 1); END;
          INSERT INTO q VALUES (1)",
     );
-    assert_eq!(rows(&mut s, "SELECT x FROM q ORDER BY x"), strs(&["1", "2"]));
+    assert_eq!(
+        rows(&mut s, "SELECT x FROM q ORDER BY x"),
+        strs(&["1", "2"])
+    );
     assert_eq!(rows(&mut s, "SELECT x FROM q2"), strs(&["1"]));
     // A chain of 40 distinct triggers passes the depth limit: 54001, nothing stays.
     let mut script = String::new();
@@ -398,7 +463,10 @@ fn drop_table_drops_its_triggers() {
     let mut s = session();
     run(&mut s, SETUP);
     run(&mut s, &logger("ai", "AFTER INSERT", "'ai'"));
-    run(&mut s, "DROP TABLE t; CREATE TABLE t (a INT PRIMARY KEY, b TEXT, c INT)");
+    run(
+        &mut s,
+        "DROP TABLE t; CREATE TABLE t (a INT PRIMARY KEY, b TEXT, c INT)",
+    );
     run(&mut s, "INSERT INTO t VALUES (1, 'x', 0)");
     assert_eq!(rows(&mut s, "SELECT count(*) FROM log"), strs(&["0"]));
     assert_eq!(err(&mut s, "DROP TRIGGER ai").0, SqlState::UNDEFINED_OBJECT);
@@ -416,8 +484,14 @@ fn triggers_survive_reopening_a_file_database() {
         let db = Database::open(&path, Default::default()).unwrap();
         let mut s = Session::new(Engine::new(db));
         run(&mut s, SETUP);
-        run(&mut s, &logger("older", "AFTER INSERT", "'older ' || NEW.a"));
-        run(&mut s, &logger("newer", "AFTER INSERT", "'newer ' || NEW.a"));
+        run(
+            &mut s,
+            &logger("older", "AFTER INSERT", "'older ' || NEW.a"),
+        );
+        run(
+            &mut s,
+            &logger("newer", "AFTER INSERT", "'newer ' || NEW.a"),
+        );
     }
     {
         let db = Database::open(&path, Default::default()).unwrap();

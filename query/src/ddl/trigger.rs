@@ -156,7 +156,10 @@ pub(crate) fn create(w: &mut TableWriter<'_>, t: &CreateTrigger) -> Result<()> {
     {
         return Err(QueryError::new(
             SqlState::UNDEFINED_COLUMN,
-            format!("column \"{c}\" of relation \"{}\" does not exist", def.table),
+            format!(
+                "column \"{c}\" of relation \"{}\" does not exist",
+                def.table
+            ),
         ));
     }
     crate::trigger::compile(def, &columns)?;
@@ -225,7 +228,11 @@ mod tests {
         let s = decode(b"t\0CREATE TRIGGER a AFTER INSERT ON t BEGIN SELECT 1; END\x007");
         assert_eq!(
             (s.table.as_str(), s.sql.as_str(), s.seq),
-            ("t", "CREATE TRIGGER a AFTER INSERT ON t BEGIN SELECT 1; END", 7)
+            (
+                "t",
+                "CREATE TRIGGER a AFTER INSERT ON t BEGIN SELECT 1; END",
+                7
+            )
         );
         let s = decode(b"t\0CREATE TRIGGER a AFTER INSERT ON t BEGIN SELECT 1; END");
         assert_eq!(

@@ -474,7 +474,9 @@ fn collect_rows(running: &mut Running, w: &TableWriter<'_>) -> Result<Vec<Vec<Va
         if all.len() + batch.len() > MAX_BUFFERED_ROWS {
             return Err(QueryError::new(
                 SqlState::PROGRAM_LIMIT_EXCEEDED,
-                format!("a DELETE on a table with triggers changes at most {MAX_BUFFERED_ROWS} rows"),
+                format!(
+                    "a DELETE on a table with triggers changes at most {MAX_BUFFERED_ROWS} rows"
+                ),
             ));
         }
         all.extend(batch);

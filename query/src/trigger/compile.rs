@@ -128,7 +128,7 @@ fn rewrite(text: &str, event: Event, columns: &[(String, DataType)]) -> Result<S
         if is_word(Some(t), "raise")
             && matches!(toks.get(i + 1).map(|t| &t.token), Some(Token::LParen))
         {
-            let kind = toks.get(i + 2).and_then(|k| RaiseKind::from_word(k));
+            let kind = toks.get(i + 2).and_then(RaiseKind::from_word);
             let Some(kind) = kind else {
                 return Err(QueryError::syntax(
                     "RAISE takes IGNORE, ROLLBACK, ABORT or FAIL",
@@ -139,7 +139,11 @@ fn rewrite(text: &str, event: Event, columns: &[(String, DataType)]) -> Result<S
                 (RaiseKind::Ignore, Some(Token::RParen)) => {
                     edits.push((
                         t.range.start..kind_end,
-                        format!("{}({}, CAST(NULL AS text)", super::raise::RAISE_FUNCTION, kind.code()),
+                        format!(
+                            "{}({}, CAST(NULL AS text)",
+                            super::raise::RAISE_FUNCTION,
+                            kind.code()
+                        ),
                     ));
                     i += 3;
                 }
@@ -149,7 +153,7 @@ fn rewrite(text: &str, event: Event, columns: &[(String, DataType)]) -> Result<S
                 (_, Some(Token::Comma)) => {
                     edits.push((
                         t.range.start..toks[i + 3].range.end,
-                        format!("{}({}, ", super::raise::RAISE_FUNCTION, kind.code()),
+                        format!("{}({},", super::raise::RAISE_FUNCTION, kind.code()),
                     ));
                     i += 4;
                 }
@@ -194,7 +198,9 @@ mod tests {
             (SqlState::UNDEFINED_COLUMN, "column new.zz does not exist")
         );
         assert_eq!(
-            rewrite("SELECT $1", Event::Insert, &cols()).unwrap_err().code,
+            rewrite("SELECT $1", Event::Insert, &cols())
+                .unwrap_err()
+                .code,
             SqlState::FEATURE_NOT_SUPPORTED
         );
     }

@@ -18,9 +18,9 @@
 //! Outside a trigger body the function is 0A000 (SQLite: "RAISE() may only be used
 //! within a trigger-program").
 
-use covet_engine::value::Value;
 use super::text::{is_word, Spanned};
 use crate::error::{QueryError, Result, SqlState};
+use covet_engine::value::Value;
 
 /// The internal function a body's RAISE becomes.
 pub(crate) const RAISE_FUNCTION: &str = "__covet_raise";
@@ -71,9 +71,7 @@ impl RaiseKind {
 /// The function's body: the error of this RAISE.
 pub(crate) fn raise(args: &[Value]) -> Result<Value> {
     if super::fire::depth() == 0 {
-        return Err(QueryError::unsupported(
-            "RAISE() outside a trigger body",
-        ));
+        return Err(QueryError::unsupported("RAISE() outside a trigger body"));
     }
     let message = match args.get(1) {
         Some(Value::Text(s)) => s.clone(),

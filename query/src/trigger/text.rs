@@ -63,7 +63,11 @@ impl LineOffsets {
                 .get(col)
                 .copied()
                 .unwrap_or_else(|| *chars.last().unwrap_or(&0)),
-            None => self.lines.last().and_then(|l| l.last().copied()).unwrap_or(0),
+            None => self
+                .lines
+                .last()
+                .and_then(|l| l.last().copied())
+                .unwrap_or(0),
         }
     }
 }

@@ -89,7 +89,11 @@ pub(crate) fn instead_of(
             let rows = match &i.source {
                 Some(q) => {
                     if let SetExpr::Values(v) = q.body.as_ref() {
-                        if v.rows.iter().flat_map(|r| &r.content).any(crate::dml::is_default) {
+                        if v.rows
+                            .iter()
+                            .flat_map(|r| &r.content)
+                            .any(crate::dml::is_default)
+                        {
                             return Err(QueryError::unsupported(
                                 "DEFAULT in an INSERT into a view",
                             ));
@@ -201,17 +205,24 @@ fn relation_name(factor: &TableFactor) -> Result<Option<String>> {
     }
 }
 
-fn assigned(target: &AssignmentTarget, columns: &[(String, DataType)], view: &str) -> Result<usize> {
+fn assigned(
+    target: &AssignmentTarget,
+    columns: &[(String, DataType)],
+    view: &str,
+) -> Result<usize> {
     let AssignmentTarget::ColumnName(name) = target else {
         return Err(QueryError::unsupported("assignment of a column tuple"));
     };
     let column = names::object(name)?;
-    columns.iter().position(|(c, _)| *c == column).ok_or_else(|| {
-        QueryError::new(
-            SqlState::UNDEFINED_COLUMN,
-            format!("column \"{column}\" of relation \"{view}\" does not exist"),
-        )
-    })
+    columns
+        .iter()
+        .position(|(c, _)| *c == column)
+        .ok_or_else(|| {
+            QueryError::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column \"{column}\" of relation \"{view}\" does not exist"),
+            )
+        })
 }
 
 /// The view's columns with their types.
@@ -221,7 +232,11 @@ pub(crate) fn view_columns(name: &str, catalog: &Catalog) -> Result<Vec<(String,
         return Err(QueryError::internal("SELECT is not a query"));
     };
     let (plan, _) = crate::statement::query::plan(&q, catalog)?;
-    Ok(plan.columns.iter().map(|c| (c.name.clone(), c.ty)).collect())
+    Ok(plan
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.ty))
+        .collect())
 }
 
 /// Runs the query `sql` and collects its rows.
