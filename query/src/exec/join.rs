@@ -251,7 +251,7 @@ enum HashState {
     /// The build side fit in work memory; the left input streams past it.
     InMemory { build: BuildSide, left_done: bool },
     /// The build side did not fit: both sides are partitioned to temporary files.
-    Spilled(grace::GraceJoin),
+    Spilled(Box<grace::GraceJoin>),
 }
 
 /// Hash join: the right side is the build side.
@@ -313,7 +313,7 @@ impl HashJoinOp {
                     &self.spec,
                     ctx,
                 )?;
-                return Ok(HashState::Spilled(join));
+                return Ok(HashState::Spilled(Box::new(join)));
             }
         }
         Ok(HashState::InMemory {
@@ -354,7 +354,7 @@ enum Inner {
     /// It fit in work memory: the rows and whether each matched.
     Memory(Vec<Vec<Value>>, Vec<bool>),
     /// It did not: a block nested loop over a temporary file of it.
-    Spilled(BlockJoin),
+    Spilled(Box<BlockJoin>),
 }
 
 /// Nested-loop join over a materialized right side.
@@ -414,12 +414,12 @@ impl NestedLoopJoinOp {
                         ctx.state.stats.spilled_rows += 1;
                     }
                 }
-                return Ok(Inner::Spilled(BlockJoin::new(
+                return Ok(Inner::Spilled(Box::new(BlockJoin::new(
                     self.shape,
                     Matcher::Condition(self.condition.clone()),
                     file.finish()?,
                     Outer::Input,
-                )));
+                ))));
             }
         }
         let matched = vec![false; rows.len()];

@@ -35,7 +35,7 @@ enum Running {
         probe: SpillReader,
         _file: SpillFile,
     },
-    Block(BlockJoin),
+    Block(Box<BlockJoin>),
 }
 
 pub(super) struct GraceJoin {
@@ -164,7 +164,7 @@ impl GraceJoin {
         drop((rows, keys, reader));
         if pair.depth >= MAX_SPILL_DEPTH {
             let reader = pair.probe.reader()?;
-            return Ok(Some(Running::Block(BlockJoin::new(
+            return Ok(Some(Running::Block(Box::new(BlockJoin::new(
                 shape,
                 Matcher::Keys {
                     left: spec.left_keys.clone(),
@@ -176,7 +176,7 @@ impl GraceJoin {
                     reader,
                     _file: pair.probe,
                 },
-            ))));
+            )))));
         }
         self.pairs.extend(split(pair, spec, ctx)?);
         Ok(None)
