@@ -19,8 +19,8 @@ pub(crate) use create_table::create_table_as;
 pub(crate) mod default;
 mod identity;
 mod index;
-mod truncate;
 pub(crate) mod trigger;
+mod truncate;
 pub(crate) mod types;
 mod view;
 
