@@ -73,7 +73,11 @@ fn a_long_query_is_cancelled_and_the_session_goes_on() {
     // Without the limit the same session runs long statements again.
     run(&mut s, "SET statement_timeout = 0");
     assert_eq!(
-        query(&mut s, "SELECT count(*) FROM nums a, nums b WHERE a.n < 100").unwrap(),
+        query(
+            &mut s,
+            "SELECT count(*) FROM nums a, nums b WHERE a.n < 100"
+        )
+        .unwrap(),
         vec![vec![Value::Int(99 * 2000)]]
     );
 }
@@ -84,7 +88,10 @@ fn an_interrupted_write_leaves_no_change() {
     with_nums(&mut s);
     run(&mut s, "CREATE TABLE copy (n INTEGER)");
     run(&mut s, "SET statement_timeout = '50ms'");
-    let r = s.execute_sql("INSERT INTO copy SELECT a.n FROM nums a, nums b, nums c", &[]);
+    let r = s.execute_sql(
+        "INSERT INTO copy SELECT a.n FROM nums a, nums b, nums c",
+        &[],
+    );
     let e = r.err().expect("the insert finished");
     assert_eq!(e.code, SqlState::QUERY_CANCELED);
     // Each row's subquery reads the whole table: the UPDATE runs for seconds, changing
@@ -94,7 +101,10 @@ fn an_interrupted_write_leaves_no_change() {
          WHERE (SELECT count(*) FROM nums a, nums b WHERE a.n <= nums.n AND b.n < 3) > 0",
         &[],
     );
-    assert_eq!(r.err().expect("the update finished").code, SqlState::QUERY_CANCELED);
+    assert_eq!(
+        r.err().expect("the update finished").code,
+        SqlState::QUERY_CANCELED
+    );
     run(&mut s, "SET statement_timeout = DEFAULT");
     assert_eq!(
         query(&mut s, "SELECT count(*) FROM copy").unwrap(),

@@ -30,9 +30,13 @@ pub(super) struct ViewDependencies {
 impl ViewDependencies {
     /// Computes the dependencies of every view `w` sees.
     pub fn load(w: &TableWriter<'_>) -> Result<ViewDependencies> {
+        let names = w.list_views()?;
+        if names.is_empty() {
+            return Ok(ViewDependencies { views: Vec::new() });
+        }
         let catalog = Catalog::load(w)?;
         let mut views = Vec::new();
-        for name in w.list_views()? {
+        for name in names {
             let Some(view) = catalog.view(&name).cloned() else {
                 continue;
             };

@@ -8,7 +8,7 @@ use sqlparser::ast::{ObjectType, Statement};
 use crate::error::{QueryError, Result, SqlState};
 use crate::session::Outcome;
 use crate::statement::{done, names};
-use drop::RelationKind;
+use drop::{DropBehavior, RelationKind};
 
 mod alter;
 mod constraint;
@@ -19,8 +19,8 @@ pub(crate) use create_table::create_table_as;
 pub(crate) mod default;
 mod identity;
 mod index;
-mod truncate;
 pub(crate) mod trigger;
+mod truncate;
 pub(crate) mod types;
 mod view;
 
@@ -36,19 +36,21 @@ pub(crate) fn execute(w: &mut TableWriter<'_>, stmt: &Statement) -> Result<Outco
             if_exists,
             names: list,
             cascade,
+            restrict,
             ..
         } => {
+            let behavior = DropBehavior::of(*cascade, *restrict);
             let list = list
                 .iter()
                 .map(names::object)
                 .collect::<Result<Vec<String>>>()?;
             match object_type {
                 ObjectType::Table => {
-                    drop::drop_relations(w, RelationKind::Table, &list, *if_exists, *cascade)?;
+                    drop::drop_relations(w, RelationKind::Table, &list, *if_exists, behavior)?;
                     Ok(done("DROP TABLE", None))
                 }
                 ObjectType::View => {
-                    drop::drop_relations(w, RelationKind::View, &list, *if_exists, *cascade)?;
+                    drop::drop_relations(w, RelationKind::View, &list, *if_exists, behavior)?;
                     Ok(done("DROP VIEW", None))
                 }
                 ObjectType::Index => {

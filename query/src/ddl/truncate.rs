@@ -11,7 +11,11 @@ use super::undefined_table;
 use crate::error::{QueryError, Result, SqlState};
 
 /// Truncates the tables of `list` (with CASCADE, and every table referencing them).
-pub(super) fn truncate(w: &mut TableWriter<'_>, mut list: Vec<String>, cascade: bool) -> Result<()> {
+pub(super) fn truncate(
+    w: &mut TableWriter<'_>,
+    mut list: Vec<String>,
+    cascade: bool,
+) -> Result<()> {
     for name in &list {
         if !w.table_exists(name)? {
             return Err(undefined_table(name));

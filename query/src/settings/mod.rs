@@ -166,7 +166,8 @@ impl Settings {
 
     /// How long a statement may run (`None`: without limit).
     pub fn statement_timeout(&self) -> Option<Duration> {
-        (self.statement_timeout_ms > 0).then(|| Duration::from_millis(self.statement_timeout_ms as u64))
+        (self.statement_timeout_ms > 0)
+            .then(|| Duration::from_millis(self.statement_timeout_ms as u64))
     }
 
     /// Every parameter with its value, by name (`SHOW ALL`).
