@@ -28,8 +28,8 @@ mod prune;
 mod pushdown;
 
 pub use logical::{
-    AggregateCall, FrameBound, FrameUnits, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall, WindowFrame,
-    WindowFunc,
+    AggregateCall, FrameBound, FrameUnits, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall,
+    WindowFrame, WindowFunc,
 };
 pub use physical::{AccessPath, KeyBounds, PhysicalNode, PhysicalPlan, SubqueryPlan};
 

@@ -765,7 +765,11 @@ mod tests {
             "SELECT 1 /* CURRENT ROW EXCLUDE GROUP */ FROM t WHERE",
             "SELECT sum(x) OVER (ORDER BY x ROWS 1 PRECEDING EXCLUDE SOMETHING) FROM t",
         ] {
-            assert_eq!(parse_one(sql).unwrap_err().code, SqlState::SYNTAX_ERROR, "{sql}");
+            assert_eq!(
+                parse_one(sql).unwrap_err().code,
+                SqlState::SYNTAX_ERROR,
+                "{sql}"
+            );
         }
     }
 
