@@ -68,7 +68,11 @@ fn same_spilled(db: &Database, name: &str, sql: &str) -> Vec<Vec<Value>> {
     // The input sort spills too; a window partition adds one file per partition.
     assert!(state.stats.spill_files >= 2, "{sql}: {:?}", state.stats);
     assert_eq!(spilled, plain, "{sql}");
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "spill files left");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "spill files left"
+    );
     let _ = std::fs::remove_dir_all(&dir);
     spilled
 }
@@ -153,7 +157,10 @@ fn range_groups_and_ranks_over_a_spilled_partition() {
     for k in 1..=ROWS {
         let part = partition(k % 2);
         let v = v_of(k);
-        let within = |lo: i64, hi: i64| part.iter().filter(move |&&x| (v + lo..=v + hi).contains(&v_of(x)));
+        let within = |lo: i64, hi: i64| {
+            part.iter()
+                .filter(move |&&x| (v + lo..=v + hi).contains(&v_of(x)))
+        };
         // The distinct values of the partition, for GROUPS and dense_rank.
         let mut values: Vec<i64> = part.iter().map(|&x| v_of(x)).collect();
         values.sort_unstable();

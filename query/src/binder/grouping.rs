@@ -194,6 +194,24 @@ fn frame_offset(
     order_types: &[DataType],
 ) -> Result<ScalarExpr> {
     use DataType::*;
+    // sqlparser reads a bare string literal in a frame bound as `INTERVAL '…'` (it
+    // cannot be told from one written out); PostgreSQL reads it as an unknown literal
+    // typed by the frame, so it is bound as the string (see COMPAT.md).
+    let e = match e {
+        ast::Expr::Interval(iv)
+            if iv.leading_field.is_none()
+                && iv.leading_precision.is_none()
+                && iv.last_field.is_none()
+                && iv.fractional_seconds_precision.is_none()
+                && matches!(
+                    &*iv.value,
+                    ast::Expr::Value(v) if matches!(v.value, ast::Value::SingleQuotedString(_))
+                ) =>
+        {
+            &*iv.value
+        }
+        other => other,
+    };
     let (expr, ty) = b.bind(e, Clause::Constant)?;
     let target = match units {
         FrameUnits::Rows | FrameUnits::Groups => match ty {
@@ -288,18 +306,24 @@ fn frame(
         return Err(err("frame start cannot be UNBOUNDED FOLLOWING"));
     }
     if f.end_bound.is_none() && is_offset(&f.start_bound, true) {
-        return Err(err("frame starting from following row cannot end with current row"));
+        return Err(err(
+            "frame starting from following row cannot end with current row",
+        ));
     }
     if end_bound == ast::WindowFrameBound::Preceding(None) {
         return Err(err("frame end cannot be UNBOUNDED PRECEDING"));
     }
     if f.start_bound == ast::WindowFrameBound::CurrentRow && is_offset(&end_bound, false) {
-        return Err(err("frame starting from current row cannot have preceding rows"));
+        return Err(err(
+            "frame starting from current row cannot have preceding rows",
+        ));
     }
     if is_offset(&f.start_bound, true)
         && (is_offset(&end_bound, false) || end_bound == ast::WindowFrameBound::CurrentRow)
     {
-        return Err(err("frame starting from following row cannot have preceding rows"));
+        return Err(err(
+            "frame starting from following row cannot have preceding rows",
+        ));
     }
     if units == FrameUnits::Groups && order_types.is_empty() {
         return Err(err("GROUPS mode requires an ORDER BY clause"));

@@ -35,8 +35,8 @@ mod pushdown;
 mod simplify;
 
 pub use logical::{
-    AggregateCall, FrameBound, FrameUnits, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall, WindowFrame,
-    WindowFunc,
+    AggregateCall, FrameBound, FrameUnits, JoinKind, LogicalPlan, SetOpKind, SortKey, WindowCall,
+    WindowFrame, WindowFunc,
 };
 pub use physical::{AccessPath, KeyBounds, PhysicalNode, PhysicalPlan, SubqueryPlan};
 

@@ -795,11 +795,15 @@ mod tests {
         }
         // Inside a string or a comment it is only text: the syntax error stays.
         for sql in [
-            "SELECT 'ROW EXCLUDE TIES' FROM FROM",
-            "SELECT 1 /* CURRENT ROW EXCLUDE GROUP */ FROM FROM",
+            "SELECT 'ROW EXCLUDE TIES' FROM t WHERE",
+            "SELECT 1 /* CURRENT ROW EXCLUDE GROUP */ FROM t WHERE",
             "SELECT sum(x) OVER (ORDER BY x ROWS 1 PRECEDING EXCLUDE SOMETHING) FROM t",
         ] {
-            assert_eq!(parse_one(sql).unwrap_err().code, SqlState::SYNTAX_ERROR, "{sql}");
+            assert_eq!(
+                parse_one(sql).unwrap_err().code,
+                SqlState::SYNTAX_ERROR,
+                "{sql}"
+            );
         }
     }
 

@@ -76,9 +76,7 @@ impl CallState {
                 }
                 // Rows leave the accumulator only by retracting them.
                 let fresh = match &self.acc {
-                    Some((_, lo, hi)) => {
-                        start >= *hi || (start != *lo && !func.retractable)
-                    }
+                    Some((_, lo, hi)) => start >= *hi || (start != *lo && !func.retractable),
                     None => true,
                 };
                 if fresh {
@@ -197,9 +195,9 @@ impl CallState {
                     WindowFunctionKind::FirstValue => Some(start),
                     WindowFunctionKind::LastValue => end.checked_sub(1),
                     _ => match arg(1, part, ctx)? {
-                        Some(Value::Int(k)) if k > 0 => {
-                            usize::try_from(k - 1).ok().and_then(|k| start.checked_add(k))
-                        }
+                        Some(Value::Int(k)) if k > 0 => usize::try_from(k - 1)
+                            .ok()
+                            .and_then(|k| start.checked_add(k)),
                         Some(Value::Null) => return Ok(Value::Null),
                         _ => {
                             return Err(QueryError::new(
@@ -221,7 +219,11 @@ impl CallState {
 }
 
 /// The arguments of an aggregate call on `row`, or `None` when FILTER rejects it.
-fn arguments(f: &WindowCall, row: &[Value], ctx: &mut ExecContext<'_>) -> Result<Option<Vec<Value>>> {
+fn arguments(
+    f: &WindowCall,
+    row: &[Value],
+    ctx: &mut ExecContext<'_>,
+) -> Result<Option<Vec<Value>>> {
     if let Some(filter) = &f.filter {
         if !ctx.eval_true(filter, row)? {
             return Ok(None);

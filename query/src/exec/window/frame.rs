@@ -26,7 +26,10 @@ enum Bound {
     CurrentRow,
     /// `n PRECEDING` (`following` false) or `n FOLLOWING`; ROWS and GROUPS offsets are
     /// counts, RANGE offsets values of the offset type.
-    Offset { value: Value, following: bool },
+    Offset {
+        value: Value,
+        following: bool,
+    },
 }
 
 /// A frame with its offsets evaluated, for one window call.
@@ -151,7 +154,14 @@ impl FrameCursor {
                     let cur = part.get(i)?.order[0].clone();
                     advance(&mut self.start, n, |j| {
                         let v = &part.get(j)?.order[0];
-                        Ok(!range_start_reached(v, &cur, value, sub, less, key.nulls_first)?)
+                        Ok(!range_start_reached(
+                            v,
+                            &cur,
+                            value,
+                            sub,
+                            less,
+                            key.nulls_first,
+                        )?)
                     })?;
                     self.start
                 }
@@ -212,11 +222,7 @@ impl FrameCursor {
 }
 
 /// Moves `pos` forward while it is below `n` and `before(pos)`.
-fn advance(
-    pos: &mut usize,
-    n: usize,
-    mut before: impl FnMut(usize) -> Result<bool>,
-) -> Result<()> {
+fn advance(pos: &mut usize, n: usize, mut before: impl FnMut(usize) -> Result<bool>) -> Result<()> {
     while *pos < n && before(*pos)? {
         *pos += 1;
     }
@@ -264,7 +270,11 @@ fn range_end_includes(
     nulls_first: bool,
 ) -> Result<bool> {
     if v.is_null() || cur.is_null() {
-        return Ok(if nulls_first { v.is_null() } else { cur.is_null() });
+        return Ok(if nulls_first {
+            v.is_null()
+        } else {
+            cur.is_null()
+        });
     }
     in_range(v, cur, offset, sub, less)
 }

@@ -33,13 +33,23 @@ pub(super) fn in_range(
     sub: bool,
     less: bool,
 ) -> Result<bool> {
-    let holds = |o: Ordering| if less { o != Ordering::Greater } else { o != Ordering::Less };
+    let holds = |o: Ordering| {
+        if less {
+            o != Ordering::Greater
+        } else {
+            o != Ordering::Less
+        }
+    };
     match (val, base, offset) {
         (Value::Int(v), Value::Int(b), Value::Int(o)) => {
             if *o < 0 {
                 return Err(invalid_size());
             }
-            let sum = if sub { b.checked_sub(*o) } else { b.checked_add(*o) };
+            let sum = if sub {
+                b.checked_sub(*o)
+            } else {
+                b.checked_add(*o)
+            };
             Ok(match sum {
                 Some(s) => holds(v.cmp(&s)),
                 // The true sum is below every value (sub) or above every value.
@@ -52,7 +62,9 @@ pub(super) fn in_range(
                 }
             })
         }
-        (Value::Float(v), Value::Float(b), Value::Float(o)) => float_in_range(*v, *b, *o, sub, less),
+        (Value::Float(v), Value::Float(b), Value::Float(o)) => {
+            float_in_range(*v, *b, *o, sub, less)
+        }
         (Value::Decimal(_), Value::Decimal(_), Value::Decimal(o)) => {
             if o.is_negative() {
                 return Err(invalid_size());
@@ -167,7 +179,9 @@ mod tests {
         assert!(f(-1e300, f64::INFINITY, f64::INFINITY, true, false));
         assert!(f(5.0, 1.0, f64::INFINITY, true, false));
         assert_eq!(
-            float_in_range(1.0, 1.0, f64::NAN, true, false).unwrap_err().code,
+            float_in_range(1.0, 1.0, f64::NAN, true, false)
+                .unwrap_err()
+                .code,
             SqlState(*b"22013")
         );
     }
@@ -180,7 +194,9 @@ mod tests {
         assert!(!in_range(&d("2024-01-01"), &d("2024-01-04"), &two_days, true, false).unwrap());
         let neg = Value::Interval(Interval::new(0, -1, 0));
         assert_eq!(
-            in_range(&d("2024-01-01"), &d("2024-01-04"), &neg, true, false).unwrap_err().code,
+            in_range(&d("2024-01-01"), &d("2024-01-04"), &neg, true, false)
+                .unwrap_err()
+                .code,
             SqlState(*b"22013")
         );
         // A month and -29 days is positive (30 - 29 days).

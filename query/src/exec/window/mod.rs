@@ -110,11 +110,7 @@ impl WindowOp {
         };
         let pkey: Vec<Value> = first.0[..np].to_vec();
         let settings = &ctx.state.settings;
-        let mut part = PartitionBuilder::new(
-            norder,
-            settings.work_mem,
-            &settings.temp_dir,
-        );
+        let mut part = PartitionBuilder::new(norder, settings.work_mem, &settings.temp_dir);
         let (keys, row) = first;
         part.push(keys[np..].to_vec(), row)?;
         while let Some((keys, row)) = sorted.next_entry()? {

@@ -194,7 +194,9 @@ impl PartitionRows {
     /// Starts reading the file again from its first row.
     fn rewind(&mut self) -> Result<()> {
         let Some(s) = &mut self.spilled else {
-            return Err(QueryError::internal("rewinding an in-memory window partition"));
+            return Err(QueryError::internal(
+                "rewinding an in-memory window partition",
+            ));
         };
         s.reader = s.file.reader()?;
         s.next = 0;
@@ -209,13 +211,19 @@ impl PartitionRows {
     /// the budget (the newest always stays).
     fn read_next(&mut self) -> Result<()> {
         let Some(s) = &mut self.spilled else {
-            return Err(QueryError::internal("reading past an in-memory window partition"));
+            return Err(QueryError::internal(
+                "reading past an in-memory window partition",
+            ));
         };
         let Some(mut all) = s.reader.next_row()? else {
-            return Err(QueryError::internal("a spilled window partition ended early"));
+            return Err(QueryError::internal(
+                "a spilled window partition ended early",
+            ));
         };
         if all.len() < s.norder {
-            return Err(QueryError::internal("a spilled window row without its keys"));
+            return Err(QueryError::internal(
+                "a spilled window row without its keys",
+            ));
         }
         let row = all.split_off(s.norder);
         let group = next_group(s.last.as_ref(), &all);
