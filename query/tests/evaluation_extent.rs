@@ -242,3 +242,27 @@ fn outer_joins_a_filter_rejects_the_null_rows_of_are_inner() {
         vec![vec![N, i(1)], vec![N, i(2)], vec![N, i(3)], vec![i(1), i(4)]]
     );
 }
+
+#[test]
+fn a_filter_stops_at_its_first_conjunct_that_is_not_true() {
+    let db = db();
+    // Row 3 has b NULL: `b = -9` is NULL there, which drops the row as FALSE would, so
+    // the CAST of its 'x' is never evaluated (PostgreSQL's qual list stops at it).
+    for sql in [
+        "SELECT a FROM t WHERE b = -9 AND CAST(c AS BIGINT) > 0",
+        "SELECT a FROM t WHERE CAST(c AS BIGINT) < (SELECT avg(id) FROM u) AND b = -9",
+        "SELECT a FROM t WHERE CAST(c AS BIGINT) IN (SELECT id FROM u) AND a = b",
+        "SELECT t.a FROM t JOIN u ON u.id = t.a AND t.b = -9 AND CAST(u.v AS BIGINT) > 0",
+    ] {
+        assert_eq!(rows(&db, sql), Vec::<Vec<_>>::new(), "{sql}");
+    }
+    // Inside an expression AND goes on after a NULL (NULL AND FALSE is FALSE).
+    assert_eq!(
+        error_code(&db, "SELECT a FROM t WHERE (b = -9 AND CAST(c AS BIGINT) > 0) IS NULL"),
+        "22P02"
+    );
+    assert_eq!(
+        rows(&db, "SELECT a FROM t WHERE NOT (b = -9 AND a > 2) ORDER BY a"),
+        vec![vec![i(1)], vec![i(2)], vec![i(4)], vec![i(5)]]
+    );
+}

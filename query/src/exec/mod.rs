@@ -222,8 +222,20 @@ impl<'a> ExecContext<'a> {
         crate::expr::evaluate(expr, row, self)
     }
 
-    /// Whether `expr` is TRUE on `row` (NULL and FALSE are not).
+    /// Whether `expr` is TRUE on `row` (NULL and FALSE are not), as a filter (WHERE, ON,
+    /// HAVING, FILTER) reads it: its top-level conjuncts in order, stopping at the first
+    /// that is not TRUE. A NULL conjunct drops the row as a FALSE one does, so what
+    /// follows it is never evaluated (PostgreSQL's qual list stops there too; plain
+    /// `AND` goes on after a NULL, since `NULL AND FALSE` is FALSE, not NULL).
     pub fn eval_true(&mut self, expr: &ScalarExpr, row: &[Value]) -> Result<bool> {
+        if let ScalarExpr::Binary {
+            op: crate::expr::BinaryOp::And,
+            left,
+            right,
+        } = expr
+        {
+            return Ok(self.eval_true(left, row)? && self.eval_true(right, row)?);
+        }
         Ok(matches!(self.eval(expr, row)?, Value::Bool(true)))
     }
 
