@@ -14,7 +14,7 @@
 //! (correlated subqueries and dependent joins push and pop within one call).
 //!
 //! `statement_timeout`: every operator [`build_node`] makes is wrapped so that each
-//! `next_batch` call first checks the statement's deadline ([`ExecSettings::deadline`],
+//! `next_batch` call first checks the statement's deadline (`ExecState::deadline`,
 //! one clock read per batch); loops that do much work between batches (nested-loop
 //! and hash-join probes) also charge it through [`ExecContext::charge`]. Past it the
 //! statement fails with 57014 and the statement layer rolls its effects back.
@@ -72,18 +72,13 @@ pub struct ExecSettings {
     pub work_mem: usize,
     /// Where spill files go.
     pub temp_dir: PathBuf,
-    /// When the statement must have finished (`statement_timeout`), if ever.
-    pub deadline: Option<Instant>,
 }
 
 impl Default for ExecSettings {
-    /// The defaults, with the deadline of the statement this thread is running (see
-    /// [`with_statement_deadline`]).
     fn default() -> ExecSettings {
         ExecSettings {
             work_mem: DEFAULT_WORK_MEM,
             temp_dir: std::env::temp_dir(),
-            deadline: STATEMENT_DEADLINE.get(),
         }
     }
 }
@@ -137,6 +132,10 @@ pub struct ExecState {
     outer: Vec<Vec<Value>>,
     work_tables: HashMap<usize, Arc<recursive::WorkTable>>,
     statement_time_micros: i64,
+    /// When the statement must have finished (`statement_timeout`), if ever: the
+    /// deadline of the statement this thread was running when the state was made
+    /// (see [`with_statement_deadline`]).
+    deadline: Option<Instant>,
     /// Work charged since the deadline was last checked.
     charged: usize,
     /// The settings.
@@ -158,6 +157,7 @@ impl ExecState {
             outer: Vec::new(),
             work_tables: HashMap::new(),
             statement_time_micros: now,
+            deadline: STATEMENT_DEADLINE.get(),
             charged: 0,
             settings: ExecSettings::default(),
             stats: ExecStats::default(),
@@ -197,7 +197,7 @@ impl<'a> ExecContext<'a> {
 
     /// Fails with 57014 once the statement's deadline has passed.
     pub fn check_deadline(&self) -> Result<()> {
-        match self.state.settings.deadline {
+        match self.state.deadline {
             Some(deadline) if Instant::now() >= deadline => Err(statement_timeout()),
             _ => Ok(()),
         }
@@ -206,7 +206,7 @@ impl<'a> ExecContext<'a> {
     /// Counts `work` rows of work done without producing a batch, checking the
     /// deadline every [`CHARGE_PER_CHECK`] of them.
     pub fn charge(&mut self, work: usize) -> Result<()> {
-        if self.state.settings.deadline.is_none() {
+        if self.state.deadline.is_none() {
             return Ok(());
         }
         self.state.charged += work;
