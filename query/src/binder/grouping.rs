@@ -197,7 +197,7 @@ fn frame_offset(
     // sqlparser reads a bare string literal in a frame bound as `INTERVAL '…'` (it
     // cannot be told from one written out); PostgreSQL reads it as an unknown literal
     // typed by the frame, so it is bound as the string (see COMPAT.md).
-    let e = match e {
+    let (e, string) = match e {
         ast::Expr::Interval(iv)
             if iv.leading_field.is_none()
                 && iv.leading_precision.is_none()
@@ -208,11 +208,14 @@ fn frame_offset(
                     ast::Expr::Value(v) if matches!(v.value, ast::Value::SingleQuotedString(_))
                 ) =>
         {
-            &*iv.value
+            (&*iv.value, true)
         }
-        other => other,
+        other => (other, false),
     };
-    let (expr, ty) = b.bind(e, Clause::Constant)?;
+    let (expr, mut ty) = b.bind(e, Clause::Constant)?;
+    if string {
+        ty = Unknown;
+    }
     let target = match units {
         FrameUnits::Rows | FrameUnits::Groups => match ty {
             Int => return Ok(expr),
