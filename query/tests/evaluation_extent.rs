@@ -266,3 +266,24 @@ fn a_filter_stops_at_its_first_conjunct_that_is_not_true() {
         vec![vec![i(1)], vec![i(2)], vec![i(4)], vec![i(5)]]
     );
 }
+
+#[test]
+fn in_a_list_of_nulls_and_between_a_null_bound_are_never_true() {
+    let db = db();
+    assert_eq!(
+        error_code(&db, "SELECT a FROM t WHERE CAST(c AS BIGINT) IN (1)"),
+        "22P02"
+    );
+    for sql in [
+        "SELECT a FROM t WHERE CAST(c AS BIGINT) IN (CAST(NULL AS BIGINT))",
+        "SELECT a FROM t WHERE CAST(c AS BIGINT) BETWEEN CAST(NULL AS BIGINT) AND 30",
+        "SELECT a FROM t WHERE CAST(c AS BIGINT) BETWEEN 1 AND NULL",
+    ] {
+        assert_eq!(rows(&db, sql), Vec::<Vec<_>>::new(), "{sql}");
+    }
+    // A longer list of NULLs is evaluated (PostgreSQL: `= ANY (ARRAY[NULL, NULL])`).
+    assert_eq!(
+        error_code(&db, "SELECT a, CAST(c AS BIGINT) IN (NULL, NULL) FROM t WHERE a = 1"),
+        "22P02"
+    );
+}
