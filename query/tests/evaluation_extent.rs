@@ -12,11 +12,17 @@ use common::*;
 fn limit_zero_never_runs_its_input() {
     let db = db();
     // `CAST(c AS BIGINT)` fails on 'x': the sort below the limit would evaluate it.
-    assert_eq!(error_code(&db, "SELECT a FROM t ORDER BY CAST(c AS BIGINT) LIMIT 1"), "22P02");
+    assert_eq!(
+        error_code(&db, "SELECT a FROM t ORDER BY CAST(c AS BIGINT) LIMIT 1"),
+        "22P02"
+    );
     // (The top-N of ORDER BY … LIMIT 0 OFFSET 1 sorted its input.)
     for limit in ["LIMIT 0", "LIMIT 0 OFFSET 1"] {
         assert_eq!(
-            rows(&db, &format!("SELECT a FROM t ORDER BY CAST(c AS BIGINT) {limit}")),
+            rows(
+                &db,
+                &format!("SELECT a FROM t ORDER BY CAST(c AS BIGINT) {limit}")
+            ),
             Vec::<Vec<_>>::new()
         );
     }
@@ -29,7 +35,10 @@ fn limit_zero_never_runs_its_input() {
     );
     // A limit that folds to 0 is LIMIT 0.
     assert_eq!(
-        rows(&db, "SELECT a FROM t ORDER BY CAST(c AS BIGINT) LIMIT 1 - 1"),
+        rows(
+            &db,
+            "SELECT a FROM t ORDER BY CAST(c AS BIGINT) LIMIT 1 - 1"
+        ),
         Vec::<Vec<_>>::new()
     );
 }
@@ -38,7 +47,10 @@ fn limit_zero_never_runs_its_input() {
 fn strict_calls_over_a_folded_null_are_null() {
     let db = db();
     assert_eq!(
-        error_code(&db, "SELECT abs(1::bigint) / NULLIF(CAST(c AS BIGINT), 0) FROM t"),
+        error_code(
+            &db,
+            "SELECT abs(1::bigint) / NULLIF(CAST(c AS BIGINT), 0) FROM t"
+        ),
         "22P02"
     );
     // abs(NULL::bigint) folds to NULL, then so does the division (operators are strict).
@@ -71,7 +83,10 @@ fn a_join_condition_that_is_never_true_reads_no_inner_row() {
     let db = db();
     let inner = "(SELECT id, CAST(v AS BIGINT) AS n FROM u)";
     assert_eq!(
-        error_code(&db, &format!("SELECT t.a, s.n FROM t LEFT JOIN {inner} s ON true")),
+        error_code(
+            &db,
+            &format!("SELECT t.a, s.n FROM t LEFT JOIN {inner} s ON true")
+        ),
         "22P02"
     );
     // The inner side's filter and aggregate ran (their CASTs fail on 'one').
@@ -80,15 +95,26 @@ fn a_join_condition_that_is_never_true_reads_no_inner_row() {
         "(SELECT t_a, sum(CAST(v AS BIGINT)) AS n FROM u GROUP BY t_a)",
     ] {
         assert_eq!(
-            rows(&db, &format!("SELECT count(*), count(s.n) FROM t LEFT JOIN {inner} s ON false")),
+            rows(
+                &db,
+                &format!("SELECT count(*), count(s.n) FROM t LEFT JOIN {inner} s ON false")
+            ),
             vec![vec![i(5), i(0)]]
         );
         assert_eq!(
-            rows(&db, &format!("SELECT count(*) FROM {inner} s RIGHT JOIN t ON NULL")),
+            rows(
+                &db,
+                &format!("SELECT count(*) FROM {inner} s RIGHT JOIN t ON NULL")
+            ),
             vec![vec![i(5)]]
         );
     }
-    for on in ["NULL", "false", "s.id = t.a AND NULL", "NULL::boolean AND s.n > 0"] {
+    for on in [
+        "NULL",
+        "false",
+        "s.id = t.a AND NULL",
+        "NULL::boolean AND s.n > 0",
+    ] {
         assert_eq!(
             rows(
                 &db,
@@ -110,7 +136,10 @@ fn a_join_condition_that_is_never_true_reads_no_inner_row() {
         Vec::<Vec<_>>::new()
     );
     assert_eq!(
-        rows(&db, &format!("SELECT t.a, s.n FROM t, {inner} s WHERE false")),
+        rows(
+            &db,
+            &format!("SELECT t.a, s.n FROM t, {inner} s WHERE false")
+        ),
         Vec::<Vec<_>>::new()
     );
     // A full join keeps both sides' rows, each unmatched.
@@ -239,7 +268,12 @@ fn outer_joins_a_filter_rejects_the_null_rows_of_are_inner() {
             "SELECT t.a, u.id FROM t FULL JOIN u ON u.id = t.a + 3 \
              WHERE u.t_a IS NOT NULL OR u.v = 'x' ORDER BY u.id"
         ),
-        vec![vec![N, i(1)], vec![N, i(2)], vec![N, i(3)], vec![i(1), i(4)]]
+        vec![
+            vec![N, i(1)],
+            vec![N, i(2)],
+            vec![N, i(3)],
+            vec![i(1), i(4)]
+        ]
     );
 }
 
@@ -258,11 +292,41 @@ fn a_filter_stops_at_its_first_conjunct_that_is_not_true() {
     }
     // Inside an expression AND goes on after a NULL (NULL AND FALSE is FALSE).
     assert_eq!(
-        error_code(&db, "SELECT a FROM t WHERE (b = -9 AND CAST(c AS BIGINT) > 0) IS NULL"),
+        error_code(
+            &db,
+            "SELECT a FROM t WHERE (b = -9 AND CAST(c AS BIGINT) > 0) IS NULL"
+        ),
         "22P02"
     );
     assert_eq!(
-        rows(&db, "SELECT a FROM t WHERE NOT (b = -9 AND a > 2) ORDER BY a"),
+        rows(
+            &db,
+            "SELECT a FROM t WHERE NOT (b = -9 AND a > 2) ORDER BY a"
+        ),
         vec![vec![i(1)], vec![i(2)], vec![i(4)], vec![i(5)]]
+    );
+}
+
+#[test]
+fn in_a_list_of_nulls_and_between_a_null_bound_are_never_true() {
+    let db = db();
+    assert_eq!(
+        error_code(&db, "SELECT a FROM t WHERE CAST(c AS BIGINT) IN (1)"),
+        "22P02"
+    );
+    for sql in [
+        "SELECT a FROM t WHERE CAST(c AS BIGINT) IN (CAST(NULL AS BIGINT))",
+        "SELECT a FROM t WHERE CAST(c AS BIGINT) BETWEEN CAST(NULL AS BIGINT) AND 30",
+        "SELECT a FROM t WHERE CAST(c AS BIGINT) BETWEEN 1 AND NULL",
+    ] {
+        assert_eq!(rows(&db, sql), Vec::<Vec<_>>::new(), "{sql}");
+    }
+    // A longer list of NULLs is evaluated (PostgreSQL: `= ANY (ARRAY[NULL, NULL])`).
+    assert_eq!(
+        error_code(
+            &db,
+            "SELECT a, CAST(c AS BIGINT) IN (NULL, NULL) FROM t WHERE a = 1"
+        ),
+        "22P02"
     );
 }

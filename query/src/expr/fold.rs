@@ -28,7 +28,8 @@ fn bool_literal(e: &ScalarExpr) -> Option<bool> {
 
 /// Whether `expr` is NULL whenever one of the children tested here is a NULL literal,
 /// whatever its other children are (a *strict* node, as PostgreSQL calls it): operators
-/// other than AND/OR, strict function calls, casts, LIKE, IN over a NULL operand, and
+/// other than AND/OR, strict function calls, casts, LIKE, IN over a NULL operand or
+/// `IN (NULL)`, and
 /// BETWEEN over a NULL operand or two NULL bounds.
 fn null_by_strictness(expr: &ScalarExpr) -> bool {
     match expr {
@@ -48,7 +49,11 @@ fn null_by_strictness(expr: &ScalarExpr) -> bool {
                 || is_null_literal(pattern)
                 || escape.as_deref().is_some_and(is_null_literal)
         }
-        ScalarExpr::InList { expr, .. } => is_null_literal(expr),
+        // `x IN (NULL)` is `x = NULL` (PostgreSQL rewrites a one-element IN so, and
+        // folds it; a longer list is `= ANY (ARRAY[…])`, which it evaluates).
+        ScalarExpr::InList { expr, list, .. } => {
+            is_null_literal(expr) || matches!(list.as_slice(), [only] if is_null_literal(only))
+        }
         // `x BETWEEN l AND h` is `x >= l AND x <= h` (SYMMETRIC: or with l, h swapped):
         // both comparisons are NULL when x is, or when l and h both are.
         ScalarExpr::Between {

@@ -31,9 +31,7 @@ fn strict_columns(e: &ScalarExpr, out: &mut Columns) {
         ScalarExpr::Column(c) => {
             out.insert(*c);
         }
-        ScalarExpr::Unary { expr, .. } | ScalarExpr::Cast { expr, .. } => {
-            strict_columns(expr, out)
-        }
+        ScalarExpr::Unary { expr, .. } | ScalarExpr::Cast { expr, .. } => strict_columns(expr, out),
         ScalarExpr::Binary { op, left, right } if !matches!(op, BinaryOp::And | BinaryOp::Or) => {
             strict_columns(left, out);
             strict_columns(right, out);

@@ -62,6 +62,16 @@ fn never_true(e: &ScalarExpr) -> bool {
             left,
             right,
         } => never_true(left) || never_true(right),
+        // `x BETWEEN l AND h` is `x >= l AND x <= h`: a NULL bound is a NULL conjunct.
+        ScalarExpr::Between {
+            low,
+            high,
+            negated: false,
+            symmetric: false,
+            ..
+        } => [low, high]
+            .iter()
+            .any(|b| matches!(***b, ScalarExpr::Literal(Value::Null))),
         _ => false,
     }
 }
