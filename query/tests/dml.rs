@@ -284,6 +284,60 @@ fn on_conflict_do_nothing_and_do_update() {
 }
 
 #[test]
+fn on_conflict_do_update_affects_a_row_once() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE t(k INT PRIMARY KEY, v TEXT UNIQUE)");
+    tag(&mut s, "INSERT INTO t VALUES (1, 'a')");
+    let before = vec![vec![i(1), t("a")]];
+    // Two proposals of one key: the second would update the row the first inserted.
+    let (code, message) = err(
+        &mut s,
+        "INSERT INTO t VALUES (5, 'l'), (5, 'm') ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+    );
+    assert_eq!(code, SqlState::CARDINALITY_VIOLATION);
+    assert_eq!(
+        message,
+        "ON CONFLICT DO UPDATE command cannot affect row a second time"
+    );
+    // Even when the WHERE would skip the second update (PostgreSQL checks first).
+    assert_eq!(
+        err(
+            &mut s,
+            "INSERT INTO t VALUES (1, 'x'), (1, 'y') ON CONFLICT (k) DO UPDATE SET v = excluded.v WHERE false"
+        )
+        .0,
+        SqlState::CARDINALITY_VIOLATION
+    );
+    // A row updated onto a new key, met again under that key through the unique index.
+    assert_eq!(
+        err(
+            &mut s,
+            "INSERT INTO t VALUES (2, 'a'), (3, 'a') ON CONFLICT (v) DO UPDATE SET k = excluded.k"
+        )
+        .0,
+        SqlState::CARDINALITY_VIOLATION
+    );
+    assert_eq!(contents(&e, "t"), before);
+    // DO NOTHING skips the second proposal instead.
+    assert_eq!(
+        count(
+            &mut s,
+            "INSERT INTO t VALUES (2, 'b'), (3, 'b') ON CONFLICT (v) DO NOTHING"
+        ),
+        1
+    );
+    // Proposals of different keys each update their own row.
+    assert_eq!(
+        count(
+            &mut s,
+            "INSERT INTO t VALUES (1, 'c'), (2, 'd') ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+        ),
+        2
+    );
+    assert_eq!(contents(&e, "t"), vec![vec![i(1), t("c")], vec![i(2), t("d")]]);
+}
+
+#[test]
 fn sqlite_replace_and_ignore() {
     let (e, mut s) = session();
     tag(&mut s, "CREATE TABLE t(k INT PRIMARY KEY, v TEXT UNIQUE)");

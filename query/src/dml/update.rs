@@ -225,7 +225,7 @@ fn target_of(factor: &TableFactor) -> Result<String> {
 }
 
 /// Encodes a primary key for the set of keys already changed.
-fn key_bytes(pk: &[Value]) -> Vec<u8> {
+pub(super) fn key_bytes(pk: &[Value]) -> Vec<u8> {
     let mut out = Vec::new();
     encode_key(pk, &vec![SortOrder::Asc; pk.len()], &mut out);
     out
