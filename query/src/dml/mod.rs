@@ -11,4 +11,4 @@ mod update;
 
 pub(crate) use insert::{bind_insert, describe_insert, has_query_source, run_insert, BoundInsert};
 pub(crate) use scope::now_micros;
-pub(crate) use update::{bind_delete, bind_update, delete, update, DmlEnv};
+pub(crate) use update::{bind_delete, bind_update, BoundChange, DmlEnv};

@@ -88,6 +88,9 @@ pub(crate) struct PreparedInner {
     /// An INSERT bound against the committed schema of this cookie (reused by its
     /// executions while the cookie stays).
     pub insert: Mutex<Option<(u64, Arc<crate::dml::BoundInsert>)>>,
+    /// An UPDATE or DELETE bound and planned against the committed schema of this
+    /// cookie (reused as `insert` is).
+    pub change: Mutex<Option<(u64, Arc<crate::dml::BoundChange>)>>,
 }
 
 impl PreparedInner {
@@ -284,6 +287,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             returns_rows: false,
             plan: query::PlanSlot::default(),
             insert: Mutex::new(None),
+            change: Mutex::new(None),
         });
     }
     let ast = parse_one(sql)?;
@@ -314,22 +318,25 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
                 plan: Arc::new(plan),
             }),
             insert: Mutex::new(None),
+            change: Mutex::new(None),
         });
     }
     if let Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) = &ast {
         // Bound once here for the statement's description (RETURNING columns and
         // parameter types); bound again at each execution, against the schema then.
         let reader = session.txn.peek_reader()?;
-        let (catalog, _) = query::catalog(session.engine(), &reader)?;
+        let (catalog, key) = query::catalog(session.engine(), &reader)?;
+        // An UPDATE or DELETE bound here over a committed schema is its first
+        // execution's too.
+        let mut change = None;
         let columns = match &ast {
             Statement::Insert(i) => crate::dml::describe_insert(i, &catalog, &mut param_types)?,
-            Statement::Update(u) => {
-                crate::dml::bind_update(u, &catalog, &mut param_types)?.columns()
+            _ => {
+                let bound = crate::dml::BoundChange::bind(&ast, &catalog, &mut param_types)?;
+                let columns = bound.columns();
+                change = key.map(|k| (k, Arc::new(bound)));
+                columns
             }
-            Statement::Delete(d) => {
-                crate::dml::bind_delete(d, &catalog, &mut param_types)?.columns()
-            }
-            _ => Vec::new(),
         };
         let returns_rows = match &ast {
             Statement::Insert(i) => i.returning.is_some(),
@@ -347,6 +354,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             returns_rows,
             plan: query::PlanSlot::default(),
             insert: Mutex::new(None),
+            change: Mutex::new(change),
         });
     }
     let (columns, returns_rows) = match (&ast, kind) {
@@ -370,6 +378,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
         returns_rows,
         plan: query::PlanSlot::default(),
         insert: Mutex::new(None),
+        change: Mutex::new(None),
     })
 }
 
@@ -446,6 +455,8 @@ pub(crate) fn execute(
 }
 
 fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    #[cfg(test)]
+    injected_panic(InjectedPanic::BeforeRun);
     match stmt.kind {
         Kind::Control => control::run(session, &stmt.ast),
         Kind::Setting => utility::run_setting(session, &stmt.ast),
@@ -527,9 +538,9 @@ fn run_explain(session: &mut Session, stmt: &PreparedInner, params: &[Value]) ->
     }
     let reader = session.txn.reader()?;
     let (catalog, _) = query::catalog(session.engine(), &reader)?;
-    let plan = query::plan_explained(statement, &catalog)?;
-    let mut lines = crate::explain::explain(&plan);
-    if analyze {
+    let mut lines = query::explain_lines(statement, &catalog)?;
+    if let (true, Statement::Query(q)) = (analyze, statement.as_ref()) {
+        let (plan, _) = query::plan(q, &catalog)?;
         let mut running = query::Running::new(&plan, params, session.work_mem())?;
         let mut rows = 0u64;
         while let Some(batch) = running.next(&reader)? {
@@ -571,9 +582,36 @@ fn json_string(s: &str) -> String {
 /// Runs a writing statement under the transaction's write scope.
 fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
     let scope = session.txn.begin_write()?;
-    let result = write_in_scope(session, stmt, params);
+    // A panic (a bug) ends the scope as a failed statement: rolled back, never left
+    // holding the writer lock.
+    let result = crate::error::catch_panic(|| write_in_scope(session, stmt, params));
     session.txn.end_write(scope, result.is_ok())?;
     result
+}
+
+/// Test hook: where the next statement of this thread panics, standing in for a bug.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InjectedPanic {
+    /// In a writing statement, after its changes.
+    AfterWrite,
+    /// In any statement, before it runs.
+    BeforeRun,
+}
+
+#[cfg(test)]
+thread_local! {
+    pub(crate) static INJECTED_PANIC: std::cell::Cell<Option<InjectedPanic>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Panics if the test hook asks for a panic at `point` (taking the request).
+#[cfg(test)]
+fn injected_panic(point: InjectedPanic) {
+    if INJECTED_PANIC.with(|p| p.get()) == Some(point) {
+        INJECTED_PANIC.with(|p| p.set(None));
+        panic!("injected panic ({point:?})");
+    }
 }
 
 /// The body of a writing statement, inside its write scope.
@@ -594,9 +632,12 @@ fn write_in_scope(
         false => None,
     };
     let work_mem = session.work_mem();
-    // A bound INSERT is reused only over a committed schema (see `query.rs`).
+    // A bound INSERT, UPDATE or DELETE is reused only over a committed schema (see
+    // `query.rs`).
     let insert_key = match &stmt.ast {
-        Statement::Insert(_) => session.txn.write_reader().catalog_key()?,
+        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+            session.txn.write_reader().catalog_key()?
+        }
         _ => None,
     };
     match &stmt.special {
@@ -616,19 +657,6 @@ fn write_in_scope(
     }
     session.txn.with_write(|w| {
         let mut param_types = stmt.param_types.clone();
-        fn env<'a>(
-            catalog: &'a crate::catalog::Catalog,
-            params: &'a [Value],
-            time_micros: i64,
-            work_mem: usize,
-        ) -> crate::dml::DmlEnv<'a> {
-            crate::dml::DmlEnv {
-                catalog,
-                params,
-                time_micros,
-                work_mem,
-            }
-        }
         let dml = match (&stmt.ast, &catalog) {
             (Statement::Insert(i), c) => {
                 let mut slot = stmt.insert.lock().unwrap_or_else(|p| p.into_inner());
@@ -653,15 +681,35 @@ fn write_in_scope(
             (Statement::CreateTable(ct), Some(c)) if ct.query.is_some() => {
                 return crate::ddl::create_table_as(w, ct, c, params, work_mem)
             }
-            (Statement::Update(u), Some(c)) => {
-                crate::dml::update(w, u, &env(c, params, now, work_mem), &mut param_types)?
-            }
-            (Statement::Delete(d), Some(c)) => {
-                crate::dml::delete(w, d, &env(c, params, now, work_mem), &mut param_types)?
+            (Statement::Update(_) | Statement::Delete(_), Some(c)) => {
+                let mut slot = stmt.change.lock().unwrap_or_else(|p| p.into_inner());
+                let bound = match (&*slot, insert_key) {
+                    (Some((k, b)), Some(key)) if *k == key => b.clone(),
+                    _ => {
+                        let b = Arc::new(crate::dml::BoundChange::bind(
+                            &stmt.ast,
+                            c,
+                            &mut param_types,
+                        )?);
+                        if let Some(key) = insert_key {
+                            *slot = Some((key, b.clone()));
+                        }
+                        b
+                    }
+                };
+                drop(slot);
+                let env = crate::dml::DmlEnv {
+                    params,
+                    time_micros: now,
+                    work_mem,
+                };
+                bound.run(w, &env)?
             }
             (Statement::Analyze(a), _) => return utility::analyze(w, a),
             (other, _) => return crate::ddl::execute(w, other),
         };
+        #[cfg(test)]
+        injected_panic(InjectedPanic::AfterWrite);
         let command = match &stmt.ast {
             Statement::Insert(_) => "INSERT",
             Statement::Update(_) => "UPDATE",
@@ -710,6 +758,77 @@ mod tests {
                 .code,
             SqlState::FEATURE_NOT_SUPPORTED
         );
+    }
+
+    /// The keys of `t`, read through a new session.
+    fn keys(engine: &Arc<crate::Engine>) -> Vec<i64> {
+        let mut s = Session::new(engine.clone());
+        match s.execute_sql("SELECT k FROM t ORDER BY k", &[]).unwrap() {
+            Outcome::Rows(rows) => rows
+                .map(|r| match r.unwrap().as_slice() {
+                    [Value::Int(k)] => *k,
+                    other => panic!("{other:?}"),
+                })
+                .collect(),
+            Outcome::Done(t) => panic!("{t:?}"),
+        }
+    }
+
+    fn injected(s: &mut Session, point: InjectedPanic, sql: &str) -> QueryError {
+        INJECTED_PANIC.with(|p| p.set(Some(point)));
+        let e = s.execute_sql(sql, &[]).err().expect("the statement failed");
+        assert_eq!(INJECTED_PANIC.with(|p| p.get()), None, "the hook did not fire");
+        e
+    }
+
+    #[test]
+    fn a_panic_in_a_statement_is_xx000_and_leaves_the_database_usable() {
+        use crate::session::TransactionStatus;
+        let engine = crate::Engine::new(covet_engine::Database::memory().unwrap());
+        let mut s = Session::new(engine.clone());
+        s.execute_batch("CREATE TABLE t(k INT PRIMARY KEY); INSERT INTO t VALUES (1)")
+            .unwrap();
+        // Outside a block: the statement's own transaction is rolled back.
+        let e = injected(&mut s, InjectedPanic::AfterWrite, "INSERT INTO t VALUES (2)");
+        assert_eq!(e.code, SqlState::INTERNAL_ERROR);
+        assert_eq!(
+            e.message,
+            "internal error: the statement panicked: injected panic (AfterWrite)"
+        );
+        assert_eq!(s.transaction_status(), TransactionStatus::Idle);
+        assert_eq!(keys(&engine), vec![1]);
+        // The writer lock is free: another session writes, and so does this one.
+        let mut other = Session::new(engine.clone());
+        other.execute_sql("INSERT INTO t VALUES (3)", &[]).unwrap();
+        s.execute_sql("INSERT INTO t VALUES (4)", &[]).unwrap();
+        assert_eq!(keys(&engine), vec![1, 3, 4]);
+
+        // Inside a block: the block fails; ROLLBACK undoes it and frees the writer.
+        s.execute_batch("BEGIN; INSERT INTO t VALUES (5)").unwrap();
+        let e = injected(&mut s, InjectedPanic::AfterWrite, "UPDATE t SET k = k + 10");
+        assert_eq!(e.code, SqlState::INTERNAL_ERROR);
+        assert_eq!(s.transaction_status(), TransactionStatus::Failed);
+        assert_eq!(
+            s.execute_sql("SELECT 1", &[]).err().map(|e| e.code),
+            Some(SqlState::IN_FAILED_SQL_TRANSACTION)
+        );
+        s.execute_sql("ROLLBACK", &[]).unwrap();
+        other.execute_sql("INSERT INTO t VALUES (6)", &[]).unwrap();
+        assert_eq!(keys(&engine), vec![1, 3, 4, 6]);
+
+        // A panic outside a write scope (here before a query runs, in a block that
+        // wrote) fails the block the same way.
+        s.execute_batch("BEGIN; DELETE FROM t WHERE k = 1").unwrap();
+        let e = injected(&mut s, InjectedPanic::BeforeRun, "SELECT k FROM t");
+        assert_eq!(e.code, SqlState::INTERNAL_ERROR);
+        assert_eq!(s.transaction_status(), TransactionStatus::Failed);
+        s.execute_sql("ROLLBACK", &[]).unwrap();
+        assert_eq!(keys(&engine), vec![1, 3, 4, 6]);
+        // And outside a block, before a write's scope opens: nothing is held.
+        let e = injected(&mut s, InjectedPanic::BeforeRun, "DELETE FROM t");
+        assert_eq!(e.code, SqlState::INTERNAL_ERROR);
+        other.execute_sql("DELETE FROM t WHERE k = 6", &[]).unwrap();
+        assert_eq!(keys(&engine), vec![1, 3, 4]);
     }
 
     #[test]
