@@ -168,7 +168,10 @@ pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
         .with_recursion_limit(PARSER_RECURSION_LIMIT)
         .try_with_sql(text)
         .and_then(|mut p| p.parse_statements())
-        .map_err(|e| QueryError::syntax(parser_message(e)))?;
+        .map_err(|e| match has_question_mark(text) {
+            true => question_mark_unsupported(),
+            false => QueryError::syntax(parser_message(e)),
+        })?;
     match stmts.len() {
         1 => Ok(stmts.remove(0)),
         0 => Err(QueryError::syntax("empty statement")),
@@ -176,6 +179,20 @@ pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
             "a prepared statement holds one statement, not {n}"
         ))),
     }
+}
+
+/// Whether `sql` has a bare `?` outside strings, identifiers and comments. SQLite's
+/// positional parameter cannot be read: the PostgreSQL dialect tokenizes `?` as the
+/// jsonb key-exists operator, so `a = ?` does not parse (COMPAT.md, parameters).
+fn has_question_mark(sql: &str) -> bool {
+    Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize()
+        .is_ok_and(|tokens| tokens.iter().any(|t| matches!(t, Token::Question)))
+}
+
+fn question_mark_unsupported() -> QueryError {
+    QueryError::unsupported("positional parameters `?`")
+        .with_hint("Number the parameters: $1, $2, …")
 }
 
 fn parser_message(e: sqlparser::parser::ParserError) -> String {
@@ -829,6 +846,23 @@ mod tests {
         assert_eq!(e.code, SqlState::INTERNAL_ERROR);
         other.execute_sql("DELETE FROM t WHERE k = 6", &[]).unwrap();
         assert_eq!(keys(&engine), vec![1, 3, 4]);
+    }
+
+    #[test]
+    fn question_mark_parameters_are_0a000() {
+        for sql in [
+            "SELECT * FROM t WHERE id = ?",
+            "INSERT INTO t VALUES (?, ?)",
+            "SELECT 1 LIMIT ?",
+        ] {
+            let e = parse_one(sql).unwrap_err();
+            assert_eq!(e.code, SqlState::FEATURE_NOT_SUPPORTED, "{sql}");
+            assert_eq!(e.message, "feature not supported: positional parameters `?`");
+        }
+        // A `?` in a string, a quoted name or a comment is not a parameter.
+        let e = parse_one("SELECT '?' FROM WHERE /* ? */").unwrap_err();
+        assert_eq!(e.code, SqlState::SYNTAX_ERROR);
+        assert!(parse_one("SELECT '?', \"?\" FROM t -- ?").is_ok());
     }
 
     #[test]
