@@ -201,6 +201,26 @@ impl QueryError {
     pub fn internal(message: impl Into<String>) -> QueryError {
         QueryError::new(SqlState::INTERNAL_ERROR, message)
     }
+
+    /// `XX000` for a panic caught at the session's boundary (a bug in covet), with the
+    /// panic's message when it has one.
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> QueryError {
+        let what = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("no message");
+        QueryError::internal(format!("internal error: the statement panicked: {what}"))
+    }
+}
+
+/// Runs `f`, turning a panic into [`QueryError::from_panic`]. The caller must then put
+/// back in order what `f` may have left half done (the statement's transaction); the
+/// SQL layer's shared state is safe to use after a panic (its locks are taken over
+/// when poisoned and its caches only ever hold complete entries).
+pub(crate) fn catch_panic<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|payload| Err(QueryError::from_panic(payload.as_ref())))
 }
 
 impl fmt::Display for QueryError {

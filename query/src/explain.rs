@@ -20,7 +20,34 @@ use crate::plan::{
 /// The EXPLAIN text of `plan`, one line per operator.
 pub fn explain(plan: &PhysicalPlan) -> Vec<String> {
     let mut out = Vec::new();
-    node(&plan.root, 0, &mut out);
+    node(&plan.root, 0, &[], &mut out);
+    subplans(plan, &mut out);
+    out
+}
+
+/// EXPLAIN of a writing statement, as PostgreSQL's: `{operation} on {table}` (`Insert`,
+/// `Update`, `Delete`) above the lines of what gives its rows.
+pub fn explain_write(operation: &str, table: &str, source: Vec<String>) -> Vec<String> {
+    let mut out = vec![format!("{operation} on {table}")];
+    out.extend(source.into_iter().map(|l| format!("  {l}")));
+    out
+}
+
+/// The lines of an UPDATE's or DELETE's target plan: its access path and joins, without
+/// the projection on top that lays out the executor's key and row columns.
+pub fn explain_target(plan: &PhysicalPlan) -> Vec<String> {
+    let mut out = Vec::new();
+    let shown = match &plan.root {
+        PhysicalNode::Project { input, .. } => input,
+        other => other,
+    };
+    node(shown, 0, &[], &mut out);
+    subplans(plan, &mut out);
+    out
+}
+
+/// The subquery plans of `plan`, after its tree.
+fn subplans(plan: &PhysicalPlan, out: &mut Vec<String>) {
     for (i, s) in plan.subqueries.iter().enumerate() {
         let how = if s.correlated {
             "correlated"
@@ -28,9 +55,8 @@ pub fn explain(plan: &PhysicalPlan) -> Vec<String> {
             "runs once"
         };
         out.push(format!("SubPlan {i} ({how})"));
-        node(&s.root, 1, &mut out);
+        node(&s.root, 1, &[], out);
     }
-    out
 }
 
 fn literal(v: &Value) -> String {
@@ -43,6 +69,16 @@ fn literal(v: &Value) -> String {
 
 /// An expression as text, with `names` for the input row's columns.
 pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
+    expr_text_in(e, names, &[])
+}
+
+/// The names of the rows outer columns read, innermost last: `outer[len - depth]` names
+/// the columns of depth `depth` (the outer row of an index nested-loop join's inner side).
+type OuterNames<'a> = &'a [Vec<String>];
+
+/// [`expr_text`] with `outer` for the outer columns it reads.
+fn expr_text_in(e: &ScalarExpr, names: &[String], outer: OuterNames<'_>) -> String {
+    let expr_text = |x: &ScalarExpr, names: &[String]| expr_text_in(x, names, outer);
     let sub = |x: &ScalarExpr| -> String {
         let t = expr_text(x, names);
         if matches!(
@@ -63,7 +99,12 @@ pub fn expr_text(e: &ScalarExpr, names: &[String]) -> String {
     match e {
         ScalarExpr::Literal(v) => literal(v),
         ScalarExpr::Column(i) => names.get(*i).cloned().unwrap_or_else(|| format!("#{i}")),
-        ScalarExpr::OuterColumn { depth, index } => format!("outer{depth}.#{index}"),
+        ScalarExpr::OuterColumn { depth, index } => outer
+            .len()
+            .checked_sub(*depth)
+            .and_then(|level| outer[level].get(*index))
+            .cloned()
+            .unwrap_or_else(|| format!("outer{depth}.#{index}")),
         ScalarExpr::Param(i) => format!("${}", i + 1),
         ScalarExpr::Unary { op, expr } => match op {
             UnaryOp::Neg => format!("-{}", sub(expr)),
@@ -290,7 +331,8 @@ fn window_text(w: &WindowCall, names: &[String]) -> String {
     format!("{name}({args}) OVER ({})", spec.join(" "))
 }
 
-fn bounds_text(b: &KeyBounds, table: &TableInfo) -> String {
+fn bounds_text(b: &KeyBounds, table: &TableInfo, outer: OuterNames<'_>) -> String {
+    let expr_text = |x: &ScalarExpr, names: &[String]| expr_text_in(x, names, outer);
     let col = |i: usize| -> String {
         b.key_columns
             .get(i)
@@ -398,7 +440,7 @@ fn names(n: &PhysicalNode) -> Vec<String> {
     }
 }
 
-fn line(n: &PhysicalNode) -> String {
+fn line(n: &PhysicalNode, outer: OuterNames<'_>) -> String {
     let input_names = |i: &PhysicalNode| names(i);
     let none: Vec<String> = Vec::new();
     match n {
@@ -423,7 +465,7 @@ fn line(n: &PhysicalNode) -> String {
                     } else {
                         "Range Scan"
                     },
-                    bounds_text(b, table)
+                    bounds_text(b, table, outer)
                 ),
                 AccessPath::Index { index, bounds } => {
                     let cols = index
@@ -441,13 +483,13 @@ fn line(n: &PhysicalNode) -> String {
                         },
                         shown,
                         index.name,
-                        bounds_text(bounds, table)
+                        bounds_text(bounds, table, outer)
                     )
                 }
             };
             if let Some(f) = filter {
                 let cols: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
-                s.push_str(&format!(" (filter: {})", expr_text(f, &cols)));
+                s.push_str(&format!(" (filter: {})", expr_text_in(f, &cols, outer)));
             }
             s
         }
@@ -620,9 +662,17 @@ fn line(n: &PhysicalNode) -> String {
     }
 }
 
-fn node(n: &PhysicalNode, depth: usize, out: &mut Vec<String>) {
-    out.push(format!("{}{}", "  ".repeat(depth), line(n)));
+fn node(n: &PhysicalNode, depth: usize, outer: OuterNames<'_>, out: &mut Vec<String>) {
+    out.push(format!("{}{}", "  ".repeat(depth), line(n, outer)));
+    if let PhysicalNode::IndexNestedLoopJoin { left, right, .. } = n {
+        // The inner side runs once per outer row: its seek keys read that row.
+        node(left, depth + 1, outer, out);
+        let mut inner_outer = outer.to_vec();
+        inner_outer.push(names(left));
+        node(right, depth + 1, &inner_outer, out);
+        return;
+    }
     for i in n.inputs() {
-        node(i, depth + 1, out);
+        node(i, depth + 1, outer, out);
     }
 }

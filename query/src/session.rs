@@ -196,7 +196,8 @@ impl Iterator for RowStream {
             if self.done {
                 return None;
             }
-            match self.source.next_batch() {
+            // A panic reading a batch (a bug) fails the stream as an error would.
+            match crate::error::catch_panic(|| self.source.next_batch()) {
                 Ok(Some(batch)) => self.batch = batch.into_iter(),
                 Ok(None) => {
                     self.done = true;
@@ -240,7 +241,9 @@ impl Session {
     /// Inside a transaction block, a statement that fails to prepare fails the block,
     /// as in PostgreSQL.
     pub fn prepare(&mut self, sql: &str) -> Result<Prepared> {
-        let inner = crate::statement::prepare(self, sql).inspect_err(|_| self.txn.mark_failed())?;
+        let inner = self
+            .guarded(|s| crate::statement::prepare(s, sql))
+            .inspect_err(|_| self.txn.mark_failed())?;
         Ok(Prepared {
             inner: Arc::new(inner),
         })
@@ -249,7 +252,23 @@ impl Session {
     /// Runs a prepared statement with `params` (`$1` is `params[0]`); 08P01-style
     /// mismatches in the count are 42P02.
     pub fn execute(&mut self, stmt: &Prepared, params: &[Value]) -> Result<Outcome> {
-        crate::statement::execute(self, &stmt.inner, params)
+        self.guarded(|s| crate::statement::execute(s, &stmt.inner, params))
+    }
+
+    /// The session's boundary against bugs: a panic inside `f` is an internal error
+    /// (XX000), and the statement's transaction is abandoned (rolled back outside a
+    /// block, the block failed inside one) so that the database is not left locked.
+    fn guarded<R>(&mut self, f: impl FnOnce(&mut Session) -> Result<R>) -> Result<R> {
+        let mut panicked = true;
+        let result = crate::error::catch_panic(|| {
+            let r = f(self);
+            panicked = false;
+            r
+        });
+        if panicked {
+            self.txn.abandon_statement();
+        }
+        result
     }
 
     /// Prepares and runs one statement (through the plan cache).

@@ -292,6 +292,23 @@ impl Transaction {
         }
     }
 
+    /// After a statement panicked (see `Session`'s guard): a write transaction it opened
+    /// outside a block is rolled back, so that the writer lock is free again; a block
+    /// fails (ROLLBACK [TO SAVEPOINT] then undoes the statement).
+    pub fn abandon_statement(&mut self) {
+        if self.block.is_some() {
+            self.mark_failed();
+            return;
+        }
+        let mut slot = lock(&self.slot);
+        let Some(w) = slot.txn.take() else {
+            return;
+        };
+        slot.generation += 1;
+        drop(slot);
+        w.rollback();
+    }
+
     /// Ends the block: commits (or rolls back a failed block, as PostgreSQL's COMMIT
     /// does). Returns whether it committed. Outside a block, nothing happens.
     pub fn commit(&mut self) -> Result<bool> {

@@ -284,6 +284,68 @@ fn on_conflict_do_nothing_and_do_update() {
 }
 
 #[test]
+fn on_conflict_do_update_affects_a_row_once() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE t(k INT PRIMARY KEY, v TEXT UNIQUE)");
+    tag(&mut s, "INSERT INTO t VALUES (1, 'a')");
+    let before = vec![vec![i(1), t("a")]];
+    // Two proposals of one key: the second would update the row the first inserted.
+    let (code, message) = err(
+        &mut s,
+        "INSERT INTO t VALUES (5, 'l'), (5, 'm') ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+    );
+    assert_eq!(code, SqlState::CARDINALITY_VIOLATION);
+    assert_eq!(
+        message,
+        "ON CONFLICT DO UPDATE command cannot affect row a second time"
+    );
+    // Even when the WHERE would skip the second update (PostgreSQL checks first).
+    assert_eq!(
+        err(
+            &mut s,
+            "INSERT INTO t VALUES (7, 'x'), (7, 'y') ON CONFLICT (k) DO UPDATE SET v = excluded.v WHERE false"
+        )
+        .0,
+        SqlState::CARDINALITY_VIOLATION
+    );
+    // A row the WHERE skipped was not affected: it may be proposed again.
+    assert_eq!(
+        count(
+            &mut s,
+            "INSERT INTO t VALUES (1, 'x'), (1, 'y') ON CONFLICT (k) DO UPDATE SET v = excluded.v WHERE false"
+        ),
+        0
+    );
+    // A row updated onto a new key, met again under that key through the unique index.
+    assert_eq!(
+        err(
+            &mut s,
+            "INSERT INTO t VALUES (2, 'a'), (3, 'a') ON CONFLICT (v) DO UPDATE SET k = excluded.k"
+        )
+        .0,
+        SqlState::CARDINALITY_VIOLATION
+    );
+    assert_eq!(contents(&e, "t"), before);
+    // DO NOTHING skips the second proposal instead.
+    assert_eq!(
+        count(
+            &mut s,
+            "INSERT INTO t VALUES (2, 'b'), (3, 'b') ON CONFLICT (v) DO NOTHING"
+        ),
+        1
+    );
+    // Proposals of different keys each update their own row.
+    assert_eq!(
+        count(
+            &mut s,
+            "INSERT INTO t VALUES (1, 'c'), (2, 'd') ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+        ),
+        2
+    );
+    assert_eq!(contents(&e, "t"), vec![vec![i(1), t("c")], vec![i(2), t("d")]]);
+}
+
+#[test]
 fn sqlite_replace_and_ignore() {
     let (e, mut s) = session();
     tag(&mut s, "CREATE TABLE t(k INT PRIMARY KEY, v TEXT UNIQUE)");
@@ -757,4 +819,45 @@ fn update_set_default_uses_per_row_defaults() {
         .0,
         SqlState::FEATURE_NOT_SUPPORTED
     );
+}
+
+#[test]
+fn prepared_update_and_delete_are_rebound_after_ddl() {
+    let (e, mut s) = session();
+    tag(&mut s, "CREATE TABLE t(k INT PRIMARY KEY, a INT, b INT)");
+    tag(&mut s, "INSERT INTO t VALUES (1, 0, 0), (2, 0, 0), (3, 0, 0)");
+    let up = s.prepare("UPDATE t SET a = $2 WHERE k = $1").unwrap();
+    let del = s.prepare("DELETE FROM t WHERE k = $1").unwrap();
+    let update = |s: &mut Session, k: i64, a: i64| s.execute(&up, &[i(k), i(a)]).map(|_| ());
+    update(&mut s, 1, 5).unwrap();
+    update(&mut s, 2, 6).unwrap();
+    // A CHECK added later applies to the next execution.
+    tag(&mut s, "ALTER TABLE t ADD CONSTRAINT small CHECK (a < 10)");
+    assert_eq!(update(&mut s, 1, 11).unwrap_err().code, SqlState::CHECK_VIOLATION);
+    // So does a new index: the plan of the cached statement is made again.
+    tag(&mut s, "CREATE UNIQUE INDEX t_a ON t(a)");
+    assert_eq!(update(&mut s, 3, 5).unwrap_err().code, SqlState::UNIQUE_VIOLATION);
+    // Inside a block that changed the schema, the statements bind afresh each time.
+    tag(&mut s, "BEGIN");
+    tag(&mut s, "ALTER TABLE t DROP COLUMN b");
+    update(&mut s, 3, 7).unwrap();
+    s.execute(&del, &[i(2)]).unwrap();
+    tag(&mut s, "COMMIT");
+    assert_eq!(
+        contents(&e, "t"),
+        vec![vec![i(1), i(5)], vec![i(3), i(7)]]
+    );
+    // A table referencing this one later: its key restricts the next DELETE.
+    tag(&mut s, "CREATE TABLE c(id INT PRIMARY KEY, tk INT REFERENCES t(k))");
+    tag(&mut s, "INSERT INTO c VALUES (1, 3)");
+    assert_eq!(
+        s.execute(&del, &[i(3)]).err().map(|e| e.code),
+        Some(SqlState::FOREIGN_KEY_VIOLATION)
+    );
+    s.execute(&del, &[i(1)]).unwrap();
+    assert_eq!(contents(&e, "t"), vec![vec![i(3), i(7)]]);
+    tag(&mut s, "DROP TABLE c");
+    tag(&mut s, "DROP INDEX t_a");
+    tag(&mut s, "ALTER TABLE t DROP COLUMN a");
+    assert_eq!(update(&mut s, 3, 1).unwrap_err().code, SqlState::UNDEFINED_COLUMN);
 }

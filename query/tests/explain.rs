@@ -109,7 +109,7 @@ fn index_nested_loop_join_when_the_outer_side_is_a_seek() {
             "Project: t.a, u.v",
             "  Index Nested Loop Join (Inner)",
             "    Primary Key Seek on t: a = 2",
-            "    Primary Key Seek on u: id = outer1.#1 / 10",
+            "    Primary Key Seek on u: id = t.b / 10",
         ]
     );
     assert_eq!(rows(&db, sql), vec![vec![i(2), t("uno")]]);
@@ -187,8 +187,8 @@ fn comma_join_order_follows_the_equalities() {
             "    Index Nested Loop Join (Inner)",
             "      Index Nested Loop Join (Inner)",
             "        Primary Key Seek on u u1: id = 3",
-            "        Primary Key Seek on u u2: id = outer1.#1",
-            "      Primary Key Seek on t: a = outer1.#4"
+            "        Primary Key Seek on u u2: id = u1.t_a",
+            "      Primary Key Seek on t: a = u2.t_a"
         ]
     );
 }
@@ -278,4 +278,68 @@ fn seventeen_table_comma_join_has_no_cross_product() {
         rows(&db, &unkeyed),
         vec![vec![t("t1 row 3"), t("t2 row 8"), t("t17 row 3")]]
     );
+}
+
+/// The lines `EXPLAIN <sql>` returns through a session.
+fn explain_statement(db: &covet_engine::Database, sql: &str) -> Vec<String> {
+    let mut s = covet_query::Session::new(covet_query::Engine::new(db.clone()));
+    match s.execute_sql(&format!("EXPLAIN {sql}"), &[]) {
+        Ok(covet_query::Outcome::Rows(r)) => r
+            .map(|row| match row.unwrap().as_slice() {
+                [covet_engine::value::Value::Text(l)] => l.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect(),
+        Ok(covet_query::Outcome::Done(t)) => panic!("{sql}: {t:?}"),
+        Err(e) => panic!("{sql}: {} {}", e.code, e.message),
+    }
+}
+
+/// EXPLAIN of DML names the statement's operation above its rows' plan (PostgreSQL's
+/// `Update on t`), without the executor's key columns, and changes nothing.
+#[test]
+fn explain_of_insert_update_and_delete() {
+    let db = db();
+    let before = rows(&db, "SELECT a, b, c FROM t ORDER BY a");
+    assert_eq!(
+        explain_statement(&db, "UPDATE t SET c = 'w' WHERE a = 2"),
+        vec!["Update on t", "  Primary Key Seek on t: a = 2"]
+    );
+    assert_eq!(
+        explain_statement(&db, "DELETE FROM t WHERE b = 20"),
+        vec!["Delete on t", "  Index Seek on t(b) using idx_t_b: b = 20"]
+    );
+    assert_eq!(
+        explain_statement(&db, "UPDATE t SET c = u.v FROM u WHERE u.id = t.b AND t.a = 1"),
+        vec![
+            "Update on t",
+            "  Index Nested Loop Join (Inner)",
+            "    Primary Key Seek on t: a = 1",
+            "    Primary Key Seek on u: id = t.b",
+        ]
+    );
+    assert_eq!(
+        explain_statement(&db, "INSERT INTO t VALUES (10, 1, 'x'), (11, 2, 'y')"),
+        vec!["Insert on t", "  Values (2 rows)"]
+    );
+    assert_eq!(
+        explain_statement(&db, "INSERT INTO t SELECT a + 100, b, c FROM t WHERE a = 1"),
+        vec![
+            "Insert on t",
+            "  Project: t.a + 100, t.b, t.c",
+            "    Primary Key Seek on t: a = 1",
+        ]
+    );
+    // EXPLAIN binds the statement in full: its errors are the statement's.
+    let mut s = covet_query::Session::new(covet_query::Engine::new(db.clone()));
+    let code = |s: &mut covet_query::Session, sql: &str| s.execute_sql(sql, &[]).err().map(|e| e.code);
+    assert_eq!(
+        code(&mut s, "EXPLAIN UPDATE t SET nope = 1"),
+        Some(covet_query::SqlState::UNDEFINED_COLUMN)
+    );
+    assert_eq!(
+        code(&mut s, "EXPLAIN INSERT INTO nope VALUES (1)"),
+        Some(covet_query::SqlState::UNDEFINED_TABLE)
+    );
+    assert_eq!(rows(&db, "SELECT a, b, c FROM t ORDER BY a"), before);
 }

@@ -8,6 +8,8 @@
 //! refusal, and any other error ends the statement (whose savepoint or own transaction
 //! then undoes the rows before it: a multi-row INSERT is atomic).
 
+use std::collections::HashSet;
+
 use covet_engine::table::{KeyRange, TableRead, TableSchema, TableWriter};
 use covet_engine::value::Value;
 use covet_engine::{Error, TableError};
@@ -16,7 +18,7 @@ use sqlparser::ast::{
     TableObject, Values,
 };
 
-use super::update::MAX_BUFFERED_ROWS;
+use super::update::{key_bytes, MAX_BUFFERED_ROWS};
 use crate::catalog::Catalog;
 use crate::ddl::default::RowDefault;
 use crate::plan::{PhysicalNode, PhysicalPlan};
@@ -253,11 +255,21 @@ pub(crate) fn run_insert(
     };
     let mut count = 0;
     let mut out_rows = Vec::new();
+    let mut touched = Touched::for_rule(on_conflict);
     let mut store = |w: &mut TableWriter<'_>, row: Vec<Value>, ctx: &mut StatementContext<'_>| {
         if !crate::trigger::before_change(&triggers, w, None, Some(&row))? {
             return Ok(());
         }
-        let stored = insert_one(w, table, schema, row, on_conflict, constraints, ctx)?;
+        let stored = insert_one(
+            w,
+            table,
+            schema,
+            row,
+            on_conflict,
+            constraints,
+            ctx,
+            &mut touched,
+        )?;
         if let Some(stored) = stored {
             count += 1;
             crate::trigger::after(&triggers, w, None, Some(&stored))?;
@@ -703,8 +715,41 @@ fn conflicting_row(
     }
 }
 
+/// The rows an INSERT … ON CONFLICT DO UPDATE inserted or updated so far, by primary
+/// key: as in PostgreSQL, the statement may not update a row it already touched
+/// (21000), since which proposed row wins would depend on their order.
+struct Touched(Option<HashSet<Vec<u8>>>);
+
+impl Touched {
+    /// Tracking for DO UPDATE only (DO NOTHING skips a second proposal silently).
+    fn for_rule(rule: &OnConflict) -> Touched {
+        Touched(matches!(rule, OnConflict::Update { .. }).then(HashSet::new))
+    }
+
+    fn record(&mut self, pk: &[Value]) {
+        if let Some(keys) = &mut self.0 {
+            keys.insert(key_bytes(pk));
+        }
+    }
+
+    /// 21000 when the row of primary key `pk` was inserted or updated by this statement.
+    fn check_untouched(&self, pk: &[Value]) -> Result<()> {
+        match &self.0 {
+            Some(keys) if keys.contains(&key_bytes(pk)) => Err(QueryError::new(
+                SqlState::CARDINALITY_VIOLATION,
+                "ON CONFLICT DO UPDATE command cannot affect row a second time",
+            )
+            .with_hint(
+                "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Inserts one row under the conflict rule; returns the row as stored (inserted or
 /// updated), or `None` when it was skipped.
+#[allow(clippy::too_many_arguments)]
 fn insert_one(
     w: &mut TableWriter<'_>,
     table: &str,
@@ -713,6 +758,7 @@ fn insert_one(
     on_conflict: &OnConflict,
     constraints: &TableConstraints,
     ctx: &mut StatementContext<'_>,
+    touched: &mut Touched,
 ) -> Result<Option<Vec<Value>>> {
     constraints.check_new_row(w, &row, ctx)?;
     // A row conflicts with at most one row per unique constraint: OR REPLACE retries
@@ -724,7 +770,10 @@ fn insert_one(
     };
     for _ in 0..attempts {
         let err = match w.insert_row(table, row.clone()) {
-            Ok(_) => return Ok(Some(row)),
+            Ok(pk) => {
+                touched.record(&pk);
+                return Ok(Some(row));
+            }
             Err(e) => e,
         };
         let Some(hit) = conflict_of(&err) else {
@@ -760,6 +809,9 @@ fn insert_one(
                         "a conflict on {hit:?} without a conflicting row"
                     )));
                 };
+                // Before the WHERE, as PostgreSQL: a second proposal fails even when
+                // the WHERE would skip it.
+                touched.check_untouched(&old.pk)?;
                 let mut input = old.values.clone();
                 input.extend(row.iter().cloned());
                 if let Some(f) = filter {
@@ -776,6 +828,13 @@ fn insert_one(
                 constraints.check_new_row(w, &new_row, ctx)?;
                 constraints.before_update(w, &old.values, &new_row)?;
                 w.update_row(table, &old.pk, new_row.clone())?;
+                match &schema.primary_key {
+                    Some(pk) => {
+                        let new_pk: Vec<Value> = pk.iter().map(|&i| new_row[i].clone()).collect();
+                        touched.record(&new_pk);
+                    }
+                    None => touched.record(&old.pk),
+                }
                 return Ok(Some(new_row));
             }
         }

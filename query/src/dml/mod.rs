@@ -14,5 +14,5 @@ pub(crate) use insert::{
 };
 pub(crate) use scope::now_micros;
 pub(crate) use update::{
-    bind_delete, bind_update, delete, is_default, update, DmlEnv, MAX_BUFFERED_ROWS,
+    bind_delete, bind_update, is_default, BoundChange, DmlEnv, MAX_BUFFERED_ROWS,
 };

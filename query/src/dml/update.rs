@@ -19,7 +19,7 @@
 //! join row wins, as in PostgreSQL): the keys changed so far are remembered, as keys.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use covet_engine::table::{TableRead, TableSchema, TableWriter};
 use covet_engine::value::{encode_key, SortOrder, Value};
@@ -102,10 +102,8 @@ pub(crate) fn is_default(e: &sqlparser::ast::Expr) -> bool {
     matches!(e, sqlparser::ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
 }
 
-/// What a DML statement needs to run beyond its text.
+/// What a bound UPDATE or DELETE needs to run.
 pub(crate) struct DmlEnv<'a> {
-    /// The schema the statement binds against (the write transaction's).
-    pub catalog: &'a Catalog,
     /// The parameters.
     pub params: &'a [Value],
     /// The statement's start time.
@@ -225,7 +223,7 @@ fn target_of(factor: &TableFactor) -> Result<String> {
 }
 
 /// Encodes a primary key for the set of keys already changed.
-fn key_bytes(pk: &[Value]) -> Vec<u8> {
+pub(super) fn key_bytes(pk: &[Value]) -> Vec<u8> {
     let mut out = Vec::new();
     encode_key(pk, &vec![SortOrder::Asc; pk.len()], &mut out);
     out
@@ -245,9 +243,22 @@ pub(crate) struct BoundUpdate {
     /// Columns assigned `DEFAULT`: their value comes from the column's default at each
     /// row (a per-row default such as an identity's `nextval` included).
     defaulted: Vec<usize>,
+    /// The table's defaults and constraints, loaded at the first execution (they belong
+    /// to the schema the statement was bound against, as the plan does).
+    table_state: OnceLock<(Defaults, TableConstraints)>,
 }
 
 impl BoundUpdate {
+    /// The plan of the target rows.
+    pub fn plan(&self) -> &PhysicalPlan {
+        &self.plan
+    }
+
+    /// The target table's name.
+    pub fn table(&self) -> &str {
+        &self.schema.name
+    }
+
     /// The RETURNING columns (empty without RETURNING).
     pub fn columns(&self) -> Vec<Column> {
         self.returning
@@ -341,14 +352,58 @@ pub(crate) fn bind_update(
         returning,
         has_from: !from.is_empty(),
         defaulted,
+        table_state: OnceLock::new(),
     })
 }
 
+/// An UPDATE or DELETE bound and planned against one schema: what every execution of a
+/// prepared statement reuses while the schema cookie stays (the parameters' values come
+/// at each run).
+pub(crate) enum BoundChange {
+    Update(BoundUpdate),
+    Delete(BoundDelete),
+}
+
+impl BoundChange {
+    /// Binds and plans `stmt` (an UPDATE or a DELETE) against `catalog`.
+    pub fn bind(
+        stmt: &sqlparser::ast::Statement,
+        catalog: &Catalog,
+        param_types: &mut Vec<DataType>,
+    ) -> Result<BoundChange> {
+        match stmt {
+            sqlparser::ast::Statement::Update(u) => {
+                Ok(BoundChange::Update(bind_update(u, catalog, param_types)?))
+            }
+            sqlparser::ast::Statement::Delete(d) => {
+                Ok(BoundChange::Delete(bind_delete(d, catalog, param_types)?))
+            }
+            _ => Err(QueryError::internal("a change bound from neither UPDATE nor DELETE")),
+        }
+    }
+
+    /// The RETURNING columns (empty without RETURNING).
+    pub fn columns(&self) -> Vec<Column> {
+        match self {
+            BoundChange::Update(u) => u.columns(),
+            BoundChange::Delete(d) => d.columns(),
+        }
+    }
+
+    /// Runs it with `env`'s parameters.
+    pub fn run(&self, w: &mut TableWriter<'_>, env: &DmlEnv<'_>) -> Result<DmlResult> {
+        match self {
+            BoundChange::Update(u) => update(w, u, env),
+            BoundChange::Delete(d) => delete(w, d, env),
+        }
+    }
+}
+
+/// Runs a bound UPDATE.
 pub(crate) fn update(
     w: &mut TableWriter<'_>,
-    up: &Update,
+    bound: &BoundUpdate,
     env: &DmlEnv<'_>,
-    param_types: &mut Vec<DataType>,
 ) -> Result<DmlResult> {
     let BoundUpdate {
         plan,
@@ -358,20 +413,23 @@ pub(crate) fn update(
         returning,
         has_from,
         defaulted,
-    } = bind_update(up, env.catalog, param_types)?;
-    let defaults = Defaults::load(w, &schema)?;
+        table_state,
+    } = bound;
+    let k = *k;
+    let (defaults, constraints) = loaded(table_state, || {
+        Ok((Defaults::load(w, schema)?, TableConstraints::load(w, schema)?))
+    })?;
     let changed: Vec<usize> = sets.iter().map(|(p, _, _)| *p).collect();
     let triggers = crate::trigger::load_for_table(
         w,
-        &schema,
+        schema,
         crate::trigger::Event::Update,
         &changed,
         env.time_micros,
         env.work_mem,
     )?;
     // Triggers may change the table ahead of the scan: their rows are collected first.
-    let buffer = moves_rows_ahead(&plan, &schema, &changed) || triggers.is_some();
-    let constraints = TableConstraints::load(w, &schema)?;
+    let buffer = moves_rows_ahead(plan, schema, &changed) || triggers.is_some();
     let mut running = Running::new(&plan, env.params, env.work_mem)?;
     let mut seen: Option<HashSet<Vec<u8>>> = has_from.then(HashSet::new);
     let mut out = UpdateOut {
@@ -441,7 +499,7 @@ pub(crate) fn update(
     }
     Ok(DmlResult {
         count: out.count,
-        returning: returning.map(|r| (r.columns, out.rows)),
+        returning: returning.as_ref().map(|r| (r.columns.clone(), out.rows)),
     })
 }
 
@@ -572,15 +630,38 @@ fn update_row(
     Ok(())
 }
 
+/// What `cell` holds, loaded by `load` on first use.
+fn loaded<T>(cell: &OnceLock<T>, load: impl FnOnce() -> Result<T>) -> Result<&T> {
+    if let Some(v) = cell.get() {
+        return Ok(v);
+    }
+    let v = load()?;
+    // Another execution sharing the statement may have set it meanwhile: same schema,
+    // same value.
+    Ok(cell.get_or_init(|| v))
+}
+
 /// A DELETE bound and planned.
 pub(crate) struct BoundDelete {
     plan: PhysicalPlan,
     schema: TableSchema,
     k: usize,
     returning: Option<TargetReturning>,
+    /// The table's constraints, loaded at the first execution (see [`BoundUpdate`]).
+    constraints: OnceLock<TableConstraints>,
 }
 
 impl BoundDelete {
+    /// The plan of the target rows.
+    pub fn plan(&self) -> &PhysicalPlan {
+        &self.plan
+    }
+
+    /// The target table's name.
+    pub fn table(&self) -> &str {
+        &self.schema.name
+    }
+
     /// The RETURNING columns (empty without RETURNING).
     pub fn columns(&self) -> Vec<Column> {
         self.returning
@@ -634,26 +715,29 @@ pub(crate) fn bind_delete(
         schema,
         k,
         returning,
+        constraints: OnceLock::new(),
     })
 }
 
+/// Runs a bound DELETE.
 pub(crate) fn delete(
     w: &mut TableWriter<'_>,
-    del: &Delete,
+    bound: &BoundDelete,
     env: &DmlEnv<'_>,
-    param_types: &mut Vec<DataType>,
 ) -> Result<DmlResult> {
     let BoundDelete {
         plan,
         schema,
         k,
         returning,
-    } = bind_delete(del, env.catalog, param_types)?;
+        constraints,
+    } = bound;
+    let k = *k;
     let n = schema.columns.len();
-    let constraints = TableConstraints::load(w, &schema)?;
+    let constraints = loaded(constraints, || TableConstraints::load(w, schema))?;
     let triggers = crate::trigger::load_for_table(
         w,
-        &schema,
+        schema,
         crate::trigger::Event::Delete,
         &[],
         env.time_micros,
@@ -706,6 +790,6 @@ pub(crate) fn delete(
     }
     Ok(DmlResult {
         count,
-        returning: returning.map(|r| (r.columns, out_rows)),
+        returning: returning.as_ref().map(|r| (r.columns.clone(), out_rows)),
     })
 }

@@ -88,6 +88,9 @@ pub(crate) struct PreparedInner {
     /// An INSERT bound against the committed schema of this cookie (reused by its
     /// executions while the cookie stays).
     pub insert: Mutex<Option<(u64, Arc<crate::dml::BoundInsert>)>>,
+    /// An UPDATE or DELETE bound and planned against the committed schema of this
+    /// cookie (reused as `insert` is).
+    pub change: Mutex<Option<(u64, Arc<crate::dml::BoundChange>)>>,
 }
 
 impl PreparedInner {
@@ -169,6 +172,8 @@ pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
             if has_frame_exclusion(text) {
                 // sqlparser does not parse it; name the feature rather than a token.
                 QueryError::unsupported("EXCLUDE in a window frame")
+            } else if has_question_mark(text) {
+                question_mark_unsupported()
             } else {
                 QueryError::syntax(parser_message(e))
             }
@@ -180,6 +185,20 @@ pub(crate) fn parse_one(sql: &str) -> Result<Statement> {
             "a prepared statement holds one statement, not {n}"
         ))),
     }
+}
+
+/// Whether `sql` has a bare `?` outside strings, identifiers and comments. SQLite's
+/// positional parameter cannot be read: the PostgreSQL dialect tokenizes `?` as the
+/// jsonb key-exists operator, so `a = ?` does not parse (COMPAT.md, parameters).
+fn has_question_mark(sql: &str) -> bool {
+    Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize()
+        .is_ok_and(|tokens| tokens.iter().any(|t| matches!(t, Token::Question)))
+}
+
+fn question_mark_unsupported() -> QueryError {
+    QueryError::unsupported("positional parameters `?`")
+        .with_hint("Number the parameters: $1, $2, …")
 }
 
 fn parser_message(e: sqlparser::parser::ParserError) -> String {
@@ -319,6 +338,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             returns_rows: false,
             plan: query::PlanSlot::default(),
             insert: Mutex::new(None),
+            change: Mutex::new(None),
         });
     }
     let ast = parse_one(sql)?;
@@ -349,27 +369,33 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
                 plan: Arc::new(plan),
             }),
             insert: Mutex::new(None),
+            change: Mutex::new(None),
         });
     }
     if let Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) = &ast {
         // Bound once here for the statement's description (RETURNING columns and
         // parameter types); bound again at each execution, against the schema then.
         let reader = session.txn.peek_reader()?;
-        let (catalog, _) = query::catalog(session.engine(), &reader)?;
-        let described = match &ast {
-            Statement::Insert(i) => crate::dml::describe_insert(i, &catalog, &mut param_types),
-            Statement::Update(u) => {
-                crate::dml::bind_update(u, &catalog, &mut param_types).map(|b| b.columns())
-            }
-            Statement::Delete(d) => {
-                crate::dml::bind_delete(d, &catalog, &mut param_types).map(|b| b.columns())
-            }
-            _ => Ok(Vec::new()),
+        let (catalog, key) = query::catalog(session.engine(), &reader)?;
+        // An UPDATE or DELETE bound here over a committed schema is its first
+        // execution's too. A view's INSTEAD OF triggers are found when it runs.
+        let on_view = |e: QueryError| match crate::trigger::targets_view(&ast, &catalog) {
+            true => Ok(Vec::new()),
+            false => Err(e),
         };
-        // A view's INSTEAD OF triggers are found when it runs.
-        let columns = match described {
-            Err(_) if crate::trigger::targets_view(&ast, &catalog) => Vec::new(),
-            other => other?,
+        let mut change = None;
+        let columns = match &ast {
+            Statement::Insert(i) => {
+                crate::dml::describe_insert(i, &catalog, &mut param_types).or_else(on_view)?
+            }
+            _ => match crate::dml::BoundChange::bind(&ast, &catalog, &mut param_types) {
+                Ok(bound) => {
+                    let columns = bound.columns();
+                    change = key.map(|k| (k, Arc::new(bound)));
+                    columns
+                }
+                Err(e) => on_view(e)?,
+            },
         };
         let returns_rows = match &ast {
             Statement::Insert(i) => i.returning.is_some(),
@@ -387,6 +413,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
             returns_rows,
             plan: query::PlanSlot::default(),
             insert: Mutex::new(None),
+            change: Mutex::new(change),
         });
     }
     let (columns, returns_rows) = match (&ast, kind) {
@@ -410,6 +437,7 @@ pub(crate) fn prepare(session: &mut Session, sql: &str) -> Result<PreparedInner>
         returns_rows,
         plan: query::PlanSlot::default(),
         insert: Mutex::new(None),
+        change: Mutex::new(None),
     })
 }
 
@@ -492,6 +520,8 @@ pub(crate) fn execute(
 }
 
 fn run(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
+    #[cfg(test)]
+    injected_panic(InjectedPanic::BeforeRun);
     match stmt.kind {
         Kind::Control => control::run(session, &stmt.ast),
         Kind::Setting => utility::run_setting(session, &stmt.ast),
@@ -573,9 +603,9 @@ fn run_explain(session: &mut Session, stmt: &PreparedInner, params: &[Value]) ->
     }
     let reader = session.txn.reader()?;
     let (catalog, _) = query::catalog(session.engine(), &reader)?;
-    let plan = query::plan_explained(statement, &catalog)?;
-    let mut lines = crate::explain::explain(&plan);
-    if analyze {
+    let mut lines = query::explain_lines(statement, &catalog)?;
+    if let (true, Statement::Query(q)) = (analyze, statement.as_ref()) {
+        let (plan, _) = query::plan(q, &catalog)?;
         let mut running = query::Running::new(&plan, params, session.work_mem())?;
         let mut rows = 0u64;
         while let Some(batch) = running.next(&reader)? {
@@ -617,7 +647,9 @@ fn json_string(s: &str) -> String {
 /// Runs a writing statement under the transaction's write scope.
 fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> Result<Outcome> {
     let scope = session.txn.begin_write()?;
-    let result = write_in_scope(session, stmt, params);
+    // A panic (a bug) ends the scope as a failed statement: rolled back, never left
+    // holding the writer lock.
+    let result = crate::error::catch_panic(|| write_in_scope(session, stmt, params));
     // A trigger's RAISE(FAIL) keeps the statement's earlier changes; its
     // RAISE(ROLLBACK) ends the whole block (see `trigger/raise.rs`).
     let keep = match &result {
@@ -629,6 +661,31 @@ fn run_write(session: &mut Session, stmt: &PreparedInner, params: &[Value]) -> R
         session.txn.rollback();
     }
     result
+}
+
+/// Test hook: where the next statement of this thread panics, standing in for a bug.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InjectedPanic {
+    /// In a writing statement, after its changes.
+    AfterWrite,
+    /// In any statement, before it runs.
+    BeforeRun,
+}
+
+#[cfg(test)]
+thread_local! {
+    pub(crate) static INJECTED_PANIC: std::cell::Cell<Option<InjectedPanic>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Panics if the test hook asks for a panic at `point` (taking the request).
+#[cfg(test)]
+fn injected_panic(point: InjectedPanic) {
+    if INJECTED_PANIC.with(|p| p.get()) == Some(point) {
+        INJECTED_PANIC.with(|p| p.set(None));
+        panic!("injected panic ({point:?})");
+    }
 }
 
 /// The body of a writing statement, inside its write scope.
@@ -649,9 +706,12 @@ fn write_in_scope(
         false => None,
     };
     let work_mem = session.work_mem();
-    // A bound INSERT is reused only over a committed schema (see `query.rs`).
+    // A bound INSERT, UPDATE or DELETE is reused only over a committed schema (see
+    // `query.rs`).
     let insert_key = match &stmt.ast {
-        Statement::Insert(_) => session.txn.write_reader().catalog_key()?,
+        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+            session.txn.write_reader().catalog_key()?
+        }
         _ => None,
     };
     match &stmt.special {
@@ -671,19 +731,6 @@ fn write_in_scope(
     }
     session.txn.with_write(|w| {
         let mut param_types = stmt.param_types.clone();
-        fn env<'a>(
-            catalog: &'a crate::catalog::Catalog,
-            params: &'a [Value],
-            time_micros: i64,
-            work_mem: usize,
-        ) -> crate::dml::DmlEnv<'a> {
-            crate::dml::DmlEnv {
-                catalog,
-                params,
-                time_micros,
-                work_mem,
-            }
-        }
         let dml = match (&stmt.ast, &catalog) {
             (Statement::Insert(i), c) => {
                 let mut slot = stmt.insert.lock().unwrap_or_else(|p| p.into_inner());
@@ -696,8 +743,12 @@ fn write_in_scope(
                             Err(e) if e.code == SqlState::UNDEFINED_TABLE => {
                                 // A view, through its INSTEAD OF triggers.
                                 let catalog = crate::catalog::Catalog::load(&*w)?;
-                                let env = env(&catalog, params, now, work_mem);
-                                match crate::trigger::instead_of(w, &stmt.ast, &env)? {
+                                let env = crate::dml::DmlEnv {
+                                    params,
+                                    time_micros: now,
+                                    work_mem,
+                                };
+                                match crate::trigger::instead_of(w, &stmt.ast, &catalog, &env)? {
                                     Some(r) => return Ok(done("INSERT", Some(r.count))),
                                     None => return Err(e),
                                 }
@@ -717,20 +768,40 @@ fn write_in_scope(
                 return crate::ddl::create_table_as(w, ct, c, params, work_mem)
             }
             (Statement::Update(_) | Statement::Delete(_), Some(c)) => {
-                let env = env(c, params, now, work_mem);
+                let env = crate::dml::DmlEnv {
+                    params,
+                    time_micros: now,
+                    work_mem,
+                };
                 // A view with INSTEAD OF triggers, else the table.
-                match crate::trigger::instead_of(w, &stmt.ast, &env)? {
+                match crate::trigger::instead_of(w, &stmt.ast, c, &env)? {
                     Some(r) => r,
-                    None => match &stmt.ast {
-                        Statement::Update(u) => crate::dml::update(w, u, &env, &mut param_types)?,
-                        Statement::Delete(d) => crate::dml::delete(w, d, &env, &mut param_types)?,
-                        _ => return Err(QueryError::internal("an UPDATE or DELETE arm")),
-                    },
+                    None => {
+                        let mut slot = stmt.change.lock().unwrap_or_else(|p| p.into_inner());
+                        let bound = match (&*slot, insert_key) {
+                            (Some((k, b)), Some(key)) if *k == key => b.clone(),
+                            _ => {
+                                let b = Arc::new(crate::dml::BoundChange::bind(
+                                    &stmt.ast,
+                                    c,
+                                    &mut param_types,
+                                )?);
+                                if let Some(key) = insert_key {
+                                    *slot = Some((key, b.clone()));
+                                }
+                                b
+                            }
+                        };
+                        drop(slot);
+                        bound.run(w, &env)?
+                    }
                 }
             }
             (Statement::Analyze(a), _) => return utility::analyze(w, a),
             (other, _) => return crate::ddl::execute(w, other),
         };
+        #[cfg(test)]
+        injected_panic(InjectedPanic::AfterWrite);
         let command = match &stmt.ast {
             Statement::Insert(_) => "INSERT",
             Statement::Update(_) => "UPDATE",
@@ -779,6 +850,94 @@ mod tests {
                 .code,
             SqlState::FEATURE_NOT_SUPPORTED
         );
+    }
+
+    /// The keys of `t`, read through a new session.
+    fn keys(engine: &Arc<crate::Engine>) -> Vec<i64> {
+        let mut s = Session::new(engine.clone());
+        match s.execute_sql("SELECT k FROM t ORDER BY k", &[]).unwrap() {
+            Outcome::Rows(rows) => rows
+                .map(|r| match r.unwrap().as_slice() {
+                    [Value::Int(k)] => *k,
+                    other => panic!("{other:?}"),
+                })
+                .collect(),
+            Outcome::Done(t) => panic!("{t:?}"),
+        }
+    }
+
+    fn injected(s: &mut Session, point: InjectedPanic, sql: &str) -> QueryError {
+        INJECTED_PANIC.with(|p| p.set(Some(point)));
+        let e = s.execute_sql(sql, &[]).err().expect("the statement failed");
+        assert_eq!(INJECTED_PANIC.with(|p| p.get()), None, "the hook did not fire");
+        e
+    }
+
+    #[test]
+    fn a_panic_in_a_statement_is_xx000_and_leaves_the_database_usable() {
+        use crate::session::TransactionStatus;
+        let engine = crate::Engine::new(covet_engine::Database::memory().unwrap());
+        let mut s = Session::new(engine.clone());
+        s.execute_batch("CREATE TABLE t(k INT PRIMARY KEY); INSERT INTO t VALUES (1)")
+            .unwrap();
+        // Outside a block: the statement's own transaction is rolled back.
+        let e = injected(&mut s, InjectedPanic::AfterWrite, "INSERT INTO t VALUES (2)");
+        assert_eq!(e.code, SqlState::INTERNAL_ERROR);
+        assert_eq!(
+            e.message,
+            "internal error: the statement panicked: injected panic (AfterWrite)"
+        );
+        assert_eq!(s.transaction_status(), TransactionStatus::Idle);
+        assert_eq!(keys(&engine), vec![1]);
+        // The writer lock is free: another session writes, and so does this one.
+        let mut other = Session::new(engine.clone());
+        other.execute_sql("INSERT INTO t VALUES (3)", &[]).unwrap();
+        s.execute_sql("INSERT INTO t VALUES (4)", &[]).unwrap();
+        assert_eq!(keys(&engine), vec![1, 3, 4]);
+
+        // Inside a block: the block fails; ROLLBACK undoes it and frees the writer.
+        s.execute_batch("BEGIN; INSERT INTO t VALUES (5)").unwrap();
+        let e = injected(&mut s, InjectedPanic::AfterWrite, "UPDATE t SET k = k + 10");
+        assert_eq!(e.code, SqlState::INTERNAL_ERROR);
+        assert_eq!(s.transaction_status(), TransactionStatus::Failed);
+        assert_eq!(
+            s.execute_sql("SELECT 1", &[]).err().map(|e| e.code),
+            Some(SqlState::IN_FAILED_SQL_TRANSACTION)
+        );
+        s.execute_sql("ROLLBACK", &[]).unwrap();
+        other.execute_sql("INSERT INTO t VALUES (6)", &[]).unwrap();
+        assert_eq!(keys(&engine), vec![1, 3, 4, 6]);
+
+        // A panic outside a write scope (here before a query runs, in a block that
+        // wrote) fails the block the same way.
+        s.execute_batch("BEGIN; DELETE FROM t WHERE k = 1").unwrap();
+        let e = injected(&mut s, InjectedPanic::BeforeRun, "SELECT k FROM t");
+        assert_eq!(e.code, SqlState::INTERNAL_ERROR);
+        assert_eq!(s.transaction_status(), TransactionStatus::Failed);
+        s.execute_sql("ROLLBACK", &[]).unwrap();
+        assert_eq!(keys(&engine), vec![1, 3, 4, 6]);
+        // And outside a block, before a write's scope opens: nothing is held.
+        let e = injected(&mut s, InjectedPanic::BeforeRun, "DELETE FROM t");
+        assert_eq!(e.code, SqlState::INTERNAL_ERROR);
+        other.execute_sql("DELETE FROM t WHERE k = 6", &[]).unwrap();
+        assert_eq!(keys(&engine), vec![1, 3, 4]);
+    }
+
+    #[test]
+    fn question_mark_parameters_are_0a000() {
+        for sql in [
+            "SELECT * FROM t WHERE id = ?",
+            "INSERT INTO t VALUES (?, ?)",
+            "SELECT 1 LIMIT ?",
+        ] {
+            let e = parse_one(sql).unwrap_err();
+            assert_eq!(e.code, SqlState::FEATURE_NOT_SUPPORTED, "{sql}");
+            assert_eq!(e.message, "feature not supported: positional parameters `?`");
+        }
+        // A `?` in a string, a quoted name or a comment is not a parameter.
+        let e = parse_one("SELECT '?' FROM WHERE /* ? */").unwrap_err();
+        assert_eq!(e.code, SqlState::SYNTAX_ERROR);
+        assert!(parse_one("SELECT '?', \"?\" FROM t -- ?").is_ok());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use covet_engine::table::TableRead;
 use covet_engine::value::Value;
 use sqlparser::ast::{self, Statement};
 
-use crate::binder::{bind_dml_target, bind_query, ParamTypes};
+use crate::binder::{bind_query, ParamTypes};
 use crate::catalog::Catalog;
 use crate::error::{QueryError, Result};
 use crate::exec::{build, ExecContext, ExecSettings, ExecState, Operator};
@@ -86,41 +86,48 @@ pub(crate) fn plan(query: &ast::Query, catalog: &Catalog) -> Result<(PhysicalPla
     Ok((plan_query(bound)?, params.types().to_vec()))
 }
 
-/// The plan EXPLAIN shows for `stmt`: a query's, or the target rows of UPDATE/DELETE.
-pub(crate) fn plan_explained(stmt: &Statement, catalog: &Catalog) -> Result<PhysicalPlan> {
-    let mut params = ParamTypes::new();
+/// The EXPLAIN text of `stmt`: a query's plan; for INSERT, UPDATE and DELETE (bound in
+/// full, so that EXPLAIN fails as the statement would) `Insert on t` etc. above the
+/// plan of their source or target rows.
+pub(crate) fn explain_lines(stmt: &Statement, catalog: &Catalog) -> Result<Vec<String>> {
+    let mut params = Vec::new();
     match stmt {
-        Statement::Query(q) => Ok(plan(q, catalog)?.0),
+        Statement::Query(q) => Ok(crate::explain::explain(&plan(q, catalog)?.0)),
         Statement::Update(u) => {
-            let from: Vec<ast::TableWithJoins> = match &u.from {
-                Some(ast::UpdateTableFromKind::BeforeSet(f))
-                | Some(ast::UpdateTableFromKind::AfterSet(f)) => f.clone(),
-                None => Vec::new(),
-            };
-            bind_dml_target(
-                catalog,
-                &mut params,
-                &u.table.relation,
-                &from,
-                u.selection.as_ref(),
-            )?
-            .finish()
+            let bound = crate::dml::bind_update(u, catalog, &mut params)?;
+            Ok(crate::explain::explain_write(
+                "Update",
+                bound.table(),
+                crate::explain::explain_target(bound.plan()),
+            ))
         }
         Statement::Delete(d) => {
-            let from = match &d.from {
-                ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
+            let bound = crate::dml::bind_delete(d, catalog, &mut params)?;
+            Ok(crate::explain::explain_write(
+                "Delete",
+                bound.table(),
+                crate::explain::explain_target(bound.plan()),
+            ))
+        }
+        Statement::Insert(i) => {
+            crate::dml::describe_insert(i, catalog, &mut params)?;
+            let ast::TableObject::TableName(name) = &i.table else {
+                return Err(QueryError::unsupported("INSERT INTO a table function"));
             };
-            let [only] = from.as_slice() else {
-                return Err(QueryError::unsupported("DELETE from several tables"));
+            let source = match &i.source {
+                Some(q) if crate::dml::has_query_source(i) => {
+                    crate::explain::explain(&plan(q, catalog)?.0)
+                }
+                // Plain VALUES, bound row by row without a plan.
+                Some(q) => match q.body.as_ref() {
+                    ast::SetExpr::Values(v) => vec![format!("Values ({} rows)", v.rows.len())],
+                    _ => return Err(QueryError::internal("plain VALUES without VALUES")),
+                },
+                // DEFAULT VALUES: one row.
+                None => vec!["Values (1 rows)".to_string()],
             };
-            bind_dml_target(
-                catalog,
-                &mut params,
-                &only.relation,
-                d.using.as_deref().unwrap_or(&[]),
-                d.selection.as_ref(),
-            )?
-            .finish()
+            let table = crate::statement::names::object(name)?;
+            Ok(crate::explain::explain_write("Insert", &table, source))
         }
         other => Err(QueryError::unsupported(format!(
             "EXPLAIN of {}",

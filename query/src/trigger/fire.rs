@@ -265,12 +265,11 @@ impl RowTriggers {
     ) -> Result<()> {
         let mut types = self.types.clone();
         let env = crate::dml::DmlEnv {
-            catalog: &self.catalog,
             params,
             time_micros: self.env.time_micros,
             work_mem: self.env.work_mem,
         };
-        if super::view_dml::instead_of(w, stmt, &env)?.is_some() {
+        if super::view_dml::instead_of(w, stmt, &self.catalog, &env)?.is_some() {
             return Ok(());
         }
         match stmt {
@@ -278,11 +277,8 @@ impl RowTriggers {
                 let bound = crate::dml::bind_insert(w, i, Some(&self.catalog), &mut types)?;
                 crate::dml::run_insert(w, &bound, params, env.time_micros, env.work_mem)?;
             }
-            Statement::Update(u) => {
-                crate::dml::update(w, u, &env, &mut types)?;
-            }
-            Statement::Delete(d) => {
-                crate::dml::delete(w, d, &env, &mut types)?;
+            Statement::Update(_) | Statement::Delete(_) => {
+                crate::dml::BoundChange::bind(stmt, &self.catalog, &mut types)?.run(w, &env)?;
             }
             Statement::Query(q) => {
                 let (plan, _) = crate::statement::query::plan(q, &self.catalog)?;

@@ -25,6 +25,7 @@ use crate::types::DataType;
 pub(crate) fn instead_of(
     w: &mut TableWriter<'_>,
     stmt: &Statement,
+    catalog: &Catalog,
     env: &DmlEnv<'_>,
 ) -> Result<Option<DmlResult>> {
     let Some((relation, name, event)) = target(stmt)? else {
@@ -33,10 +34,10 @@ pub(crate) fn instead_of(
     let Some(name) = name else {
         return Ok(None);
     };
-    if env.catalog.view(&name).is_none() {
+    if catalog.view(&name).is_none() {
         return Ok(None);
     }
-    let columns = view_columns(&name, env.catalog)?;
+    let columns = view_columns(&name, catalog)?;
     let set: Vec<usize> = match stmt {
         Statement::Update(u) => u
             .assignments
@@ -99,7 +100,7 @@ pub(crate) fn instead_of(
                             ));
                         }
                     }
-                    collect(&q.to_string(), env, w)?
+                    collect(&q.to_string(), catalog, env, w)?
                 }
                 None => vec![Vec::new()],
             };
@@ -132,7 +133,7 @@ pub(crate) fn instead_of(
             if let Some(s) = &u.selection {
                 sql.push_str(&format!(" WHERE {s}"));
             }
-            for row in collect(&sql, env, w)? {
+            for row in collect(&sql, catalog, env, w)? {
                 let old = &row[..n];
                 let mut new = old.to_vec();
                 for (&p, v) in set.iter().zip(&row[n..]) {
@@ -148,7 +149,7 @@ pub(crate) fn instead_of(
             if let Some(s) = &d.selection {
                 sql.push_str(&format!(" WHERE {s}"));
             }
-            for old in collect(&sql, env, w)? {
+            for old in collect(&sql, catalog, env, w)? {
                 if triggers.instead(w, Some(&old), None)? == Flow::Proceed {
                     count += 1;
                 }
@@ -240,11 +241,16 @@ pub(crate) fn view_columns(name: &str, catalog: &Catalog) -> Result<Vec<(String,
 }
 
 /// Runs the query `sql` and collects its rows.
-fn collect(sql: &str, env: &DmlEnv<'_>, w: &TableWriter<'_>) -> Result<Vec<Vec<Value>>> {
+fn collect(
+    sql: &str,
+    catalog: &Catalog,
+    env: &DmlEnv<'_>,
+    w: &TableWriter<'_>,
+) -> Result<Vec<Vec<Value>>> {
     let Statement::Query(q) = crate::statement::parse_one(sql)? else {
         return Err(QueryError::internal("a view's rows come from a query"));
     };
-    let (plan, _) = crate::statement::query::plan(&q, env.catalog)?;
+    let (plan, _) = crate::statement::query::plan(&q, catalog)?;
     let mut running = Running::new(&plan, env.params, env.work_mem)?;
     let mut rows = Vec::new();
     while let Some(batch) = running.next_with(w)? {
