@@ -186,7 +186,7 @@ fn unused_derived_table_columns_are_not_computed() {
     assert_eq!(
         error_code(
             &db,
-            &format!("SELECT x.a FROM (SELECT DISTINCT a, CAST(c AS BIGINT) AS n FROM t) x")
+            "SELECT x.a FROM (SELECT DISTINCT a, CAST(c AS BIGINT) AS n FROM t) x"
         ),
         "22P02"
     );
