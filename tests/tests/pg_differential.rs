@@ -14,11 +14,10 @@
 //! - `COVET_DIFF_REPORT`: a file every difference is written to in full;
 //! - `COVET_DIFF_ACCEPT_EVALUATION_EXTENT=1`: a data exception (class 22) that covet raises
 //!   where PostgreSQL answers is tallied apart ("covet evaluated more") and does not fail the
-//!   test. Off by default: PostgreSQL skips evaluations covet makes (it folds strict calls with
-//!   a NULL constant, runs `LIMIT 0` without its input, orders WHERE conjuncts by cost, stops at
-//!   a LIMIT), so such an error is usually an evaluation-order choice (`query/COMPAT.md`,
-//!   `/work/helpers/diff-report.md`), but it can also be a wrong error, which this knob would
-//!   hide; turn it on only to look past that family;
+//!   test. Off by default: PostgreSQL may skip evaluations covet makes (it orders WHERE
+//!   conjuncts by cost and stops at a LIMIT), so such an error is usually an evaluation-order
+//!   choice (the differential section of `query/COMPAT.md`), but it can also be a wrong error,
+//!   which this knob would hide; turn it on only to look past that family;
 //! - `COVET_DIFF_VALIDATE` (default 2,000): how many queries the generator's own check
 //!   (`generated_queries_are_valid_postgresql`) runs on PostgreSQL alone.
 //!
