@@ -7,7 +7,9 @@
 //! every key to write. The second writes. A refusal therefore always comes from the first
 //! phase and leaves the table, its indexes and the rowid counter exactly as they were;
 //! an error in the second phase can only be I/O or damage, which fails the transaction
-//! (the engine then allows only a rollback).
+//! (the engine then allows only a rollback). An insert into a table without a unique
+//! index folds its primary-key probe into the row's own insert (`WriteTxn::insert_new`,
+//! which changes nothing when the key is present), made first in the second phase.
 //!
 //! # Rowids
 //!
@@ -58,11 +60,19 @@ impl TableWriter<'_> {
         };
         let page_size = self.txn.page_size();
         check_key(&key, page_size)?;
-        if self.txn.get(&t.tree, &key)?.is_some() {
-            return Err(TableError::DuplicateKey {
+        let duplicate = || -> crate::Error {
+            TableError::DuplicateKey {
                 table: table.to_owned(),
             }
-            .into());
+            .into()
+        };
+        // With a unique index the primary key is probed first, so that a row breaking
+        // both is refused for its key; without one the probe is the row's insert
+        // itself (`insert_new`, one descent), made once the index entries are known
+        // to fit: a refusal still changes nothing.
+        let probe_first = t.rec.indexes.iter().any(|ix| ix.def.unique);
+        if probe_first && self.txn.get(&t.tree, &key)?.is_some() {
+            return Err(duplicate());
         }
         let mut entries = Vec::with_capacity(t.rec.indexes.len());
         for (ix, tree) in t.rec.indexes.iter().zip(&t.index_trees) {
@@ -77,10 +87,14 @@ impl TableWriter<'_> {
         let mut bytes = Vec::new();
         encode_stored_row(&t, &row, &mut bytes);
 
+        if probe_first {
+            self.txn.insert(&t.tree, &key, &bytes)?;
+        } else if !self.txn.insert_new(&t.tree, &key, &bytes)? {
+            return Err(duplicate());
+        }
         if let Some(next) = next_rowid {
             self.rowids.insert(table.to_owned(), next);
         }
-        self.txn.insert(&t.tree, &key, &bytes)?;
         for (entry, tree) in entries.iter().zip(&t.index_trees) {
             self.txn.insert(tree, entry, &[])?;
         }
