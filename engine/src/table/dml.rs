@@ -43,8 +43,14 @@ impl TableWriter<'_> {
     /// Refusals, with nothing changed: `ColumnCount`, `TypeMismatch`, `NotNull`,
     /// `DuplicateKey` (primary key), `UniqueViolation` (naming the index), `KeyTooLarge`.
     pub fn insert_row(&mut self, table: &str, row: Vec<Value>) -> Result<Vec<Value>> {
+        self.insert_values(table, &row)
+    }
+
+    /// [`insert_row`](Self::insert_row) of a borrowed row (a caller that still needs the
+    /// row, to return it or to handle a conflict, need not copy it).
+    pub fn insert_values(&mut self, table: &str, row: &[Value]) -> Result<Vec<Value>> {
         let t = self.table(table)?;
-        t.schema().check_row(&row)?;
+        t.schema().check_row(row)?;
         let (pk, key, next_rowid) = if t.schema().has_rowid() {
             let rowid = self.next_rowid(&t)?;
             let next = rowid
@@ -54,7 +60,7 @@ impl TableWriter<'_> {
                 })?;
             (vec![Value::Int(rowid)], keys::rowid_key(rowid), Some(next))
         } else {
-            let pk = keys::pk_values(t.schema(), &row);
+            let pk = keys::pk_values(t.schema(), row);
             let key = keys::row_key(&pk);
             (pk, key, None)
         };
@@ -76,7 +82,7 @@ impl TableWriter<'_> {
         }
         let mut entries = Vec::with_capacity(t.rec.indexes.len());
         for (ix, tree) in t.rec.indexes.iter().zip(&t.index_trees) {
-            let (entry, has_null) = keys::index_key(&ix.def, &row, &key);
+            let (entry, has_null) = keys::index_key(&ix.def, row, &key);
             let indexed = &entry[..entry.len() - key.len()];
             if ix.def.unique && !has_null && self.conflicts(tree, indexed, None)? {
                 return Err(unique_violation(&t, &ix.def.name));
@@ -85,7 +91,7 @@ impl TableWriter<'_> {
             entries.push(entry);
         }
         let mut bytes = Vec::new();
-        encode_stored_row(&t, &row, &mut bytes);
+        encode_stored_row(&t, row, &mut bytes);
 
         if probe_first {
             self.txn.insert(&t.tree, &key, &bytes)?;

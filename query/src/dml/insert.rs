@@ -712,7 +712,7 @@ fn insert_one(
         _ => 1,
     };
     for _ in 0..attempts {
-        let err = match w.insert_row(table, row.clone()) {
+        let err = match w.insert_values(table, &row) {
             Ok(_) => return Ok(Some(row)),
             Err(e) => e,
         };
