@@ -623,6 +623,7 @@ fn unique_index_and_primary_key_on_long_text() {
         );
     }
     assert_eq!(t.check_table("docs").unwrap(), vec![]);
+    drop(t);
     w.commit().unwrap();
     assert_integrity(&db, "long text keys");
 }

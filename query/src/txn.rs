@@ -133,7 +133,9 @@ impl Reader {
                     return Err(ended());
                 }
                 let txn = guard.txn.as_mut().ok_or_else(ended)?;
-                f(&txn.tables())
+                // The writer hands its catalog cache back when dropped: before `guard`.
+                let tables = txn.tables();
+                f(&tables)
             }
         }
     }
@@ -511,7 +513,9 @@ impl Transaction {
             .txn
             .as_mut()
             .ok_or_else(|| QueryError::internal("no write transaction is open"))?;
-        f(&mut w.tables())
+        // The writer hands its catalog cache back when dropped: before `slot`.
+        let mut tables = w.tables();
+        f(&mut tables)
     }
 
     /// A reader over the write transaction opened by [`Transaction::begin_write`].

@@ -20,6 +20,29 @@ pub(crate) fn insert<S: PageSink + ?Sized>(
     key: &[u8],
     value: &[u8],
 ) -> Result<bool> {
+    put(sink, root, key, value, true)
+}
+
+/// Inserts `key` unless it is present, in one descent. Returns false (with nothing
+/// changed: the descent only reads) when it was present.
+pub(crate) fn insert_absent<S: PageSink + ?Sized>(
+    sink: &mut S,
+    root: Root,
+    key: &[u8],
+    value: &[u8],
+) -> Result<bool> {
+    put(sink, root, key, value, false).map(|present| !present)
+}
+
+/// Stores `key` (replacing its value if `replace`, else leaving a present key
+/// alone). Returns whether the key was present.
+fn put<S: PageSink + ?Sized>(
+    sink: &mut S,
+    root: Root,
+    key: &[u8],
+    value: &[u8],
+    replace: bool,
+) -> Result<bool> {
     let page_size = sink.page_size();
     check_key(key, page_size)?;
     if value.len() > u32::MAX as usize {
@@ -31,6 +54,9 @@ pub(crate) fn insert<S: PageSink + ?Sized>(
     let at = find_leaf(sink, root, key)?;
     let (no, pos, path, old) = (at.leaf, at.index, at.path, at.existing);
     let replaced = old.is_some();
+    if replaced && !replace {
+        return Ok(true);
+    }
     // The key as its cell stores it. A replaced entry keeps its key's chain (its
     // stored prefix is `key`'s: the keys compared equal).
     let stored = match old {

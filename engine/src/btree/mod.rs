@@ -25,7 +25,7 @@ mod split;
 
 pub(crate) use bulk::bulk_load;
 pub(crate) use delete::remove;
-pub(crate) use insert::insert;
+pub(crate) use insert::{insert, insert_absent};
 
 use crate::error::{Error, Result};
 use crate::page::{Page, PageBuf, PageNo, PageType};

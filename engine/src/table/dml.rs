@@ -7,7 +7,9 @@
 //! every key to write. The second writes. A refusal therefore always comes from the first
 //! phase and leaves the table, its indexes and the rowid counter exactly as they were;
 //! an error in the second phase can only be I/O or damage, which fails the transaction
-//! (the engine then allows only a rollback).
+//! (the engine then allows only a rollback). An insert into a table without a unique
+//! index folds its primary-key probe into the row's own insert (`WriteTxn::insert_new`,
+//! which changes nothing when the key is present), made first in the second phase.
 //!
 //! # Rowids
 //!
@@ -41,8 +43,14 @@ impl TableWriter<'_> {
     /// Refusals, with nothing changed: `ColumnCount`, `TypeMismatch`, `NotNull`,
     /// `DuplicateKey` (primary key), `UniqueViolation` (naming the index), `KeyTooLarge`.
     pub fn insert_row(&mut self, table: &str, row: Vec<Value>) -> Result<Vec<Value>> {
+        self.insert_values(table, &row)
+    }
+
+    /// [`insert_row`](Self::insert_row) of a borrowed row (a caller that still needs the
+    /// row, to return it or to handle a conflict, need not copy it).
+    pub fn insert_values(&mut self, table: &str, row: &[Value]) -> Result<Vec<Value>> {
         let t = self.table(table)?;
-        t.schema().check_row(&row)?;
+        t.schema().check_row(row)?;
         let (pk, key, next_rowid) = if t.schema().has_rowid() {
             let rowid = self.next_rowid(&t)?;
             let next = rowid
@@ -52,21 +60,29 @@ impl TableWriter<'_> {
                 })?;
             (vec![Value::Int(rowid)], keys::rowid_key(rowid), Some(next))
         } else {
-            let pk = keys::pk_values(t.schema(), &row);
+            let pk = keys::pk_values(t.schema(), row);
             let key = keys::row_key(&pk);
             (pk, key, None)
         };
         let page_size = self.txn.page_size();
         check_key(&key, page_size)?;
-        if self.txn.get(&t.tree, &key)?.is_some() {
-            return Err(TableError::DuplicateKey {
+        let duplicate = || -> crate::Error {
+            TableError::DuplicateKey {
                 table: table.to_owned(),
             }
-            .into());
+            .into()
+        };
+        // With a unique index the primary key is probed first, so that a row breaking
+        // both is refused for its key; without one the probe is the row's insert
+        // itself (`insert_new`, one descent), made once the index entries are known
+        // to fit: a refusal still changes nothing.
+        let probe_first = t.rec.indexes.iter().any(|ix| ix.def.unique);
+        if probe_first && self.txn.get(&t.tree, &key)?.is_some() {
+            return Err(duplicate());
         }
         let mut entries = Vec::with_capacity(t.rec.indexes.len());
         for (ix, tree) in t.rec.indexes.iter().zip(&t.index_trees) {
-            let (entry, has_null) = keys::index_key(&ix.def, &row, &key);
+            let (entry, has_null) = keys::index_key(&ix.def, row, &key);
             let indexed = &entry[..entry.len() - key.len()];
             if ix.def.unique && !has_null && self.conflicts(tree, indexed, None)? {
                 return Err(unique_violation(&t, &ix.def.name));
@@ -75,12 +91,16 @@ impl TableWriter<'_> {
             entries.push(entry);
         }
         let mut bytes = Vec::new();
-        encode_stored_row(&t, &row, &mut bytes);
+        encode_stored_row(&t, row, &mut bytes);
 
+        if probe_first {
+            self.txn.insert(&t.tree, &key, &bytes)?;
+        } else if !self.txn.insert_new(&t.tree, &key, &bytes)? {
+            return Err(duplicate());
+        }
         if let Some(next) = next_rowid {
             self.rowids.insert(table.to_owned(), next);
         }
-        self.txn.insert(&t.tree, &key, &bytes)?;
         for (entry, tree) in entries.iter().zip(&t.index_trees) {
             self.txn.insert(tree, entry, &[])?;
         }

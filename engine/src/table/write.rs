@@ -12,6 +12,11 @@
 //! 3. The catalog cache reflects the transaction's catalog: DDL forgets what it changes,
 //!    and lending out the transaction ([`TableWriter::txn_mut`]) or rolling back to a
 //!    savepoint forgets everything.
+//! 4. A writer hands its cache (and rowid counters) back to the transaction when it is
+//!    dropped, and the next writer starts from it: a prepared statement run row by row
+//!    resolves its table once per transaction, not once per row. The transaction drops
+//!    what it keeps on any change made past the table layer, and on every rollback to a
+//!    savepoint, so a kept cache always reflects the transaction's catalog.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -73,13 +78,24 @@ impl std::fmt::Debug for TableWriter<'_> {
     }
 }
 
+/// What a dropped writer leaves for the next one (invariant 4).
+#[derive(Default)]
+struct WriterMemo {
+    cache: Cache,
+    rowids: HashMap<String, i64>,
+}
+
 impl<'t> TableWriter<'t> {
     /// Table access through `txn`.
     pub fn new(txn: &'t mut WriteTxn) -> TableWriter<'t> {
+        let memo = txn
+            .take_layer_memo()
+            .and_then(|m| m.downcast::<WriterMemo>().ok())
+            .map_or_else(WriterMemo::default, |m| *m);
         TableWriter {
             txn,
-            cache: Cache::default(),
-            rowids: HashMap::new(),
+            cache: memo.cache,
+            rowids: memo.rowids,
         }
     }
 
@@ -131,6 +147,16 @@ impl<'t> TableWriter<'t> {
     pub(super) fn forget(&mut self, name: &str) {
         self.cache.forget(name);
         self.rowids.remove(name);
+    }
+}
+
+impl Drop for TableWriter<'_> {
+    fn drop(&mut self) {
+        let memo = WriterMemo {
+            cache: std::mem::take(&mut self.cache),
+            rowids: std::mem::take(&mut self.rowids),
+        };
+        self.txn.keep_layer_memo(Box::new(memo));
     }
 }
 

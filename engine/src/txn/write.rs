@@ -1,5 +1,6 @@
 //! The write transaction: the single writer, with savepoints.
 
+use std::any::Any;
 use std::ops::RangeBounds;
 use std::sync::Arc;
 
@@ -27,6 +28,12 @@ pub struct WriteTxn {
     /// may be inconsistent, so only a rollback (or a rollback to a savepoint) is
     /// allowed.
     failed: bool,
+    /// What the table layer learned about this transaction's trees (its catalog
+    /// cache), kept between two of its writers. Invariant: present only while the
+    /// trees are as they were when the last writer put it back: every change made
+    /// through this transaction's own API, and every rollback to a savepoint, drops
+    /// it (a writer takes it out while it works, so its own changes drop nothing).
+    layer_memo: Option<Box<dyn Any + Send>>,
 }
 
 impl std::fmt::Debug for WriteTxn {
@@ -49,6 +56,7 @@ impl WriteTxn {
             finished: false,
             changed: false,
             failed: false,
+            layer_memo: None,
         })
     }
 
@@ -115,6 +123,18 @@ impl WriteTxn {
         self.mutate(|p| btree::insert(p, tree.btree_root(), key, value))
     }
 
+    /// Stores `value` under `key` unless `key` is present, in one descent (a probe
+    /// and an insert would descend twice). Returns whether it stored; when the key
+    /// was present nothing changed.
+    pub fn insert_new(&mut self, tree: &Tree, key: &[u8], value: &[u8]) -> Result<bool> {
+        self.check(tree)?;
+        let changed = self.changed;
+        let stored = self.mutate(|p| btree::insert_absent(p, tree.btree_root(), key, value))?;
+        // A refused key changed nothing (the descent only reads).
+        self.changed = changed || stored;
+        Ok(stored)
+    }
+
     /// Fills the empty `tree` from `entries` in strictly ascending key order,
     /// building full pages bottom-up (much faster and denser than inserting one
     /// by one). Returns how many entries were loaded.
@@ -152,6 +172,7 @@ impl WriteTxn {
             return Err(Error::TransactionFailed);
         }
         self.changed = true;
+        self.layer_memo = None;
         let result = f(&mut self.pages);
         if let Err(e) = &result {
             if e.may_leave_partial_change() {
@@ -200,6 +221,7 @@ impl WriteTxn {
     /// Undoes every change made since `sp`; `sp` stays open, savepoints opened
     /// after it are gone.
     pub fn rollback_to(&mut self, sp: Savepoint) -> Result<()> {
+        self.layer_memo = None;
         self.pages.rollback_to(sp.0)?;
         self.failed = false;
         Ok(())
@@ -289,7 +311,19 @@ impl WriteTxn {
     /// Records a catalog change (the table layer calls it on every DDL). A rollback (to a
     /// savepoint) restores the old cookie with the rest of the meta data.
     pub(crate) fn bump_schema_cookie(&mut self) {
+        self.layer_memo = None;
         self.pages.meta.schema_cookie = self.pages.meta.schema_cookie.wrapping_add(1);
+    }
+
+    /// Takes the table layer's memo (see `layer_memo`), if the trees have not
+    /// changed since it was put back.
+    pub(crate) fn take_layer_memo(&mut self) -> Option<Box<dyn Any + Send>> {
+        self.layer_memo.take()
+    }
+
+    /// Keeps the table layer's memo until the next change through this transaction.
+    pub(crate) fn keep_layer_memo(&mut self, memo: Box<dyn Any + Send>) {
+        self.layer_memo = Some(memo);
     }
 
     /// The transaction's pages, for read-only walks (the table layer counts a tree's pages).
@@ -301,6 +335,7 @@ impl WriteTxn {
     #[cfg(test)]
     pub(crate) fn pages_mut(&mut self) -> &mut TxnPages {
         self.changed = true;
+        self.layer_memo = None;
         &mut self.pages
     }
 }

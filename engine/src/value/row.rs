@@ -191,8 +191,10 @@ pub fn encode_row_from<'v>(values: impl ExactSizeIterator<Item = &'v Value>, out
     varint::put(out, count as u64);
     let bitmap_at = out.len();
     out.resize(bitmap_at + count.div_ceil(8), 0);
-    let mut header = Vec::with_capacity(count);
-    let mut payload = Vec::new();
+    // Sized for typical rows (a header entry takes one or two bytes, a payload a
+    // handful to a few dozen), so that a row is encoded without regrowing buffers.
+    let mut header = Vec::with_capacity(2 * count);
+    let mut payload = Vec::with_capacity(16 * count);
     for (i, v) in values.enumerate() {
         if v.is_null() {
             out[bitmap_at + i / 8] |= 1 << (i % 8);
@@ -205,6 +207,7 @@ pub fn encode_row_from<'v>(values: impl ExactSizeIterator<Item = &'v Value>, out
             ((payload.len() - start) as u64) << 4 | u64::from(code),
         );
     }
+    out.reserve(10 + header.len() + payload.len()); // 10: the longest varint
     varint::put(out, header.len() as u64);
     out.extend_from_slice(&header);
     out.extend_from_slice(&payload);

@@ -48,6 +48,17 @@ pub(crate) fn to_column(value: Value, from: DataType, column: &str, ty: &SqlType
     if value.is_null() {
         return Ok(value);
     }
+    // A value already of the column's representation, under no length, precision or
+    // range limit, is stored as it is (the cast would only copy it).
+    if matches!(
+        (ty, &value),
+        (SqlType::Text, Value::Text(_))
+            | (SqlType::Double, Value::Float(_))
+            | (SqlType::BigInt, Value::Int(_))
+            | (SqlType::Boolean, Value::Bool(_))
+    ) {
+        return Ok(value);
+    }
     let cast = crate::ops::cast(&value, ty)?;
     // The engine checks again when it stores the row; a failure here names the column.
     match ty.check(&cast) {

@@ -769,7 +769,7 @@ fn insert_one(
         _ => 1,
     };
     for _ in 0..attempts {
-        let err = match w.insert_row(table, row.clone()) {
+        let err = match w.insert_values(table, &row) {
             Ok(pk) => {
                 touched.record(&pk);
                 return Ok(Some(row));
