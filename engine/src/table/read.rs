@@ -456,9 +456,10 @@ impl std::fmt::Debug for TableReader<'_> {
 impl<'t> TableReader<'t> {
     /// Table access through `txn`.
     pub fn new(txn: &'t ReadTxn) -> TableReader<'t> {
+        let (shared, key) = txn.shared_tables();
         TableReader {
             txn,
-            cache: Cache::default(),
+            cache: Cache::sharing(shared.clone(), key),
         }
     }
 

@@ -148,21 +148,25 @@ impl Operator for ScanOp {
                     }
                     None => row.values,
                 };
-                let key = self.row_key(&row.pk, &values);
+                let mut pk = row.pk;
                 if self.with_pk {
-                    values.extend(row.pk);
+                    values.append(&mut pk);
                 }
-                last_key = Some(key);
                 let keep = match &self.filter {
                     Some(f) => ctx.eval_true(f, &values)?,
                     None => true,
                 };
                 if keep {
-                    out.push(values);
-                    if out.len() >= BATCH_SIZE {
+                    if out.len() + 1 >= BATCH_SIZE {
+                        // The batch is full: the next call resumes after this row, so
+                        // only its key is needed (rows after it were not read).
+                        let pk = if self.with_pk { &values[width..] } else { &pk[..] };
+                        last_key = Some(self.row_key(pk, &values));
+                        out.push(values);
                         exhausted = false;
                         break;
                     }
+                    out.push(values);
                 }
             }
         }
