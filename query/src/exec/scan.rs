@@ -95,11 +95,14 @@ impl Operator for ScanOp {
             return Ok(None);
         };
         let mut range = range.clone();
+        // A resumed scan filled its previous batch, so it likely fills this one: its
+        // room is taken at once instead of by doubling. A first batch may hold one row.
+        let mut out = Vec::new();
         if let Some(last) = last {
             range = range.resume_after(last.clone());
+            out.reserve(BATCH_SIZE);
         }
         let storage: &dyn TableRead = ctx.storage;
-        let mut out = Vec::new();
         let mut last_key = None;
         let mut exhausted = true;
         // A projected read decodes only the needed columns; they are put back at their
