@@ -9,6 +9,7 @@ use crate::cache::CacheStats;
 use crate::error::Result;
 use crate::integrity::IntegrityReport;
 use crate::pager::{CheckpointMode, CheckpointOutcome, Durability, Pager, PagerConfig, WalStats};
+use crate::table::SharedTables;
 use crate::txn::{HandleScope, ReadTxn, WriteTxn};
 use crate::vacuum::VacuumOutcome;
 use crate::vfs::{MemoryVfs, OsVfs, Vfs};
@@ -51,6 +52,8 @@ struct Inner {
     pager: Arc<Pager>,
     /// Tree handles are valid only on this open database.
     scope: Arc<HandleScope>,
+    /// Tables resolved by committed snapshots, shared by every read transaction.
+    tables: Arc<SharedTables>,
     // Keeps a memory database's files alive as long as the database.
     _vfs: Arc<dyn Vfs>,
 }
@@ -119,6 +122,7 @@ impl Database {
             inner: Arc::new(Inner {
                 pager: Arc::new(pager),
                 scope: Arc::new(HandleScope::new()),
+                tables: Arc::default(),
                 _vfs: vfs,
             }),
         })
@@ -136,7 +140,11 @@ impl Database {
 
     /// Begins a read transaction on the newest commit.
     pub fn begin_read(&self) -> Result<ReadTxn> {
-        Ok(ReadTxn::new(self.inner.pager.clone(), self.inner.scope.db))
+        Ok(ReadTxn::new(
+            self.inner.pager.clone(),
+            self.inner.scope.db,
+            self.inner.tables.clone(),
+        ))
     }
 
     /// Begins the write transaction, waiting for the writer lock up to the busy

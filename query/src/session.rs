@@ -123,13 +123,20 @@ pub enum Outcome {
 /// session's transaction, locked per batch), so it borrows nothing: the facade's `Rows`
 /// can hold it next to its connection, and the server can keep it as a portal.
 pub struct RowStream {
-    columns: Vec<Column>,
+    columns: StreamColumns,
     source: Box<dyn BatchSource>,
     batch: std::vec::IntoIter<Vec<Value>>,
     done: bool,
     /// Inside a block: the session's slot and the block's generation, to mark the block
     /// failed when the stream fails (as any failed statement does).
     fail_mark: Option<(crate::txn::SharedWrite, u64)>,
+}
+
+/// A stream's columns: its own, or those of the plan it runs (shared, not copied per
+/// execution of a prepared query).
+enum StreamColumns {
+    Owned(Vec<Column>),
+    Plan(Arc<crate::plan::PhysicalPlan>),
 }
 
 /// Where a [`RowStream`]'s batches come from: a running plan, or rows computed already
@@ -155,6 +162,23 @@ impl RowStream {
         source: Box<dyn BatchSource>,
         fail_mark: Option<(crate::txn::SharedWrite, u64)>,
     ) -> RowStream {
+        RowStream::with_columns(StreamColumns::Owned(columns), source, fail_mark)
+    }
+
+    /// A stream over `source`, the rows of `plan` (whose columns it shows).
+    pub(crate) fn of_plan(
+        plan: Arc<crate::plan::PhysicalPlan>,
+        source: Box<dyn BatchSource>,
+        fail_mark: Option<(crate::txn::SharedWrite, u64)>,
+    ) -> RowStream {
+        RowStream::with_columns(StreamColumns::Plan(plan), source, fail_mark)
+    }
+
+    fn with_columns(
+        columns: StreamColumns,
+        source: Box<dyn BatchSource>,
+        fail_mark: Option<(crate::txn::SharedWrite, u64)>,
+    ) -> RowStream {
         RowStream {
             columns,
             source,
@@ -171,7 +195,10 @@ impl RowStream {
 
     /// The result columns.
     pub fn columns(&self) -> &[Column] {
-        &self.columns
+        match &self.columns {
+            StreamColumns::Owned(columns) => columns,
+            StreamColumns::Plan(plan) => &plan.columns,
+        }
     }
 
     fn fail(&mut self) {

@@ -430,23 +430,88 @@ pub(crate) fn store_stats(w: &mut WriteTxn, table: &str, stats: &TableStats) -> 
     put(w, STATS, table, &codec::encode_stats(&stats.to_bytes()))
 }
 
+/// What a [`SharedTables`] entry is valid for: a committed snapshot's schema cookie and
+/// layout generation.
+pub(crate) type SharedKey = (u64, u64);
+
+/// Tables resolved through committed snapshots, shared by the read transactions of one
+/// open database: resolving a table (reading and decoding its record, opening its
+/// trees) costs more than a point query, and every statement outside a block reads
+/// through a new snapshot.
+///
+/// Invariant: the entries are those of one [`SharedKey`]. A schema cookie names one
+/// committed schema (every change of a table record bumps it in the same commit, and
+/// only committed snapshots use this), and tree handles stay valid until VACUUM moves
+/// roots, which starts a new layout generation. A reader of another key replaces the
+/// entries (the newest snapshot is the common case).
+#[derive(Debug, Default)]
+pub(crate) struct SharedTables(parking_lot::Mutex<SharedState>);
+
+#[derive(Debug, Default)]
+struct SharedState {
+    key: Option<SharedKey>,
+    tables: HashMap<String, Arc<Resolved>>,
+}
+
+impl SharedTables {
+    fn get(&self, key: SharedKey, name: &str) -> Option<Arc<Resolved>> {
+        let state = self.0.lock();
+        if state.key != Some(key) {
+            return None;
+        }
+        state.tables.get(name).cloned()
+    }
+
+    fn put(&self, key: SharedKey, name: &str, table: Arc<Resolved>) {
+        let mut state = self.0.lock();
+        if state.key != Some(key) {
+            state.key = Some(key);
+            state.tables.clear();
+        }
+        state.tables.insert(name.to_owned(), table);
+    }
+}
+
 /// Tables and index owners resolved in one transaction.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
     tables: RefCell<HashMap<String, Arc<Resolved>>>,
     owners: RefCell<HashMap<String, String>>,
+    /// The database's shared tables and this snapshot's key (read transactions only).
+    shared: Option<(Arc<SharedTables>, SharedKey)>,
 }
 
 impl Cache {
+    /// A cache that also reads and fills `shared` under `key` (a committed snapshot's).
+    pub(crate) fn sharing(shared: Arc<SharedTables>, key: SharedKey) -> Cache {
+        Cache {
+            shared: Some((shared, key)),
+            ..Cache::default()
+        }
+    }
+
     /// Table `name`, resolved (from the cache when it can).
     pub(crate) fn table(&self, kv: &dyn Kv, name: &str) -> Result<Arc<Resolved>> {
         if let Some(t) = self.tables.borrow().get(name) {
             return Ok(t.clone());
         }
-        let rec = load_table(kv, name)?.ok_or_else(|| TableError::TableNotFound {
-            table: name.to_owned(),
-        })?;
-        let t = Arc::new(resolve(kv, rec)?);
+        let shared = match &self.shared {
+            Some((shared, key)) => shared.get(*key, name),
+            None => None,
+        };
+        let t = match shared {
+            Some(t) => t,
+            None => {
+                let rec = load_table(kv, name)?.ok_or_else(|| TableError::TableNotFound {
+                    table: name.to_owned(),
+                })?;
+                let t = Arc::new(resolve(kv, rec)?);
+                if let Some((shared, key)) = &self.shared {
+                    shared.put(*key, name, t.clone());
+                }
+                t
+            }
+        };
         self.tables.borrow_mut().insert(name.to_owned(), t.clone());
         Ok(t)
     }

@@ -48,6 +48,7 @@
 mod alter;
 mod analyze;
 mod catalog;
+pub(crate) use catalog::{SharedKey, SharedTables};
 mod codec;
 mod ddl;
 mod dml;

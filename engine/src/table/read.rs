@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::integrity::Problem;
 use crate::stats::TableStats;
 use crate::txn::{RangeIter, ReadTxn};
-use crate::value::{decode_key, decode_key_prefix, Value};
+use crate::value::{decode_key, decode_key_prefix, SortOrder, Value};
 
 /// A row read from a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -241,11 +241,13 @@ impl<'a> Access<'a> {
     ) -> Result<IndexRows<'a>> {
         let (table, index, inner) = self.index_range(index, range)?;
         let projection = projection(&table, columns)?;
+        let orders = table.rec.indexes[index].def.orders();
         Ok(IndexRows {
             kv: self.kv,
             inner,
             table,
             index,
+            orders,
             projection,
         })
     }
@@ -367,6 +369,8 @@ pub struct IndexRows<'t> {
     inner: RangeIter<'t>,
     table: Arc<Resolved>,
     index: usize,
+    /// The index's column directions, computed once for every entry's key.
+    orders: Vec<SortOrder>,
     projection: Option<Arc<[usize]>>,
 }
 
@@ -380,7 +384,14 @@ impl Iterator for IndexRows<'_> {
         };
         let t = &self.table;
         Some((|| {
-            let (_, at) = split_index_key(t, self.index, entry.key())?;
+            let def = &t.rec.indexes[self.index].def;
+            let (_, at) = decode_key_prefix(entry.key(), &self.orders, def.columns.len())
+                .map_err(|source| {
+                    Error::Table(TableError::KeyCorrupt {
+                        object: def.name.clone(),
+                        source,
+                    })
+                })?;
             let row_key = &entry.key()[at..];
             let Some(bytes) = self.kv.get(&t.tree, row_key)? else {
                 return Err(TableError::DanglingIndexEntry {
@@ -456,9 +467,10 @@ impl std::fmt::Debug for TableReader<'_> {
 impl<'t> TableReader<'t> {
     /// Table access through `txn`.
     pub fn new(txn: &'t ReadTxn) -> TableReader<'t> {
+        let (shared, key) = txn.shared_tables();
         TableReader {
             txn,
-            cache: Cache::default(),
+            cache: Cache::sharing(shared.clone(), key),
         }
     }
 

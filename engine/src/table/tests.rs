@@ -306,3 +306,47 @@ fn integrity_check_reads_rows_through_their_slots() {
     );
     assert!(details[1].contains("NULL in column \"c\""), "{details:?}");
 }
+
+/// Read snapshots share resolved tables by schema cookie: a reader after an ALTER sees
+/// the new definition, an older snapshot still open keeps its own, and each sees it
+/// again after the other refilled the shared entries.
+#[test]
+fn readers_of_different_schemas_never_share_a_resolved_table() {
+    let db = db();
+    let mut w = db.begin_write().unwrap();
+    w.tables().create_table(two_ints("t")).unwrap();
+    w.tables()
+        .insert_row("t", vec![Value::Int(1), Value::Int(2)])
+        .unwrap();
+    w.commit().unwrap();
+    let scan = |r: &crate::ReadTxn| -> Vec<Vec<Value>> {
+        r.tables()
+            .scan("t")
+            .unwrap()
+            .map(|row| row.unwrap().values)
+            .collect()
+    };
+    let old = db.begin_read().unwrap();
+    assert_eq!(scan(&old), vec![vec![Value::Int(1), Value::Int(2)]]);
+    let mut w = db.begin_write().unwrap();
+    w.tables()
+        .add_column("t", ColumnDef::new("c", SqlType::BigInt))
+        .unwrap();
+    w.commit().unwrap();
+    let new = db.begin_read().unwrap();
+    let widened = vec![vec![Value::Int(1), Value::Int(2), Value::Null]];
+    assert_eq!(scan(&new), widened);
+    assert_eq!(scan(&old), vec![vec![Value::Int(1), Value::Int(2)]]);
+    assert_eq!(new.tables().table_schema("t").unwrap().columns.len(), 3);
+    assert_eq!(scan(&db.begin_read().unwrap()), widened);
+    drop(old);
+    // A dropped table is gone for the next snapshot, though its entry was shared.
+    let mut w = db.begin_write().unwrap();
+    w.tables().drop_table("t").unwrap();
+    w.commit().unwrap();
+    let after = db.begin_read().unwrap();
+    assert!(matches!(
+        after.tables().scan("t").map(|_| ()),
+        Err(crate::Error::Table(TableError::TableNotFound { .. }))
+    ));
+}

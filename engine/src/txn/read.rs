@@ -11,6 +11,7 @@ use crate::btree::{self, PageSource, ValueGuard};
 use crate::error::{Error, Result};
 use crate::page::{Page, PageNo};
 use crate::pager::{Pager, Snapshot};
+use crate::table::{SharedKey, SharedTables};
 
 /// A consistent, read-only view of the database as of the moment it began.
 ///
@@ -28,6 +29,8 @@ pub struct ReadTxn {
     /// threads would otherwise fight over) for all but the leaf. Every page in it
     /// passed [`Node::new`], so lookups do not check it again.
     memo: Mutex<Memo>,
+    /// The tables resolved by the database's committed snapshots (see `SharedTables`).
+    tables: Arc<SharedTables>,
 }
 
 const MEMO: usize = 128;
@@ -44,14 +47,21 @@ impl std::fmt::Debug for ReadTxn {
 }
 
 impl ReadTxn {
-    pub(crate) fn new(pager: Arc<Pager>, scope: u64) -> ReadTxn {
+    pub(crate) fn new(pager: Arc<Pager>, scope: u64, tables: Arc<SharedTables>) -> ReadTxn {
         let snap = pager.begin_read();
         ReadTxn {
             pager,
             snap,
             scope,
             memo: Mutex::new(Box::new([const { None }; MEMO])),
+            tables,
         }
+    }
+
+    /// The database's shared resolved tables and the key this snapshot reads them under.
+    pub(crate) fn shared_tables(&self) -> (&Arc<SharedTables>, SharedKey) {
+        let meta = &self.snap.meta;
+        (&self.tables, (meta.schema_cookie, meta.layout_gen))
     }
 
     /// The tree called `name`, if it exists.

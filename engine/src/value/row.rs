@@ -367,8 +367,46 @@ fn read_payload(column: usize, code: u8, p: &[u8]) -> Result<Value, RowDecodeErr
 }
 
 /// Decodes a whole row, checking that every byte is accounted for.
+///
+/// The same checks and errors as [`RowView::parse`] then [`RowView::values`], without
+/// the view's per-row locator vector: a first walk of the header checks that header
+/// and payload add up exactly, a second decodes the payloads in order.
 pub fn decode_row(row: &[u8]) -> Result<Vec<Value>, RowDecodeError> {
-    RowView::parse(row)?.values()
+    let layout = Layout::parse(row)?;
+    let (mut pos, mut offset) = (0usize, 0usize);
+    for i in 0..layout.count {
+        if layout.is_null(i) {
+            continue;
+        }
+        let (_, len) = header_entry(layout.header, &mut pos)?;
+        offset = offset
+            .checked_add(len)
+            .filter(|&end| end <= layout.payload.len())
+            .ok_or(RowDecodeError::Truncated { part: "payload" })?;
+    }
+    if pos != layout.header.len() {
+        return Err(RowDecodeError::Layout {
+            reason: "header longer than its entries",
+        });
+    }
+    if offset != layout.payload.len() {
+        return Err(RowDecodeError::Layout {
+            reason: "bytes after the last payload",
+        });
+    }
+    let mut values = Vec::with_capacity(layout.count);
+    let (mut pos, mut offset) = (0usize, 0usize);
+    for i in 0..layout.count {
+        if layout.is_null(i) {
+            values.push(Value::Null);
+            continue;
+        }
+        // Checked by the first walk: the entry parses and its payload is in bounds.
+        let (code, len) = header_entry(layout.header, &mut pos)?;
+        values.push(read_payload(i, code, &layout.payload[offset..offset + len])?);
+        offset += len;
+    }
+    Ok(values)
 }
 
 /// The number of columns in an encoded row.

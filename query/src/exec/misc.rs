@@ -71,11 +71,51 @@ impl Operator for FilterOp {
 pub(super) struct ProjectOp {
     input: Box<dyn Operator>,
     exprs: Vec<ScalarExpr>,
+    /// When every expression is a column reference: per output column, its input column
+    /// and whether this is the last output that reads it (so its value moves instead of
+    /// being copied). `None` when some expression must be evaluated.
+    moves: Option<Vec<(usize, bool)>>,
 }
 
 impl ProjectOp {
     pub(super) fn new(input: Box<dyn Operator>, exprs: Vec<ScalarExpr>) -> ProjectOp {
-        ProjectOp { input, exprs }
+        let columns: Option<Vec<usize>> = exprs
+            .iter()
+            .map(|e| match e {
+                ScalarExpr::Column(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        let moves = columns.map(|cols| {
+            cols.iter()
+                .enumerate()
+                .map(|(j, &c)| (c, !cols[j + 1..].contains(&c)))
+                .collect()
+        });
+        ProjectOp {
+            input,
+            exprs,
+            moves,
+        }
+    }
+
+    /// The output row of `row` when every expression is a column: the input row itself
+    /// when it starts with the outputs in order (truncated past them), else its values
+    /// moved (or copied, for a column read again later) into place.
+    fn move_columns(moves: &[(usize, bool)], mut row: Vec<Value>) -> Vec<Value> {
+        let prefix = moves.len() <= row.len() && moves.iter().enumerate().all(|(j, &(c, _))| c == j);
+        if prefix {
+            row.truncate(moves.len());
+            return row;
+        }
+        moves
+            .iter()
+            .map(|&(c, last)| match row.get_mut(c) {
+                Some(v) if last => std::mem::replace(v, Value::Null),
+                Some(v) => v.clone(),
+                None => Value::Null,
+            })
+            .collect()
     }
 }
 
@@ -84,6 +124,14 @@ impl Operator for ProjectOp {
         let Some(batch) = self.input.next_batch(ctx)? else {
             return Ok(None);
         };
+        if let Some(moves) = &self.moves {
+            let rows = batch
+                .rows
+                .into_iter()
+                .map(|row| ProjectOp::move_columns(moves, row))
+                .collect();
+            return Ok(Some(Batch { rows }));
+        }
         let mut rows = Vec::with_capacity(batch.rows.len());
         for row in batch.rows {
             let mut out = Vec::with_capacity(self.exprs.len());
@@ -193,5 +241,51 @@ impl Operator for LimitOp {
                 return Ok(Some(Batch { rows }));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moves(cols: &[usize]) -> Vec<(usize, bool)> {
+        let exprs = cols.iter().map(|&c| ScalarExpr::Column(c)).collect();
+        let input: Box<dyn Operator> = Box::new(ValuesOp::new(Vec::new()));
+        ProjectOp::new(input, exprs).moves.expect("column references only")
+    }
+
+    fn row() -> Vec<Value> {
+        vec![Value::Int(1), Value::Text("b".into()), Value::Null, Value::Int(4)]
+    }
+
+    #[test]
+    fn leading_columns_in_order_reuse_the_row() {
+        assert_eq!(
+            ProjectOp::move_columns(&moves(&[0, 1]), row()),
+            vec![Value::Int(1), Value::Text("b".into())]
+        );
+        assert_eq!(ProjectOp::move_columns(&moves(&[0, 1, 2, 3]), row()), row());
+    }
+
+    #[test]
+    fn repeated_and_reordered_columns_copy_all_but_the_last_read() {
+        assert_eq!(moves(&[1, 3, 1]), vec![(1, false), (3, true), (1, true)]);
+        assert_eq!(
+            ProjectOp::move_columns(&moves(&[1, 3, 1, 0, 7]), row()),
+            vec![
+                Value::Text("b".into()),
+                Value::Int(4),
+                Value::Text("b".into()),
+                Value::Int(1),
+                Value::Null,
+            ]
+        );
+    }
+
+    #[test]
+    fn an_evaluated_expression_disables_moving() {
+        let input: Box<dyn Operator> = Box::new(ValuesOp::new(Vec::new()));
+        let exprs = vec![ScalarExpr::Column(0), ScalarExpr::Literal(Value::Int(2))];
+        assert!(ProjectOp::new(input, exprs).moves.is_none());
     }
 }

@@ -95,11 +95,14 @@ impl Operator for ScanOp {
             return Ok(None);
         };
         let mut range = range.clone();
+        // A resumed scan filled its previous batch, so it likely fills this one: its
+        // room is taken at once instead of by doubling. A first batch may hold one row.
+        let mut out = Vec::new();
         if let Some(last) = last {
             range = range.resume_after(last.clone());
+            out.reserve(BATCH_SIZE);
         }
         let storage: &dyn TableRead = ctx.storage;
-        let mut out = Vec::new();
         let mut last_key = None;
         let mut exhausted = true;
         // A projected read decodes only the needed columns; they are put back at their
@@ -148,21 +151,25 @@ impl Operator for ScanOp {
                     }
                     None => row.values,
                 };
-                let key = self.row_key(&row.pk, &values);
+                let mut pk = row.pk;
                 if self.with_pk {
-                    values.extend(row.pk);
+                    values.append(&mut pk);
                 }
-                last_key = Some(key);
                 let keep = match &self.filter {
                     Some(f) => ctx.eval_true(f, &values)?,
                     None => true,
                 };
                 if keep {
-                    out.push(values);
-                    if out.len() >= BATCH_SIZE {
+                    if out.len() + 1 >= BATCH_SIZE {
+                        // The batch is full: the next call resumes after this row, so
+                        // only its key is needed (rows after it were not read).
+                        let pk = if self.with_pk { &values[width..] } else { &pk[..] };
+                        last_key = Some(self.row_key(pk, &values));
+                        out.push(values);
                         exhausted = false;
                         break;
                     }
+                    out.push(values);
                 }
             }
         }

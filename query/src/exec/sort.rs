@@ -139,6 +139,15 @@ pub(super) struct SortedRows {
 impl SortedRows {
     /// The next row (without its keys) with its key values.
     pub(super) fn next_entry(&mut self) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
+        let nkeys = self.nkeys;
+        Ok(self.next_whole()?.map(|mut entry| {
+            let row = entry.split_off(nkeys);
+            (entry, row)
+        }))
+    }
+
+    /// The next entry: its key values followed by its row.
+    fn next_whole(&mut self) -> Result<Option<Vec<Value>>> {
         let mut best: Option<usize> = None;
         for (i, s) in self.sources.iter().enumerate() {
             let Some(h) = s.head() else { continue };
@@ -157,16 +166,17 @@ impl SortedRows {
             };
         }
         let Some(b) = best else { return Ok(None) };
-        let Some(mut entry) = self.sources[b].take()? else {
-            return Ok(None);
-        };
-        let row = entry.split_off(self.nkeys);
-        Ok(Some((entry, row)))
+        self.sources[b].take()
     }
 
-    /// The next row, without its keys.
+    /// The next row, without its keys: the entry's own vector, its keys removed in
+    /// place (no new allocation per row).
     pub(super) fn next_row(&mut self) -> Result<Option<Vec<Value>>> {
-        Ok(self.next_entry()?.map(|(_, row)| row))
+        let nkeys = self.nkeys;
+        Ok(self.next_whole()?.map(|mut entry| {
+            entry.drain(..nkeys.min(entry.len()));
+            entry
+        }))
     }
 }
 

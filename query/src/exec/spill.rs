@@ -105,6 +105,7 @@ impl SpillFile {
             file: BufReader::new(file),
             path: self.path.clone(),
             left: self.rows,
+            buf: Vec::new(),
         })
     }
 }
@@ -120,6 +121,7 @@ pub(super) struct SpillReader {
     file: BufReader<File>,
     path: PathBuf,
     left: u64,
+    buf: Vec<u8>,
 }
 
 impl SpillReader {
@@ -132,12 +134,15 @@ impl SpillReader {
         self.file
             .read_exact(&mut len)
             .map_err(|e| io_error("read", &self.path, e))?;
-        let mut buf = vec![0u8; u32::from_le_bytes(len) as usize];
+        // One buffer for every row of the run.
+        let buf = &mut self.buf;
+        buf.clear();
+        buf.resize(u32::from_le_bytes(len) as usize, 0);
         self.file
-            .read_exact(&mut buf)
+            .read_exact(buf)
             .map_err(|e| io_error("read", &self.path, e))?;
         self.left -= 1;
-        decode_row(&buf).map(Some).map_err(|e| {
+        decode_row(buf).map(Some).map_err(|e| {
             QueryError::new(
                 SqlState::DATA_CORRUPTED,
                 format!("temporary file {} is damaged: {e}", self.path.display()),

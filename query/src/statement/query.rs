@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::error::{QueryError, Result};
 use crate::exec::{build, ExecContext, ExecSettings, ExecState, Operator};
 use crate::plan::{plan_query, PhysicalPlan};
-use crate::session::{BatchSource, Column, Engine, RowStream};
+use crate::session::{BatchSource, Engine, RowStream};
 use crate::txn::Reader;
 use crate::types::DataType;
 
@@ -196,9 +196,8 @@ pub(crate) fn stream(
     fail_mark: Option<(crate::txn::SharedWrite, u64)>,
 ) -> Result<RowStream> {
     let running = Running::new(&plan, params, work_mem)?;
-    let columns: Vec<Column> = plan.columns.clone();
-    Ok(RowStream::new(
-        columns,
+    Ok(RowStream::of_plan(
+        plan.clone(),
         Box::new(PlanSource {
             reader,
             running,
