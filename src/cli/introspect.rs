@@ -34,24 +34,13 @@ pub fn views(db: &Database) -> covet::Result<Vec<ViewDef>> {
     Ok(out)
 }
 
-/// The tree where the SQL layer keeps triggers, `name → table NUL sql` (its
-/// `ddl/trigger.rs`, which does not export the name; keep the two in step).
-const TRIGGER_TREE: &str = "__covet_sql_triggers";
-
-/// A stored trigger.
-pub struct Trigger {
-    /// Its name.
-    pub name: String,
-    /// The table it fires on.
-    pub table: String,
-    /// Its CREATE TRIGGER statement.
-    pub sql: String,
-}
+/// A stored trigger (name, table, CREATE TRIGGER text).
+pub use covet::query::StoredTrigger as Trigger;
 
 /// Every trigger, by name (none when no trigger was ever created).
 pub fn triggers(db: &Database) -> covet::Result<Vec<Trigger>> {
     let txn = db.engine().begin_read()?;
-    let tree = match txn.open_tree(TRIGGER_TREE) {
+    let tree = match txn.open_tree(covet::query::TRIGGER_TREE) {
         Ok(t) => t,
         Err(covet::engine::Error::TreeNotFound { .. }) => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
@@ -59,13 +48,7 @@ pub fn triggers(db: &Database) -> covet::Result<Vec<Trigger>> {
     let mut out = Vec::new();
     for entry in txn.iter(&tree) {
         let entry = entry?;
-        let value = String::from_utf8_lossy(entry.value()).into_owned();
-        let (table, sql) = value.split_once('\0').unwrap_or((value.as_str(), ""));
-        out.push(Trigger {
-            name: String::from_utf8_lossy(entry.key()).into_owned(),
-            table: table.to_owned(),
-            sql: sql.trim_end().trim_end_matches(';').to_owned(),
-        });
+        out.push(covet::query::decode_stored_trigger(entry.key(), entry.value()));
     }
     Ok(out)
 }

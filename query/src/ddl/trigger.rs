@@ -53,6 +53,28 @@ pub(crate) fn parse_drop(sql: &str) -> Result<DropTrigger> {
     Ok(DropTrigger { name, if_exists })
 }
 
+/// A stored trigger as a listing shows it (`.schema`, `\d`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTrigger {
+    /// Its name.
+    pub name: String,
+    /// The table or view it fires on.
+    pub table: String,
+    /// Its CREATE TRIGGER statement, without the final `;`.
+    pub sql: String,
+}
+
+/// Decodes one entry of [`TRIGGER_TREE`] (`name` → the stored record). The record's
+/// layout is this module's own; readers outside it go through here.
+pub fn decode_stored_trigger(name: &[u8], value: &[u8]) -> StoredTrigger {
+    let s = decode(value);
+    StoredTrigger {
+        name: String::from_utf8_lossy(name).into_owned(),
+        table: s.table,
+        sql: s.sql.trim_end().trim_end_matches(';').to_owned(),
+    }
+}
+
 /// A stored trigger: its table (or view), its text and its creation number.
 struct Stored {
     table: String,
