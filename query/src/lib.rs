@@ -37,8 +37,8 @@ pub use binder::{
     bind_dml_target, bind_insert_target, bind_query, BoundQuery, DmlTarget, ParamTypes,
 };
 pub use catalog::{Catalog, CatalogCache, TableInfo};
-pub use ddl::trigger::{decode_stored_trigger, StoredTrigger, TRIGGER_TREE};
 pub use covet_engine as engine;
+pub use ddl::trigger::{decode_stored_trigger, StoredTrigger, TRIGGER_TREE};
 pub use error::{QueryError, Result, SqlState};
 pub use exec::{ExecContext, ExecState, Operator};
 pub use explain::explain;

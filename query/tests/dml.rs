@@ -342,7 +342,10 @@ fn on_conflict_do_update_affects_a_row_once() {
         ),
         2
     );
-    assert_eq!(contents(&e, "t"), vec![vec![i(1), t("c")], vec![i(2), t("d")]]);
+    assert_eq!(
+        contents(&e, "t"),
+        vec![vec![i(1), t("c")], vec![i(2), t("d")]]
+    );
 }
 
 #[test]
@@ -825,7 +828,10 @@ fn update_set_default_uses_per_row_defaults() {
 fn prepared_update_and_delete_are_rebound_after_ddl() {
     let (e, mut s) = session();
     tag(&mut s, "CREATE TABLE t(k INT PRIMARY KEY, a INT, b INT)");
-    tag(&mut s, "INSERT INTO t VALUES (1, 0, 0), (2, 0, 0), (3, 0, 0)");
+    tag(
+        &mut s,
+        "INSERT INTO t VALUES (1, 0, 0), (2, 0, 0), (3, 0, 0)",
+    );
     let up = s.prepare("UPDATE t SET a = $2 WHERE k = $1").unwrap();
     let del = s.prepare("DELETE FROM t WHERE k = $1").unwrap();
     let update = |s: &mut Session, k: i64, a: i64| s.execute(&up, &[i(k), i(a)]).map(|_| ());
@@ -833,22 +839,28 @@ fn prepared_update_and_delete_are_rebound_after_ddl() {
     update(&mut s, 2, 6).unwrap();
     // A CHECK added later applies to the next execution.
     tag(&mut s, "ALTER TABLE t ADD CONSTRAINT small CHECK (a < 10)");
-    assert_eq!(update(&mut s, 1, 11).unwrap_err().code, SqlState::CHECK_VIOLATION);
+    assert_eq!(
+        update(&mut s, 1, 11).unwrap_err().code,
+        SqlState::CHECK_VIOLATION
+    );
     // So does a new index: the plan of the cached statement is made again.
     tag(&mut s, "CREATE UNIQUE INDEX t_a ON t(a)");
-    assert_eq!(update(&mut s, 3, 5).unwrap_err().code, SqlState::UNIQUE_VIOLATION);
+    assert_eq!(
+        update(&mut s, 3, 5).unwrap_err().code,
+        SqlState::UNIQUE_VIOLATION
+    );
     // Inside a block that changed the schema, the statements bind afresh each time.
     tag(&mut s, "BEGIN");
     tag(&mut s, "ALTER TABLE t DROP COLUMN b");
     update(&mut s, 3, 7).unwrap();
     s.execute(&del, &[i(2)]).unwrap();
     tag(&mut s, "COMMIT");
-    assert_eq!(
-        contents(&e, "t"),
-        vec![vec![i(1), i(5)], vec![i(3), i(7)]]
-    );
+    assert_eq!(contents(&e, "t"), vec![vec![i(1), i(5)], vec![i(3), i(7)]]);
     // A table referencing this one later: its key restricts the next DELETE.
-    tag(&mut s, "CREATE TABLE c(id INT PRIMARY KEY, tk INT REFERENCES t(k))");
+    tag(
+        &mut s,
+        "CREATE TABLE c(id INT PRIMARY KEY, tk INT REFERENCES t(k))",
+    );
     tag(&mut s, "INSERT INTO c VALUES (1, 3)");
     assert_eq!(
         s.execute(&del, &[i(3)]).err().map(|e| e.code),
@@ -859,5 +871,8 @@ fn prepared_update_and_delete_are_rebound_after_ddl() {
     tag(&mut s, "DROP TABLE c");
     tag(&mut s, "DROP INDEX t_a");
     tag(&mut s, "ALTER TABLE t DROP COLUMN a");
-    assert_eq!(update(&mut s, 3, 1).unwrap_err().code, SqlState::UNDEFINED_COLUMN);
+    assert_eq!(
+        update(&mut s, 3, 1).unwrap_err().code,
+        SqlState::UNDEFINED_COLUMN
+    );
 }

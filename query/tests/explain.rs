@@ -310,7 +310,10 @@ fn explain_of_insert_update_and_delete() {
         vec!["Delete on t", "  Index Seek on t(b) using idx_t_b: b = 20"]
     );
     assert_eq!(
-        explain_statement(&db, "UPDATE t SET c = u.v FROM u WHERE u.id = t.b AND t.a = 1"),
+        explain_statement(
+            &db,
+            "UPDATE t SET c = u.v FROM u WHERE u.id = t.b AND t.a = 1"
+        ),
         vec![
             "Update on t",
             "  Index Nested Loop Join (Inner)",
@@ -332,7 +335,8 @@ fn explain_of_insert_update_and_delete() {
     );
     // EXPLAIN binds the statement in full: its errors are the statement's.
     let mut s = covet_query::Session::new(covet_query::Engine::new(db.clone()));
-    let code = |s: &mut covet_query::Session, sql: &str| s.execute_sql(sql, &[]).err().map(|e| e.code);
+    let code =
+        |s: &mut covet_query::Session, sql: &str| s.execute_sql(sql, &[]).err().map(|e| e.code);
     assert_eq!(
         code(&mut s, "EXPLAIN UPDATE t SET nope = 1"),
         Some(covet_query::SqlState::UNDEFINED_COLUMN)

@@ -48,7 +48,10 @@ pub fn triggers(db: &Database) -> covet::Result<Vec<Trigger>> {
     let mut out = Vec::new();
     for entry in txn.iter(&tree) {
         let entry = entry?;
-        out.push(covet::query::decode_stored_trigger(entry.key(), entry.value()));
+        out.push(covet::query::decode_stored_trigger(
+            entry.key(),
+            entry.value(),
+        ));
     }
     Ok(out)
 }

@@ -385,13 +385,14 @@ impl Iterator for IndexRows<'_> {
         let t = &self.table;
         Some((|| {
             let def = &t.rec.indexes[self.index].def;
-            let (_, at) = decode_key_prefix(entry.key(), &self.orders, def.columns.len())
-                .map_err(|source| {
+            let (_, at) = decode_key_prefix(entry.key(), &self.orders, def.columns.len()).map_err(
+                |source| {
                     Error::Table(TableError::KeyCorrupt {
                         object: def.name.clone(),
                         source,
                     })
-                })?;
+                },
+            )?;
             let row_key = &entry.key()[at..];
             let Some(bytes) = self.kv.get(&t.tree, row_key)? else {
                 return Err(TableError::DanglingIndexEntry {

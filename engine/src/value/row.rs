@@ -403,7 +403,11 @@ pub fn decode_row(row: &[u8]) -> Result<Vec<Value>, RowDecodeError> {
         }
         // Checked by the first walk: the entry parses and its payload is in bounds.
         let (code, len) = header_entry(layout.header, &mut pos)?;
-        values.push(read_payload(i, code, &layout.payload[offset..offset + len])?);
+        values.push(read_payload(
+            i,
+            code,
+            &layout.payload[offset..offset + len],
+        )?);
         offset += len;
     }
     Ok(values)

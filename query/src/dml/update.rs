@@ -378,7 +378,9 @@ impl BoundChange {
             sqlparser::ast::Statement::Delete(d) => {
                 Ok(BoundChange::Delete(bind_delete(d, catalog, param_types)?))
             }
-            _ => Err(QueryError::internal("a change bound from neither UPDATE nor DELETE")),
+            _ => Err(QueryError::internal(
+                "a change bound from neither UPDATE nor DELETE",
+            )),
         }
     }
 
@@ -417,7 +419,10 @@ pub(crate) fn update(
     } = bound;
     let k = *k;
     let (defaults, constraints) = loaded(table_state, || {
-        Ok((Defaults::load(w, schema)?, TableConstraints::load(w, schema)?))
+        Ok((
+            Defaults::load(w, schema)?,
+            TableConstraints::load(w, schema)?,
+        ))
     })?;
     let changed: Vec<usize> = sets.iter().map(|(p, _, _)| *p).collect();
     let triggers = crate::trigger::load_for_table(

@@ -103,7 +103,8 @@ impl ProjectOp {
     /// when it starts with the outputs in order (truncated past them), else its values
     /// moved (or copied, for a column read again later) into place.
     fn move_columns(moves: &[(usize, bool)], mut row: Vec<Value>) -> Vec<Value> {
-        let prefix = moves.len() <= row.len() && moves.iter().enumerate().all(|(j, &(c, _))| c == j);
+        let prefix =
+            moves.len() <= row.len() && moves.iter().enumerate().all(|(j, &(c, _))| c == j);
         if prefix {
             row.truncate(moves.len());
             return row;
@@ -251,11 +252,18 @@ mod tests {
     fn moves(cols: &[usize]) -> Vec<(usize, bool)> {
         let exprs = cols.iter().map(|&c| ScalarExpr::Column(c)).collect();
         let input: Box<dyn Operator> = Box::new(ValuesOp::new(Vec::new()));
-        ProjectOp::new(input, exprs).moves.expect("column references only")
+        ProjectOp::new(input, exprs)
+            .moves
+            .expect("column references only")
     }
 
     fn row() -> Vec<Value> {
-        vec![Value::Int(1), Value::Text("b".into()), Value::Null, Value::Int(4)]
+        vec![
+            Value::Int(1),
+            Value::Text("b".into()),
+            Value::Null,
+            Value::Int(4),
+        ]
     }
 
     #[test]

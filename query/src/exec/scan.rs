@@ -163,7 +163,11 @@ impl Operator for ScanOp {
                     if out.len() + 1 >= BATCH_SIZE {
                         // The batch is full: the next call resumes after this row, so
                         // only its key is needed (rows after it were not read).
-                        let pk = if self.with_pk { &values[width..] } else { &pk[..] };
+                        let pk = if self.with_pk {
+                            &values[width..]
+                        } else {
+                            &pk[..]
+                        };
                         last_key = Some(self.row_key(pk, &values));
                         out.push(values);
                         exhausted = false;

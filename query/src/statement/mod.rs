@@ -869,7 +869,11 @@ mod tests {
     fn injected(s: &mut Session, point: InjectedPanic, sql: &str) -> QueryError {
         INJECTED_PANIC.with(|p| p.set(Some(point)));
         let e = s.execute_sql(sql, &[]).err().expect("the statement failed");
-        assert_eq!(INJECTED_PANIC.with(|p| p.get()), None, "the hook did not fire");
+        assert_eq!(
+            INJECTED_PANIC.with(|p| p.get()),
+            None,
+            "the hook did not fire"
+        );
         e
     }
 
@@ -881,7 +885,11 @@ mod tests {
         s.execute_batch("CREATE TABLE t(k INT PRIMARY KEY); INSERT INTO t VALUES (1)")
             .unwrap();
         // Outside a block: the statement's own transaction is rolled back.
-        let e = injected(&mut s, InjectedPanic::AfterWrite, "INSERT INTO t VALUES (2)");
+        let e = injected(
+            &mut s,
+            InjectedPanic::AfterWrite,
+            "INSERT INTO t VALUES (2)",
+        );
         assert_eq!(e.code, SqlState::INTERNAL_ERROR);
         assert_eq!(
             e.message,
@@ -932,7 +940,10 @@ mod tests {
         ] {
             let e = parse_one(sql).unwrap_err();
             assert_eq!(e.code, SqlState::FEATURE_NOT_SUPPORTED, "{sql}");
-            assert_eq!(e.message, "feature not supported: positional parameters `?`");
+            assert_eq!(
+                e.message,
+                "feature not supported: positional parameters `?`"
+            );
         }
         // A `?` in a string, a quoted name or a comment is not a parameter.
         let e = parse_one("SELECT '?' FROM WHERE /* ? */").unwrap_err();
